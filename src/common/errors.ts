@@ -1,0 +1,92 @@
+/**
+ * Errors are data: every failure a client can cause carries a stable `code` (DESIGN.md §2). Code switches on
+ * `code`, never on `instanceof`, because only the code survives a transport.
+ */
+export abstract class DomainError<C extends string = string> extends Error {
+  abstract readonly code: C;
+  constructor(
+    message: string,
+    readonly details: Readonly<Record<string, unknown>> = {},
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** Codes raised by the shared kernel and the platform, shared by every module. */
+export type KernelErrorCode =
+  | 'INVALID_INPUT'
+  | 'INVALID_JSON'
+  | 'TOO_DEEP'
+  | 'TOO_LARGE'
+  | 'ROUTE_NOT_FOUND'
+  | 'ALREADY_EXISTS'
+  | 'STORAGE_FULL'
+  | 'STORE_UNAVAILABLE'
+  | 'DEPENDENCY_UNAVAILABLE'
+  | 'SHUTTING_DOWN'
+  | 'INTERNAL';
+
+/** Client input that breaks a rule; `path` names the field at fault (`KeyValues.os`, `Where.os.$gt`). */
+export class InvalidInputError extends DomainError<'INVALID_INPUT'> {
+  readonly code = 'INVALID_INPUT';
+  constructor(
+    readonly path: string,
+    readonly problem: string,
+  ) {
+    super(path ? `${path}: ${problem}` : problem, path ? { Path: path } : {});
+  }
+}
+
+export class TooLargeError extends DomainError<'TOO_LARGE'> {
+  readonly code = 'TOO_LARGE';
+  constructor(what: string, limitBytes: number) {
+    super(`${what} is larger than ${limitBytes} bytes; send less data per request`, { LimitBytes: limitBytes });
+  }
+}
+
+export class AlreadyExistsError extends DomainError<'ALREADY_EXISTS'> {
+  readonly code = 'ALREADY_EXISTS';
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super(message, details);
+  }
+}
+
+export class StorageFullError extends DomainError<'STORAGE_FULL'> {
+  readonly code = 'STORAGE_FULL';
+  constructor() {
+    super('The data directory is full; free disk space and retry (nothing acknowledged was lost)');
+  }
+}
+
+export class StoreUnavailableError extends DomainError<'STORE_UNAVAILABLE'> {
+  readonly code = 'STORE_UNAVAILABLE';
+  constructor(cause: string) {
+    super(`The store is unavailable (${cause}); retry shortly`);
+  }
+}
+
+export class DependencyUnavailableError extends DomainError<'DEPENDENCY_UNAVAILABLE'> {
+  readonly code = 'DEPENDENCY_UNAVAILABLE';
+  constructor(dependency: string, cause: string) {
+    super(`${dependency} is unreachable (${cause}); retry shortly`, { Dependency: dependency });
+  }
+}
+
+export class ShuttingDownError extends DomainError<'SHUTTING_DOWN'> {
+  readonly code = 'SHUTTING_DOWN';
+  constructor() {
+    super('Willow is shutting down; retry against another instance or after restart');
+  }
+}
+
+/** Rebuilds an error from its wire form (`{Message, Code, ...details}`), e.g. after an RPC hop. */
+export class RemoteDomainError extends DomainError {
+  constructor(
+    readonly code: string,
+    message: string,
+    details: Record<string, unknown> = {},
+  ) {
+    super(message, details);
+  }
+}

@@ -1,0 +1,43 @@
+import { randomFillSync } from 'node:crypto';
+
+const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ'; // Crockford base32: URL-safe, no I, L, O or U
+const RANDOM_BYTES = 10;
+const POOL_IDS = 256;
+const pool = Buffer.alloc(RANDOM_BYTES * POOL_IDS);
+let poolOffset = pool.length;
+
+/**
+ * A new opaque id: 26 characters of Crockford base32 (ULID layout), a 48-bit millisecond timestamp followed by 80
+ * fresh random bits. Ids sort by creation time to the millisecond; within one millisecond their order is random,
+ * so never use them for arrival order. The random part makes them unguessable (safe for session ids).
+ */
+export function newId(): string {
+  if (poolOffset === pool.length) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
+  const start = poolOffset;
+  poolOffset += RANDOM_BYTES;
+  return encodeTime(Date.now()) + encode40(pool, start) + encode40(pool, start + 5);
+}
+
+function encodeTime(ms: number): string {
+  let rest = ms;
+  let out = '';
+  for (let i = 0; i < 10; i++) {
+    out = ALPHABET[rest % 32] + out;
+    rest = Math.floor(rest / 32);
+  }
+  return out;
+}
+
+/** 5 bytes (40 bits, exact in a double) as 8 base32 characters. */
+function encode40(bytes: Buffer, offset: number): string {
+  let rest = bytes[offset] * 2 ** 32 + bytes.readUInt32BE(offset + 1);
+  let out = '';
+  for (let i = 0; i < 8; i++) {
+    out = ALPHABET[rest % 32] + out;
+    rest = Math.floor(rest / 32);
+  }
+  return out;
+}

@@ -1,0 +1,114 @@
+import { compareTagValues, type TagValue, type Tags } from './tags';
+
+export { parseQuery, parseWhere } from './query-parse';
+
+export type CmpOp = 'eq' | 'ne' | 'lt' | 'lte' | 'gt' | 'gte';
+
+/**
+ * A parsed, normalised Where (DESIGN.md §4). `and` with no parts is "true". Plain data (JSON-safe), so a Query
+ * crosses a port or a transport as it is.
+ */
+export type Where =
+  | { readonly kind: 'and'; readonly parts: readonly Where[] }
+  | { readonly kind: 'or'; readonly parts: readonly Where[] }
+  | { readonly kind: 'not'; readonly part: Where }
+  | { readonly kind: 'cmp'; readonly key: string; readonly op: CmpOp; readonly value: TagValue }
+  | { readonly kind: 'in'; readonly key: string; readonly values: readonly TagValue[]; readonly negate: boolean }
+  | { readonly kind: 'exists'; readonly key: string; readonly exists: boolean };
+
+/** The camelCase form of the wire Query `{Where, MinKeys, MaxKeys, OnlyKeys}`; `{}` selects everything. */
+export interface Query {
+  readonly where?: Where;
+  readonly minKeys?: number;
+  readonly maxKeys?: number;
+  readonly onlyKeys?: readonly string[];
+}
+
+export const MATCH_ALL: Query = Object.freeze({});
+
+export function isMatchAll(query: Query): boolean {
+  const where = query.where;
+  const whereAll = where === undefined || (where.kind === 'and' && where.parts.length === 0);
+  return whereAll && !query.minKeys && query.maxKeys === undefined && query.onlyKeys === undefined;
+}
+
+/**
+ * The single evaluator of queries: listings, dequeue and waking waiters all use it, and stores that compile queries
+ * are tested against it.
+ */
+export function matches(query: Query, tags: Tags): boolean {
+  const { minKeys, maxKeys, onlyKeys } = query;
+  if (minKeys !== undefined || maxKeys !== undefined || onlyKeys !== undefined) {
+    const keys = Object.keys(tags);
+    if (minKeys !== undefined && keys.length < minKeys) return false;
+    if (maxKeys !== undefined && keys.length > maxKeys) return false;
+    if (onlyKeys !== undefined && !keys.every((key) => onlyKeys.includes(key))) return false;
+  }
+  return query.where === undefined || evaluate(query.where, tags);
+}
+
+function evaluate(where: Where, tags: Tags): boolean {
+  switch (where.kind) {
+    case 'and':
+      return where.parts.every((part) => evaluate(part, tags));
+    case 'or':
+      return where.parts.some((part) => evaluate(part, tags));
+    case 'not':
+      return !evaluate(where.part, tags);
+    case 'exists':
+      return Object.hasOwn(tags, where.key) === where.exists;
+    case 'in': {
+      const hit = Object.hasOwn(tags, where.key) && where.values.includes(tags[where.key]);
+      return where.negate ? !hit : hit;
+    }
+    case 'cmp':
+      return compare(where.op, where.key, where.value, tags);
+  }
+}
+
+function compare(op: CmpOp, key: string, expected: TagValue, tags: Tags): boolean {
+  const present = Object.hasOwn(tags, key);
+  if (op === 'ne') return !present || tags[key] !== expected;
+  if (!present) return false;
+  const actual = tags[key];
+  if (op === 'eq') return actual === expected;
+  // Booleans have no order: a range operator never matches them.
+  if (typeof actual === 'boolean' || typeof expected === 'boolean') return false;
+  const order = compareTagValues(actual, expected);
+  if (order === null) return false;
+  switch (op) {
+    case 'lt':
+      return order < 0;
+    case 'lte':
+      return order <= 0;
+    case 'gt':
+      return order > 0;
+    case 'gte':
+      return order >= 0;
+  }
+}
+
+/**
+ * Key/value pairs that every tag set matching `query` holds: the `$eq` (or single-value `$in`) conditions ANDed at
+ * the top of its Where. Null when there are none. Use it to narrow a lookup, then still filter with `matches`.
+ */
+export function requiredEqualities(query: Query): Tags | null {
+  const out: Record<string, TagValue> = Object.create(null);
+  const pending: Where[] = query.where ? [query.where] : [];
+  let found = false;
+  while (pending.length > 0) {
+    const where = pending.pop() as Where;
+    if (where.kind === 'and') pending.push(...where.parts);
+    const value = where.kind === 'cmp' && where.op === 'eq' ? where.value : singleIn(where);
+    // A second, different value for one key makes the query unsatisfiable, so keeping the first stays correct.
+    if (value !== undefined && 'key' in where && !Object.hasOwn(out, where.key)) {
+      out[where.key] = value;
+      found = true;
+    }
+  }
+  return found ? Object.freeze(out) : null;
+}
+
+function singleIn(where: Where): TagValue | undefined {
+  return where.kind === 'in' && !where.negate && where.values.length === 1 ? where.values[0] : undefined;
+}

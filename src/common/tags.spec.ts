@@ -1,0 +1,281 @@
+import fc from 'fast-check';
+import { InvalidInputError } from './errors';
+import {
+  canonicalTags,
+  compareCodePoints,
+  compareTagValues,
+  decodeTags,
+  parseTags,
+  projectTags,
+  type TagValue,
+  type Tags,
+  tagsEqual,
+  withTag,
+} from './tags';
+
+function thrown(fn: () => unknown): InvalidInputError {
+  try {
+    fn();
+  } catch (error) {
+    return error as InvalidInputError;
+  }
+  throw new Error('expected the call to throw');
+}
+
+function expectInvalid(fn: () => unknown, path: string, message?: RegExp): void {
+  const error = thrown(fn);
+  expect(error).toBeInstanceOf(InvalidInputError);
+  expect(error.code).toBe('INVALID_INPUT');
+  expect(error.path).toBe(path);
+  if (message) expect(error.message).toMatch(message);
+}
+
+const tagKey = fc.constantFrom('a', 'b', 'os', 'repo_name', 'é', '\u{1F600}', '\uFF01', '10', '9');
+const tagValue = fc.oneof(
+  fc.string({ maxLength: 5 }),
+  fc.integer(),
+  fc.double({ noNaN: true, noDefaultInfinity: true }),
+  fc.boolean(),
+);
+const tagSet = fc.dictionary(tagKey, tagValue, { minKeys: 1, maxKeys: 6 });
+
+function reversed(tags: Record<string, TagValue>): Record<string, TagValue> {
+  return Object.fromEntries(Object.entries(tags).reverse());
+}
+
+describe('parseTags', () => {
+  it('returns a frozen copy with the same tags', () => {
+    const raw = { os: 'linux', cores: 8, gpu: false };
+    const sut = parseTags(raw, 'KeyValues');
+    expect(sut).toEqual(raw);
+    expect(sut).not.toBe(raw);
+    expect(Object.isFrozen(sut)).toBe(true);
+  });
+
+  it('returns a null-prototype object, so inherited names are never mistaken for tags', () => {
+    const sut = parseTags({ os: 'linux' }, 'KeyValues');
+    expect(Object.getPrototypeOf(sut)).toBeNull();
+    expect(Object.hasOwn(sut, 'constructor')).toBe(false);
+  });
+
+  it('accepts objects with a null prototype', () => {
+    const raw = Object.assign(Object.create(null), { os: 'linux' });
+    expect(parseTags(raw, 'KeyValues')).toEqual({ os: 'linux' });
+  });
+
+  it('stores -0 as 0', () => {
+    expect(Object.is(parseTags({ n: -0 }, 'KeyValues').n, 0)).toBe(true);
+  });
+
+  it.each([
+    ['null', null, /got null/],
+    ['an array', [['os', 'linux']], /got an array/],
+    ['a string', 'os=linux', /got a string/],
+    ['undefined', undefined, /got nothing/],
+    ['a class instance', new Date(0), /JSON object/],
+  ])('rejects %s instead of an object', (_label, raw, message) => {
+    expectInvalid(() => parseTags(raw, 'KeyValues'), 'KeyValues', message);
+  });
+
+  it('rejects an empty object', () => {
+    expectInvalid(() => parseTags({}, 'KeyValues'), 'KeyValues', /at least 1 tag/);
+  });
+
+  it('rejects more keys than the limit and accepts exactly the limit', () => {
+    const limits = { maxKeys: 3, maxKeyLength: 128, maxValueLength: 1024 };
+    expect(Object.keys(parseTags({ a: 1, b: 2, c: 3 }, 'KeyValues', { limits }))).toHaveLength(3);
+    expectInvalid(() => parseTags({ a: 1, b: 2, c: 3, d: 4 }, 'KeyValues', { limits }), 'KeyValues', /4 tags; at most 3/);
+  });
+
+  it('allows 64 keys by default and rejects 65', () => {
+    const many = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, i]));
+    expect(Object.keys(parseTags(many(64), 'KeyValues'))).toHaveLength(64);
+    expectInvalid(() => parseTags(many(65), 'KeyValues'), 'KeyValues', /at most 64/);
+  });
+
+  it('rejects the empty key', () => {
+    expectInvalid(() => parseTags({ '': 1 }, 'KeyValues'), 'KeyValues[""]', /empty key/);
+  });
+
+  it('rejects a key longer than 128 characters, counting code points', () => {
+    expect(parseTags({ ['\u{1F600}'.repeat(128)]: 1 }, 'KeyValues')).toBeDefined();
+    const long = 'k'.repeat(129);
+    expectInvalid(() => parseTags({ [long]: 1 }, 'KeyValues'), `KeyValues["${'k'.repeat(64)}…"]`, /129 characters.*at most 128/);
+  });
+
+  it.each(['a\nb', 'tab\there', 'nul\u0000', 'del\u007f', 'c1\u0085'])('rejects the key %j with a control character', (key) => {
+    expectInvalid(() => parseTags({ [key]: 1 }, 'KeyValues'), `KeyValues[${JSON.stringify(key)}]`, /control characters/);
+  });
+
+  it('rejects a key with an unpaired surrogate', () => {
+    expectInvalid(() => parseTags({ 'a\uD800': 1 }, 'KeyValues'), 'KeyValues["a\\ud800"]', /unpaired surrogate/);
+  });
+
+  it('rejects _-prefixed keys as reserved for Willow unless allowed', () => {
+    expectInvalid(() => parseTags({ _willow_queue: 'q' }, 'KeyValues'), 'KeyValues._willow_queue', /reserved for Willow/);
+    expect(parseTags({ _willow_queue: 'q' }, 'KeyValues', { allowReserved: true })).toEqual({ _willow_queue: 'q' });
+  });
+
+  it('rejects $-prefixed keys even when reserved keys are allowed', () => {
+    expectInvalid(() => parseTags({ $gt: 1 }, 'KeyValues', { allowReserved: true }), 'KeyValues.$gt', /must not begin with "\$"/);
+  });
+
+  it('rejects a "__proto__" key without touching any prototype', () => {
+    const raw = JSON.parse('{"__proto__": {"polluted": true}, "os": "linux"}') as unknown;
+    expectInvalid(() => parseTags(raw, 'KeyValues', { allowReserved: true }), 'KeyValues.__proto__', /cannot be used/);
+    expectInvalid(() => parseTags(raw, 'KeyValues'), 'KeyValues.__proto__', /reserved/);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it.each([
+    ['null', null, /null is not allowed/],
+    ['an object', { name: 'linux' }, /an object is not allowed/],
+    ['an array', ['linux'], /an array is not allowed/],
+    ['undefined', undefined, /undefined\) is not allowed/],
+    ['NaN', NaN, /finite number/],
+    ['Infinity', Infinity, /finite number/],
+  ])('rejects %s as a value, naming the key', (_label, value, message) => {
+    expectInvalid(() => parseTags({ os: value }, 'KeyValues'), 'KeyValues.os', message);
+  });
+
+  it('says which values are allowed when rejecting null', () => {
+    expect(thrown(() => parseTags({ os: null }, 'KeyValues')).message).toBe(
+      'KeyValues.os: must be a string, finite number or boolean; null is not allowed',
+    );
+  });
+
+  it('rejects a string value longer than the limit and accepts exactly the limit', () => {
+    expect(parseTags({ v: 'x'.repeat(1024) }, 'KeyValues').v).toHaveLength(1024);
+    expectInvalid(() => parseTags({ v: 'x'.repeat(1025) }, 'KeyValues'), 'KeyValues.v', /1025 characters.*at most 1024/);
+  });
+
+  it('rejects a string value with an unpaired surrogate', () => {
+    expectInvalid(() => parseTags({ v: '\uDC00' }, 'KeyValues'), 'KeyValues.v', /unpaired surrogate/);
+  });
+
+  it('names keys that are not identifiers in brackets', () => {
+    expectInvalid(() => parseTags({ 'a.b c': null }, 'KeyValues'), 'KeyValues["a.b c"]');
+  });
+
+  it('accepts every valid generated tag set unchanged', () => {
+    fc.assert(fc.property(tagSet, (raw) => tagsEqual(parseTags(raw, 'KeyValues', { allowReserved: true }), raw)));
+  });
+});
+
+describe('canonicalTags', () => {
+  it('sorts keys by code point, including digit-only keys', () => {
+    expect(canonicalTags({ b: 1, a: 'x', '9': true, '10': false })).toBe('{"10":false,"9":true,"a":"x","b":1}');
+    expect(canonicalTags({ '\u{1F600}': 1, '\uFF01': 2 })).toBe('{"\uFF01":2,"\u{1F600}":1}');
+  });
+
+  it('keeps value types apart: "1" vs 1 and "true" vs true', () => {
+    expect(canonicalTags({ a: '1' })).not.toBe(canonicalTags({ a: 1 }));
+    expect(canonicalTags({ a: 'true' })).not.toBe(canonicalTags({ a: true }));
+  });
+
+  it('never depends on key order', () => {
+    fc.assert(fc.property(tagSet, (tags) => canonicalTags(tags) === canonicalTags(reversed(tags))));
+  });
+
+  it('round-trips through decodeTags', () => {
+    fc.assert(
+      fc.property(tagSet, (tags) => {
+        const decoded = decodeTags(canonicalTags(tags));
+        return tagsEqual(decoded, tags) && Object.isFrozen(decoded) && canonicalTags(decoded) === canonicalTags(tags);
+      }),
+    );
+  });
+
+  it('gives equal encodings exactly for equal tag sets', () => {
+    fc.assert(fc.property(tagSet, tagSet, (a, b) => (canonicalTags(a) === canonicalTags(b)) === tagsEqual(a, b)));
+  });
+});
+
+describe('decodeTags', () => {
+  it.each(['[]', 'null', '{"a":null}', '{"a":{"b":1}}'])('throws on the corrupt encoding %s', (encoded) => {
+    expect(() => decodeTags(encoded)).toThrow(/Corrupt tag encoding/);
+  });
+});
+
+describe('tagsEqual', () => {
+  it('is typed: "1" differs from 1 and "true" from true', () => {
+    expect(tagsEqual({ a: '1' }, { a: 1 })).toBe(false);
+    expect(tagsEqual({ a: 'true' }, { a: true })).toBe(false);
+    expect(tagsEqual({ a: 1 }, { a: 1 })).toBe(true);
+  });
+
+  it('needs the same keys on both sides', () => {
+    expect(tagsEqual({ a: 1 }, { a: 1, b: 2 })).toBe(false);
+    expect(tagsEqual({ a: 1, b: 2 }, { a: 1 })).toBe(false);
+    expect(tagsEqual({ a: 1 }, { b: 1 })).toBe(false);
+  });
+
+  it('ignores key order', () => {
+    fc.assert(fc.property(tagSet, (tags) => tagsEqual(tags, reversed(tags)) && tagsEqual(reversed(tags), tags)));
+  });
+});
+
+describe('projectTags', () => {
+  const tags: Tags = { repo_name: 'willow', branch_name: 'main', os: 'linux' };
+
+  it('keeps only the given keys', () => {
+    expect(projectTags(tags, ['repo_name', 'branch_name'])).toEqual({ repo_name: 'willow', branch_name: 'main' });
+  });
+
+  it('returns null when a key is missing', () => {
+    expect(projectTags(tags, ['repo_name', 'ios_required'])).toBeNull();
+  });
+
+  it('does not treat inherited names as present', () => {
+    expect(projectTags({ a: 1 }, ['constructor'])).toBeNull();
+  });
+});
+
+describe('withTag', () => {
+  it('adds or replaces one tag and leaves the original alone', () => {
+    const tags = parseTags({ os: 'linux' }, 'KeyValues');
+    expect(withTag(tags, '_willow_queue', 'builds')).toEqual({ os: 'linux', _willow_queue: 'builds' });
+    expect(withTag(tags, 'os', 'macos')).toEqual({ os: 'macos' });
+    expect(tags).toEqual({ os: 'linux' });
+    expect(Object.isFrozen(withTag(tags, 'a', 1))).toBe(true);
+  });
+});
+
+describe('compareTagValues', () => {
+  it('orders numbers numerically', () => {
+    expect(compareTagValues(2, 10)).toBeLessThan(0);
+    expect(compareTagValues(10, 2)).toBeGreaterThan(0);
+    expect(compareTagValues(1.5, 1.5)).toBe(0);
+  });
+
+  it('orders strings by code point, not by locale', () => {
+    expect(compareTagValues('B', 'a')).toBeLessThan(0);
+    expect(compareTagValues('a', 'ä')).toBeLessThan(0);
+    expect(compareTagValues('\uFF01', '\u{1F600}')).toBeLessThan(0);
+    expect(compareTagValues('ab', 'a')).toBeGreaterThan(0);
+  });
+
+  it('treats booleans as only equal or not comparable', () => {
+    expect(compareTagValues(true, true)).toBe(0);
+    expect(compareTagValues(true, false)).toBeNull();
+  });
+
+  it('does not compare across types', () => {
+    expect(compareTagValues(1, '1')).toBeNull();
+    expect(compareTagValues('true', true)).toBeNull();
+    expect(compareTagValues(0, false)).toBeNull();
+  });
+});
+
+describe('compareCodePoints', () => {
+  it('agrees with comparing arrays of code points', () => {
+    const codePoints = (s: string) => Array.from(s, (c) => c.codePointAt(0) as number);
+    const reference = (a: string, b: string) => {
+      const [x, y] = [codePoints(a), codePoints(b)];
+      for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return Math.sign(x[i] - y[i]);
+      return Math.sign(x.length - y.length);
+    };
+    const text = fc.string({ unit: 'binary', maxLength: 6 });
+    fc.assert(fc.property(text, text, (a, b) => compareCodePoints(a, b) === reference(a, b)));
+  });
+});

@@ -1,0 +1,161 @@
+import { InvalidInputError } from './errors';
+import { charCount, describeJsonType, exceedsChars, fieldPath, hasControlChar, hasLoneSurrogate, isJsonObject } from './names';
+
+export type TagValue = string | number | boolean;
+/**
+ * A tag set (KeyValues, DESIGN.md §3). Tag sets built here have a null prototype and are frozen, so any key can be
+ * looked up safely; read them with `Object.hasOwn`, `Object.keys` or `Object.entries`.
+ */
+export type Tags = Readonly<Record<string, TagValue>>;
+
+export interface TagLimits {
+  maxKeys: number;
+  maxKeyLength: number;
+  maxValueLength: number;
+}
+
+export const DEFAULT_TAG_LIMITS: TagLimits = { maxKeys: 64, maxKeyLength: 128, maxValueLength: 1024 };
+
+export interface ParseTagsOptions {
+  /** Accept `_`-prefixed keys (rules, overrides, administration); clients' items, locks and counters may not. */
+  allowReserved?: boolean;
+  limits?: TagLimits;
+}
+
+/** Validates client tags (DESIGN.md §3) and returns a frozen, null-prototype copy. */
+export function parseTags(raw: unknown, path: string, opts: ParseTagsOptions = {}): Tags {
+  const limits = opts.limits ?? DEFAULT_TAG_LIMITS;
+  if (!isJsonObject(raw)) {
+    throw new InvalidInputError(path, `must be a JSON object of tags such as {"os": "linux"}; got ${describeJsonType(raw)}`);
+  }
+  const keys = Object.keys(raw);
+  if (keys.length === 0) throw new InvalidInputError(path, 'must hold at least 1 tag, such as {"os": "linux"}');
+  if (keys.length > limits.maxKeys) {
+    throw new InvalidInputError(path, `holds ${keys.length} tags; at most ${limits.maxKeys} are allowed, drop some`);
+  }
+  const out: Record<string, TagValue> = Object.create(null);
+  for (const key of keys) {
+    const at = fieldPath(path, key);
+    checkTagKey(key, at, { allowReserved: opts.allowReserved ?? false, maxKeyLength: limits.maxKeyLength });
+    out[key] = parseTagValue(raw[key], at, limits.maxValueLength);
+  }
+  return Object.freeze(out);
+}
+
+/** Key rules shared by tags and queries; `at` is the path reported on failure. */
+export function checkTagKey(key: string, at: string, opts: { allowReserved: boolean; maxKeyLength: number }): void {
+  const max = opts.maxKeyLength;
+  if (key.length === 0) throw new InvalidInputError(at, `keys must be 1 to ${max} characters; the empty key is not allowed`);
+  if (exceedsChars(key, max)) {
+    throw new InvalidInputError(at, `key is ${charCount(key)} characters long; keys may have at most ${max}, shorten it`);
+  }
+  if (hasControlChar(key)) {
+    throw new InvalidInputError(at, 'keys must not contain control characters (such as newlines or tabs); remove them');
+  }
+  if (hasLoneSurrogate(key)) {
+    throw new InvalidInputError(at, 'keys must be well-formed Unicode text; remove the unpaired surrogate');
+  }
+  if (key.startsWith('$')) {
+    throw new InvalidInputError(at, 'keys must not begin with "$", which marks query operators; rename the key');
+  }
+  if (!opts.allowReserved && key.startsWith('_')) {
+    throw new InvalidInputError(at, 'keys beginning with "_" are reserved for Willow; rename the key without the leading "_"');
+  }
+  // Copying such a key with plain assignment would drop it silently, so it never enters the system.
+  if (key === '__proto__') throw new InvalidInputError(at, '"__proto__" cannot be used as a key; rename it');
+}
+
+/** Value rules shared by tags and queries: a string (≤ `maxLength` characters), a finite number, or a boolean. */
+export function parseTagValue(raw: unknown, at: string, maxLength = DEFAULT_TAG_LIMITS.maxValueLength): TagValue {
+  switch (typeof raw) {
+    case 'boolean':
+      return raw;
+    case 'number':
+      if (!Number.isFinite(raw)) {
+        throw new InvalidInputError(at, `must be a finite number; ${raw} is not allowed`);
+      }
+      return raw === 0 ? 0 : raw; // -0 and 0 are one value, as in JSON
+    case 'string':
+      if (exceedsChars(raw, maxLength)) {
+        throw new InvalidInputError(at, `is ${charCount(raw)} characters long; values may have at most ${maxLength}, shorten it`);
+      }
+      if (hasLoneSurrogate(raw)) {
+        throw new InvalidInputError(at, 'must be well-formed Unicode text; remove the unpaired surrogate');
+      }
+      return raw;
+  }
+  throw new InvalidInputError(at, `must be a string, finite number or boolean; ${describeJsonType(raw)} is not allowed`);
+}
+
+/**
+ * The one canonical encoding of a tag set, for identity, storage and sorting: a JSON object with keys sorted by
+ * code point and values keeping their JSON type, so `{"a":"1"}` and `{"a":1}` differ. Decode with `decodeTags`.
+ */
+export function canonicalTags(tags: Tags): string {
+  const keys = Object.keys(tags).sort(compareCodePoints);
+  return `{${keys.map((key) => `${JSON.stringify(key)}:${JSON.stringify(tags[key])}`).join(',')}}`;
+}
+
+/** Reads back a `canonicalTags` encoding (trusted storage); throws a plain Error if it is corrupt. */
+export function decodeTags(encoded: string): Tags {
+  const parsed: unknown = JSON.parse(encoded);
+  if (!isJsonObject(parsed)) throw new Error(`Corrupt tag encoding (not an object): ${encoded.slice(0, 200)}`);
+  const out: Record<string, TagValue> = Object.create(null);
+  for (const [key, value] of Object.entries(parsed)) {
+    if (!isTagValue(value)) throw new Error(`Corrupt tag encoding (bad value for ${JSON.stringify(key)}): ${encoded.slice(0, 200)}`);
+    out[key] = value;
+  }
+  return Object.freeze(out);
+}
+
+function isTagValue(value: unknown): value is TagValue {
+  return typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value));
+}
+
+/** Same keys with equal, same-typed values; key order is irrelevant. */
+export function tagsEqual(a: Tags, b: Tags): boolean {
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  return keys.every((key) => Object.hasOwn(b, key) && a[key] === b[key]);
+}
+
+/** The tags on `keys` (e.g. a rule's GroupBy), or null when `tags` lacks one of them. */
+export function projectTags(tags: Tags, keys: readonly string[]): Tags | null {
+  const out: Record<string, TagValue> = Object.create(null);
+  for (const key of keys) {
+    if (!Object.hasOwn(tags, key)) return null;
+    out[key] = tags[key];
+  }
+  return Object.freeze(out);
+}
+
+/** A copy of `tags` with `key` set to `value` (added or replaced); no validation, for Willow's own keys. */
+export function withTag(tags: Tags, key: string, value: TagValue): Tags {
+  const out: Record<string, TagValue> = Object.assign(Object.create(null), tags);
+  out[key] = value === 0 ? 0 : value;
+  return Object.freeze(out);
+}
+
+/**
+ * Orders numbers with numbers and strings with strings (by code point); booleans are only equal (0) or not
+ * comparable (null); values of different types are not comparable (null).
+ */
+export function compareTagValues(a: TagValue, b: TagValue): number | null {
+  if (typeof a === 'number' && typeof b === 'number') return a < b ? -1 : a > b ? 1 : 0;
+  if (typeof a === 'string' && typeof b === 'string') return compareCodePoints(a, b);
+  if (typeof a === 'boolean' && typeof b === 'boolean') return a === b ? 0 : null;
+  return null;
+}
+
+/** Code-point order, independent of locale; unlike `<` on strings it sorts U+FF01 before U+1F600. */
+export function compareCodePoints(a: string, b: string): number {
+  if (a === b) return 0;
+  let i = 0;
+  while (i < a.length && i < b.length) {
+    const x = a.codePointAt(i) as number;
+    const y = b.codePointAt(i) as number;
+    if (x !== y) return x < y ? -1 : 1;
+    i += x > 0xffff ? 2 : 1;
+  }
+  return a.length < b.length ? -1 : a.length > b.length ? 1 : 0;
+}

@@ -1,0 +1,95 @@
+/**
+ * The only reader of process.env. `parseConfig` is pure: a bad variable throws one `ConfigError` whose message names
+ * the variable and the fix, and start-up stops with that one line.
+ */
+export type ModuleName = 'willow' | 'limiter' | 'locker';
+export const ALL_MODULES: readonly ModuleName[] = ['willow', 'limiter', 'locker'];
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly storage: 'embedded' | 'postgres';
+  /** Directory of the embedded store, or `:memory:` for nothing on disk. */
+  readonly dataDir: string;
+  readonly databaseUrl: string | null;
+  /** `full`: fsync before every answer (power-loss safe). `normal`: survives a process crash, not a power loss. */
+  readonly sync: 'full' | 'normal';
+  readonly modules: readonly ModuleName[];
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Largest accepted item `Data`, in bytes of its JSON encoding. */
+  readonly maxDataBytes: number;
+  /** Largest accepted HTTP body, in bytes; always above `maxDataBytes`. */
+  readonly maxBodyBytes: number;
+}
+
+export class ConfigError extends Error {
+  constructor(variable: string, problem: string) {
+    super(`Invalid configuration: ${variable} ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export function parseConfig(env: Env): Config {
+  const storage = oneOf(env, 'WILLOW_STORAGE', ['embedded', 'postgres'] as const, 'embedded');
+  const databaseUrl = env.DATABASE_URL?.trim() || null;
+  if (storage === 'postgres') {
+    throw new ConfigError(
+      'WILLOW_STORAGE',
+      '"postgres" is not available in this version; unset it to use the embedded store',
+    );
+  }
+  for (const name of ['WILLOW_LIMITER_URL', 'WILLOW_LOCKER_URL', 'WILLOW_TRANSPORT_LISTEN']) {
+    if (env[name]?.trim()) {
+      throw new ConfigError(name, 'is not supported in this version (split deployment is not built yet); unset it');
+    }
+  }
+  const maxDataBytes = integer(env, 'WILLOW_MAX_DATA_BYTES', 1_048_576, 1, 64 * 1_048_576);
+  return {
+    port: integer(env, 'PORT', 8080, 0, 65_535),
+    host: env.HOST?.trim() || '0.0.0.0',
+    storage,
+    dataDir: env.WILLOW_DATA_DIR?.trim() || './data',
+    databaseUrl,
+    sync: oneOf(env, 'WILLOW_SYNC', ['full', 'normal'] as const, 'full'),
+    modules: parseModules(env.WILLOW_MODULES),
+    logLevel: oneOf(env, 'WILLOW_LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
+    maxDataBytes,
+    // A batch of items plus their envelopes must fit, and the item cap must answer before the parser's does.
+    maxBodyBytes: Math.max(16 * 1_048_576, maxDataBytes * 2 + 65_536),
+  };
+}
+
+function oneOf<const T extends readonly string[]>(env: Env, name: string, allowed: T, fallback: T[number]): T[number] {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  if (!allowed.includes(raw)) throw new ConfigError(name, `must be one of ${allowed.join(', ')} (got "${raw}")`);
+  return raw;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || value < min || value > max) {
+    throw new ConfigError(name, `must be an integer from ${min} to ${max} (got "${raw}")`);
+  }
+  return value;
+}
+
+function parseModules(raw: string | undefined): readonly ModuleName[] {
+  if (!raw?.trim()) return ALL_MODULES;
+  const names = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = names.filter((n) => !(ALL_MODULES as readonly string[]).includes(n));
+  if (unknown.length > 0 || names.length === 0) {
+    throw new ConfigError('WILLOW_MODULES', `must be a comma-separated subset of ${ALL_MODULES.join(',')} (got "${raw}")`);
+  }
+  const chosen = ALL_MODULES.filter((m) => names.includes(m));
+  if (chosen.length < ALL_MODULES.length) {
+    throw new ConfigError('WILLOW_MODULES', 'must name all of willow,limiter,locker in this version (split deployment is not built yet)');
+  }
+  return chosen;
+}
+
+export const CONFIG = Symbol('Config');

@@ -1,0 +1,17 @@
+import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
+
+export class LockSessionBody {
+  /** The SessionID of the grant. */
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(256)
+  readonly SessionID!: string;
+}
+
+export class ReleaseLockBody {
+  /** The SessionID of the grant (or pass `?SessionID=`). */
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(256)
+  readonly SessionID?: string;
+}

@@ -1,0 +1,14 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiResponse } from '@nestjs/swagger';
+import { ErrorResponse } from './error-response';
+
+/** Documents a route's error answers: status → the stable codes it may carry. Every route can also answer 400. */
+export function ApiErrors(byStatus: Readonly<Record<number, readonly string[]>>): MethodDecorator & ClassDecorator {
+  const all: Record<number, string[]> = { 400: ['INVALID_INPUT', 'INVALID_JSON', 'TOO_DEEP'], 413: ['TOO_LARGE'] };
+  for (const [status, codes] of Object.entries(byStatus)) all[Number(status)] = [...(all[Number(status)] ?? []), ...codes];
+  return applyDecorators(
+    ...Object.entries(all).map(([status, codes]) =>
+      ApiResponse({ status: Number(status), type: ErrorResponse, description: codes.join(', ') }),
+    ),
+  );
+}

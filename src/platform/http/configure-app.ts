@@ -1,0 +1,20 @@
+import type { INestApplication } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Logger } from 'nestjs-pino';
+import type { Config } from '../../config';
+import { jsonBody } from './body-parser';
+import { DomainErrorFilter } from './domain-error.filter';
+import type { ErrorStatusTable } from './kernel.error-status';
+import { createValidationPipe } from './validation-pipe';
+
+/** Everything main.ts applies to the app, shared with the e2e tests so they exercise the real stack. */
+export function configureApp(app: NestExpressApplication, config: Config, statusByCode: ErrorStatusTable): INestApplication {
+  app.useLogger(app.get(Logger));
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(...jsonBody(config.maxBodyBytes));
+  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalFilters(new DomainErrorFilter(statusByCode));
+  app.enableShutdownHooks();
+  return app;
+}

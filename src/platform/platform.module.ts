@@ -1,0 +1,45 @@
+import { Global, Module, type DynamicModule } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import { LoggerModule } from 'nestjs-pino';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { newId } from '../common/ids';
+import { CONFIG, type Config } from '../config';
+import { HealthController } from './health/health.controller';
+import { ShutdownSignal } from './lifecycle/shutdown-signal';
+import { StorageModule } from './storage/storage.module';
+import { CLOCK } from './clock.token';
+import { systemClock } from '../common/clock';
+
+const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
+
+/** Nest glue every module uses: config, storage, logging with request ids, health, shutdown. Never imports a module. */
+@Global()
+@Module({})
+export class PlatformModule {
+  static forRoot(config: Config): DynamicModule {
+    return {
+      module: PlatformModule,
+      imports: [
+        LoggerModule.forRoot({
+          pinoHttp: {
+            level: config.logLevel,
+            genReqId: (req: IncomingMessage, res: ServerResponse) => {
+              const given = req.headers['x-request-id'];
+              const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : newId();
+              res.setHeader('X-Request-ID', id);
+              return id;
+            },
+            customProps: (req: IncomingMessage) => ({ requestId: (req as IncomingMessage & { id?: unknown }).id }),
+            autoLogging: { ignore: (req: IncomingMessage) => (req.url ?? '').startsWith('/health') },
+            quietReqLogger: true,
+          },
+        }),
+        TerminusModule.forRoot({ logger: false }),
+        StorageModule,
+      ],
+      controllers: [HealthController],
+      providers: [{ provide: CONFIG, useValue: config }, { provide: CLOCK, useValue: systemClock }, ShutdownSignal],
+      exports: [CONFIG, CLOCK, ShutdownSignal, StorageModule],
+    };
+  }
+}

@@ -1,0 +1,85 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { mapSqliteError } from './sqlite-errors';
+import { GroupCommitter } from './group-commit';
+
+export interface EmbeddedOptions {
+  /** Directory for `willow.db`, or `:memory:`. */
+  readonly dataDir: string;
+  readonly sync: 'full' | 'normal';
+}
+
+/** One module's ordered schema steps; a step runs once, in its own transaction, and is never edited after release. */
+export interface Migration {
+  readonly id: string;
+  readonly sql: string;
+}
+
+/**
+ * The embedded store: one SQLite database in WAL mode, shared by every module, each of which owns its own tables
+ * (prefixed with the module name) and applies its own migrations through `migrate`.
+ */
+export class EmbeddedStorage {
+  readonly kind = 'embedded' as const;
+  readonly db: Database.Database;
+  private readonly committer: GroupCommitter;
+
+  constructor(readonly options: EmbeddedOptions) {
+    const file = options.dataDir === ':memory:' ? ':memory:' : join(prepareDir(options.dataDir), 'willow.db');
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma(`synchronous = ${options.sync === 'full' ? 'FULL' : 'NORMAL'}`);
+    this.db.pragma('foreign_keys = ON');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      module TEXT NOT NULL, id TEXT NOT NULL, applied_at TEXT NOT NULL, PRIMARY KEY (module, id))`);
+    this.committer = new GroupCommitter(this.db);
+  }
+
+  /** Applies `module`'s migrations that have not run yet, in order. */
+  migrate(module: string, migrations: readonly Migration[]): void {
+    const applied = new Set(
+      this.db
+        .prepare('SELECT id FROM schema_migrations WHERE module = ?')
+        .pluck()
+        .all(module) as string[],
+    );
+    const record = this.db.prepare('INSERT INTO schema_migrations (module, id, applied_at) VALUES (?, ?, ?)');
+    for (const m of migrations) {
+      if (applied.has(m.id)) continue;
+      this.db.transaction(() => {
+        this.db.exec(m.sql);
+        record.run(module, m.id, new Date().toISOString());
+      })();
+    }
+  }
+
+  /** Atomic write, group-committed with the other writes of this event-loop turn. */
+  write<T>(fn: () => T): Promise<T> {
+    return this.committer.write(fn);
+  }
+
+  /** Consistent read of committed state (better-sqlite3 is synchronous; nothing interleaves). */
+  read<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (error) {
+      throw mapSqliteError(error);
+    }
+  }
+
+  ping(): void {
+    this.db.prepare('SELECT 1').get();
+  }
+
+  close(): void {
+    this.committer.flush();
+    if (this.db.open) this.db.close();
+  }
+}
+
+function prepareDir(dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}

@@ -1,0 +1,37 @@
+import { Test } from '@nestjs/testing';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import request from 'supertest';
+import { AppModule } from '../../src/app.module';
+import { parseConfig, type Config } from '../../src/config';
+import { errorStatusTable } from '../../src/error-status';
+import { configureApp } from '../../src/platform/http/configure-app';
+
+export interface TestApp {
+  readonly app: NestExpressApplication;
+  readonly config: Config;
+  /** supertest against the real HTTP stack (body parser, pipe, filter). */
+  http(): ReturnType<typeof request>;
+  /** Base URL of the listening server, for raw clients (disconnect tests). */
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/** Builds the real AppModule with main.ts's pipe, filter and body parser, on an in-memory store by default. */
+export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const config = parseConfig({ WILLOW_DATA_DIR: ':memory:', WILLOW_LOG_LEVEL: 'silent', ...env });
+  const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] }).compile();
+  const app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false, logger: false });
+  configureApp(app, config, errorStatusTable);
+  await app.listen(0, '127.0.0.1');
+  const server = app.getHttpServer() as Server;
+  const { port } = server.address() as AddressInfo;
+  return {
+    app,
+    config,
+    url: `http://127.0.0.1:${port}`,
+    http: () => request(server),
+    close: () => app.close(),
+  };
+}
