@@ -18,7 +18,10 @@ const FORMS = 'a number of milliseconds or a string with a unit ("500ms", "30s",
 export function parseDuration(raw: unknown, path: string, bounds: { minMs: number; maxMs: number }): number {
   const ms = toMs(raw, path);
   if (ms < bounds.minMs || ms > bounds.maxMs) {
-    throw new InvalidInputError(path, `must be between ${formatDuration(bounds.minMs)} and ${formatDuration(bounds.maxMs)}`);
+    throw new InvalidInputError(
+      path,
+      `must be between ${formatDuration(bounds.minMs)} and ${formatDuration(bounds.maxMs)}`,
+    );
   }
   return ms;
 }
@@ -28,16 +31,24 @@ function toMs(raw: unknown, path: string): number {
     if (!Number.isFinite(raw)) throw new InvalidInputError(path, `must be ${FORMS}; ${raw} is not a duration`);
     if (raw < 0) throw new InvalidInputError(path, 'must not be negative; send 0 or more milliseconds');
     if (!Number.isInteger(raw)) {
-      throw new InvalidInputError(path, `must be a whole number of milliseconds; for fractions use a string such as "1.5s"`);
+      throw new InvalidInputError(
+        path,
+        `must be a whole number of milliseconds; for fractions use a string such as "1.5s"`,
+      );
     }
     return raw === 0 ? 0 : raw;
   }
   if (typeof raw !== 'string') throw new InvalidInputError(path, `must be ${FORMS}; got ${describeJsonType(raw)}`);
   const match = raw.length <= MAX_TEXT ? WITH_UNIT.exec(raw) : null;
   if (match) return Math.round(Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS]);
-  if (raw.trimStart().startsWith('-')) throw new InvalidInputError(path, 'must not be negative; use a duration such as "30s"');
-  if (BARE_NUMBER.test(raw)) {
-    throw new InvalidInputError(path, `needs a unit, as in "${raw}ms" or "${raw}s"; or send the milliseconds as a JSON number`);
+  if (raw.trimStart().startsWith('-')) {
+    throw new InvalidInputError(path, 'must not be negative; use a duration such as "30s"');
+  }
+  if (raw.length <= MAX_TEXT && BARE_NUMBER.test(raw)) {
+    throw new InvalidInputError(
+      path,
+      `needs a unit, as in "${raw}ms" or "${raw}s"; or send the milliseconds as a JSON number`,
+    );
   }
   throw new InvalidInputError(path, `must be ${FORMS}; got ${JSON.stringify(raw.slice(0, MAX_TEXT))}`);
 }

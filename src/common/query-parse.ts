@@ -1,14 +1,24 @@
 import { InvalidInputError } from './errors';
 import { MAX_JSON_DEPTH } from './json-depth';
 import { describeJsonType, fieldPath, indexPath, isJsonObject, parseSafeInt } from './names';
-import type { CmpOp, Query, Where } from './query';
+import type { CmpOp, Query, Where } from './query-ast';
 import { checkTagKey, DEFAULT_TAG_LIMITS, parseTagValue } from './tags';
 
 const QUERY_FIELDS = ['Where', 'MinKeys', 'MaxKeys', 'OnlyKeys'];
-const CMP_OPS: Readonly<Record<string, CmpOp>> = { $eq: 'eq', $ne: 'ne', $lt: 'lt', $lte: 'lte', $gt: 'gt', $gte: 'gte' };
+const CMP_OPS: Readonly<Record<string, CmpOp>> = {
+  $eq: 'eq',
+  $ne: 'ne',
+  $lt: 'lt',
+  $lte: 'lte',
+  $gt: 'gt',
+  $gte: 'gte',
+};
 const OPS_LIST = '$eq, $ne, $lt, $lte, $gt, $gte, $in, $nin, $exists';
 const KEY_RULES = { allowReserved: true, maxKeyLength: DEFAULT_TAG_LIMITS.maxKeyLength };
 const KEY_COUNT = { min: 0, max: Number.MAX_SAFE_INTEGER };
+const MISPLACED_OPERATOR =
+  'is not allowed here; beside tag keys only $or, $and and $not may appear ' +
+  '(comparison operators go inside a key, as in {"os": {"$ne": "linux"}})';
 const TRUE: Where = Object.freeze({ kind: 'and', parts: Object.freeze([]) });
 
 /**
@@ -42,16 +52,22 @@ export function parseQuery(raw: unknown, path = 'Query'): Query {
 function unknownField(path: string, field: string): InvalidInputError {
   const sameName = QUERY_FIELDS.find((known) => known.toLowerCase() === field.toLowerCase());
   const hint = sameName ? `; did you mean "${sameName}"? (field names are PascalCase)` : '';
-  return new InvalidInputError(fieldPath(path, field), `is not a Query field; use Where, MinKeys, MaxKeys or OnlyKeys${hint}`);
+  const problem = `is not a Query field; use Where, MinKeys, MaxKeys or OnlyKeys${hint}`;
+  return new InvalidInputError(fieldPath(path, field), problem);
 }
 
 function parseKeyList(raw: unknown, path: string): readonly string[] {
   if (!Array.isArray(raw)) {
-    throw new InvalidInputError(path, `must be an array of tag keys such as ["os", "branch_name"]; got ${describeJsonType(raw)}`);
+    throw new InvalidInputError(
+      path,
+      `must be an array of tag keys such as ["os", "branch_name"]; got ${describeJsonType(raw)}`,
+    );
   }
   const keys = raw.map((key: unknown, index) => {
     const at = indexPath(path, index);
-    if (typeof key !== 'string') throw new InvalidInputError(at, `must be a tag key (a string); got ${describeJsonType(key)}`);
+    if (typeof key !== 'string') {
+      throw new InvalidInputError(at, `must be a tag key (a string); got ${describeJsonType(key)}`);
+    }
     checkTagKey(key, at, KEY_RULES);
     return key;
   });
@@ -65,10 +81,15 @@ export function parseWhere(raw: unknown, path: string): Where {
 
 function parseWhereAt(raw: unknown, path: string, depth: number): Where {
   if (!isJsonObject(raw)) {
-    throw new InvalidInputError(path, `must be an object of conditions such as {"os": "linux"}; got ${describeJsonType(raw)}`);
+    throw new InvalidInputError(
+      path,
+      `must be an object of conditions such as {"os": "linux"}; got ${describeJsonType(raw)}`,
+    );
   }
   // The HTTP layer already refuses deeper JSON; this guards callers that skip it (RPC, tests) from stack overflow.
-  if (depth > MAX_JSON_DEPTH) throw new InvalidInputError(path, `nests too deeply; at most ${MAX_JSON_DEPTH} levels are allowed`);
+  if (depth > MAX_JSON_DEPTH) {
+    throw new InvalidInputError(path, `nests too deeply; at most ${MAX_JSON_DEPTH} levels are allowed`);
+  }
   const parts: Where[] = [];
   for (const key of Object.keys(raw)) {
     const value = raw[key];
@@ -79,8 +100,7 @@ function parseWhereAt(raw: unknown, path: string, depth: number): Where {
     } else if (key === '$not') {
       parts.push(not(parseWhereAt(value, at, depth + 1)));
     } else if (key.startsWith('$')) {
-      const problem = `is not allowed here; beside tag keys only $or, $and and $not may appear (comparison operators go inside a key, as in {"os": {"$ne": "linux"}})`;
-      throw new InvalidInputError(at, problem);
+      throw new InvalidInputError(at, MISPLACED_OPERATOR);
     } else {
       checkTagKey(key, at, KEY_RULES);
       parts.push(parseCondition(key, value, at));
@@ -92,7 +112,10 @@ function parseWhereAt(raw: unknown, path: string, depth: number): Where {
 function parseBranches(raw: unknown, path: string, depth: number): Where[] {
   if (!Array.isArray(raw) || raw.length === 0) {
     const got = Array.isArray(raw) ? 'an empty array' : describeJsonType(raw);
-    throw new InvalidInputError(path, `must be a non-empty array of Where objects such as [{"os": "linux"}]; got ${got}`);
+    throw new InvalidInputError(
+      path,
+      `must be a non-empty array of Where objects such as [{"os": "linux"}]; got ${got}`,
+    );
   }
   return raw.map((branch: unknown, index) => parseWhereAt(branch, indexPath(path, index), depth + 1));
 }
@@ -100,11 +123,17 @@ function parseBranches(raw: unknown, path: string, depth: number): Where[] {
 function parseCondition(key: string, raw: unknown, path: string): Where {
   if (isJsonObject(raw)) return parseOps(key, raw, path);
   if (Array.isArray(raw)) {
-    throw new InvalidInputError(path, 'must be a value or an object of operators; to match one of several values use {"$in": [...]}');
+    throw new InvalidInputError(
+      path,
+      'must be a value or an object of operators; to match one of several values use {"$in": [...]}',
+    );
   }
   if (raw === null) {
     const hint = 'to select tag sets without this key use {"$exists": false}';
-    throw new InvalidInputError(path, `must be a string, finite number, boolean or an object of operators; null is not allowed (${hint})`);
+    throw new InvalidInputError(
+      path,
+      `must be a string, finite number, boolean or an object of operators; null is not allowed (${hint})`,
+    );
   }
   return { kind: 'cmp', key, op: 'eq', value: parseTagValue(raw, path) };
 }
@@ -127,13 +156,18 @@ function parseOp(key: string, op: string, raw: unknown, path: string): Where {
   }
   if (op === '$in' || op === '$nin') {
     if (!Array.isArray(raw)) {
-      throw new InvalidInputError(path, `must be an array of values such as ["linux", "macos"]; got ${describeJsonType(raw)}`);
+      throw new InvalidInputError(
+        path,
+        `must be an array of values such as ["linux", "macos"]; got ${describeJsonType(raw)}`,
+      );
     }
     const values = raw.map((value: unknown, index) => parseTagValue(value, indexPath(path, index)));
     return { kind: 'in', key, values: Object.freeze(values), negate: op === '$nin' };
   }
   if (op === '$exists') {
-    if (typeof raw !== 'boolean') throw new InvalidInputError(path, `must be true or false; got ${describeJsonType(raw)}`);
+    if (typeof raw !== 'boolean') {
+      throw new InvalidInputError(path, `must be true or false; got ${describeJsonType(raw)}`);
+    }
     return { kind: 'exists', key, exists: raw };
   }
   throw new InvalidInputError(path, `is not an operator; use one of ${OPS_LIST}`);
@@ -146,6 +180,7 @@ function and(parts: readonly Where[]): Where {
 }
 
 function or(parts: readonly Where[]): Where {
+  if (parts.includes(TRUE)) return TRUE;
   const flat = parts.flatMap((part) => (part.kind === 'or' ? part.parts : [part]));
   return flat.length === 1 ? flat[0] : { kind: 'or', parts: Object.freeze(flat) };
 }

@@ -1,5 +1,13 @@
 import { InvalidInputError } from './errors';
-import { charCount, describeJsonType, exceedsChars, fieldPath, hasControlChar, hasLoneSurrogate, isJsonObject } from './names';
+import {
+  charCount,
+  describeJsonType,
+  exceedsChars,
+  fieldPath,
+  hasControlChar,
+  hasLoneSurrogate,
+  isJsonObject,
+} from './names';
 
 export type TagValue = string | number | boolean;
 /**
@@ -26,7 +34,10 @@ export interface ParseTagsOptions {
 export function parseTags(raw: unknown, path: string, opts: ParseTagsOptions = {}): Tags {
   const limits = opts.limits ?? DEFAULT_TAG_LIMITS;
   if (!isJsonObject(raw)) {
-    throw new InvalidInputError(path, `must be a JSON object of tags such as {"os": "linux"}; got ${describeJsonType(raw)}`);
+    throw new InvalidInputError(
+      path,
+      `must be a JSON object of tags such as {"os": "linux"}; got ${describeJsonType(raw)}`,
+    );
   }
   const keys = Object.keys(raw);
   if (keys.length === 0) throw new InvalidInputError(path, 'must hold at least 1 tag, such as {"os": "linux"}');
@@ -45,9 +56,14 @@ export function parseTags(raw: unknown, path: string, opts: ParseTagsOptions = {
 /** Key rules shared by tags and queries; `at` is the path reported on failure. */
 export function checkTagKey(key: string, at: string, opts: { allowReserved: boolean; maxKeyLength: number }): void {
   const max = opts.maxKeyLength;
-  if (key.length === 0) throw new InvalidInputError(at, `keys must be 1 to ${max} characters; the empty key is not allowed`);
+  if (key.length === 0) {
+    throw new InvalidInputError(at, `keys must be 1 to ${max} characters; the empty key is not allowed`);
+  }
   if (exceedsChars(key, max)) {
-    throw new InvalidInputError(at, `key is ${charCount(key)} characters long; keys may have at most ${max}, shorten it`);
+    throw new InvalidInputError(
+      at,
+      `key is ${charCount(key)} characters long; keys may have at most ${max}, shorten it`,
+    );
   }
   if (hasControlChar(key)) {
     throw new InvalidInputError(at, 'keys must not contain control characters (such as newlines or tabs); remove them');
@@ -59,7 +75,10 @@ export function checkTagKey(key: string, at: string, opts: { allowReserved: bool
     throw new InvalidInputError(at, 'keys must not begin with "$", which marks query operators; rename the key');
   }
   if (!opts.allowReserved && key.startsWith('_')) {
-    throw new InvalidInputError(at, 'keys beginning with "_" are reserved for Willow; rename the key without the leading "_"');
+    throw new InvalidInputError(
+      at,
+      'keys beginning with "_" are reserved for Willow; rename the key without the leading "_"',
+    );
   }
   // Copying such a key with plain assignment would drop it silently, so it never enters the system.
   if (key === '__proto__') throw new InvalidInputError(at, '"__proto__" cannot be used as a key; rename it');
@@ -77,14 +96,20 @@ export function parseTagValue(raw: unknown, at: string, maxLength = DEFAULT_TAG_
       return raw === 0 ? 0 : raw; // -0 and 0 are one value, as in JSON
     case 'string':
       if (exceedsChars(raw, maxLength)) {
-        throw new InvalidInputError(at, `is ${charCount(raw)} characters long; values may have at most ${maxLength}, shorten it`);
+        throw new InvalidInputError(
+          at,
+          `is ${charCount(raw)} characters long; values may have at most ${maxLength}, shorten it`,
+        );
       }
       if (hasLoneSurrogate(raw)) {
         throw new InvalidInputError(at, 'must be well-formed Unicode text; remove the unpaired surrogate');
       }
       return raw;
   }
-  throw new InvalidInputError(at, `must be a string, finite number or boolean; ${describeJsonType(raw)} is not allowed`);
+  throw new InvalidInputError(
+    at,
+    `must be a string, finite number or boolean; ${describeJsonType(raw)} is not allowed`,
+  );
 }
 
 /**
@@ -102,14 +127,17 @@ export function decodeTags(encoded: string): Tags {
   if (!isJsonObject(parsed)) throw new Error(`Corrupt tag encoding (not an object): ${encoded.slice(0, 200)}`);
   const out: Record<string, TagValue> = Object.create(null);
   for (const [key, value] of Object.entries(parsed)) {
-    if (!isTagValue(value)) throw new Error(`Corrupt tag encoding (bad value for ${JSON.stringify(key)}): ${encoded.slice(0, 200)}`);
+    if (!isTagValue(value)) {
+      throw new Error(`Corrupt tag encoding (bad value for ${JSON.stringify(key)}): ${encoded.slice(0, 200)}`);
+    }
     out[key] = value;
   }
   return Object.freeze(out);
 }
 
 function isTagValue(value: unknown): value is TagValue {
-  return typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value));
+  if (typeof value === 'number') return Number.isFinite(value);
+  return typeof value === 'string' || typeof value === 'boolean';
 }
 
 /** Same keys with equal, same-typed values; key order is irrelevant. */

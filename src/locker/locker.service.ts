@@ -160,6 +160,8 @@ export class LockerService implements LockerPort, OnModuleInit, OnApplicationShu
     const delay = Math.max(0, lock.expiresAt - this.clock.now());
     const timer = setTimeout(() => {
       this.expiryTimers.delete(lock.key);
+      // Timers may fire a millisecond early against the wall clock; never let an early tick drop the expiry.
+      if (this.clock.now() < lock.expiresAt) return this.scheduleExpiry(lock);
       void this.store.expire(lock.key, this.clock.now()).then(
         (expired) => expired && this.onExpired(lock.key),
         () => this.scheduleExpiry({ ...lock, expiresAt: this.clock.now() + 1_000 }),

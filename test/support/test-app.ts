@@ -22,7 +22,7 @@ export interface TestApp {
 export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const config = parseConfig({ WILLOW_DATA_DIR: ':memory:', WILLOW_LOG_LEVEL: 'silent', ...env });
   const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] }).compile();
-  const app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false, logger: false });
+  const app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false, logger: false, forceCloseConnections: true });
   configureApp(app, config, errorStatusTable);
   await app.listen(0, '127.0.0.1');
   const server = app.getHttpServer() as Server;

@@ -1,4 +1,4 @@
-import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
+import { IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
 
 export class LockSessionBody {
   /** The SessionID of the grant. */
@@ -10,6 +10,7 @@ export class LockSessionBody {
 
 export class ReleaseLockBody {
   /** The SessionID of the grant (or pass `?SessionID=`). */
+  @IsOptional()
   @IsString()
   @IsNotEmpty()
   @MaxLength(256)

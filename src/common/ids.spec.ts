@@ -1,0 +1,31 @@
+import { newId } from './ids';
+
+describe('newId', () => {
+  afterEach(() => jest.useRealTimers());
+
+  it('gives 26 URL-safe Crockford base32 characters', () => {
+    const sut = newId();
+    expect(sut).toMatch(/^[0-9A-HJKMNP-TV-Z]{26}$/);
+    expect(encodeURIComponent(sut)).toBe(sut);
+  });
+
+  it('never repeats across many ids', () => {
+    const ids = new Set(Array.from({ length: 10_000 }, () => newId()));
+    expect(ids.size).toBe(10_000);
+  });
+
+  it('sorts ids of later milliseconds after earlier ones', () => {
+    jest.useFakeTimers({ now: Date.UTC(2030, 0, 1) });
+    const first = newId();
+    jest.setSystemTime(Date.UTC(2030, 0, 1) + 1);
+    const second = newId();
+    expect(first < second).toBe(true);
+  });
+
+  it('encodes the creation millisecond in the first 10 characters', () => {
+    jest.useFakeTimers({ now: 0 });
+    expect(newId().slice(0, 10)).toBe('0000000000');
+    jest.setSystemTime(2 ** 48 - 1);
+    expect(newId().slice(0, 10)).toBe('7ZZZZZZZZZ');
+  });
+});
