@@ -28,6 +28,8 @@ export class LockerModule {
         },
       ],
       exports: [LOCKER_PORT],
+      // The ports are the module's public face: any module may inject them (through the module's index.ts).
+      global: true,
     };
   }
 }

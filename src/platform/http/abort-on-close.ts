@@ -1,5 +1,5 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import type { Response } from 'express';
 
 /**
  * Injects an AbortSignal that aborts when the client goes away before its answer is written, so a long-poll ends
@@ -7,13 +7,12 @@ import type { Request, Response } from 'express';
  */
 export const AbortOnClose = createParamDecorator((_data: unknown, ctx: ExecutionContext): AbortSignal => {
   const http = ctx.switchToHttp();
-  const req = http.getRequest<Request>();
   const res = http.getResponse<Response>();
   const controller = new AbortController();
   const onClose = () => {
     if (!res.writableFinished) controller.abort();
   };
+  // The response (not the keep-alive socket, which outlives it) reports a connection lost before the answer.
   res.once('close', onClose);
-  req.socket?.once('close', onClose);
   return controller.signal;
 });

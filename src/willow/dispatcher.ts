@@ -1,0 +1,93 @@
+import { Injectable } from '@nestjs/common';
+import { ShuttingDownError } from '../common/errors';
+import { matches, type Query } from '../common/query';
+import type { Tags } from '../common/tags';
+import { ShutdownSignal } from '../platform/lifecycle/shutdown-signal';
+import { QueueIndex, type Channel } from './domain/queue-index';
+
+interface Waiter {
+  readonly query: Query;
+  wake(): void;
+  fail(error: Error): void;
+}
+
+export type WaitOutcome = 'woken' | 'timeout' | 'aborted';
+
+/**
+ * The in-memory side of dispatch shared by the item and admin services: one QueueIndex per queue and the consumers
+ * waiting on it. Waiters are woken by events (enqueue, retry, give-back, capacity freed), never by polling.
+ */
+@Injectable()
+export class Dispatcher {
+  private readonly indexes = new Map<string, QueueIndex>();
+  private readonly waiters = new Map<string, Set<Waiter>>();
+  /** Rises with every capacity-freed event; a refusal that raced with one is retried instead of blocking. */
+  capacityEpoch = 0;
+
+  constructor(private readonly shutdown: ShutdownSignal) {}
+
+  index(queue: string): QueueIndex {
+    let index = this.indexes.get(queue);
+    if (!index) this.indexes.set(queue, (index = new QueueIndex()));
+    return index;
+  }
+
+  peekIndex(queue: string): QueueIndex | undefined {
+    return this.indexes.get(queue);
+  }
+
+  forget(queue: string): void {
+    this.indexes.delete(queue);
+  }
+
+  /** Wakes every consumer of `queue` whose query matches the channel that became ready. */
+  wake(queue: string, channel: Channel): void {
+    if (!channel.ready) return;
+    const waiters = this.waiters.get(queue);
+    if (!waiters) return;
+    for (const waiter of [...waiters]) if (matches(waiter.query, channel.tags)) waiter.wake();
+  }
+
+  /** Capacity may have returned for counters holding `freed` (null: limits changed): unblock and wake. */
+  capacityFreed(freed: Tags | null): void {
+    this.capacityEpoch++;
+    for (const [queue, index] of this.indexes) {
+      for (const channel of index.release(freed)) this.wake(queue, channel);
+    }
+  }
+
+  /** Ends every wait on `queue` with `error` (queue deleted). */
+  failWaiters(queue: string, error: Error): void {
+    for (const waiter of [...(this.waiters.get(queue) ?? [])]) waiter.fail(error);
+  }
+
+  /** Waits until a channel matching `query` may have work, `ms` passes, or `signal` aborts. */
+  waitForWork(queue: string, query: Query, ms: number, signal?: AbortSignal): Promise<WaitOutcome> {
+    if (this.shutdown.shuttingDown) return Promise.reject(new ShuttingDownError());
+    if (signal?.aborted) return Promise.resolve('aborted');
+    return new Promise<WaitOutcome>((resolve, reject) => {
+      let set = this.waiters.get(queue);
+      if (!set) this.waiters.set(queue, (set = new Set()));
+      const waiters = set;
+      const done = (settle: () => void) => {
+        if (!waiters.delete(waiter)) return;
+        if (waiters.size === 0) this.waiters.delete(queue);
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        this.shutdown.signal.removeEventListener('abort', onShutdown);
+        settle();
+      };
+      const waiter: Waiter = {
+        query,
+        wake: () => done(() => resolve('woken')),
+        fail: (error) => done(() => reject(error)),
+      };
+      const onAbort = () => done(() => resolve('aborted'));
+      const onShutdown = () => done(() => reject(new ShuttingDownError()));
+      const timer = setTimeout(() => done(() => resolve('timeout')), ms);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.shutdown.signal.addEventListener('abort', onShutdown, { once: true });
+      waiters.add(waiter);
+    });
+  }
+}

@@ -1,0 +1,220 @@
+import { matches, type Query } from '../../common/query';
+import { canonicalTags, projectTags, type Tags } from '../../common/tags';
+import { IndexedHeap } from './indexed-heap';
+
+/** The limit that refused a channel's head; capacity returns when a counter holding all of `keyValues` goes down. */
+export interface BlockedBy {
+  readonly rule: string;
+  readonly override: string | null;
+  readonly limit: number;
+  readonly count: number;
+  readonly keyValues: Tags;
+}
+
+/** A channel of one queue as the dispatcher sees it: counts, the position of its first waiting item, its state. */
+export class Channel {
+  waiting = 0;
+  processing = 0;
+  /** Sequence number of the first waiting item (its place in line); null when nothing waits. */
+  headSeq: number | null = null;
+  blockedBy: BlockedBy | null = null;
+  /** A dequeue is handing out this channel's head right now; nobody else may take it meanwhile. */
+  reserved = false;
+  readonly views = new Set<View>();
+
+  constructor(
+    readonly key: string,
+    readonly tags: Tags,
+  ) {}
+
+  get ready(): boolean {
+    return this.headSeq !== null && this.blockedBy === null && !this.reserved;
+  }
+
+  get empty(): boolean {
+    return this.waiting === 0 && this.processing === 0 && !this.reserved;
+  }
+}
+
+/** The ready channels matching one query, ordered by how long their head has waited. */
+class View {
+  readonly heap = new IndexedHeap<Channel>((a, b) => a.headSeq! < b.headSeq!);
+  readonly members = new Set<Channel>();
+  lastUsed = 0;
+
+  constructor(readonly query: Query) {}
+}
+
+const MAX_VIEWS = 256;
+
+/**
+ * In-memory dispatch index of one queue. A dequeue with a query finds the matching ready channel whose head has
+ * waited longest in O(log channels): each distinct query gets a view (a heap of the channels it matches), built once
+ * and then kept up to date as channels change, so the cost does not grow with the number of channels.
+ */
+export class QueueIndex {
+  private readonly channels = new Map<string, Channel>();
+  private readonly views = new Map<string, View>();
+  /** Blocked channels by the canonical key values of the limit that refused them. */
+  private readonly blocked = new Map<string, Set<Channel>>();
+  /** Distinct key sets among blocking limits, with how many blocked channels use each. */
+  private readonly blockedKeySets = new Map<string, { keys: readonly string[]; uses: number }>();
+  private useClock = 0;
+  waiting = 0;
+  processing = 0;
+
+  get channelCount(): number {
+    return this.channels.size;
+  }
+
+  get(key: string): Channel | undefined {
+    return this.channels.get(key);
+  }
+
+  /** The channel of `tags`, created (and matched against every view) on first use. */
+  channel(key: string, tags: Tags): Channel {
+    let channel = this.channels.get(key);
+    if (channel) return channel;
+    channel = new Channel(key, tags);
+    this.channels.set(key, channel);
+    for (const view of this.views.values()) if (matches(view.query, tags)) this.join(view, channel);
+    return channel;
+  }
+
+  /** Applies count changes and a new head position, then files the channel where it now belongs. */
+  apply(channel: Channel, change: { waiting?: number; processing?: number; headSeq?: number | null }): void {
+    channel.waiting += change.waiting ?? 0;
+    channel.processing += change.processing ?? 0;
+    this.waiting += change.waiting ?? 0;
+    this.processing += change.processing ?? 0;
+    if (change.headSeq !== undefined) channel.headSeq = change.headSeq;
+    this.refile(channel);
+  }
+
+  reserve(channel: Channel): void {
+    channel.reserved = true;
+    this.refile(channel);
+  }
+
+  unreserve(channel: Channel): void {
+    channel.reserved = false;
+    this.refile(channel);
+  }
+
+  block(channel: Channel, by: BlockedBy): void {
+    this.unblock(channel);
+    channel.blockedBy = by;
+    const keys = Object.keys(by.keyValues).sort();
+    const setKey = JSON.stringify(keys);
+    const keySet = this.blockedKeySets.get(setKey) ?? { keys, uses: 0 };
+    keySet.uses++;
+    this.blockedKeySets.set(setKey, keySet);
+    const valuesKey = canonicalTags(by.keyValues);
+    let set = this.blocked.get(valuesKey);
+    if (!set) this.blocked.set(valuesKey, (set = new Set()));
+    set.add(channel);
+    this.refile(channel);
+  }
+
+  /**
+   * Unblocks the channels whose blocking limit may have room again after the counter of `freed` went down (`null`:
+   * limits changed, unblock all). Returns them so waiters can be woken.
+   */
+  release(freed: Tags | null): Channel[] {
+    const released: Channel[] = [];
+    const candidates = freed === null ? [...this.blocked.values()] : this.blockedSetsHeldBy(freed);
+    for (const set of candidates) for (const channel of [...set]) released.push(channel);
+    for (const channel of released) this.unblock(channel);
+    return released;
+  }
+
+  /** The matching ready channel whose head has waited longest, or null. */
+  best(queryKey: string, query: Query): Channel | null {
+    return this.view(queryKey, query).heap.peek() ?? null;
+  }
+
+  /** Every channel, ordered by canonical tag encoding. */
+  sorted(): Channel[] {
+    return [...this.channels.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+
+  /** Forgets a channel outright (channel or queue deleted). */
+  drop(channel: Channel): void {
+    this.unblock(channel);
+    this.waiting -= channel.waiting;
+    this.processing -= channel.processing;
+    channel.waiting = 0;
+    channel.processing = 0;
+    channel.headSeq = null;
+    channel.reserved = false;
+    this.refile(channel);
+  }
+
+  private blockedSetsHeldBy(freed: Tags): Set<Channel>[] {
+    const sets: Set<Channel>[] = [];
+    for (const { keys } of this.blockedKeySets.values()) {
+      const projected = projectTags(freed, keys);
+      const set = projected && this.blocked.get(canonicalTags(projected));
+      if (set) sets.push(set);
+    }
+    return sets;
+  }
+
+  private unblock(channel: Channel): void {
+    const by = channel.blockedBy;
+    if (!by) return;
+    channel.blockedBy = null;
+    const valuesKey = canonicalTags(by.keyValues);
+    const set = this.blocked.get(valuesKey);
+    set?.delete(channel);
+    if (set?.size === 0) this.blocked.delete(valuesKey);
+    const setKey = JSON.stringify(Object.keys(by.keyValues).sort());
+    const keySet = this.blockedKeySets.get(setKey);
+    if (keySet && --keySet.uses === 0) this.blockedKeySets.delete(setKey);
+    this.refile(channel);
+  }
+
+  private refile(channel: Channel): void {
+    if (channel.empty && channel.blockedBy === null) {
+      for (const view of channel.views) this.leave(view, channel);
+      this.channels.delete(channel.key);
+      return;
+    }
+    for (const view of channel.views) {
+      if (channel.ready) view.heap.upsert(channel);
+      else view.heap.remove(channel);
+    }
+  }
+
+  private view(queryKey: string, query: Query): View {
+    let view = this.views.get(queryKey);
+    if (!view) {
+      if (this.views.size >= MAX_VIEWS) this.evictLeastUsedView();
+      view = new View(query);
+      this.views.set(queryKey, view);
+      for (const channel of this.channels.values()) if (matches(query, channel.tags)) this.join(view, channel);
+    }
+    view.lastUsed = ++this.useClock;
+    return view;
+  }
+
+  private join(view: View, channel: Channel): void {
+    view.members.add(channel);
+    channel.views.add(view);
+    if (channel.ready) view.heap.upsert(channel);
+  }
+
+  private leave(view: View, channel: Channel): void {
+    view.members.delete(channel);
+    view.heap.remove(channel);
+    channel.views.delete(view);
+  }
+
+  private evictLeastUsedView(): void {
+    let oldest: [string, View] | null = null;
+    for (const entry of this.views) if (!oldest || entry[1].lastUsed < oldest[1].lastUsed) oldest = entry;
+    if (!oldest) return;
+    this.views.delete(oldest[0]);
+    for (const channel of [...oldest[1].members]) this.leave(oldest[1], channel);
+  }
+}

@@ -1,0 +1,110 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { Clock } from '../common/clock';
+import type { Query } from '../common/query';
+import type { Tags } from '../common/tags';
+import { LIMITER_PORT, type LimiterPort } from '../limiter';
+import { CLOCK } from '../platform/clock.token';
+import { Dispatcher } from './dispatcher';
+import type { Channel, QueueIndex } from './domain/queue-index';
+import { runningCounterTags } from './domain/running-counter';
+import { LeaseKeeper, toDelivery } from './lease-keeper';
+import type { Delivery } from './willow.port';
+import { WILLOW_STORE, type WillowStore } from './willow.store';
+
+/** How often a refusal that raced with a capacity-freed event is retried before the channel is blocked anyway. */
+const RACE_RETRIES = 3;
+
+/**
+ * The dequeue path: reserve the best matching channels, pass each through the Limiter (running counter + 1), then
+ * claim its head. A refused channel is blocked with the refusing limit until a capacity-freed event releases it.
+ */
+@Injectable()
+export class Gate {
+  private readonly logger = new Logger(Gate.name);
+
+  constructor(
+    @Inject(WILLOW_STORE) private readonly store: WillowStore,
+    @Inject(LIMITER_PORT) private readonly limiter: LimiterPort,
+    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly dispatcher: Dispatcher,
+    private readonly leases: LeaseKeeper,
+  ) {}
+
+  /** Hands out up to `count` items now (no waiting); [] when no matching channel can give one. */
+  async take(queue: string, queryKey: string, query: Query, count: number): Promise<Delivery[]> {
+    const index = this.dispatcher.index(queue);
+    const delivered: Delivery[] = [];
+    while (delivered.length < count) {
+      const picked: Channel[] = [];
+      for (let c = index.best(queryKey, query); c && picked.length < count - delivered.length; c = index.best(queryKey, query)) {
+        index.reserve(c);
+        picked.push(c);
+      }
+      if (picked.length === 0) break;
+      const results = await Promise.allSettled(picked.map((channel) => this.takeFrom(queue, index, channel)));
+      const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      for (const r of results) if (r.status === 'fulfilled' && r.value) delivered.push(r.value);
+      if (failure) {
+        if (delivered.length === 0) throw failure.reason;
+        this.logger.warn({ err: failure.reason }, 'part of a dequeue batch failed; returning what was claimed');
+        break;
+      }
+    }
+    return delivered;
+  }
+
+  private async takeFrom(queue: string, index: QueueIndex, channel: Channel): Promise<Delivery | null> {
+    const tags = runningCounterTags(channel.tags, queue);
+    try {
+      if (!(await this.admit(index, channel, tags))) return null;
+    } catch (error) {
+      this.release(queue, index, channel);
+      throw error;
+    }
+    let item;
+    try {
+      item = await this.store.claimHead(queue, channel.key, this.clock.now());
+    } catch (error) {
+      await this.decrement(tags);
+      this.release(queue, index, channel);
+      throw error;
+    }
+    if (!item) {
+      await this.decrement(tags);
+      this.release(queue, index, channel);
+      return null;
+    }
+    index.apply(channel, { waiting: -1, processing: 1, headSeq: this.store.channelHead(queue, channel.key) });
+    this.release(queue, index, channel);
+    this.leases.watch(item);
+    return toDelivery(item);
+  }
+
+  /** Limiter gate: true when the running counter went up; false when refused (the channel is then blocked). */
+  private async admit(index: QueueIndex, channel: Channel, tags: Tags): Promise<boolean> {
+    for (let attempt = 1; ; attempt++) {
+      const epoch = this.dispatcher.capacityEpoch;
+      const verdict = await this.limiter.tryIncrement({ tags, counters: 1 });
+      if (verdict.allowed) return true;
+      // Capacity freed while we asked: the refusal may be stale, and the event that would unblock us has passed.
+      if (this.dispatcher.capacityEpoch !== epoch && attempt < RACE_RETRIES) continue;
+      const { rule, override, limit, count, keyValues } = verdict;
+      index.block(channel, { rule, override, limit, count, keyValues });
+      index.unreserve(channel);
+      return false;
+    }
+  }
+
+  private release(queue: string, index: QueueIndex, channel: Channel): void {
+    index.unreserve(channel);
+    this.dispatcher.wake(queue, channel);
+  }
+
+  private async decrement(tags: Tags): Promise<void> {
+    try {
+      await this.limiter.decrement({ tags, counters: 1 });
+    } catch (error) {
+      this.logger.error({ err: error, tags }, 'running counter could not be decremented; it is reconciled on restart');
+    }
+  }
+}

@@ -1,0 +1,63 @@
+import { ApiProperty } from '@nestjs/swagger';
+import type { Tags } from '../../../common/tags';
+import { ApiKeyValues } from '../../../platform/http/dto/api-properties';
+import type { AckOutcome, Delivery, EnqueueResult } from '../../willow.port';
+
+export class EnqueueResponse {
+  readonly ID!: string;
+  /** True: replaced the channel's updateable last waiting item in place (200). False: appended (201). */
+  readonly Collapsed!: boolean;
+
+  static from(r: EnqueueResult): EnqueueResponse {
+    return { ID: r.id, Collapsed: r.collapsed };
+  }
+}
+
+export class EnqueueBatchResponse {
+  /** One result per item, in order. */
+  readonly Results!: EnqueueResponse[];
+}
+
+export class DeliveryResponse {
+  readonly ID!: string;
+  @ApiKeyValues()
+  readonly KeyValues!: Tags;
+  @ApiProperty({ description: 'Any JSON value' })
+  readonly Data!: unknown;
+  /** 1 on the first delivery, rising with every re-delivery; pass it to heartbeat and ack. */
+  readonly Attempt!: number;
+  /** Lease length in milliseconds. */
+  readonly Timeout!: number;
+  /** When the lease runs out unless renewed by a heartbeat (ISO-8601). */
+  readonly ExpiresAt!: string;
+
+  static from(d: Delivery): DeliveryResponse {
+    return { ID: d.id, KeyValues: d.tags, Data: d.data, Attempt: d.attempt, Timeout: d.timeoutMs, ExpiresAt: d.expiresAt };
+  }
+}
+
+export class DequeueBatchResponse {
+  readonly Items!: DeliveryResponse[];
+}
+
+export class AckResultResponse {
+  readonly ID!: string;
+  /** 200 accepted, 404 ITEM_NOT_FOUND, 409 LEASE_LOST. */
+  readonly Status!: number;
+  readonly Code?: string;
+  readonly Message?: string;
+
+  static from(o: AckOutcome): AckResultResponse {
+    if (o.ok) return { ID: o.id, Status: 200 };
+    return { ID: o.id, Status: o.code === 'LEASE_LOST' ? 409 : 404, Code: o.code, Message: o.message };
+  }
+}
+
+export class AckBatchResponse {
+  readonly Results!: AckResultResponse[];
+}
+
+export class ExpiresAtResponse {
+  /** When the renewed lease runs out (ISO-8601). */
+  readonly ExpiresAt!: string;
+}

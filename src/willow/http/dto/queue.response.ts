@@ -1,0 +1,71 @@
+import { ApiProperty } from '@nestjs/swagger';
+import type { Tags } from '../../../common/tags';
+import { ApiKeyValues } from '../../../platform/http/dto/api-properties';
+import type { ChannelInfo, DeadLetter, QueueInfo } from '../../willow.port';
+
+export class QueueResponse {
+  readonly Name!: string;
+  /** Most waiting + processing items; -1 = unlimited. */
+  readonly MaxItems!: number;
+  /** Items waiting to be dequeued. */
+  readonly Waiting!: number;
+  /** Items handed out and not yet acked. */
+  readonly Processing!: number;
+  /** Channels holding waiting or processing items. */
+  readonly Channels!: number;
+
+  static from(q: QueueInfo): QueueResponse {
+    return { Name: q.name, MaxItems: q.maxItems, Waiting: q.waiting, Processing: q.processing, Channels: q.channels };
+  }
+}
+
+export class BlockedByResponse {
+  /** The rule whose limit refused the channel's next item. */
+  readonly Rule!: string;
+  /** The override that set the limit, when one did. */
+  readonly Override?: string;
+  readonly Limit!: number;
+  /** The count when it refused. */
+  readonly Count!: number;
+}
+
+export class ChannelResponse {
+  @ApiKeyValues()
+  readonly KeyValues!: Tags;
+  readonly Waiting!: number;
+  readonly Processing!: number;
+  /** Present while the channel's next item is refused by the Limiter. */
+  readonly BlockedBy?: BlockedByResponse;
+
+  static from(c: ChannelInfo): ChannelResponse {
+    const b = c.blockedBy;
+    return {
+      KeyValues: c.tags,
+      Waiting: c.waiting,
+      Processing: c.processing,
+      ...(b && { BlockedBy: { Rule: b.rule, ...(b.override !== null && { Override: b.override }), Limit: b.limit, Count: b.count } }),
+    };
+  }
+}
+
+export class DeadLetterResponse {
+  readonly ID!: string;
+  @ApiKeyValues()
+  readonly KeyValues!: Tags;
+  @ApiProperty({ description: 'Any JSON value' })
+  readonly Data!: unknown;
+  /** Deliveries made. */
+  readonly Attempts!: number;
+  /** Why it died: "failed" (acked with Passed=false) or "lease expired". */
+  readonly Reason!: string;
+  /** When it became a dead letter (ISO-8601). */
+  readonly DeadAt!: string;
+
+  static from(d: DeadLetter): DeadLetterResponse {
+    return { ID: d.id, KeyValues: d.tags, Data: d.data, Attempts: d.attempts, Reason: d.reason, DeadAt: d.deadAt };
+  }
+}
+
+export class IdResponse {
+  readonly ID!: string;
+}

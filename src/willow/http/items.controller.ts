@@ -1,0 +1,119 @@
+import { Body, Controller, HttpCode, Inject, Param, Post, Res } from '@nestjs/common';
+import { ApiNoContentResponse, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { AbortOnClose } from '../../platform/http/abort-on-close';
+import { ApiErrors } from '../../platform/http/api-errors';
+import { ItemNotFoundError, LeaseLostError } from '../domain/willow.errors';
+import { WILLOW_PORT, type WillowPort } from '../willow.port';
+import { AckBatchBody, AckBody, AttemptBody } from './dto/ack.body';
+import { DequeueBatchBody, DequeueBody } from './dto/dequeue.body';
+import { EnqueueBatchBody, EnqueueBody } from './dto/enqueue.body';
+import {
+  AckBatchResponse,
+  AckResultResponse,
+  DeliveryResponse,
+  DequeueBatchResponse,
+  EnqueueBatchResponse,
+  EnqueueResponse,
+  ExpiresAtResponse,
+} from './dto/item.response';
+
+const STORE = { 503: ['STORE_UNAVAILABLE', 'SHUTTING_DOWN'], 507: ['STORAGE_FULL'] };
+
+@ApiTags('items')
+@Controller('v1/queues/:Name/items')
+export class ItemsController {
+  constructor(@Inject(WILLOW_PORT) private readonly willow: WillowPort) {}
+
+  /** Enqueue an item: collapses into the channel's updateable last waiting item (200) or is appended (201). */
+  @Post()
+  @ApiErrors({ 404: ['QUEUE_NOT_FOUND'], 409: ['QUEUE_FULL'], ...STORE })
+  async enqueue(@Param('Name') queue: string, @Body() body: EnqueueBody, @Res({ passthrough: true }) res: Response): Promise<EnqueueResponse> {
+    const [result] = await this.willow.enqueue(queue, [body.toItem()]);
+    res.status(result.collapsed ? 200 : 201);
+    return EnqueueResponse.from(result);
+  }
+
+  /** Enqueue 1-1000 items in one transaction, collapsing as if sent one by one. */
+  @Post('batch')
+  @HttpCode(200)
+  @ApiErrors({ 404: ['QUEUE_NOT_FOUND'], 409: ['QUEUE_FULL'], ...STORE })
+  async enqueueBatch(@Param('Name') queue: string, @Body() body: EnqueueBatchBody): Promise<EnqueueBatchResponse> {
+    const results = await this.willow.enqueue(queue, body.Items.map((item) => item.toItem()));
+    return { Results: results.map(EnqueueResponse.from) };
+  }
+
+  /** Take the next matching item (waiting up to Wait); 204 when none came in time. */
+  @Post('dequeue')
+  @HttpCode(200)
+  @ApiNoContentResponse({ description: 'Nothing could be handed out within Wait' })
+  @ApiErrors({ 404: ['QUEUE_NOT_FOUND'], 410: ['QUEUE_DELETED'], ...STORE })
+  async dequeue(
+    @Param('Name') queue: string,
+    @Body() body: DequeueBody,
+    @AbortOnClose() signal: AbortSignal,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<DeliveryResponse | undefined> {
+    const [delivery] = await this.handOut(queue, body, 1, signal);
+    if (!delivery) return void res.status(204);
+    return DeliveryResponse.from(delivery);
+  }
+
+  /** Take up to Count matching items as soon as at least one can be handed out; 204 after Wait. */
+  @Post('dequeue-batch')
+  @HttpCode(200)
+  @ApiNoContentResponse({ description: 'Nothing could be handed out within Wait' })
+  @ApiErrors({ 404: ['QUEUE_NOT_FOUND'], 410: ['QUEUE_DELETED'], ...STORE })
+  async dequeueBatch(
+    @Param('Name') queue: string,
+    @Body() body: DequeueBatchBody,
+    @AbortOnClose() signal: AbortSignal,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<DequeueBatchResponse | undefined> {
+    const deliveries = await this.handOut(queue, body, body.Count, signal);
+    if (deliveries.length === 0) return void res.status(204);
+    return { Items: deliveries.map(DeliveryResponse.from) };
+  }
+
+  /** Acknowledge 1-1000 items; each is judged on its own and every accepted ack is committed together. */
+  @Post('ack-batch')
+  @HttpCode(200)
+  @ApiErrors({ 404: ['QUEUE_NOT_FOUND'], ...STORE })
+  async ackBatch(@Param('Name') queue: string, @Body() body: AckBatchBody): Promise<AckBatchResponse> {
+    const outcomes = await this.willow.ack(queue, body.Acks.map((a) => a.toCommand()));
+    return { Results: outcomes.map(AckResultResponse.from) };
+  }
+
+  /** Renew a processing item's lease by its Timeout. */
+  @Post(':ID/heartbeat')
+  @HttpCode(200)
+  @ApiErrors({ 404: ['ITEM_NOT_FOUND'], 409: ['LEASE_LOST'], ...STORE })
+  async heartbeat(@Param('Name') queue: string, @Param('ID') id: string, @Body() body: AttemptBody): Promise<ExpiresAtResponse> {
+    const { expiresAt } = await this.willow.heartbeat({ queue, id, attempt: body.Attempt ?? null });
+    return { ExpiresAt: expiresAt };
+  }
+
+  /** Acknowledge a processing item: Passed removes it; a failure retries it or makes it a dead letter. */
+  @Post(':ID/ack')
+  @HttpCode(200)
+  @ApiErrors({ 404: ['ITEM_NOT_FOUND', 'QUEUE_NOT_FOUND'], 409: ['LEASE_LOST'], ...STORE })
+  async ack(@Param('Name') queue: string, @Param('ID') id: string, @Body() body: AckBody): Promise<AckResultResponse> {
+    const [outcome] = await this.willow.ack(queue, [{ id, passed: body.Passed, attempt: body.Attempt ?? null }]);
+    if (!outcome.ok) throw this.ackError(queue, id, body.Attempt ?? null, outcome.code);
+    return AckResultResponse.from(outcome);
+  }
+
+  private async handOut(queue: string, body: DequeueBody, count: number, signal: AbortSignal) {
+    const deliveries = await this.willow.dequeue({ queue, query: body.query(), waitMs: body.waitMs(), count }, signal);
+    if (deliveries.length > 0 && signal.aborted) {
+      // The consumer left before its answer: nothing is lost, the items go back first in line.
+      await this.willow.giveBack(queue, deliveries);
+      return [];
+    }
+    return deliveries;
+  }
+
+  private ackError(queue: string, id: string, attempt: number | null, code: 'ITEM_NOT_FOUND' | 'LEASE_LOST') {
+    return code === 'LEASE_LOST' ? new LeaseLostError(id, attempt ?? 0, null) : new ItemNotFoundError(queue, id);
+  }
+}

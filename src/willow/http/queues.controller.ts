@@ -1,0 +1,53 @@
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Query, Res } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { ApiErrors } from '../../platform/http/api-errors';
+import { PageQuery } from '../../platform/http/dto/page.query';
+import { sendPage } from '../../platform/http/list-response';
+import { QUEUE_ADMIN_PORT, type QueueAdminPort } from '../willow.port';
+import { CreateQueueBody, UpdateQueueBody } from './dto/queue.body';
+import { QueueResponse } from './dto/queue.response';
+
+const STORE = { 503: ['STORE_UNAVAILABLE', 'SHUTTING_DOWN'], 507: ['STORAGE_FULL'] };
+
+@ApiTags('queues')
+@Controller('v1/queues')
+export class QueuesController {
+  constructor(@Inject(QUEUE_ADMIN_PORT) private readonly admin: QueueAdminPort) {}
+
+  /** Create a queue. */
+  @Post()
+  @ApiErrors({ 409: ['ALREADY_EXISTS'], ...STORE })
+  async create(@Body() body: CreateQueueBody): Promise<QueueResponse> {
+    return QueueResponse.from(await this.admin.createQueue({ name: body.Name, maxItems: body.MaxItems ?? -1 }));
+  }
+
+  /** List queues by name, with their real counts. */
+  @Get()
+  @ApiErrors({})
+  async list(@Query() page: PageQuery, @Res({ passthrough: true }) res: Response): Promise<QueueResponse[]> {
+    return sendPage(res, await this.admin.listQueues(page.toPageRequest()), QueueResponse.from);
+  }
+
+  /** One queue with its real counts. */
+  @Get(':Name')
+  @ApiErrors({ 404: ['QUEUE_NOT_FOUND'] })
+  async get(@Param('Name') name: string): Promise<QueueResponse> {
+    return QueueResponse.from(await this.admin.getQueue(name));
+  }
+
+  /** Change MaxItems (lowering it evicts nothing; it only refuses new items). */
+  @Put(':Name')
+  @ApiErrors({ 404: ['QUEUE_NOT_FOUND'], ...STORE })
+  async update(@Param('Name') name: string, @Body() body: UpdateQueueBody): Promise<QueueResponse> {
+    return QueueResponse.from(await this.admin.updateQueue({ name, maxItems: body.MaxItems }));
+  }
+
+  /** Delete a queue: waiting dequeues end with 410, processing items are dropped and their counters freed. */
+  @Delete(':Name')
+  @HttpCode(204)
+  @ApiErrors({ 404: ['QUEUE_NOT_FOUND'], ...STORE })
+  async remove(@Param('Name') name: string): Promise<void> {
+    await this.admin.deleteQueue(name);
+  }
+}

@@ -1,0 +1,147 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import type { Clock } from '../common/clock';
+import { parseQuery } from '../common/query';
+import { canonicalTags, decodeTags, type Tags } from '../common/tags';
+import { LIMITER_PORT, type LimiterPort } from '../limiter';
+import { CLOCK } from '../platform/clock.token';
+import { Dispatcher } from './dispatcher';
+import { DeadlineQueue } from './domain/deadline-queue';
+import { QUEUE_TAG, runningCounterTags } from './domain/running-counter';
+import type { Delivery } from './willow.port';
+import { WILLOW_STORE, type Settled, type StoredItem, type WillowStore } from './willow.store';
+
+/**
+ * Leases and their aftermath: one timer for every processing item's deadline, the bookkeeping after an item leaves
+ * processing (running counter down exactly once, index updated, consumers woken), and recovery on start.
+ */
+@Injectable()
+export class LeaseKeeper implements OnApplicationShutdown {
+  private readonly logger = new Logger(LeaseKeeper.name);
+  private readonly deadlines = new DeadlineQueue<{ id: string; attempt: number }>();
+  private timer: NodeJS.Timeout | null = null;
+  private timerAt = Infinity;
+  private stopped = false;
+
+  constructor(
+    @Inject(WILLOW_STORE) private readonly store: WillowStore,
+    @Inject(LIMITER_PORT) private readonly limiter: LimiterPort,
+    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly dispatcher: Dispatcher,
+  ) {}
+
+  onApplicationShutdown(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.deadlines.clear();
+  }
+
+  /** Expires the delivery when its lease runs out (a renewed lease simply adds a later deadline). */
+  watch(item: Pick<StoredItem, 'id' | 'attempt' | 'expiresAt'>): void {
+    if (item.expiresAt === null || this.stopped) return;
+    this.deadlines.push({ id: item.id, attempt: item.attempt }, item.expiresAt);
+    this.arm();
+  }
+
+  /** After an item left processing: index first (so freed capacity finds it), then the counter, then wake-ups. */
+  async afterSettled(settled: Settled, opts: { decrement: boolean } = { decrement: true }): Promise<void> {
+    const { item, outcome } = settled;
+    const backInLine = outcome === 'front' || outcome === 'back' || outcome === 'given_back';
+    const index = this.dispatcher.peekIndex(item.queue);
+    if (index) {
+      const channel = index.channel(item.key, item.tags);
+      index.apply(channel, {
+        processing: -1,
+        waiting: backInLine ? 1 : 0,
+        headSeq: backInLine ? this.store.channelHead(item.queue, item.key) : undefined,
+      });
+      if (backInLine) this.dispatcher.wake(item.queue, channel);
+    }
+    if (opts.decrement) await this.decrement(item.tags, item.queue);
+  }
+
+  async decrement(tags: Tags, queue: string): Promise<void> {
+    try {
+      await this.limiter.decrement({ tags: runningCounterTags(tags, queue), counters: 1 });
+    } catch (error) {
+      this.logger.error({ err: error, queue }, 'running counter could not be decremented; it is reconciled on restart');
+    }
+  }
+
+  /** Start-up: rebuild the index, expire leases that ran out while down, re-arm the rest, reconcile counters. */
+  async recover(): Promise<void> {
+    for (const c of this.store.loadChannels()) {
+      const index = this.dispatcher.index(c.queue);
+      index.apply(index.channel(c.key, decodeTags(c.key)), { waiting: c.waiting, processing: c.processing, headSeq: c.headSeq });
+    }
+    const now = this.clock.now();
+    for (const lease of this.store.loadLeases()) {
+      if (lease.expiresAt > now) {
+        this.watch({ id: lease.id, attempt: lease.attempt, expiresAt: lease.expiresAt });
+        continue;
+      }
+      const settled = await this.store.expireLease(lease.id, lease.attempt, now);
+      if (settled) await this.afterSettled(settled, { decrement: false });
+    }
+    await this.reconcileCounters();
+  }
+
+  private async reconcileCounters(): Promise<void> {
+    const query = parseQuery({ Where: { [QUEUE_TAG]: { $exists: true } } }, '');
+    const seen = new Set<string>();
+    for (let cursor: string | null = null; ; ) {
+      const page = await this.limiter.listCounters(query, { limit: 10_000, cursor });
+      for (const counter of page.items) {
+        const queue = counter.tags[QUEUE_TAG];
+        const { [QUEUE_TAG]: _omit, ...channelTags } = counter.tags;
+        const key = canonicalTags(channelTags);
+        seen.add(`${String(queue)}\u0000${key}`);
+        const actual = typeof queue === 'string' ? (this.dispatcher.peekIndex(queue)?.get(key)?.processing ?? 0) : 0;
+        if (actual !== counter.counters) await this.limiter.set({ tags: counter.tags, counters: actual });
+      }
+      if (page.nextCursor === null) break;
+      cursor = page.nextCursor;
+    }
+    for (const c of this.store.loadChannels()) {
+      if (c.processing > 0 && !seen.has(`${c.queue}\u0000${c.key}`)) {
+        await this.limiter.set({ tags: runningCounterTags(decodeTags(c.key), c.queue), counters: c.processing });
+      }
+    }
+  }
+
+  private arm(): void {
+    const next = this.deadlines.nextAt();
+    if (next === null || next >= this.timerAt) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerAt = next;
+    this.timer = setTimeout(() => this.fire(), Math.max(0, next - this.clock.now()));
+    this.timer.unref();
+  }
+
+  private fire(): void {
+    this.timer = null;
+    this.timerAt = Infinity;
+    const now = this.clock.now();
+    for (const { id, attempt } of this.deadlines.popDue(now)) {
+      this.store.expireLease(id, attempt, now).then(
+        (settled) => settled && this.afterSettled(settled),
+        (error: unknown) => {
+          this.logger.error({ err: error, id }, 'lease expiry failed; retrying in 1 s');
+          this.deadlines.push({ id, attempt }, now + 1_000);
+          this.arm();
+        },
+      );
+    }
+    this.arm();
+  }
+}
+
+export function toDelivery(item: StoredItem): Delivery {
+  return {
+    id: item.id,
+    tags: item.tags,
+    data: JSON.parse(item.data) as unknown,
+    attempt: item.attempt,
+    timeoutMs: item.timeoutMs,
+    expiresAt: new Date(item.expiresAt!).toISOString(),
+  };
+}

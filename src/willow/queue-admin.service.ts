@@ -1,0 +1,135 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Clock } from '../common/clock';
+import { parseName, parseSafeInt } from '../common/names';
+import type { Page, PageRequest } from '../common/page';
+import { matches, type Query } from '../common/query';
+import { canonicalTags, parseTags, type Tags } from '../common/tags';
+import { CLOCK } from '../platform/clock.token';
+import { Dispatcher } from './dispatcher';
+import { MAX_ITEMS_MAX } from './domain/validate';
+import { DeadLetterNotFoundError, QueueDeletedError, QueueNotFoundError } from './domain/willow.errors';
+import { LeaseKeeper } from './lease-keeper';
+import type { ChannelInfo, DeadLetter, QueueAdminPort, QueueInfo } from './willow.port';
+import { WILLOW_STORE, type QueueRecord, type StoredItem, type WillowStore } from './willow.store';
+
+@Injectable()
+export class QueueAdminService implements QueueAdminPort {
+  constructor(
+    @Inject(WILLOW_STORE) private readonly store: WillowStore,
+    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly dispatcher: Dispatcher,
+    private readonly leases: LeaseKeeper,
+  ) {}
+
+  async createQueue(cmd: { name: string; maxItems: number }): Promise<QueueInfo> {
+    checkQueue(cmd);
+    return this.info(await this.store.createQueue(cmd.name, cmd.maxItems, this.clock.now()));
+  }
+
+  async getQueue(name: string): Promise<QueueInfo> {
+    return this.info(this.requireQueue(name));
+  }
+
+  async listQueues(page: PageRequest): Promise<Page<QueueInfo>> {
+    const rows = this.store.listQueues(page.cursor, page.limit + 1);
+    const items = rows.slice(0, page.limit).map((q) => this.info(q));
+    return { items, nextCursor: rows.length > page.limit ? items[items.length - 1].name : null };
+  }
+
+  async updateQueue(cmd: { name: string; maxItems: number }): Promise<QueueInfo> {
+    checkQueue(cmd);
+    return this.info(await this.store.updateQueue(cmd.name, cmd.maxItems));
+  }
+
+  async deleteQueue(name: string): Promise<void> {
+    const processing = await this.store.deleteQueue(name);
+    this.dispatcher.failWaiters(name, new QueueDeletedError(name));
+    this.dispatcher.forget(name);
+    await this.freeCounters(processing);
+  }
+
+  async listChannels(queue: string, query: Query, page: PageRequest): Promise<Page<ChannelInfo>> {
+    this.requireQueue(queue);
+    const channels = this.dispatcher.peekIndex(queue)?.sorted() ?? [];
+    const items: ChannelInfo[] = [];
+    for (const channel of channels) {
+      if (page.cursor !== null && channel.key <= page.cursor) continue;
+      if (!matches(query, channel.tags)) continue;
+      if (items.length === page.limit) return { items, nextCursor: canonicalTags(items[items.length - 1].tags) };
+      const { blockedBy } = channel;
+      items.push({
+        tags: channel.tags,
+        waiting: channel.waiting,
+        processing: channel.processing,
+        blockedBy: blockedBy && { rule: blockedBy.rule, override: blockedBy.override, limit: blockedBy.limit, count: blockedBy.count },
+      });
+    }
+    return { items, nextCursor: null };
+  }
+
+  async deleteChannel(queue: string, tags: Tags): Promise<void> {
+    const key = canonicalTags(parseTags(tags, 'KeyValues'));
+    const processing = await this.store.deleteChannel(queue, key);
+    const index = this.dispatcher.peekIndex(queue);
+    const channel = index?.get(key);
+    if (index && channel) index.drop(channel);
+    await this.freeCounters(processing);
+  }
+
+  async listDeadLetters(queue: string, page: PageRequest): Promise<Page<DeadLetter>> {
+    this.requireQueue(queue);
+    const after = page.cursor === null ? null : Number.parseInt(page.cursor, 10);
+    const rows = this.store.listDead(queue, Number.isSafeInteger(after) ? after : null, page.limit + 1);
+    const items = rows.slice(0, page.limit).map((row) => ({
+      id: row.id,
+      tags: row.tags,
+      data: JSON.parse(row.data) as unknown,
+      attempts: row.attempt,
+      reason: row.reason,
+      deadAt: new Date(row.deadAt).toISOString(),
+    }));
+    return { items, nextCursor: rows.length > page.limit ? String(rows[page.limit - 1].seq) : null };
+  }
+
+  async requeueDeadLetter(queue: string, id: string): Promise<{ id: string }> {
+    this.requireQueue(queue);
+    const item = await this.store.requeueDead(queue, id);
+    if (!item) throw new DeadLetterNotFoundError(queue, id);
+    const index = this.dispatcher.index(queue);
+    const channel = index.channel(item.key, item.tags);
+    index.apply(channel, { waiting: 1, headSeq: this.store.channelHead(queue, item.key) });
+    this.dispatcher.wake(queue, channel);
+    return { id: item.id };
+  }
+
+  async deleteDeadLetter(queue: string, id: string): Promise<void> {
+    this.requireQueue(queue);
+    if (!(await this.store.deleteDead(queue, id))) throw new DeadLetterNotFoundError(queue, id);
+  }
+
+  private requireQueue(name: string): QueueRecord {
+    const queue = this.store.getQueue(name);
+    if (!queue) throw new QueueNotFoundError(name);
+    return queue;
+  }
+
+  private info(queue: QueueRecord): QueueInfo {
+    const index = this.dispatcher.peekIndex(queue.name);
+    return {
+      name: queue.name,
+      maxItems: queue.maxItems,
+      waiting: index?.waiting ?? 0,
+      processing: index?.processing ?? 0,
+      channels: index?.channelCount ?? 0,
+    };
+  }
+
+  private async freeCounters(items: readonly StoredItem[]): Promise<void> {
+    for (const item of items) await this.leases.decrement(item.tags, item.queue);
+  }
+}
+
+function checkQueue(cmd: { name: string; maxItems: number }): void {
+  parseName(cmd.name, 'Name');
+  parseSafeInt(cmd.maxItems, 'MaxItems', { min: -1, max: MAX_ITEMS_MAX });
+}

@@ -1,0 +1,37 @@
+import type { Migration } from '../../platform/storage/sqlite/embedded-storage';
+
+/** Item states as stored. */
+export const WAITING = 0;
+export const PROCESSING = 1;
+export const DEAD = 2;
+
+export const WILLOW_MIGRATIONS: readonly Migration[] = [
+  {
+    id: '001-queues-items',
+    sql: `
+      CREATE TABLE willow_queues (
+        name TEXT PRIMARY KEY,
+        max_items INTEGER NOT NULL,
+        items INTEGER NOT NULL DEFAULT 0,  -- waiting + processing, what max_items bounds
+        created_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      CREATE TABLE willow_items (
+        seq INTEGER PRIMARY KEY,           -- place in line: front retries keep it, back retries take a new one
+        id TEXT NOT NULL UNIQUE,
+        queue TEXT NOT NULL,
+        channel TEXT NOT NULL,             -- canonical tag encoding
+        state INTEGER NOT NULL,            -- 0 waiting, 1 processing, 2 dead
+        data TEXT NOT NULL,
+        updateable INTEGER NOT NULL,
+        retry_attempts INTEGER NOT NULL,
+        retry_front INTEGER NOT NULL,
+        timeout_ms INTEGER NOT NULL,
+        attempt INTEGER NOT NULL,          -- deliveries made
+        expires_at INTEGER,                -- lease end while processing
+        dead_reason TEXT,
+        dead_at INTEGER
+      );
+      CREATE INDEX willow_items_line ON willow_items (queue, channel, state, seq);
+      CREATE INDEX willow_items_leases ON willow_items (expires_at) WHERE state = 1;`,
+  },
+];

@@ -1,0 +1,79 @@
+import type { Database } from 'better-sqlite3';
+
+export interface QueueRow {
+  name: string;
+  max_items: number;
+  items: number;
+}
+
+export interface ItemRow {
+  seq: number;
+  id: string;
+  queue: string;
+  channel: string;
+  state: number;
+  data: string;
+  updateable: number;
+  retry_attempts: number;
+  retry_front: number;
+  timeout_ms: number;
+  attempt: number;
+  expires_at: number | null;
+  dead_reason: string | null;
+  dead_at: number | null;
+}
+
+/** Every statement of the SQLite Willow store, prepared once. States: 0 waiting, 1 processing, 2 dead. */
+export function prepareWillowStatements(db: Database) {
+  return {
+    maxSeq: db.prepare<[], { seq: number | null }>('SELECT max(seq) AS seq FROM willow_items'),
+    queue: db.prepare<[string], QueueRow>('SELECT name, max_items, items FROM willow_queues WHERE name = ?'),
+    listQueues: db.prepare<[string, number], QueueRow>(
+      'SELECT name, max_items, items FROM willow_queues WHERE name > ? ORDER BY name LIMIT ?',
+    ),
+    insertQueue: db.prepare('INSERT INTO willow_queues (name, max_items, items, created_at) VALUES (?, ?, 0, ?)'),
+    setMaxItems: db.prepare('UPDATE willow_queues SET max_items = ? WHERE name = ?'),
+    addItems: db.prepare('UPDATE willow_queues SET items = items + ? WHERE name = ?'),
+    deleteQueue: db.prepare('DELETE FROM willow_queues WHERE name = ?'),
+    deleteItemsOfQueue: db.prepare('DELETE FROM willow_items WHERE queue = ?'),
+    processingOfQueue: db.prepare<[string], ItemRow>('SELECT * FROM willow_items WHERE queue = ? AND state = 1'),
+    processingOfChannel: db.prepare<[string, string], ItemRow>(
+      'SELECT * FROM willow_items WHERE queue = ? AND channel = ? AND state = 1',
+    ),
+    deleteChannelItems: db.prepare('DELETE FROM willow_items WHERE queue = ? AND channel = ? AND state IN (0, 1)'),
+    byId: db.prepare<[string], ItemRow>('SELECT * FROM willow_items WHERE id = ?'),
+    lastWaiting: db.prepare<[string, string], { seq: number; id: string; updateable: number }>(
+      'SELECT seq, id, updateable FROM willow_items WHERE queue = ? AND channel = ? AND state = 0 ORDER BY seq DESC LIMIT 1',
+    ),
+    firstWaiting: db.prepare<[string, string], ItemRow>(
+      'SELECT * FROM willow_items WHERE queue = ? AND channel = ? AND state = 0 ORDER BY seq LIMIT 1',
+    ),
+    firstWaitingSeq: db.prepare<[string, string], { seq: number }>(
+      'SELECT seq FROM willow_items WHERE queue = ? AND channel = ? AND state = 0 ORDER BY seq LIMIT 1',
+    ),
+    insertItem: db.prepare(`INSERT INTO willow_items
+      (seq, id, queue, channel, state, data, updateable, retry_attempts, retry_front, timeout_ms, attempt, expires_at, dead_reason, dead_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, NULL, NULL, NULL)`),
+    collapse: db.prepare(`UPDATE willow_items SET data = ?, updateable = ?, retry_attempts = ?, retry_front = ?,
+      timeout_ms = ?, attempt = 0 WHERE seq = ?`),
+    claim: db.prepare('UPDATE willow_items SET state = 1, attempt = attempt + 1, expires_at = ? WHERE seq = ?'),
+    renew: db.prepare('UPDATE willow_items SET expires_at = ? WHERE seq = ?'),
+    giveBack: db.prepare('UPDATE willow_items SET state = 0, attempt = attempt - 1, expires_at = NULL WHERE seq = ?'),
+    toWaiting: db.prepare('UPDATE willow_items SET state = 0, expires_at = NULL, seq = ? WHERE seq = ?'),
+    toDead: db.prepare('UPDATE willow_items SET state = 2, expires_at = NULL, dead_reason = ?, dead_at = ? WHERE seq = ?'),
+    deleteItem: db.prepare('DELETE FROM willow_items WHERE seq = ?'),
+    listDead: db.prepare<[string, number, number], ItemRow>(
+      'SELECT * FROM willow_items WHERE queue = ? AND state = 2 AND seq > ? ORDER BY seq LIMIT ?',
+    ),
+    requeue: db.prepare('UPDATE willow_items SET state = 0, attempt = 0, dead_reason = NULL, dead_at = NULL, seq = ? WHERE seq = ?'),
+    deleteDead: db.prepare('DELETE FROM willow_items WHERE id = ? AND queue = ? AND state = 2'),
+    loadChannels: db.prepare<[], { queue: string; channel: string; waiting: number; processing: number; head: number | null }>(
+      `SELECT queue, channel, sum(state = 0) AS waiting, sum(state = 1) AS processing,
+        min(CASE WHEN state = 0 THEN seq END) AS head
+       FROM willow_items WHERE state IN (0, 1) GROUP BY queue, channel`,
+    ),
+    loadLeases: db.prepare<[], { id: string; attempt: number; expires_at: number }>(
+      'SELECT id, attempt, expires_at FROM willow_items WHERE state = 1',
+    ),
+  };
+}

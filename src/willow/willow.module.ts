@@ -1,0 +1,44 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { STORAGE, type StorageHandle } from '../platform/storage/storage-handle';
+import { Dispatcher } from './dispatcher';
+import { Gate } from './gate';
+import { ChannelsController } from './http/channels.controller';
+import { ItemsController } from './http/items.controller';
+import { QueuesController } from './http/queues.controller';
+import { LeaseKeeper } from './lease-keeper';
+import { QueueAdminService } from './queue-admin.service';
+import { SqliteWillowStore } from './store/sqlite-willow.store';
+import { QUEUE_ADMIN_PORT, WILLOW_PORT } from './willow.port';
+import { WillowService } from './willow.service';
+import { WILLOW_STORE, type WillowStore } from './willow.store';
+
+@Module({})
+export class WillowModule {
+  /** `local`: this process serves the queue (HTTP and ports) on its own store; the Limiter port must be bound. */
+  static forRoot(_opts: { mode: 'local' }): DynamicModule {
+    return {
+      module: WillowModule,
+      controllers: [QueuesController, ItemsController, ChannelsController],
+      providers: [
+        Dispatcher,
+        LeaseKeeper,
+        Gate,
+        WillowService,
+        QueueAdminService,
+        { provide: WILLOW_PORT, useExisting: WillowService },
+        { provide: QUEUE_ADMIN_PORT, useExisting: QueueAdminService },
+        {
+          provide: WILLOW_STORE,
+          inject: [STORAGE],
+          useFactory: (storage: StorageHandle): WillowStore => {
+            switch (storage.kind) {
+              case 'embedded':
+                return new SqliteWillowStore(storage);
+            }
+          },
+        },
+      ],
+      exports: [WILLOW_PORT, QUEUE_ADMIN_PORT],
+    };
+  }
+}

@@ -1,0 +1,119 @@
+import type { Page, PageRequest } from '../common/page';
+import type { Query } from '../common/query';
+import type { Tags } from '../common/tags';
+
+export type RetryPosition = 'front' | 'back';
+
+export interface NewItem {
+  /** The item's channel: its exact tag set. */
+  readonly tags: Tags;
+  /** Any JSON value. */
+  readonly data: unknown;
+  readonly updateable: boolean;
+  readonly retryAttempts: number;
+  readonly retryPosition: RetryPosition;
+  readonly timeoutMs: number;
+}
+
+export interface EnqueueResult {
+  readonly id: string;
+  /** True when the item replaced the channel's updateable last waiting item in place (same id, same place). */
+  readonly collapsed: boolean;
+}
+
+export interface Delivery {
+  readonly id: string;
+  readonly tags: Tags;
+  readonly data: unknown;
+  /** 1 on the first delivery, rising with every re-delivery. */
+  readonly attempt: number;
+  readonly timeoutMs: number;
+  readonly expiresAt: string;
+}
+
+export interface DequeueCommand {
+  readonly queue: string;
+  readonly query: Query;
+  readonly waitMs: number;
+  /** Most items to hand out at once (1 for a plain dequeue). */
+  readonly count: number;
+}
+
+export interface AckCommand {
+  readonly id: string;
+  readonly passed: boolean;
+  /** The delivery being acknowledged; null skips the staleness check. */
+  readonly attempt: number | null;
+}
+
+/** One judged ack of a batch: 200 done, or the code of the error a single ack would get. */
+export type AckOutcome =
+  | { readonly id: string; readonly ok: true }
+  | { readonly id: string; readonly ok: false; readonly code: 'ITEM_NOT_FOUND' | 'LEASE_LOST'; readonly message: string };
+
+/** Items: the producer and consumer side of Willow. In-process: WillowService. */
+export interface WillowPort {
+  /**
+   * Enqueues items in order, all-or-nothing in one transaction, collapsing as if sent one by one. QUEUE_NOT_FOUND,
+   * QUEUE_FULL (nothing written), TOO_LARGE.
+   */
+  enqueue(queue: string, items: readonly NewItem[]): Promise<EnqueueResult[]>;
+  /**
+   * Hands out up to `count` items matching the query, each through the Limiter gate, waiting up to `waitMs` for the
+   * first one. Resolves `[]` when nothing came in time or `signal` aborted. QUEUE_DELETED when the queue goes away
+   * while waiting; SHUTTING_DOWN when the process stops.
+   */
+  dequeue(cmd: DequeueCommand, signal?: AbortSignal): Promise<Delivery[]>;
+  /** Puts deliveries whose answer never reached the consumer back first in line, attempt not counted. */
+  giveBack(queue: string, deliveries: readonly Delivery[]): Promise<void>;
+  /** Renews a processing item's lease. ITEM_NOT_FOUND; LEASE_LOST when `attempt` is no longer current. */
+  heartbeat(cmd: { readonly queue: string; readonly id: string; readonly attempt: number | null }): Promise<{ readonly expiresAt: string }>;
+  /** Judges each ack on its own and commits every accepted one together. */
+  ack(queue: string, acks: readonly AckCommand[]): Promise<AckOutcome[]>;
+}
+
+export interface QueueInfo {
+  readonly name: string;
+  readonly maxItems: number;
+  readonly waiting: number;
+  readonly processing: number;
+  readonly channels: number;
+}
+
+export interface ChannelInfo {
+  readonly tags: Tags;
+  readonly waiting: number;
+  readonly processing: number;
+  readonly blockedBy: { readonly rule: string; readonly override: string | null; readonly limit: number; readonly count: number } | null;
+}
+
+export interface DeadLetter {
+  readonly id: string;
+  readonly tags: Tags;
+  readonly data: unknown;
+  /** Deliveries made. */
+  readonly attempts: number;
+  readonly reason: string;
+  readonly deadAt: string;
+}
+
+/** Queues, channels and dead letters: the administration side of Willow. In-process: QueueAdminService. */
+export interface QueueAdminPort {
+  createQueue(cmd: { readonly name: string; readonly maxItems: number }): Promise<QueueInfo>;
+  getQueue(name: string): Promise<QueueInfo>;
+  listQueues(page: PageRequest): Promise<Page<QueueInfo>>;
+  /** Lowering MaxItems evicts nothing; it only refuses new items. */
+  updateQueue(cmd: { readonly name: string; readonly maxItems: number }): Promise<QueueInfo>;
+  /** Waiting dequeues end with QUEUE_DELETED; processing items are dropped and their counters freed. */
+  deleteQueue(name: string): Promise<void>;
+  listChannels(queue: string, query: Query, page: PageRequest): Promise<Page<ChannelInfo>>;
+  /** Drops the channel's waiting and processing items and frees their counters. */
+  deleteChannel(queue: string, tags: Tags): Promise<void>;
+  listDeadLetters(queue: string, page: PageRequest): Promise<Page<DeadLetter>>;
+  /** The same item (same id) goes to the back of its channel with its attempts reset. */
+  requeueDeadLetter(queue: string, id: string): Promise<{ readonly id: string }>;
+  deleteDeadLetter(queue: string, id: string): Promise<void>;
+}
+
+export const WILLOW_PORT = Symbol('WillowPort');
+export const QUEUE_ADMIN_PORT = Symbol('QueueAdminPort');

@@ -1,0 +1,123 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import type { Subscription } from 'rxjs';
+import type { Clock } from '../common/clock';
+import { InvalidInputError, ShuttingDownError } from '../common/errors';
+import { parseSafeInt } from '../common/names';
+import { canonicalTags } from '../common/tags';
+import { CONFIG, type Config } from '../config';
+import { LIMITER_PORT, type LimiterPort } from '../limiter';
+import { CLOCK } from '../platform/clock.token';
+import { ShutdownSignal } from '../platform/lifecycle/shutdown-signal';
+import { Dispatcher } from './dispatcher';
+import { ItemNotFoundError, LeaseLostError, QueueNotFoundError } from './domain/willow.errors';
+import { BATCH_MAX, checkItem, DEQUEUE_COUNT_MAX, WAIT_BOUNDS } from './domain/validate';
+import { parseDuration } from '../common/duration';
+import { Gate } from './gate';
+import { LeaseKeeper } from './lease-keeper';
+import type { AckCommand, AckOutcome, Delivery, DequeueCommand, EnqueueResult, NewItem, WillowPort } from './willow.port';
+import { WILLOW_STORE, type ItemCheck, type StoredItem, type WillowStore } from './willow.store';
+
+@Injectable()
+export class WillowService implements WillowPort, OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(WillowService.name);
+  private subscription: Subscription | null = null;
+
+  constructor(
+    @Inject(WILLOW_STORE) private readonly store: WillowStore,
+    @Inject(LIMITER_PORT) private readonly limiter: LimiterPort,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(CONFIG) private readonly config: Config,
+    private readonly dispatcher: Dispatcher,
+    private readonly gate: Gate,
+    private readonly leases: LeaseKeeper,
+    private readonly shutdown: ShutdownSignal,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    this.subscription = this.limiter.capacityFreed$.subscribe((event) => this.dispatcher.capacityFreed(event.tags));
+    await this.leases.recover();
+  }
+
+  onApplicationShutdown(): void {
+    this.subscription?.unsubscribe();
+  }
+
+  async enqueue(queue: string, items: readonly NewItem[]): Promise<EnqueueResult[]> {
+    if (items.length < 1 || items.length > BATCH_MAX) {
+      throw new InvalidInputError('Items', `must hold 1 to ${BATCH_MAX} items (got ${items.length})`);
+    }
+    const prefix = items.length > 1 ? (i: number) => `Items[${i}].` : () => '';
+    items.forEach((item, i) => checkItem(item, prefix(i), this.config.maxDataBytes));
+    const keyed = items.map((item) => ({ key: canonicalTags(item.tags), item }));
+    const outcomes = await this.store.enqueue(queue, keyed);
+    const appended = new Map<string, number>();
+    outcomes.forEach((o) => !o.collapsed && appended.set(o.key, (appended.get(o.key) ?? 0) + 1));
+    const index = this.dispatcher.index(queue);
+    for (const [key, count] of appended) {
+      const channel = index.channel(key, keyed.find((k) => k.key === key)!.item.tags);
+      index.apply(channel, { waiting: count, headSeq: this.store.channelHead(queue, key) });
+      this.dispatcher.wake(queue, channel);
+    }
+    return outcomes.map((o) => ({ id: o.id, collapsed: o.collapsed }));
+  }
+
+  async dequeue(cmd: DequeueCommand, signal?: AbortSignal): Promise<Delivery[]> {
+    parseSafeInt(cmd.count, 'Count', { min: 1, max: DEQUEUE_COUNT_MAX });
+    parseDuration(cmd.waitMs, 'Wait', WAIT_BOUNDS);
+    if (this.shutdown.shuttingDown) throw new ShuttingDownError();
+    if (!this.store.getQueue(cmd.queue)) throw new QueueNotFoundError(cmd.queue);
+    const deadline = this.clock.now() + cmd.waitMs;
+    const queryKey = JSON.stringify(cmd.query);
+    for (;;) {
+      const delivered = await this.gate.take(cmd.queue, queryKey, cmd.query, cmd.count);
+      if (delivered.length > 0) return delivered;
+      const remaining = deadline - this.clock.now();
+      if (remaining <= 0) return [];
+      const outcome = await this.dispatcher.waitForWork(cmd.queue, cmd.query, remaining, signal);
+      if (outcome !== 'woken') return [];
+    }
+  }
+
+  async giveBack(queue: string, deliveries: readonly Delivery[]): Promise<void> {
+    for (const delivery of deliveries) {
+      const settled = await this.store.giveBack(queue, delivery.id, delivery.attempt);
+      if (settled) await this.leases.afterSettled(settled);
+    }
+  }
+
+  async heartbeat(cmd: { queue: string; id: string; attempt: number | null }): Promise<{ expiresAt: string }> {
+    const check = await this.store.renew(cmd.queue, cmd.id, cmd.attempt, this.clock.now());
+    const item = unwrap(cmd.queue, cmd.id, cmd.attempt, check);
+    this.leases.watch(item);
+    return { expiresAt: new Date(item.expiresAt!).toISOString() };
+  }
+
+  async ack(queue: string, acks: readonly AckCommand[]): Promise<AckOutcome[]> {
+    if (acks.length < 1 || acks.length > BATCH_MAX) {
+      throw new InvalidInputError('Acks', `must hold 1 to ${BATCH_MAX} acks (got ${acks.length})`);
+    }
+    if (!this.store.getQueue(queue)) throw new QueueNotFoundError(queue);
+    const results = await this.store.settle(queue, acks, this.clock.now());
+    const outcomes: AckOutcome[] = [];
+    for (const [i, result] of results.entries()) {
+      const id = acks[i].id;
+      if ('outcome' in result) {
+        await this.leases.afterSettled(result);
+        outcomes.push({ id, ok: true });
+      } else {
+        const error = toError(queue, id, acks[i].attempt, result);
+        outcomes.push({ id, ok: false, code: error.code, message: error.message });
+      }
+    }
+    return outcomes;
+  }
+}
+
+function toError(queue: string, id: string, attempt: number | null, check: Exclude<ItemCheck, { kind: 'ok' }>) {
+  return check.kind === 'lease_lost' ? new LeaseLostError(id, attempt ?? 0, check.current) : new ItemNotFoundError(queue, id);
+}
+
+function unwrap(queue: string, id: string, attempt: number | null, check: ItemCheck): StoredItem {
+  if (check.kind === 'ok') return check.item;
+  throw toError(queue, id, attempt, check);
+}
