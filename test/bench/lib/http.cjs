@@ -1,0 +1,112 @@
+'use strict';
+/**
+ * A minimal keep-alive JSON client on `node:http` (less overhead than fetch) and a closed-loop load runner:
+ * N concurrent clients each repeat an async iteration; only iterations that finish inside the measured window
+ * (after the warm-up) count towards rate and latency.
+ */
+const http = require('node:http');
+const { performance } = require('node:perf_hooks');
+
+/**
+ * @param {string} baseUrl e.g. http://127.0.0.1:1234
+ * @param {{maxSockets?: number, timeoutMs?: number}} [opts]
+ */
+function createClient(baseUrl, opts = {}) {
+  const { maxSockets = 64, timeoutMs = 120_000 } = opts;
+  const u = new URL(baseUrl);
+  const agent = new http.Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets, scheduling: 'lifo' });
+
+  /**
+   * @param {string} method
+   * @param {string} path
+   * @param {string|Buffer|object} [body] a string/Buffer is sent as-is (pre-serialise hot bodies), an object is
+   *   JSON-encoded
+   * @returns {Promise<{status:number, body:any, headers:object}>} body is parsed JSON, or the text, or null
+   */
+  function request(method, path, body) {
+    return new Promise((resolve, reject) => {
+      let payload = null;
+      const headers = {};
+      if (body !== undefined && body !== null) {
+        payload = typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
+        headers['content-type'] = 'application/json';
+        headers['content-length'] = Buffer.byteLength(payload);
+      }
+      const req = http.request(
+        { host: u.hostname, port: u.port, method, path, headers, agent, timeout: timeoutMs },
+        (res) => {
+          const chunks = [];
+          res.on('data', (c) => chunks.push(c));
+          res.on('error', reject);
+          res.on('end', () => {
+            const text = chunks.length ? Buffer.concat(chunks).toString('utf8') : '';
+            let parsed = null;
+            if (text) {
+              try {
+                parsed = JSON.parse(text);
+              } catch {
+                parsed = text;
+              }
+            }
+            resolve({ status: res.statusCode, body: parsed, headers: res.headers });
+          });
+        },
+      );
+      req.on('timeout', () => req.destroy(new Error(`${method} ${path} timed out after ${timeoutMs} ms`)));
+      req.on('error', reject);
+      req.end(payload ?? undefined);
+    });
+  }
+
+  return { request, agent, close: () => agent.destroy() };
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Run `clients` concurrent loops of `iteration(clientIndex, iterationIndex)` for warmupMs + durationMs.
+ * Rate and latencies cover iterations that complete inside the measured window; each loop finishes the iteration
+ * it is in when time is up (so e.g. a held lock is still released) before `runClosedLoop` resolves.
+ * A thrown error counts as an error (grouped by message), is not timed, and the loop backs off 10 ms.
+ * @returns {Promise<{count:number, rate:number, latencies:number[], errors:number, errorKinds:Record<string,number>,
+ *   windowMs:number, totalIterations:number}>}
+ */
+async function runClosedLoop({ clients, warmupMs, durationMs, iteration }) {
+  const t0 = performance.now();
+  const measureStart = t0 + warmupMs;
+  const measureEnd = measureStart + durationMs;
+  const latencies = [];
+  const errorKinds = {};
+  let errors = 0;
+  let totalIterations = 0;
+
+  async function loop(c) {
+    for (let i = 0; performance.now() < measureEnd; i++) {
+      const start = performance.now();
+      try {
+        await iteration(c, i);
+        const end = performance.now();
+        totalIterations++;
+        if (end >= measureStart && end <= measureEnd) latencies.push(end - start);
+      } catch (error) {
+        errors++;
+        const kind = String((error && error.message) || error).slice(0, 120);
+        errorKinds[kind] = (errorKinds[kind] || 0) + 1;
+        await sleep(10);
+      }
+    }
+  }
+
+  await Promise.all(Array.from({ length: clients }, (_, c) => loop(c)));
+  return {
+    count: latencies.length,
+    rate: latencies.length / (durationMs / 1000),
+    latencies,
+    errors,
+    errorKinds,
+    windowMs: durationMs,
+    totalIterations,
+  };
+}
+
+module.exports = { createClient, runClosedLoop, sleep };
