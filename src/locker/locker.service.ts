@@ -32,6 +32,8 @@ export class LockerService implements LockerPort, OnModuleInit, OnApplicationShu
   ) {}
 
   async onModuleInit(): Promise<void> {
+    // Waiters end when shutdown starts, before Nest closes the HTTP server, so their 503 is still written.
+    this.shutdown.signal.addEventListener('abort', () => this.endWaits(), { once: true });
     await this.store.expireAll(this.clock.now());
     for (let page = this.store.listHeld(null, 1_000); page.length > 0; ) {
       for (const lock of page) this.scheduleExpiry(lock);
@@ -42,7 +44,7 @@ export class LockerService implements LockerPort, OnModuleInit, OnApplicationShu
   onApplicationShutdown(): void {
     for (const timer of this.expiryTimers.values()) clearTimeout(timer);
     this.expiryTimers.clear();
-    for (const waiter of [...this.waiters.all()]) waiter.settle(new ShuttingDownError());
+    this.endWaits();
   }
 
   async acquire(cmd: AcquireLock, signal?: AbortSignal): Promise<LockGrant | null> {
@@ -56,6 +58,7 @@ export class LockerService implements LockerPort, OnModuleInit, OnApplicationShu
       return null;
     }
     if (signal?.aborted) return null;
+    if (this.shutdown.shuttingDown) throw new ShuttingDownError();
     return this.queue(key, cmd, signal);
   }
 
@@ -95,6 +98,10 @@ export class LockerService implements LockerPort, OnModuleInit, OnApplicationShu
     if (outcome.kind === 'not_found') throw new LockNotFoundError(lockId);
     if (outcome.expired) this.onExpired(outcome.expired.key);
     throw new SessionInvalidError(lockId, outcome.reason);
+  }
+
+  private endWaits(): void {
+    for (const waiter of [...this.waiters.all()]) waiter.settle(new ShuttingDownError());
   }
 
   private async grant(key: string, cmd: AcquireLock): Promise<LockGrant | null> {

@@ -1,7 +1,9 @@
 import type { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
+import type { ServerResponse } from 'node:http';
 import type { Config } from '../../config';
+import { ShutdownSignal } from '../lifecycle/shutdown-signal';
 import { jsonBody } from './body-parser';
 import { DomainErrorFilter } from './domain-error.filter';
 import type { ErrorStatusTable } from './kernel.error-status';
@@ -12,6 +14,12 @@ export function configureApp(app: NestExpressApplication, config: Config, status
   app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
   app.set('etag', false);
+  const shutdown = app.get(ShutdownSignal);
+  // Shutdown waits for these answers before Nest closes the server and destroys the sockets.
+  app.use((_req: unknown, res: ServerResponse, next: () => void) => {
+    shutdown.track(res);
+    next();
+  });
   app.use(...jsonBody(config.maxBodyBytes));
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new DomainErrorFilter(statusByCode));

@@ -1,12 +1,22 @@
 import { Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
+import type { ServerResponse } from 'node:http';
+
+/** How long shutdown waits for in-flight answers (503s of ended long-polls, writes being committed). */
+export const DRAIN_DEADLINE_MS = 3_000;
 
 /**
  * Aborted when the application starts shutting down, so long-polls end with 503 SHUTTING_DOWN instead of holding
  * the process open.
+ *
+ * Nest runs `beforeApplicationShutdown` hooks before it closes the HTTP server, and closing it destroys every open
+ * socket (`forceCloseConnections`), so the hook also waits, up to `DRAIN_DEADLINE_MS`, until every response in
+ * flight has been written: otherwise a waiter would see its connection reset instead of its 503.
  */
 @Injectable()
 export class ShutdownSignal implements BeforeApplicationShutdown {
   private readonly controller = new AbortController();
+  private readonly inFlight = new Set<ServerResponse>();
+  private onDrained: (() => void) | null = null;
 
   get signal(): AbortSignal {
     return this.controller.signal;
@@ -16,7 +26,32 @@ export class ShutdownSignal implements BeforeApplicationShutdown {
     return this.controller.signal.aborted;
   }
 
-  beforeApplicationShutdown(): void {
+  /** Counts `res` as in flight until it has been written or its connection has closed. */
+  track(res: ServerResponse): void {
+    if (res.writableFinished || res.destroyed) return;
+    this.inFlight.add(res);
+    res.once('close', () => {
+      this.inFlight.delete(res);
+      if (this.inFlight.size === 0) this.onDrained?.();
+    });
+  }
+
+  /** Resolves once no tracked response is in flight, or after `deadlineMs`. */
+  drain(deadlineMs: number): Promise<void> {
+    if (this.inFlight.size === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.onDrained = null;
+        resolve();
+      };
+      const timer = setTimeout(done, deadlineMs);
+      this.onDrained = done;
+    });
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
     this.controller.abort();
+    await this.drain(DRAIN_DEADLINE_MS);
   }
 }

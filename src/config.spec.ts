@@ -1,0 +1,104 @@
+import { ALL_MODULES, ConfigError, parseConfig } from './config';
+
+describe(parseConfig.name, () => {
+  it('gives the documented defaults for an empty environment', () => {
+    expect(parseConfig({})).toEqual({
+      port: 8080,
+      host: '0.0.0.0',
+      storage: 'embedded',
+      dataDir: './data',
+      databaseUrl: null,
+      sync: 'full',
+      modules: ALL_MODULES,
+      logLevel: 'info',
+      maxDataBytes: 1_048_576,
+      maxBodyBytes: 16 * 1_048_576,
+    });
+  });
+
+  it('treats blank values as unset', () => {
+    const blank = { PORT: ' ', WILLOW_SYNC: '', WILLOW_MODULES: '  ', WILLOW_DATA_DIR: ' ', WILLOW_LIMITER_URL: ' ' };
+    expect(parseConfig(blank)).toEqual(parseConfig({}));
+  });
+
+  it('reads every variable it accepts', () => {
+    const config = parseConfig({
+      PORT: ' 9090 ',
+      HOST: '127.0.0.1',
+      WILLOW_STORAGE: 'embedded',
+      WILLOW_DATA_DIR: ':memory:',
+      DATABASE_URL: 'postgres://willow@db/willow',
+      WILLOW_SYNC: 'normal',
+      WILLOW_MODULES: 'locker, willow,limiter',
+      WILLOW_LOG_LEVEL: 'silent',
+      WILLOW_MAX_DATA_BYTES: '2048',
+    });
+    expect(config).toEqual({
+      port: 9090,
+      host: '127.0.0.1',
+      storage: 'embedded',
+      dataDir: ':memory:',
+      databaseUrl: 'postgres://willow@db/willow',
+      sync: 'normal',
+      modules: ['willow', 'limiter', 'locker'],
+      logLevel: 'silent',
+      maxDataBytes: 2048,
+      maxBodyBytes: 16 * 1_048_576,
+    });
+  });
+
+  it('accepts port 0 (any free port) and 65535', () => {
+    expect(parseConfig({ PORT: '0' }).port).toBe(0);
+    expect(parseConfig({ PORT: '65535' }).port).toBe(65_535);
+  });
+
+  it('keeps the HTTP body limit above the item data cap, so the item cap answers first', () => {
+    for (const bytes of ['1', '1048576', '16777216', String(64 * 1_048_576)]) {
+      const config = parseConfig({ WILLOW_MAX_DATA_BYTES: bytes });
+      expect(config.maxBodyBytes).toBeGreaterThan(config.maxDataBytes);
+    }
+  });
+
+  const badValues: ReadonlyArray<[variable: string, value: string]> = [
+    ['PORT', 'http'],
+    ['PORT', '-1'],
+    ['PORT', '65536'],
+    ['PORT', '80.5'],
+    ['PORT', '1e3'],
+    ['WILLOW_STORAGE', 'mysql'],
+    ['WILLOW_STORAGE', 'postgres'],
+    ['WILLOW_SYNC', 'FULL'],
+    ['WILLOW_SYNC', 'off'],
+    ['WILLOW_MODULES', 'willow,queue'],
+    ['WILLOW_MODULES', ','],
+    ['WILLOW_MODULES', 'locker'],
+    ['WILLOW_LOG_LEVEL', 'verbose'],
+    ['WILLOW_MAX_DATA_BYTES', '0'],
+    ['WILLOW_MAX_DATA_BYTES', String(64 * 1_048_576 + 1)],
+    ['WILLOW_MAX_DATA_BYTES', '1MiB'],
+    ['WILLOW_LIMITER_URL', 'tcp://limiter:9001'],
+    ['WILLOW_LOCKER_URL', 'nats://nats:4222'],
+    ['WILLOW_TRANSPORT_LISTEN', 'tcp://0.0.0.0:9001'],
+  ];
+
+  it.each(badValues)('refuses %s=%p with one ConfigError line that names the variable', (variable, value) => {
+    const error = catchError(() => parseConfig({ [variable]: value }));
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.message).toMatch(new RegExp(`^Invalid configuration: ${variable} `));
+    expect(error.message).not.toContain('\n');
+  });
+
+  it('names the variable at fault, not a neighbour, when several are set', () => {
+    const error = catchError(() => parseConfig({ PORT: '8080', WILLOW_SYNC: 'normal', WILLOW_LOG_LEVEL: 'loud' }));
+    expect(error.message).toMatch(/^Invalid configuration: WILLOW_LOG_LEVEL must be one of .* \(got "loud"\)$/);
+  });
+});
+
+function catchError(fn: () => unknown): Error {
+  try {
+    fn();
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected a ConfigError, but nothing was thrown');
+}

@@ -1,0 +1,115 @@
+import type { ArgumentMetadata, ValidationPipe } from '@nestjs/common';
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, IsArray, IsBoolean, IsOptional, IsString, ValidateNested } from 'class-validator';
+import { InvalidInputError } from '../../common/errors';
+import { parseDuration } from '../../common/duration';
+import { parseTags, type Tags } from '../../common/tags';
+import { ParsedBy } from './dto/parsed-by';
+import { createValidationPipe } from './validation-pipe';
+
+class ItemBody {
+  @ParsedBy((v, p) => parseTags(v, p))
+  readonly KeyValues!: Tags;
+
+  @IsOptional()
+  @IsBoolean()
+  readonly Updateable?: boolean;
+}
+
+/** Shaped like a module's acquire body: required tags, an optional duration. */
+class LeaseBody {
+  @ParsedBy((v, p) => parseTags(v, p))
+  readonly KeyValues!: Tags;
+
+  @ParsedBy((v, p) => parseDuration(v, p, { minMs: 100, maxMs: 86_400_000 }), { optional: true })
+  readonly Timeout?: number | string;
+}
+
+class BatchBody {
+  @IsArray()
+  @ArrayMaxSize(10)
+  @ValidateNested({ each: true })
+  @Type(() => ItemBody)
+  readonly Items!: ItemBody[];
+
+  @IsOptional()
+  @IsString()
+  readonly Note?: string;
+}
+
+describe('createValidationPipe', () => {
+  let sut: ValidationPipe;
+  beforeEach(() => {
+    sut = createValidationPipe();
+  });
+
+  const body = (metatype: ArgumentMetadata['metatype']): ArgumentMetadata => ({ type: 'body', metatype });
+  const fault = async (value: unknown, metatype: ArgumentMetadata['metatype'] = BatchBody): Promise<InvalidInputError> => {
+    try {
+      await sut.transform(value, body(metatype));
+    } catch (error) {
+      expect(error).toBeInstanceOf(InvalidInputError);
+      return error as InvalidInputError;
+    }
+    throw new Error('expected INVALID_INPUT');
+  };
+  const item = (keyValues: unknown) => ({ KeyValues: keyValues });
+
+  it('transforms a valid body into its DTO class', async () => {
+    const value = await sut.transform({ Items: [item({ os: 'linux' })] }, body(BatchBody));
+    expect(value).toBeInstanceOf(BatchBody);
+    expect((value as BatchBody).Items[0]).toBeInstanceOf(ItemBody);
+  });
+
+  it('names the nested path of a parser fault: Items[3].KeyValues.os', async () => {
+    const items = [item({ os: 'a' }), item({ os: 'b' }), item({ os: 'c' }), item({ os: null })];
+    const error = await fault({ Items: items });
+    expect(error.path).toBe('Items[3].KeyValues.os');
+    expect(error.message).toMatch(/^Items\[3\]\.KeyValues\.os: /);
+    expect(error.details).toEqual({ Path: 'Items[3].KeyValues.os' });
+  });
+
+  it('names the nested path of a class-validator fault without repeating the property', async () => {
+    const error = await fault({ Items: [item({ os: 'a' }), { KeyValues: { os: 'b' }, Updateable: 'yes' }] });
+    expect(error.path).toBe('Items[1].Updateable');
+    expect(error.problem).toBe('must be a boolean value');
+  });
+
+  it('rejects an unknown field, nested or not, naming it', async () => {
+    expect((await fault({ Items: [], Selections: {} })).path).toBe('Selections');
+    const nested = await fault({ Items: [item({ os: 'a' }), item({ os: 'b' }), { ...item({ os: 'c' }), Keyvalues: {} }] });
+    expect(nested.path).toBe('Items[2].Keyvalues');
+    expect(nested.problem).toMatch(/not a known field/);
+  });
+
+  it('names the top-level field for a fault of the array itself', async () => {
+    const error = await fault({ Items: 'not a list' });
+    expect(error.path).toBe('Items');
+  });
+
+  it('treats a missing body as {} and reports the first required field', async () => {
+    expect((await fault(undefined, LeaseBody)).path).toBe('KeyValues');
+    expect((await fault('', LeaseBody)).path).toBe('KeyValues');
+  });
+
+  it.each([
+    ['an array', [1, 2]],
+    ['a number', 42],
+    ['a string', 'text'],
+    ['true', true],
+  ])('refuses %s as a body before validation', async (_, value) => {
+    const error = await fault(value);
+    expect(error.path).toBe('');
+    expect(error.message).toBe('the request body must be a JSON object');
+  });
+
+  it('names the path of a fault of a top-level parsed field (KeyValues.os, Timeout)', async () => {
+    expect((await fault({ KeyValues: { os: [] } }, LeaseBody)).path).toBe('KeyValues.os');
+    expect((await fault({ KeyValues: { os: 'linux' }, Timeout: '1 fortnight' }, LeaseBody)).path).toBe('Timeout');
+  });
+
+  it('leaves route parameters and primitive arguments alone', async () => {
+    await expect(sut.transform('lk_123', { type: 'param', metatype: String, data: 'LockID' })).resolves.toBe('lk_123');
+    await expect(sut.transform(undefined, { type: 'query', metatype: String, data: 'SessionID' })).resolves.toBeUndefined();
+  });
+});

@@ -1,0 +1,139 @@
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { InvalidInputError, StorageFullError } from '../../../common/errors';
+import { GroupCommitter } from './group-commit';
+
+describe(GroupCommitter.name, () => {
+  let dir: string;
+  let db: Database.Database;
+  /** A second connection: it sees only what has been committed. */
+  let reader: Database.Database;
+  let transactions: { begin: number; commit: number; rollback: number };
+  let sut: GroupCommitter;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'willow-group-commit-'));
+    db = new Database(join(dir, 'test.db'));
+    db.pragma('journal_mode = WAL');
+    db.exec('CREATE TABLE t (k TEXT PRIMARY KEY, v BLOB)');
+    reader = new Database(join(dir, 'test.db'), { readonly: true });
+    transactions = countTransactions(db);
+    sut = new GroupCommitter(db);
+  });
+  afterEach(() => {
+    reader.close();
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const insert = (k: string) => db.prepare('INSERT INTO t (k) VALUES (?)').run(k);
+  const committedKeys = () => reader.prepare('SELECT k FROM t ORDER BY k').pluck().all() as string[];
+
+  it('runs the writes queued in one turn in one transaction and settles them only after its commit', async () => {
+    const during: Array<{ inTransaction: boolean; committed: number }> = [];
+    const atSettle: number[] = [];
+    const writes = ['a', 'b', 'c', 'd', 'e'].map((k) =>
+      sut
+        .write(() => {
+          insert(k);
+          during.push({ inTransaction: db.inTransaction, committed: committedKeys().length });
+        })
+        .then(() => atSettle.push(committedKeys().length)),
+    );
+    await Promise.all(writes);
+    expect(transactions).toEqual({ begin: 1, commit: 1, rollback: 0 });
+    expect(during).toEqual(Array(5).fill({ inTransaction: true, committed: 0 }));
+    expect(atSettle).toEqual([5, 5, 5, 5, 5]);
+  });
+
+  it('resolves each write with its own result, settling in queue order', async () => {
+    const settled: number[] = [];
+    const writes = [0, 1, 2, 3, 4].map((i) => sut.write(() => i * 10).then((v) => (settled.push(i), v)));
+    expect(await Promise.all(writes)).toEqual([0, 10, 20, 30, 40]);
+    expect(settled).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  it('gives writes of later turns their own transaction', async () => {
+    await sut.write(() => insert('a'));
+    await sut.write(() => insert('b'));
+    expect(transactions.commit).toBe(2);
+    expect(committedKeys()).toEqual(['a', 'b']);
+  });
+
+  it('splits a queue longer than maxBatch into several transactions', async () => {
+    sut = new GroupCommitter(db, 2);
+    await Promise.all(['a', 'b', 'c', 'd', 'e'].map((k) => sut.write(() => insert(k))));
+    expect(transactions.commit).toBe(3);
+    expect(committedKeys()).toEqual(['a', 'b', 'c', 'd', 'e']);
+  });
+
+  it.each([
+    ['a DomainError', () => new InvalidInputError('KeyValues', 'is required')],
+    ['a plain exception', () => new TypeError('bug in a store')],
+  ])('undoes only the write that threw %s and rejects only its promise', async (_, makeError) => {
+    const error = makeError();
+    const outcomes = await Promise.allSettled([
+      sut.write(() => (insert('before'), 'ok-1')),
+      sut.write(() => {
+        insert('failing');
+        throw error;
+      }),
+      sut.write(() => (insert('after'), 'ok-2')),
+    ]);
+    expect(outcomes).toEqual([
+      { status: 'fulfilled', value: 'ok-1' },
+      { status: 'rejected', reason: error },
+      { status: 'fulfilled', value: 'ok-2' },
+    ]);
+    expect(transactions).toEqual({ begin: 1, commit: 1, rollback: 0 });
+    expect(committedKeys()).toEqual(['after', 'before']);
+  });
+
+  it('rejects the whole batch with STORAGE_FULL when a write hits SQLITE_FULL, and commits none of it', async () => {
+    db.pragma(`max_page_count = ${db.pragma('page_count', { simple: true }) as number}`);
+    const outcomes = await Promise.allSettled([
+      sut.write(() => insert('small')),
+      sut.write(() => db.prepare('INSERT INTO t VALUES (?, randomblob(200000))').run('large')),
+      sut.write(() => insert('small-after')),
+    ]);
+    for (const outcome of outcomes) {
+      expect(outcome.status).toBe('rejected');
+      expect((outcome as PromiseRejectedResult).reason).toBeInstanceOf(StorageFullError);
+    }
+    expect(db.inTransaction).toBe(false);
+    expect(committedKeys()).toEqual([]);
+
+    db.pragma('max_page_count = 1000000');
+    await sut.write(() => db.prepare('INSERT INTO t VALUES (?, randomblob(200000))').run('large'));
+    expect(committedKeys()).toEqual(['large']);
+  });
+
+  it('flush runs the queued writes at once (before closing the database)', async () => {
+    const pending = sut.write(() => insert('a'));
+    sut.flush();
+    expect(committedKeys()).toEqual(['a']);
+    await expect(pending).resolves.toBeDefined();
+  });
+});
+
+/** Counts the transaction statements the committer runs, by wrapping the statements it prepares. */
+function countTransactions(db: Database.Database): { begin: number; commit: number; rollback: number } {
+  const counts = { begin: 0, commit: 0, rollback: 0 };
+  const names: Record<string, keyof typeof counts> = { 'BEGIN IMMEDIATE': 'begin', COMMIT: 'commit', ROLLBACK: 'rollback' };
+  const prepare = db.prepare.bind(db);
+  jest.spyOn(db, 'prepare').mockImplementation(((sql: string) => {
+    const statement = prepare(sql);
+    const name = names[sql];
+    if (name) {
+      const run = statement.run.bind(statement);
+      statement.run = (...args: unknown[]) => {
+        counts[name]++;
+        return run(...(args as []));
+      };
+    }
+    return statement;
+  }) as typeof db.prepare);
+  return counts;
+}

@@ -1,0 +1,310 @@
+import { canonicalTags, compareCodePoints, type Tags } from '../../src/common/tags';
+import type { LockerStore, StoredLock } from '../../src/locker/locker.store';
+import type { Fixture, FixtureFactory } from './support/fixture';
+
+const T0 = Date.parse('2030-01-01T00:00:00Z');
+const LEASE_MS = 10_000;
+
+export interface LockerStoreCapabilities {
+  /** The fixture offers `reopen` and state must survive it (file-backed and server-backed stores). */
+  readonly durable: boolean;
+}
+
+/**
+ * The behaviour every `LockerStore` must show (src/locker/locker.store.ts). Time is a fixed `now` passed to each
+ * call, so every test is deterministic; races are real concurrent calls.
+ */
+export function describeLockerStore(
+  label: string,
+  makeFixture: FixtureFactory<LockerStore>,
+  { durable }: LockerStoreCapabilities = { durable: false },
+): void {
+  describe(`LockerStore [${label}]`, () => {
+    let fx: Fixture<LockerStore>;
+    let sut: LockerStore;
+    beforeEach(async () => {
+      fx = await makeFixture();
+      sut = fx.sut;
+    });
+    afterEach(() => fx.dispose());
+
+    const grant = async (tags: Tags, now = T0, timeoutMs = LEASE_MS): Promise<StoredLock> => {
+      const lock = await sut.tryGrant(cmd(tags, timeoutMs), now);
+      if (!lock) throw new Error(`expected ${canonicalTags(tags)} to be granted at ${now}`);
+      return lock;
+    };
+    const held = () => sut.listHeld(null, 1_000);
+
+    describe('tryGrant', () => {
+      it('grants a free tag set to a new session whose lease ends timeoutMs from now', async () => {
+        const lock = await sut.tryGrant(cmd({ repo: 'willow', branch: 'main' }, 5_000), T0);
+        expect(lock).toEqual({
+          key: canonicalTags({ repo: 'willow', branch: 'main' }),
+          lockId: expect.any(String),
+          tags: { repo: 'willow', branch: 'main' },
+          sessionId: expect.any(String),
+          fencingToken: expect.any(Number),
+          timeoutMs: 5_000,
+          expiresAt: T0 + 5_000,
+        });
+        expect(held()).toEqual([lock]);
+      });
+
+      it('returns null while the lease is live, up to its last millisecond, and leaves the holder as it was', async () => {
+        const holder = await grant({ a: 1 });
+        expect(await sut.tryGrant(cmd({ a: 1 }), T0)).toBeNull();
+        expect(await sut.tryGrant(cmd({ a: 1 }), holder.expiresAt - 1)).toBeNull();
+        expect(held()).toEqual([holder]);
+      });
+
+      it('grants a tag set whose lease ran out (at expiresAt exactly) to a new session with a larger token', async () => {
+        const first = await grant({ a: 1 });
+        const second = await grant({ a: 1 }, first.expiresAt);
+        expect(second.lockId).toBe(first.lockId);
+        expect(second.sessionId).not.toBe(first.sessionId);
+        expect(second.fencingToken).toBeGreaterThan(first.fencingToken);
+        expect(second.expiresAt).toBe(first.expiresAt + LEASE_MS);
+        expect(held()).toEqual([second]);
+      });
+
+      it('keeps distinct tag sets apart, typed values included ("1" is not 1)', async () => {
+        const number = await grant({ a: 1 });
+        const string = await grant({ a: '1' });
+        const wider = await grant({ a: 1, b: 2 });
+        expect(new Set([number.lockId, string.lockId, wider.lockId]).size).toBe(3);
+        expect(held()).toHaveLength(3);
+      });
+
+      it('grants exactly one of 20 concurrent calls for one tag set', async () => {
+        const results = await Promise.all(Array.from({ length: 20 }, () => sut.tryGrant(cmd({ race: 'x' }), T0)));
+        const granted = results.filter((r): r is StoredLock => r !== null);
+        expect(granted).toHaveLength(1);
+        expect(held()).toEqual(granted);
+      });
+
+      it('grants each of 20 concurrent calls for distinct tag sets, with distinct tokens', async () => {
+        const results = await Promise.all(Array.from({ length: 20 }, (_, i) => sut.tryGrant(cmd({ n: i }), T0)));
+        expect(results.every((r) => r !== null)).toBe(true);
+        expect(new Set(results.map((r) => r!.fencingToken)).size).toBe(20);
+      });
+    });
+
+    describe('fencing tokens', () => {
+      it('rise strictly with every grant, across tag sets and re-grants of an expired lease', async () => {
+        const tokens: number[] = [];
+        for (let round = 0; round < 3; round++) {
+          const now = T0 + round * LEASE_MS;
+          for (const tags of [{ a: 1 }, { b: 1 }, { a: 1, b: 1 }] as Tags[]) tokens.push((await grant(tags, now)).fencingToken);
+        }
+        expect(tokens).toEqual([...tokens].sort((x, y) => x - y));
+        expect(new Set(tokens).size).toBe(tokens.length);
+      });
+
+      it('rise after a release and after an expiry', async () => {
+        const first = await grant({ a: 1 });
+        await sut.release(first.lockId, first.sessionId, T0);
+        const second = await grant({ a: 1 });
+        await sut.expireAll(second.expiresAt);
+        const third = await grant({ a: 1 }, second.expiresAt);
+        expect(first.fencingToken).toBeLessThan(second.fencingToken);
+        expect(second.fencingToken).toBeLessThan(third.fencingToken);
+      });
+
+      if (durable) {
+        it('keep rising across close and reopen, even when no lock is remembered', async () => {
+          const before = await grant({ a: 1 });
+          await sut.release(before.lockId, before.sessionId, T0);
+          sut = await reopen(fx);
+          expect(held()).toEqual([]);
+          const after = await grant({ a: 1 });
+          expect(after.fencingToken).toBeGreaterThan(before.fencingToken);
+          expect(after.lockId).toBe(before.lockId);
+        });
+      }
+    });
+
+    describe('renew', () => {
+      it('extends the lease to now + timeoutMs and keeps the session and token', async () => {
+        const lock = await grant({ a: 1 }, T0, 5_000);
+        const outcome = await sut.renew(lock.lockId, lock.sessionId, T0 + 4_000);
+        expect(outcome).toEqual({ kind: 'ok', lock: { ...lock, expiresAt: T0 + 9_000 } });
+        expect(held()).toEqual([{ ...lock, expiresAt: T0 + 9_000 }]);
+        expect(await sut.tryGrant(cmd({ a: 1 }), T0 + 8_999)).toBeNull();
+      });
+
+      it('refuses a wrong session as session_invalid and leaves the lock unchanged', async () => {
+        const lock = await grant({ a: 1 });
+        const outcome = await sut.renew(lock.lockId, 'ss_not-the-holder', T0 + 1);
+        expect(outcome).toEqual({ kind: 'session_invalid', reason: expect.any(String), expired: null });
+        expect(held()).toEqual([lock]);
+      });
+
+      it('reports a lease that ran out as session_invalid with `expired` set, and removes it', async () => {
+        const lock = await grant({ a: 1 });
+        const outcome = await sut.renew(lock.lockId, lock.sessionId, lock.expiresAt);
+        expect(outcome).toEqual({ kind: 'session_invalid', reason: expect.any(String), expired: lock });
+        expect(held()).toEqual([]);
+      });
+
+      it('answers not_found for a lockId that names no lock', async () => {
+        await grant({ a: 1 });
+        expect(await sut.renew('lk_unknown', 'ss_unknown', T0)).toEqual({ kind: 'not_found' });
+      });
+
+      it('answers session_invalid to a session superseded by a later grant, and keeps the new holder', async () => {
+        const old = await grant({ a: 1 });
+        const current = await grant({ a: 1 }, old.expiresAt);
+        expect(await sut.renew(old.lockId, old.sessionId, old.expiresAt)).toMatchObject({ kind: 'session_invalid', expired: null });
+        expect(held()).toEqual([current]);
+      });
+    });
+
+    describe('release', () => {
+      it('removes the lock and frees the tag set for the next grant', async () => {
+        const lock = await grant({ a: 1 });
+        expect(await sut.release(lock.lockId, lock.sessionId, T0 + 1)).toEqual({ kind: 'ok', lock });
+        expect(held()).toEqual([]);
+        expect(await sut.tryGrant(cmd({ a: 1 }), T0 + 1)).not.toBeNull();
+      });
+
+      it('refuses a wrong session as session_invalid and keeps the lock', async () => {
+        const lock = await grant({ a: 1 });
+        expect(await sut.release(lock.lockId, 'ss_not-the-holder', T0)).toMatchObject({ kind: 'session_invalid', expired: null });
+        expect(held()).toEqual([lock]);
+      });
+
+      it('reports a lease that ran out as session_invalid with `expired` set, and removes it', async () => {
+        const lock = await grant({ a: 1 });
+        expect(await sut.release(lock.lockId, lock.sessionId, lock.expiresAt + 1)).toEqual({
+          kind: 'session_invalid',
+          reason: expect.any(String),
+          expired: lock,
+        });
+        expect(held()).toEqual([]);
+      });
+
+      it('answers not_found for a lockId that names no lock, and once a released lock is forgotten', async () => {
+        const lock = await grant({ a: 1 });
+        expect(await sut.release('lk_unknown', lock.sessionId, T0)).toEqual({ kind: 'not_found' });
+        await sut.release(lock.lockId, lock.sessionId, T0);
+        expect(await sut.release(lock.lockId, lock.sessionId, T0)).toEqual({ kind: 'not_found' });
+      });
+    });
+
+    describe('after a lease ran out', () => {
+      const expiries: ReadonlyArray<[string, (s: LockerStore, l: StoredLock) => Promise<unknown>]> = [
+        ['renew', (s, l) => s.renew(l.lockId, l.sessionId, l.expiresAt)],
+        ['release', (s, l) => s.release(l.lockId, l.sessionId, l.expiresAt)],
+        ['expire', (s, l) => s.expire(l.key, l.expiresAt)],
+        ['expireAll', (s, l) => s.expireAll(l.expiresAt)],
+        ['a grant to another session', (s, l) => s.tryGrant(cmd(l.tags), l.expiresAt)],
+      ];
+      it.each(expiries)('renew and release of that session are session_invalid, never not_found (removed by %s)', async (_, removeIt) => {
+        const lock = await grant({ a: 1 });
+        await removeIt(sut, lock);
+        const later = lock.expiresAt + 60_000;
+        expect(await sut.renew(lock.lockId, lock.sessionId, later)).toMatchObject({ kind: 'session_invalid' });
+        expect(await sut.release(lock.lockId, lock.sessionId, later)).toMatchObject({ kind: 'session_invalid' });
+      });
+
+      it('stays session_invalid after the next holder released the lock', async () => {
+        const old = await grant({ a: 1 });
+        const next = await grant({ a: 1 }, old.expiresAt);
+        await sut.release(next.lockId, next.sessionId, old.expiresAt);
+        expect(await sut.renew(old.lockId, old.sessionId, old.expiresAt + 1)).toMatchObject({ kind: 'session_invalid' });
+      });
+    });
+
+    describe('expire', () => {
+      it('removes and returns the lock under key once its lease ran out, and nothing before', async () => {
+        const lock = await grant({ a: 1 });
+        expect(await sut.expire(lock.key, lock.expiresAt - 1)).toBeNull();
+        expect(held()).toEqual([lock]);
+        expect(await sut.expire(lock.key, lock.expiresAt)).toEqual(lock);
+        expect(held()).toEqual([]);
+        expect(await sut.expire(lock.key, lock.expiresAt)).toBeNull();
+      });
+
+      it('returns null for a key nobody holds', async () => {
+        expect(await sut.expire(canonicalTags({ nobody: true }), T0)).toBeNull();
+      });
+    });
+
+    describe('expireAll', () => {
+      it('removes exactly the leases that ran out by now and returns them', async () => {
+        const short = await grant({ lease: 'short' }, T0, 1_000);
+        const edge = await grant({ lease: 'edge' }, T0, 2_000);
+        const long = await grant({ lease: 'long' }, T0, 3_000);
+        const expired = await sut.expireAll(T0 + 2_000);
+        expect(sortByKey(expired)).toEqual(sortByKey([short, edge]));
+        expect(held()).toEqual([long]);
+        expect(await sut.expireAll(T0 + 2_000)).toEqual([]);
+      });
+
+      it('removes nothing when no lease ran out', async () => {
+        const lock = await grant({ a: 1 });
+        expect(await sut.expireAll(T0)).toEqual([]);
+        expect(held()).toEqual([lock]);
+      });
+    });
+
+    describe('listHeld', () => {
+      it('lists held locks ordered by key and pages strictly after afterKey', async () => {
+        // U+1F600 sorts after U+FF01 by code point, though not by UTF-16 code unit; 'B' sorts before 'a'.
+        const tagSets: Tags[] = [{ z: 1 }, { a: '\u{1F600}' }, { a: '\uFF01' }, { a: 'x', b: 1 }, { B: 2 }, { a: 1 }, { c: 'c' }];
+        const locks = [];
+        for (const tags of tagSets) locks.push(await grant(tags));
+        const ordered = sortByKey(locks);
+
+        expect(sut.listHeld(null, 100)).toEqual(ordered);
+        const pages: StoredLock[][] = [];
+        for (let after: string | null = null; ; ) {
+          const page = sut.listHeld(after, 3);
+          if (page.length === 0) break;
+          expect(page.length).toBeLessThanOrEqual(3);
+          pages.push(page);
+          after = page[page.length - 1].key;
+        }
+        expect(pages.map((p) => p.length)).toEqual([3, 3, 1]);
+        expect(pages.flat()).toEqual(ordered);
+        expect(sut.listHeld(ordered[ordered.length - 1].key, 3)).toEqual([]);
+      });
+
+      it('is empty for an empty store', () => {
+        expect(sut.listHeld(null, 10)).toEqual([]);
+      });
+    });
+
+    if (durable) {
+      describe('restart', () => {
+        it('keeps held locks, their sessions and the memory of expired sessions across close and reopen', async () => {
+          const live = await grant({ job: 'live' }, T0, 60_000);
+          const gone = await grant({ job: 'gone' }, T0, 1_000);
+          await sut.expire(gone.key, gone.expiresAt);
+          sut = await reopen(fx);
+          expect(held()).toEqual([live]);
+          expect(await sut.renew(live.lockId, live.sessionId, T0 + 1_000)).toEqual({
+            kind: 'ok',
+            lock: { ...live, expiresAt: T0 + 61_000 },
+          });
+          expect(await sut.renew(gone.lockId, gone.sessionId, T0 + 2_000)).toMatchObject({ kind: 'session_invalid' });
+          expect(await sut.tryGrant(cmd(live.tags), T0 + 1_000)).toBeNull();
+        });
+      });
+    }
+  });
+}
+
+function cmd(tags: Tags, timeoutMs = LEASE_MS) {
+  return { key: canonicalTags(tags), tags, timeoutMs };
+}
+
+/** Orders as listHeld must: by key in code-point order (SQLite BINARY, PostgreSQL COLLATE "C"), never by locale. */
+function sortByKey(locks: readonly StoredLock[]): StoredLock[] {
+  return [...locks].sort((x, y) => compareCodePoints(x.key, y.key));
+}
+
+async function reopen(fx: Fixture<LockerStore>): Promise<LockerStore> {
+  if (!fx.reopen) throw new Error('a durable fixture must offer reopen()');
+  return fx.reopen();
+}

@@ -1,0 +1,83 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { STORAGE, type StorageHandle } from '../../src/platform/storage/storage-handle';
+import { createTestApp, type TestApp } from '../support/test-app';
+
+/** SQLite's default page limit; raising it back is what freeing disk space looks like to the store. */
+const DEFAULT_MAX_PAGE_COUNT = 1_073_741_823;
+
+/**
+ * A full disk (DESIGN §8), simulated by capping the database at its current size with `PRAGMA max_page_count`:
+ * writes answer 507 STORAGE_FULL (never 500), reads go on, and once space is back writes work again and nothing
+ * acknowledged was lost.
+ */
+describe('Storage faults', () => {
+  let dir: string;
+  let sut: TestApp;
+  let storage: StorageHandle;
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'willow-storage-faults-'));
+    sut = await createTestApp({ WILLOW_DATA_DIR: dir });
+    storage = sut.app.get<StorageHandle>(STORAGE);
+  });
+  afterEach(async () => {
+    await sut.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const acquire = (tags: object) => sut.http().post('/v1/locks').send({ KeyValues: tags, Timeout: '1h', Wait: 0 });
+  const listedIds = async () => ((await sut.http().get('/v1/locks').expect(200)).body as Array<{ LockID: string }>).map((l) => l.LockID).sort();
+  const fillDisk = () => storage.db.pragma(`max_page_count = ${storage.db.pragma('page_count', { simple: true }) as number}`);
+  const freeDisk = () => storage.db.pragma(`max_page_count = ${DEFAULT_MAX_PAGE_COUNT}`);
+
+  it('answers writes 507 STORAGE_FULL while the disk is full, serves reads, and loses nothing once space is back', async () => {
+    const granted: Array<{ LockID: string; SessionID: string }> = [];
+    for (let i = 0; i < 3; i++) granted.push((await acquire({ before: i }).expect(201)).body);
+
+    fillDisk();
+    let full: { status: number; body: unknown } | undefined;
+    let next = 0;
+    for (; next < 100 && !full; next++) {
+      const res = await acquire(largeTags(next));
+      expect(res.status).not.toBe(500);
+      if (res.status === 201) granted.push(res.body);
+      else full = { status: res.status, body: res.body };
+    }
+    expect(full).toEqual({ status: 507, body: { Message: expect.any(String), Code: 'STORAGE_FULL' } });
+    const again = await acquire(largeTags(next));
+    expect([again.status, again.body.Code]).toEqual([507, 'STORAGE_FULL']);
+
+    await sut.http().get('/health/live').expect(200);
+    expect(await listedIds()).toEqual(granted.map((g) => g.LockID).sort());
+    await sut.http().post('/v1/locks/query').send({ Where: { before: 0 } }).expect(200);
+    const held = await acquire({ before: 0 });
+    expect([held.status, held.body.Code]).toEqual([409, 'LOCK_HELD']);
+
+    freeDisk();
+    granted.push((await acquire(largeTags(next)).expect(201)).body);
+    await sut.http().post(`/v1/locks/${granted[0].LockID}/heartbeat`).send({ SessionID: granted[0].SessionID }).expect(200);
+
+    // Restart on the same directory: every acknowledged grant is still there.
+    const expected = granted.map((g) => g.LockID).sort();
+    await sut.close();
+    sut = await createTestApp({ WILLOW_DATA_DIR: dir });
+    expect(await listedIds()).toEqual(expected);
+  });
+
+  it('answers concurrent writes on a full disk 201 or 507, never 500, and keeps exactly the acknowledged ones', async () => {
+    fillDisk();
+    const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => acquire(largeTags(i))));
+    const statuses = answers.map((a) => a.status);
+    expect(statuses.every((s) => s === 201 || s === 507)).toBe(true);
+    expect(statuses).toContain(507);
+    const acknowledged = answers.filter((a) => a.status === 201).map((a) => a.body.LockID as string);
+    freeDisk();
+    expect(await listedIds()).toEqual(acknowledged.sort());
+  });
+});
+
+/** A distinct tag set of about 64 KiB (64 keys of 1,000 characters), so every grant needs new pages. */
+function largeTags(n: number): Record<string, string> {
+  return Object.fromEntries(Array.from({ length: 64 }, (_, k) => [`k${k}`, `${n}:${k}:`.padEnd(1_000, 'x')]));
+}
