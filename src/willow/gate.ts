@@ -70,6 +70,8 @@ export class Gate {
       throw error;
     }
     if (!item) {
+      // The channel emptied under us (deleted meanwhile): resync its head so it is not picked again.
+      index.apply(channel, { headSeq: this.store.channelHead(queue, channel.key) });
       await this.decrement(tags);
       this.release(queue, index, channel);
       return null;

@@ -138,7 +138,10 @@ export class QueueIndex {
     return [...this.channels.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }
 
-  /** Forgets a channel outright (channel or queue deleted). */
+  /**
+   * Forgets a channel outright (channel or queue deleted). A reserved channel stays the channel of its key until the
+   * dequeue holding it unreserves it, so items enqueued meanwhile land on the object that dequeue will update.
+   */
   drop(channel: Channel): void {
     this.unblock(channel);
     this.waiting -= channel.waiting;
@@ -146,7 +149,6 @@ export class QueueIndex {
     channel.waiting = 0;
     channel.processing = 0;
     channel.headSeq = null;
-    channel.reserved = false;
     this.refile(channel);
   }
 

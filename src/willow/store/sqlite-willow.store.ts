@@ -72,7 +72,8 @@ export class SqliteWillowStore implements WillowStore {
         return { id, collapsed: false, key };
       });
       const added = count - q.items;
-      if (q.max_items >= 0 && count > q.max_items) throw new QueueFullError(queue, q.max_items, q.items, added);
+      // Only new items count: a batch of collapses fits even where a lowered MaxItems is already exceeded.
+      if (added > 0 && q.max_items >= 0 && count > q.max_items) throw new QueueFullError(queue, q.max_items, q.items, added);
       if (added > 0) this.sql.addItems.run(added, queue);
       return outcomes;
     });
@@ -195,7 +196,9 @@ export class SqliteWillowStore implements WillowStore {
 
   /** A failed delivery: dead letter, drop, or back in line, as the retry policy decides. */
   private fail(item: StoredItem, reason: string, now: number): Settled {
-    const newerWaiting = this.sql.lastWaiting.get(item.queue, item.key) !== undefined;
+    // Only an item behind this one is newer: an older one may wait again (front retry) while this one runs.
+    const last = this.sql.lastWaiting.get(item.queue, item.key);
+    const newerWaiting = last !== undefined && last.seq > item.seq;
     const outcome = decideFailure({ ...item, newerWaiting });
     switch (outcome) {
       case 'dead':

@@ -1,0 +1,122 @@
+import { Subject } from 'rxjs';
+import { FakeClock } from '../common/clock';
+import { MATCH_ALL } from '../common/query';
+import { canonicalTags, type Tags } from '../common/tags';
+import { parseConfig } from '../config';
+import type { CapacityFreed, CounterChange, IncrementResult, LimiterPort } from '../limiter';
+import { ShutdownSignal } from '../platform/lifecycle/shutdown-signal';
+import { EmbeddedStorage } from '../platform/storage/sqlite/embedded-storage';
+import { Dispatcher } from './dispatcher';
+import { Gate } from './gate';
+import { LeaseKeeper } from './lease-keeper';
+import { QueueAdminService } from './queue-admin.service';
+import { SqliteWillowStore } from './store/sqlite-willow.store';
+import type { NewItem } from './willow.port';
+import { WillowService } from './willow.service';
+
+/** A Limiter without rules whose next tryIncrement can be held, to interleave other calls with a dequeue. */
+class FakeLimiter implements LimiterPort {
+  readonly counters = new Map<string, number>();
+  readonly capacityFreed$ = new Subject<CapacityFreed>();
+  private hold: { reached: () => void; release: Promise<void> } | null = null;
+
+  /** Holds the next tryIncrement; resolves `reached` when it is held and returns the function that lets it go on. */
+  holdNext(): { reached: Promise<void>; release: () => void } {
+    let release!: () => void;
+    let reached!: () => void;
+    const reachedP = new Promise<void>((r) => (reached = r));
+    this.hold = { reached, release: new Promise<void>((r) => (release = r)) };
+    return { reached: reachedP, release };
+  }
+
+  async tryIncrement(cmd: CounterChange): Promise<IncrementResult> {
+    const hold = this.hold;
+    this.hold = null;
+    if (hold) {
+      hold.reached();
+      await hold.release;
+    }
+    const key = canonicalTags(cmd.tags);
+    this.counters.set(key, (this.counters.get(key) ?? 0) + cmd.counters);
+    return { allowed: true, tags: cmd.tags, counters: this.counters.get(key)! };
+  }
+
+  async decrement(cmd: CounterChange) {
+    const key = canonicalTags(cmd.tags);
+    const left = Math.max(0, (this.counters.get(key) ?? 0) - cmd.counters);
+    if (left === 0) this.counters.delete(key);
+    else this.counters.set(key, left);
+    this.capacityFreed$.next({ tags: cmd.tags });
+    return { tags: cmd.tags, counters: left };
+  }
+
+  set(): never {
+    throw new Error('not used');
+  }
+  explain(): never {
+    throw new Error('not used');
+  }
+  listCounters(): never {
+    throw new Error('not used');
+  }
+}
+
+describe(WillowService.name, () => {
+  let storage: EmbeddedStorage;
+  let limiter: FakeLimiter;
+  let sut: WillowService;
+  let admin: QueueAdminService;
+  beforeEach(async () => {
+    storage = new EmbeddedStorage({ dataDir: ':memory:', sync: 'full' });
+    const store = new SqliteWillowStore(storage);
+    const clock = new FakeClock();
+    const shutdown = new ShutdownSignal();
+    const dispatcher = new Dispatcher(shutdown);
+    limiter = new FakeLimiter();
+    const leases = new LeaseKeeper(store, limiter, clock, dispatcher);
+    const gate = new Gate(store, limiter, clock, dispatcher, leases);
+    sut = new WillowService(store, limiter, clock, parseConfig({ WILLOW_DATA_DIR: ':memory:' }), dispatcher, gate, leases, shutdown);
+    admin = new QueueAdminService(store, clock, dispatcher, leases);
+    await admin.createQueue({ name: 'q', maxItems: -1 });
+  });
+  afterEach(() => storage.close());
+
+  const item = (tags: Tags, data: unknown): NewItem => ({ tags, data, updateable: false, retryAttempts: 0, retryPosition: 'front', timeoutMs: 60_000 });
+  const channels = async () => (await admin.listChannels('q', MATCH_ALL, { limit: 100, cursor: null })).items;
+
+  it('keeps one channel per tag set when the channel is deleted and refilled while a dequeue passes the limiter', async () => {
+    const tags = { c: 1 };
+    await sut.enqueue('q', [item(tags, 'old')]);
+    const held = limiter.holdNext();
+    const dequeue = sut.dequeue({ queue: 'q', query: MATCH_ALL, waitMs: 0, count: 1 });
+    await held.reached;
+    // While the dequeue has reserved the channel and waits on the Limiter: delete the channel, and fill it again.
+    await admin.deleteChannel('q', tags);
+    await sut.enqueue('q', [item(tags, 'new')]);
+    held.release();
+    const [delivery] = await dequeue;
+    expect(delivery).toMatchObject({ data: 'new', attempt: 1 });
+
+    expect(await channels()).toEqual([{ tags, waiting: 0, processing: 1, blockedBy: null }]);
+    expect(await admin.getQueue('q')).toMatchObject({ waiting: 0, processing: 1, channels: 1 });
+    await sut.ack('q', [{ id: delivery.id, passed: true, attempt: 1 }]);
+    expect(await channels()).toEqual([]);
+    expect(await admin.getQueue('q')).toMatchObject({ waiting: 0, processing: 0, channels: 0 });
+    expect(await sut.dequeue({ queue: 'q', query: MATCH_ALL, waitMs: 0, count: 1 })).toEqual([]);
+    expect(limiter.counters.size).toBe(0);
+  });
+
+  it('forgets a channel deleted while a dequeue passes the limiter, and frees that counter', async () => {
+    const tags = { c: 1 };
+    await sut.enqueue('q', [item(tags, 'old')]);
+    const held = limiter.holdNext();
+    const dequeue = sut.dequeue({ queue: 'q', query: MATCH_ALL, waitMs: 0, count: 1 });
+    await held.reached;
+    await admin.deleteChannel('q', tags);
+    held.release();
+    expect(await dequeue).toEqual([]);
+    expect(await channels()).toEqual([]);
+    expect(await admin.getQueue('q')).toMatchObject({ waiting: 0, processing: 0, channels: 0 });
+    expect(limiter.counters.size).toBe(0);
+  });
+});
