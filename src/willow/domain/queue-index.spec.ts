@@ -59,7 +59,7 @@ describe(QueueIndex.name, () => {
   });
 
   describe('reserve and block', () => {
-    it('takes a reserved channel out of every view until it is unreserved', () => {
+    it('takes a channel out of every view while as many dequeues hold it as items wait', () => {
       const a = channel({ c: 'a' }, 1);
       channel({ c: 'b' }, 2);
       const onlyA = q({ Where: { c: 'a' } });
@@ -242,7 +242,7 @@ describe(QueueIndex.name, () => {
       processing: number;
       headSeq: number | null;
       blockedBy: Tags | null;
-      reserved: boolean;
+      reserved: number;
     }
 
     type Op =
@@ -286,16 +286,16 @@ describe(QueueIndex.name, () => {
             const tags = TAG_SETS[t];
             const key = canonicalTags(tags);
             let m = model.get(key);
-            if (!m) model.set(key, (m = { tags, waiting: 0, processing: 0, headSeq: null, blockedBy: null, reserved: false }));
+            if (!m) model.set(key, (m = { tags, waiting: 0, processing: 0, headSeq: null, blockedBy: null, reserved: 0 }));
             return { key, m, c: () => index.channel(key, tags) };
           };
           const prune = () => {
-            for (const [key, m] of model) if (m.waiting === 0 && m.processing === 0 && !m.reserved && !m.blockedBy) model.delete(key);
+            for (const [key, m] of model) if (m.waiting === 0 && m.processing === 0 && m.reserved === 0 && !m.blockedBy) model.delete(key);
           };
           const naiveBest = (query: Query) => {
             let found: ModelChannel | null = null;
             for (const m of model.values()) {
-              const ready = m.headSeq !== null && !m.blockedBy && !m.reserved;
+              const ready = m.headSeq !== null && !m.blockedBy && m.reserved < m.waiting;
               if (ready && matches(query, m.tags) && (!found || m.headSeq! < found.headSeq!)) found = m;
             }
             return found;
@@ -323,6 +323,7 @@ describe(QueueIndex.name, () => {
                 expect(got?.tags ?? null).toEqual(expected?.tags ?? null);
                 if (!got || !expected) break;
                 index.reserve(got);
+                expected.reserved++;
                 if (o.claim) {
                   expected.waiting--;
                   expected.processing++;
@@ -335,6 +336,7 @@ describe(QueueIndex.name, () => {
                   index.block(got, by(keyValues));
                 }
                 index.unreserve(got);
+                expected.reserved--;
                 break;
               }
               case 'settle': {
@@ -353,8 +355,8 @@ describe(QueueIndex.name, () => {
               case 'unreserve': {
                 const { key, m } = entry(o.t);
                 const want = o.kind === 'reserve';
-                if (!index.get(key) || m.reserved === want) break;
-                m.reserved = want;
+                if (!index.get(key) || (!want && m.reserved === 0)) break;
+                m.reserved += want ? 1 : -1;
                 if (want) index.reserve(index.get(key)!);
                 else index.unreserve(index.get(key)!);
                 break;

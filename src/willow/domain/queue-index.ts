@@ -18,8 +18,11 @@ export class Channel {
   /** Sequence number of the first waiting item (its place in line); null when nothing waits. */
   headSeq: number | null = null;
   blockedBy: BlockedBy | null = null;
-  /** A dequeue is handing out this channel's head right now; nobody else may take it meanwhile. */
-  reserved = false;
+  /**
+   * Dequeues handing out this channel's items right now. Each will claim the first waiting item when its turn
+   * comes, so the channel stays available while fewer are in flight than items wait.
+   */
+  reserved = 0;
   readonly views = new Set<View>();
 
   constructor(
@@ -28,11 +31,11 @@ export class Channel {
   ) {}
 
   get ready(): boolean {
-    return this.headSeq !== null && this.blockedBy === null && !this.reserved;
+    return this.headSeq !== null && this.blockedBy === null && this.reserved < this.waiting;
   }
 
   get empty(): boolean {
-    return this.waiting === 0 && this.processing === 0 && !this.reserved;
+    return this.waiting === 0 && this.processing === 0 && this.reserved === 0;
   }
 }
 
@@ -92,12 +95,12 @@ export class QueueIndex {
   }
 
   reserve(channel: Channel): void {
-    channel.reserved = true;
+    channel.reserved++;
     this.refile(channel);
   }
 
   unreserve(channel: Channel): void {
-    channel.reserved = false;
+    channel.reserved = Math.max(0, channel.reserved - 1);
     this.refile(channel);
   }
 
