@@ -1,0 +1,84 @@
+import { InvalidInputError } from '../../common/errors';
+import { canonicalTags, projectTags, type Tags } from '../../common/tags';
+import { evaluate, type AggregateKey, type CheckedLimit, type LimitPlan } from './limit-plan';
+import { COUNTER_VALUE_MAX } from './validate';
+
+/**
+ * Synchronous access to counters and aggregate counts inside ONE store transaction. The operations below are the
+ * whole arithmetic of the Limiter; a store runs each of them inside a single transaction, which makes it atomic.
+ */
+export interface CounterTable {
+  /** The counter of a canonical tag encoding; 0 when absent. */
+  counter(key: string): number;
+  /** Stores a counter; 0 removes it. */
+  writeCounter(key: string, value: number): void;
+  /** An aggregate; 0 when absent. */
+  count(aggregate: AggregateKey): number;
+  /** Adds `delta` (may be negative) to an aggregate; an aggregate that reaches 0 is removed. */
+  addToCount(aggregate: AggregateKey, delta: number): void;
+}
+
+export type IncrementOutcome =
+  | { readonly allowed: true; readonly counters: number }
+  | { readonly allowed: false; readonly refusal: CheckedLimit };
+
+export interface CounterMove {
+  readonly previous: number;
+  readonly counters: number;
+}
+
+/** DESIGN §6.5–6: all-or-nothing; a refusal reads the enforced counts and writes nothing. */
+export function checkAndIncrement(table: CounterTable, key: string, plan: LimitPlan, n: number): IncrementOutcome {
+  const verdict = evaluate(plan, plan.enforced.map((limit) => table.count(limit)), n);
+  if (verdict.refusal) return { allowed: false, refusal: verdict.refusal };
+  const value = table.counter(key) + n;
+  if (value > COUNTER_VALUE_MAX) {
+    throw new InvalidInputError('Counters', `would raise the counter to ${value}, above the maximum ${COUNTER_VALUE_MAX}; decrement it first`);
+  }
+  table.writeCounter(key, value);
+  for (const aggregate of plan.touched) table.addToCount(aggregate, n);
+  return { allowed: true, counters: value };
+}
+
+/** Sets a counter exactly, with no limit check, moving every aggregate that includes it by the same amount. */
+export function setCounter(table: CounterTable, key: string, plan: LimitPlan, value: number): CounterMove {
+  const previous = table.counter(key);
+  const delta = value - previous;
+  if (delta !== 0) {
+    table.writeCounter(key, value);
+    for (const aggregate of plan.touched) table.addToCount(aggregate, delta);
+  }
+  return { previous, counters: value };
+}
+
+/** Never checks limits and never goes below 0 (an unknown counter is 0). */
+export function decrementCounter(table: CounterTable, key: string, plan: LimitPlan, n: number): CounterMove {
+  return setCounter(table, key, plan, Math.max(0, table.counter(key) - n));
+}
+
+export interface CounterEntry {
+  readonly tags: Tags;
+  readonly counters: number;
+}
+
+/** The aggregates of a new rule over existing counters: the sum per projection on its GroupBy (one scan). */
+export function groupSums(groupBy: readonly string[], counters: Iterable<CounterEntry>): Map<string, number> {
+  const sums = new Map<string, number>();
+  for (const { tags, counters: value } of counters) {
+    const group = projectTags(tags, groupBy);
+    if (!group) continue;
+    const key = canonicalTags(group);
+    sums.set(key, (sums.get(key) ?? 0) + value);
+  }
+  return sums;
+}
+
+/** The aggregate of a new override over existing counters: the sum of the counters holding all its KeyValues. */
+export function matchingSum(keyValues: Tags, counters: Iterable<CounterEntry>): number {
+  const keys = Object.keys(keyValues);
+  let sum = 0;
+  for (const { tags, counters: value } of counters) {
+    if (keys.every((key) => Object.hasOwn(tags, key) && tags[key] === keyValues[key])) sum += value;
+  }
+  return sum;
+}

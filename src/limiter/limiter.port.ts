@@ -1,0 +1,92 @@
+import type { Observable } from 'rxjs';
+import type { Page, PageRequest } from '../common/page';
+import type { Query } from '../common/query';
+import type { Tags } from '../common/tags';
+
+/** A limit that applies to a counter's tags: the rule's own, or one of its overrides. */
+export interface LimitCheck {
+  readonly rule: string;
+  /** The override that set this limit; null when the rule's own limit applies. */
+  readonly override: string | null;
+  /** The rule's GroupBy keys. */
+  readonly groupBy: readonly string[];
+  /** -1 unlimited, 0 nothing, n at most n. */
+  readonly limit: number;
+  /** Current sum of the counters sharing this limit's key values (before the requested increment). */
+  readonly count: number;
+  /** Whether `count + n` fits. */
+  readonly allowed: boolean;
+}
+
+export type IncrementResult =
+  | { readonly allowed: true; readonly tags: Tags; readonly counters: number }
+  | {
+      readonly allowed: false;
+      readonly tags: Tags;
+      /** The first refusing limit (rules by name, then overrides by name). */
+      readonly rule: string;
+      readonly override: string | null;
+      readonly limit: number;
+      readonly count: number;
+      /** The refusing limit's key values (the incoming tags projected on its keys): capacity returns to it when a
+       * counter whose tags hold all of these goes down. */
+      readonly keyValues: Tags;
+    };
+
+export interface CounterChange {
+  readonly tags: Tags;
+  /** n >= 1. */
+  readonly counters: number;
+}
+
+export interface CounterValue {
+  readonly tags: Tags;
+  readonly counters: number;
+}
+
+export interface Explanation {
+  readonly tags: Tags;
+  readonly allowed: boolean;
+  readonly limits: readonly LimitCheck[];
+}
+
+/**
+ * Emitted after capacity may have returned. `tags`: the counter that went down (decrement, set lower); a waiter
+ * refused by a limit whose `keyValues` those tags all hold may now fit. `tags: null`: rules or overrides changed
+ * (created, deleted, limit edited); every waiter should check again.
+ */
+export interface CapacityFreed {
+  readonly tags: Tags | null;
+}
+
+/** Public facade of the Limiter. In-process: LimiterService. */
+export interface LimiterPort {
+  /**
+   * Atomic check-and-increment: adds `counters` to the counter of `tags` only if every enforced limit still fits.
+   * All-or-nothing; a refusal is a value (`allowed: false`), never an error. Tags may hold reserved `_` keys
+   * (Willow's own counters carry `_willow_queue`).
+   */
+  tryIncrement(cmd: CounterChange): Promise<IncrementResult>;
+  /** Subtracts (never below 0; a counter at 0 is removed; unknown = 0) and emits `capacityFreed`. */
+  decrement(cmd: CounterChange): Promise<CounterValue>;
+  /** Sets a counter exactly, with no limit check (administration, reconciliation). Emits when it went down. */
+  set(cmd: { readonly tags: Tags; readonly counters: number }): Promise<CounterValue>;
+  /** Every enforced limit for `tags`, its count and whether `counters` more fit. Read-only. */
+  explain(cmd: CounterChange): Promise<Explanation>;
+  /** Counters matching `query`, ordered by canonical tag encoding. */
+  listCounters(query: Query, page: PageRequest): Promise<Page<CounterValue>>;
+  /** Hot stream of capacity-freed events; subscribers never block the Limiter. */
+  readonly capacityFreed$: Observable<CapacityFreed>;
+}
+
+export const LIMITER_PORT = Symbol('LimiterPort');
+
+export const LimiterPatterns = {
+  tryIncrement: 'limiter.tryIncrement',
+  decrement: 'limiter.decrement',
+  set: 'limiter.set',
+  explain: 'limiter.explain',
+  listCounters: 'limiter.listCounters',
+  capacityFreed: 'limiter.capacityFreed',
+  ping: 'limiter.ping',
+} as const;

@@ -1,0 +1,88 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Observable } from 'rxjs';
+import type { Page, PageRequest } from '../common/page';
+import { matches, type Query } from '../common/query';
+import { canonicalTags, decodeTags, type Tags } from '../common/tags';
+import { CapacityEvents } from './capacity-events';
+import { freedBy } from './domain/capacity';
+import type { CounterMove } from './domain/counter-ops';
+import { evaluate, type LimitPlan } from './domain/limit-plan';
+import { parseAnyTags, parseCounters } from './domain/validate';
+import { LIMITER_STORE, type LimiterStore } from './limiter.store';
+import type { CapacityFreed, CounterChange, CounterValue, Explanation, IncrementResult, LimiterPort } from './limiter.port';
+import { RuleCache } from './rule-cache';
+
+const SCAN_BATCH = 1_000;
+
+/** Counters: check-and-increment, decrement, set, explain and listing, planned from the cached rules. */
+@Injectable()
+export class LimiterService implements LimiterPort {
+  readonly capacityFreed$: Observable<CapacityFreed>;
+
+  constructor(
+    @Inject(LIMITER_STORE) private readonly store: LimiterStore,
+    private readonly cache: RuleCache,
+    private readonly events: CapacityEvents,
+  ) {
+    this.capacityFreed$ = events.stream$;
+  }
+
+  async tryIncrement(cmd: CounterChange): Promise<IncrementResult> {
+    const { tags, key, n } = counterCommand(cmd, 1);
+    const outcome = await this.cache.withPlan(tags, (plan) => this.store.tryIncrement({ key, plan, counters: n }));
+    if (outcome.allowed) return { allowed: true, tags, counters: outcome.counters };
+    const { rule, override, limit, count, keyValues } = outcome.refusal;
+    return { allowed: false, tags, rule, override, limit, count, keyValues };
+  }
+
+  decrement(cmd: CounterChange): Promise<CounterValue> {
+    const { tags, key, n } = counterCommand(cmd, 1);
+    return this.move(tags, (plan) => this.store.decrement({ key, plan, counters: n }));
+  }
+
+  set(cmd: { readonly tags: Tags; readonly counters: number }): Promise<CounterValue> {
+    const { tags, key, n } = counterCommand(cmd, 0);
+    return this.move(tags, (plan) => this.store.set({ key, plan, counters: n }));
+  }
+
+  async explain(cmd: CounterChange): Promise<Explanation> {
+    const { tags, n } = counterCommand(cmd, 1);
+    const verdict = await this.cache.withPlan(tags, async (plan) => evaluate(plan, await this.store.counts(plan.enforced), n));
+    const limits = verdict.checks.map(({ rule, override, groupBy, limit, count, allowed }) => ({ rule, override, groupBy, limit, count, allowed }));
+    return { tags, allowed: verdict.allowed, limits };
+  }
+
+  async listCounters(query: Query, page: PageRequest): Promise<Page<CounterValue>> {
+    const items: CounterValue[] = [];
+    let cursor = page.cursor;
+    let lastKey: string | null = null;
+    for (;;) {
+      const size = Math.max(page.limit + 1, SCAN_BATCH);
+      const batch = await this.store.listCounters(cursor, size);
+      for (const row of batch) {
+        const tags = decodeTags(row.key);
+        if (!matches(query, tags)) continue;
+        // One match past the page proves more remain; the cursor is the last key answered.
+        if (items.length === page.limit) return { items, nextCursor: lastKey };
+        items.push({ tags, counters: row.counters });
+        lastKey = row.key;
+      }
+      if (batch.length < size) return { items, nextCursor: null };
+      cursor = batch[batch.length - 1].key;
+    }
+  }
+
+  /** A decrement or set; publishes capacity-freed once committed, when the counter went down. */
+  private async move(tags: Tags, write: (plan: LimitPlan) => Promise<CounterMove>): Promise<CounterValue> {
+    const moved = await this.cache.withPlan(tags, write);
+    const event = freedBy(tags, moved);
+    if (event) this.events.emit(event.tags);
+    return { tags, counters: moved.counters };
+  }
+}
+
+/** Re-checks a port command with the kernel parsers (RPC callers have no DTO); reserved `_` keys are allowed. */
+function counterCommand(cmd: { readonly tags: Tags; readonly counters: number }, min: 0 | 1): { tags: Tags; key: string; n: number } {
+  const tags = parseAnyTags(cmd?.tags, 'KeyValues');
+  return { tags, key: canonicalTags(tags), n: parseCounters(cmd?.counters, 'Counters', min) };
+}

@@ -1,0 +1,186 @@
+import { AlreadyExistsError } from '../../common/errors';
+import { canonicalTags, decodeTags } from '../../common/tags';
+import type { EmbeddedStorage } from '../../platform/storage/sqlite/embedded-storage';
+import { checkAndIncrement, decrementCounter, groupSums, matchingSum, setCounter } from '../domain/counter-ops';
+import type { AggregateKey } from '../domain/limit-plan';
+import { OverrideNotFoundError, RuleNotFoundError } from '../domain/limiter.errors';
+import type { OverrideDef, RuleDef } from '../domain/rule-book';
+import { checkOverrideKeys, groupSetKey, type NewOverride, type NewRule } from '../domain/validate';
+import type { LimiterStore, LimitRef, PlannedChange, StoredCounter } from '../limiter.store';
+import { SqliteCounterTable } from './sqlite-counter-table';
+import { LIMITER_MIGRATIONS } from './sqlite-limiter.migrations';
+
+interface RuleRow {
+  id: number;
+  name: string;
+  group_by: string;
+  group_set: string;
+  limit_value: number;
+}
+
+interface OverrideRow {
+  id: number;
+  rule_id: number;
+  name: string;
+  key_values: string;
+  limit_value: number;
+}
+
+/** The Limiter on the embedded SQLite store: each operation is one `storage.write` (group-committed transaction). */
+export class SqliteLimiterStore implements LimiterStore {
+  private readonly table: SqliteCounterTable;
+  private readonly sql;
+
+  constructor(private readonly storage: EmbeddedStorage) {
+    storage.migrate('limiter', LIMITER_MIGRATIONS);
+    const db = storage.db;
+    this.table = new SqliteCounterTable(db);
+    this.sql = {
+      nextId: db.prepare<[], number>('UPDATE limiter_sequence SET value = value + 1 WHERE id = 1 RETURNING value').pluck(),
+      rules: db.prepare<[], RuleRow>('SELECT * FROM limiter_rules ORDER BY id'),
+      overrides: db.prepare<[], OverrideRow>('SELECT * FROM limiter_overrides ORDER BY id'),
+      ruleByName: db.prepare<[string], RuleRow>('SELECT * FROM limiter_rules WHERE name = ?'),
+      ruleBySet: db.prepare<[string], RuleRow>('SELECT * FROM limiter_rules WHERE group_set = ?'),
+      overridesOf: db.prepare<[number], OverrideRow>('SELECT * FROM limiter_overrides WHERE rule_id = ? ORDER BY id'),
+      overrideByName: db.prepare<[number, string], OverrideRow>('SELECT * FROM limiter_overrides WHERE rule_id = ? AND name = ?'),
+      overrideByValues: db.prepare<[number, string], OverrideRow>('SELECT * FROM limiter_overrides WHERE rule_id = ? AND key_values = ?'),
+      insertRule: db.prepare('INSERT INTO limiter_rules (id, name, group_by, group_set, limit_value) VALUES (?, ?, ?, ?, ?)'),
+      insertOverride: db.prepare('INSERT INTO limiter_overrides (id, rule_id, name, key_values, limit_value) VALUES (?, ?, ?, ?, ?)'),
+      insertCount: db.prepare('INSERT INTO limiter_counts (limit_id, group_key, count) VALUES (?, ?, ?)'),
+      ruleLimit: db.prepare('UPDATE limiter_rules SET limit_value = ? WHERE id = ?'),
+      overrideLimit: db.prepare('UPDATE limiter_overrides SET limit_value = ? WHERE id = ?'),
+      deleteRule: db.prepare('DELETE FROM limiter_rules WHERE id = ?'),
+      deleteOverride: db.prepare('DELETE FROM limiter_overrides WHERE id = ?'),
+      deleteCounts: db.prepare('DELETE FROM limiter_counts WHERE limit_id = ?'),
+      deleteOverrideCounts: db.prepare('DELETE FROM limiter_counts WHERE limit_id IN (SELECT id FROM limiter_overrides WHERE rule_id = ?)'),
+    };
+  }
+
+  async loadRules(): Promise<RuleDef[]> {
+    return this.storage.read(() => {
+      const overrides = new Map<number, OverrideDef[]>();
+      for (const row of this.sql.overrides.all()) {
+        const list = overrides.get(row.rule_id) ?? [];
+        list.push(toOverride(row));
+        overrides.set(row.rule_id, list);
+      }
+      return this.sql.rules.all().map((row) => toRule(row, overrides.get(row.id) ?? []));
+    });
+  }
+
+  createRule(rule: NewRule): Promise<RuleDef> {
+    return this.storage.write(() => {
+      if (this.sql.ruleByName.get(rule.name)) {
+        throw new AlreadyExistsError(`Rule "${rule.name}" already exists; choose another Name or change its Limit with PUT`, { Rule: rule.name });
+      }
+      const groupSet = groupSetKey(rule.groupBy);
+      const same = this.sql.ruleBySet.get(groupSet);
+      if (same) {
+        throw new AlreadyExistsError(
+          `Rule "${same.name}" already groups by the same keys ${groupSet}; change its Limit or add overrides instead`,
+          { Rule: same.name },
+        );
+      }
+      const id = this.sql.nextId.get()!;
+      this.sql.insertRule.run(id, rule.name, JSON.stringify(rule.groupBy), groupSet, rule.limit);
+      for (const [groupKey, sum] of groupSums(rule.groupBy, this.table.entries())) this.sql.insertCount.run(id, groupKey, sum);
+      return { id, name: rule.name, groupBy: rule.groupBy, limit: rule.limit, overrides: [] };
+    });
+  }
+
+  createOverride(ruleName: string, override: NewOverride): Promise<RuleDef> {
+    return this.storage.write(() => {
+      const rule = this.ruleRow(ruleName);
+      checkOverrideKeys({ name: rule.name, groupBy: JSON.parse(rule.group_by) as string[] }, override.keyValues, 'KeyValues');
+      const keyValues = canonicalTags(override.keyValues);
+      if (this.sql.overrideByName.get(rule.id, override.name)) {
+        throw new AlreadyExistsError(`Rule "${rule.name}" already has an override named "${override.name}"; choose another Name`, {
+          Rule: rule.name,
+          Override: override.name,
+        });
+      }
+      const same = this.sql.overrideByValues.get(rule.id, keyValues);
+      if (same) {
+        throw new AlreadyExistsError(`Override "${same.name}" of rule "${rule.name}" already has these KeyValues; change its Limit instead`, {
+          Rule: rule.name,
+          Override: same.name,
+        });
+      }
+      const id = this.sql.nextId.get()!;
+      this.sql.insertOverride.run(id, rule.id, override.name, keyValues, override.limit);
+      const sum = matchingSum(override.keyValues, this.table.entries());
+      if (sum > 0) this.sql.insertCount.run(id, keyValues, sum);
+      return this.ruleDef(rule);
+    });
+  }
+
+  setLimit(ref: LimitRef, limit: number): Promise<RuleDef> {
+    return this.storage.write(() => {
+      const rule = this.ruleRow(ref.rule);
+      if (ref.override === null) this.sql.ruleLimit.run(limit, rule.id);
+      else this.sql.overrideLimit.run(limit, this.overrideRow(rule, ref.override).id);
+      return this.ruleDef(this.ruleRow(ref.rule));
+    });
+  }
+
+  remove(ref: LimitRef): Promise<RuleDef | null> {
+    return this.storage.write(() => {
+      const rule = this.ruleRow(ref.rule);
+      if (ref.override !== null) {
+        const override = this.overrideRow(rule, ref.override);
+        this.sql.deleteCounts.run(override.id);
+        this.sql.deleteOverride.run(override.id);
+        return this.ruleDef(rule);
+      }
+      this.sql.deleteOverrideCounts.run(rule.id);
+      this.sql.deleteCounts.run(rule.id);
+      this.sql.deleteRule.run(rule.id); // its overrides go by ON DELETE CASCADE; counters stay
+      return null;
+    });
+  }
+
+  tryIncrement(change: PlannedChange) {
+    return this.storage.write(() => checkAndIncrement(this.table, change.key, change.plan, change.counters));
+  }
+
+  decrement(change: PlannedChange) {
+    return this.storage.write(() => decrementCounter(this.table, change.key, change.plan, change.counters));
+  }
+
+  set(change: PlannedChange) {
+    return this.storage.write(() => setCounter(this.table, change.key, change.plan, change.counters));
+  }
+
+  async counts(aggregates: readonly AggregateKey[]): Promise<number[]> {
+    return this.storage.read(() => aggregates.map((aggregate) => this.table.count(aggregate)));
+  }
+
+  async listCounters(afterKey: string | null, limit: number): Promise<StoredCounter[]> {
+    return this.storage.read(() => this.table.page(afterKey, limit));
+  }
+
+  private ruleRow(name: string): RuleRow {
+    const row = this.sql.ruleByName.get(name);
+    if (!row) throw new RuleNotFoundError(name);
+    return row;
+  }
+
+  private overrideRow(rule: RuleRow, name: string): OverrideRow {
+    const row = this.sql.overrideByName.get(rule.id, name);
+    if (!row) throw new OverrideNotFoundError(rule.name, name);
+    return row;
+  }
+
+  private ruleDef(row: RuleRow): RuleDef {
+    return toRule(row, this.sql.overridesOf.all(row.id).map(toOverride));
+  }
+}
+
+function toRule(row: RuleRow, overrides: readonly OverrideDef[]): RuleDef {
+  const groupBy = Object.freeze(JSON.parse(row.group_by) as string[]);
+  return { id: row.id, name: row.name, groupBy, limit: row.limit_value, overrides };
+}
+
+function toOverride(row: OverrideRow): OverrideDef {
+  return { id: row.id, name: row.name, keyValues: decodeTags(row.key_values), limit: row.limit_value };
+}

@@ -1,0 +1,189 @@
+import { canonicalTags } from '../../src/common/tags';
+import type { LimiterStore } from '../../src/limiter/limiter.store';
+import { codeOf, openLimiter, type LimiterUnderTest } from '../support/limiter-harness';
+import { describeLimiterEquivalence } from './limiter-equivalence.conformance';
+
+export interface LimiterStoreFixture {
+  readonly store: LimiterStore;
+  /** Closes the store and opens a new one on the same data; only for stores that keep data. */
+  reopen?(): Promise<LimiterStore>;
+  /** In the current turn, queues a write that makes the store's next commit fail as a whole; if the store can. */
+  failNextCommit?(): Promise<unknown>;
+  dispose(): Promise<void>;
+}
+
+export interface LimiterStoreSuiteOptions {
+  /** Runs of the equivalence property (fewer for slow stores). */
+  readonly propertyRuns: number;
+  /** The fixture keeps data across `reopen` (runs the durability test). */
+  readonly durable?: boolean;
+  /** The fixture can make a commit fail (`failNextCommit`). */
+  readonly failableCommits?: boolean;
+}
+
+const all = { limit: 10_000, cursor: null };
+
+/** The behaviours every LimiterStore must have, run through the Limiter's services on top of it. */
+export function describeLimiterStore(
+  label: string,
+  make: () => Promise<LimiterStoreFixture>,
+  opts: LimiterStoreSuiteOptions = { propertyRuns: 100 },
+): void {
+  describe(`LimiterStore [${label}]`, () => {
+    let fx: LimiterStoreFixture;
+    let sut: LimiterUnderTest;
+    const counts = async (tags: Record<string, string | number>) =>
+      (await sut.port.explain({ tags, counters: 1 })).limits.map((l) => [l.rule, l.override, l.count]);
+
+    beforeEach(async () => {
+      fx = await make();
+      sut = await openLimiter(fx.store);
+    });
+    afterEach(() => fx.dispose());
+
+    it('computes a new rule aggregates over the counters that already exist', async () => {
+      await sut.port.set({ tags: { repo: 'w', branch: 'f', os: 'mac' }, counters: 2 });
+      await sut.port.set({ tags: { repo: 'w', branch: 'f', os: 'linux' }, counters: 3 });
+      await sut.port.set({ tags: { repo: 'w', branch: 'g' }, counters: 1 });
+      await sut.admin.createRule({ name: 'builds', groupBy: ['repo', 'branch'], limit: 6 });
+      expect(await counts({ repo: 'w', branch: 'f' })).toEqual([['builds', null, 5]]);
+      expect(await counts({ repo: 'w', branch: 'g' })).toEqual([['builds', null, 1]]);
+      expect(await sut.port.tryIncrement({ tags: { repo: 'w', branch: 'f' }, counters: 2 })).toMatchObject({ allowed: false, count: 5 });
+      expect(await sut.port.tryIncrement({ tags: { repo: 'w', branch: 'f' }, counters: 1 })).toMatchObject({ allowed: true });
+    });
+
+    it('computes a new override aggregate over the counters that already exist', async () => {
+      await sut.admin.createRule({ name: 'builds', groupBy: ['repo'], limit: 1 });
+      await sut.port.set({ tags: { repo: 'w', os: 'mac' }, counters: 4 });
+      await sut.port.set({ tags: { repo: 'w', os: 'linux' }, counters: 3 });
+      await sut.admin.createOverride({ rule: 'builds', name: 'mac', keyValues: { repo: 'w', os: 'mac' }, limit: 5 });
+      expect(await counts({ repo: 'w', os: 'mac' })).toEqual([['builds', 'mac', 4]]);
+      expect(await counts({ repo: 'w' })).toEqual([['builds', null, 7]]);
+    });
+
+    it('refuses atomically: a refused increment changes no counter and no count', async () => {
+      await sut.admin.createRule({ name: 'a_repo', groupBy: ['repo'], limit: 10 });
+      await sut.admin.createRule({ name: 'b_os', groupBy: ['os'], limit: 1 });
+      await sut.port.tryIncrement({ tags: { repo: 'w', os: 'mac' }, counters: 1 });
+      const before = await sut.port.listCounters({}, all);
+      const refused = await sut.port.tryIncrement({ tags: { repo: 'w', os: 'mac', n: 2 }, counters: 1 });
+      expect(refused).toMatchObject({ allowed: false, rule: 'b_os', override: null, limit: 1, count: 1, keyValues: { os: 'mac' } });
+      expect(await sut.port.listCounters({}, all)).toEqual(before);
+      expect(await counts({ repo: 'w', os: 'mac' })).toEqual([['a_repo', null, 1], ['b_os', null, 1]]);
+    });
+
+    it('removes a counter decremented to 0, and its share of every count', async () => {
+      await sut.admin.createRule({ name: 'r', groupBy: ['repo'], limit: 5 });
+      await sut.port.tryIncrement({ tags: { repo: 'w', os: 'mac' }, counters: 2 });
+      expect(await sut.port.decrement({ tags: { repo: 'w', os: 'mac' }, counters: 5 })).toMatchObject({ counters: 0 });
+      expect((await sut.port.listCounters({}, all)).items).toEqual([]);
+      expect(await counts({ repo: 'w' })).toEqual([['r', null, 0]]);
+    });
+
+    it('never exceeds a limit under 200 concurrent increments over 20 groups', async () => {
+      await sut.admin.createRule({ name: 'r', groupBy: ['group'], limit: 3 });
+      const results = await Promise.all(
+        Array.from({ length: 200 }, (_, i) => sut.port.tryIncrement({ tags: { group: `g${i % 20}`, job: i }, counters: 1 })),
+      );
+      expect(results.filter((r) => !r.allowed)).toHaveLength(140);
+      for (let g = 0; g < 20; g++) expect(await counts({ group: `g${g}` })).toEqual([['r', null, 3]]);
+    });
+
+    it('deletes a rule with its overrides and their aggregates, keeping every counter', async () => {
+      await sut.admin.createRule({ name: 'r', groupBy: ['repo'], limit: 5 });
+      await sut.admin.createOverride({ rule: 'r', name: 'o', keyValues: { repo: 'w', os: 'mac' }, limit: 9 });
+      await sut.port.tryIncrement({ tags: { repo: 'w', os: 'mac' }, counters: 2 });
+      const [rule] = await fx.store.loadRules();
+      await sut.admin.deleteRule({ name: 'r' });
+      const aggregates = [
+        { limitId: rule.id, groupKey: canonicalTags({ repo: 'w' }) },
+        { limitId: rule.overrides[0].id, groupKey: canonicalTags({ repo: 'w', os: 'mac' }) },
+      ];
+      expect(await fx.store.counts(aggregates)).toEqual([0, 0]);
+      expect(await fx.store.loadRules()).toEqual([]);
+      expect((await sut.port.listCounters({}, all)).items).toEqual([{ tags: { os: 'mac', repo: 'w' }, counters: 2 }]);
+    });
+
+    it('reports duplicates and unknown names with stable codes', async () => {
+      await sut.admin.createRule({ name: 'r', groupBy: ['a', 'b'], limit: 1 });
+      expect(await codeOf(sut.admin.createRule({ name: 'r', groupBy: ['c'], limit: 1 }))).toBe('ALREADY_EXISTS');
+      expect(await codeOf(sut.admin.createRule({ name: 's', groupBy: ['b', 'a'], limit: 1 }))).toBe('ALREADY_EXISTS');
+      expect(await codeOf(sut.admin.createOverride({ rule: 'x', name: 'o', keyValues: { a: 1 }, limit: 1 }))).toBe('RULE_NOT_FOUND');
+      expect(await codeOf(sut.admin.createOverride({ rule: 'r', name: 'o', keyValues: { a: 1 }, limit: 1 }))).toBe('INVALID_INPUT');
+      await sut.admin.createOverride({ rule: 'r', name: 'o', keyValues: { a: 1, b: 2 }, limit: 1 });
+      expect(await codeOf(sut.admin.createOverride({ rule: 'r', name: 'o', keyValues: { a: 1, b: 3 }, limit: 1 }))).toBe('ALREADY_EXISTS');
+      expect(await codeOf(sut.admin.createOverride({ rule: 'r', name: 'p', keyValues: { b: 2, a: 1 }, limit: 1 }))).toBe('ALREADY_EXISTS');
+      expect(await codeOf(sut.admin.deleteOverride({ rule: 'r', name: 'p' }))).toBe('OVERRIDE_NOT_FOUND');
+      expect(await codeOf(sut.admin.updateRuleLimit({ name: 'x', limit: 1 }))).toBe('RULE_NOT_FOUND');
+    });
+
+    it('judges counter writes called right after a definition change by the new definitions', async () => {
+      await sut.port.set({ tags: { repo: 'w', os: 'mac' }, counters: 1 });
+      const created = sut.admin.createRule({ name: 'r', groupBy: ['repo'], limit: 2 });
+      const first = sut.port.tryIncrement({ tags: { repo: 'w' }, counters: 1 });
+      const second = sut.port.tryIncrement({ tags: { repo: 'w' }, counters: 1 });
+      await created;
+      expect([(await first).allowed, (await second).allowed]).toEqual([true, false]);
+      const overridden = sut.admin.createOverride({ rule: 'r', name: 'mac', keyValues: { repo: 'w', os: 'mac' }, limit: 1 });
+      const mac = sut.port.tryIncrement({ tags: { repo: 'w', os: 'mac' }, counters: 1 });
+      await overridden;
+      expect(await mac).toMatchObject({ allowed: false, override: 'mac', count: 1 });
+      const deleted = sut.admin.deleteRule({ name: 'r' });
+      const free = sut.port.tryIncrement({ tags: { repo: 'w' }, counters: 5 });
+      await deleted;
+      expect(await free).toMatchObject({ allowed: true });
+      await sut.admin.createRule({ name: 'again', groupBy: ['repo'], limit: -1 });
+      expect(await counts({ repo: 'w' })).toEqual([['again', null, 7]]);
+    });
+
+    it('loads the rules from the tables before serving a call made ahead of start-up', async () => {
+      await sut.admin.createRule({ name: 'r', groupBy: ['repo'], limit: 1 });
+      await sut.admin.createOverride({ rule: 'r', name: 'o', keyValues: { repo: 'w' }, limit: 2 });
+      const early = await openLimiter(fx.store, { init: false });
+      expect(await early.port.tryIncrement({ tags: { repo: 'v' }, counters: 2 })).toMatchObject({ allowed: false, rule: 'r' });
+      const fresh = await openLimiter(fx.store, { init: false });
+      expect((await fresh.admin.getRule({ name: 'r' })).overrides).toHaveLength(1);
+      const another = await openLimiter(fx.store, { init: false });
+      expect(await codeOf(another.admin.createRule({ name: 'r', groupBy: ['x'], limit: 1 }))).toBe('ALREADY_EXISTS');
+      expect(await another.port.explain({ tags: { repo: 'w' }, counters: 3 })).toMatchObject({ allowed: false });
+    });
+
+    it('changes the rule cache only once a definition change has committed', async () => {
+      const created = sut.admin.createRule({ name: 'r', groupBy: ['repo'], limit: 0 });
+      expect(await codeOf(sut.admin.getRule({ name: 'r' }))).toBe('RULE_NOT_FOUND');
+      await created;
+      expect(await sut.admin.getRule({ name: 'r' })).toMatchObject({ name: 'r', limit: 0 });
+    });
+
+    (opts.failableCommits ? it : it.skip)('leaves the rule cache untouched when the commit of a definition change fails', async () => {
+      const created = codeOf(sut.admin.createRule({ name: 'r', groupBy: ['repo'], limit: 0 }));
+      const failing = codeOf(fx.failNextCommit!());
+      expect([await created, await failing]).toEqual(['STORE_UNAVAILABLE', 'STORE_UNAVAILABLE']);
+      expect(await codeOf(sut.admin.getRule({ name: 'r' }))).toBe('RULE_NOT_FOUND');
+      expect(await sut.port.tryIncrement({ tags: { repo: 'w' }, counters: 1 })).toMatchObject({ allowed: true });
+      expect(await fx.store.loadRules()).toEqual([]);
+    });
+
+    (opts.durable ? it : it.skip)('keeps rules, overrides, counters and counts across close and reopen, rebuilding the rule cache', async () => {
+      await sut.admin.createRule({ name: 'builds', groupBy: ['repo', 'branch'], limit: 1 });
+      await sut.admin.createOverride({ rule: 'builds', name: 'main', keyValues: { repo: 'w', branch: 'main' }, limit: 3 });
+      await sut.port.tryIncrement({ tags: { repo: 'w', branch: 'main' }, counters: 2 });
+      await sut.port.tryIncrement({ tags: { repo: 'w', branch: 'f' }, counters: 1 });
+      const counters = await sut.port.listCounters({}, all);
+      sut = await openLimiter(await fx.reopen!());
+      expect((await sut.admin.listRules(all)).items).toEqual([
+        {
+          name: 'builds',
+          groupBy: ['repo', 'branch'],
+          limit: 1,
+          overrides: [{ name: 'main', keyValues: { repo: 'w', branch: 'main' }, limit: 3 }],
+        },
+      ]);
+      expect(await sut.port.listCounters({}, all)).toEqual(counters);
+      expect(await sut.port.tryIncrement({ tags: { repo: 'w', branch: 'main' }, counters: 2 })).toMatchObject({ allowed: false, count: 2 });
+      expect(await sut.port.tryIncrement({ tags: { repo: 'w', branch: 'f' }, counters: 1 })).toMatchObject({ allowed: false, count: 1 });
+    });
+
+    describeLimiterEquivalence(make, opts.propertyRuns);
+  });
+}
