@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Post, Put, Query, Res } from '@nestjs/common';
 import { ApiConflictResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { ApiErrors } from '../../platform/http/api-errors';
+import { ApiErrors, STORE_ERRORS } from '../../platform/http/api-errors';
 import { PageQuery } from '../../platform/http/dto/page.query';
 import { QueryBody } from '../../platform/http/dto/query.body';
 import { sendPage } from '../../platform/http/list-response';
@@ -9,7 +9,6 @@ import { LimitReachedError } from '../domain/limiter.errors';
 import { LIMITER_PORT, type LimiterPort } from '../limiter.port';
 import { CounterChangeBody, ExplainBody, SetCounterBody } from './dto/counter.body';
 import { CounterResponse, ExplanationResponse, LimitReachedResponse } from './dto/counter.response';
-import { STORE_ERRORS } from './limiter.error-status';
 
 @ApiTags('limiter')
 @Controller('v1/limiter')

@@ -1,13 +1,12 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Query, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { ApiErrors } from '../../platform/http/api-errors';
+import { ApiErrors, STORE_ERRORS } from '../../platform/http/api-errors';
 import { PageQuery } from '../../platform/http/dto/page.query';
 import { sendPage } from '../../platform/http/list-response';
 import { LIMITER_ADMIN_PORT, type LimiterAdminPort } from '../limiter-admin.port';
 import { CreateOverrideBody, UpdateLimitBody } from './dto/rule.body';
 import { OverrideResponse } from './dto/rule.response';
-import { STORE_ERRORS } from './limiter.error-status';
 
 const NOT_FOUND = { 404: ['RULE_NOT_FOUND', 'OVERRIDE_NOT_FOUND'] };
 

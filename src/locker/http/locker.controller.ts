@@ -3,7 +3,7 @@ import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { InvalidInputError } from '../../common/errors';
 import { AbortOnClose } from '../../platform/http/abort-on-close';
-import { ApiErrors } from '../../platform/http/api-errors';
+import { ApiErrors, STORE_ERRORS } from '../../platform/http/api-errors';
 import { PageQuery } from '../../platform/http/dto/page.query';
 import { QueryBody } from '../../platform/http/dto/query.body';
 import { sendPage } from '../../platform/http/list-response';
@@ -13,7 +13,6 @@ import { AcquireLockBody } from './dto/acquire-lock.body';
 import { LockSessionBody, ReleaseLockBody } from './dto/lock-session.body';
 import { ExpiresAtResponse, LockGrantResponse, LockInfoResponse } from './dto/lock.response';
 
-const STORE_ERRORS = { 503: ['STORE_UNAVAILABLE', 'SHUTTING_DOWN'], 507: ['STORAGE_FULL'] };
 
 @ApiTags('locker')
 @Controller('v1/locks')

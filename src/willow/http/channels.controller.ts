@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Query, Re
 import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { MATCH_ALL } from '../../common/query';
-import { ApiErrors } from '../../platform/http/api-errors';
+import { ApiErrors, STORE_ERRORS } from '../../platform/http/api-errors';
 import { PageQuery } from '../../platform/http/dto/page.query';
 import { QueryBody } from '../../platform/http/dto/query.body';
 import { sendPage } from '../../platform/http/list-response';
@@ -10,7 +10,6 @@ import { QUEUE_ADMIN_PORT, type QueueAdminPort } from '../willow.port';
 import { DeleteChannelBody } from './dto/channel.body';
 import { ChannelResponse, DeadLetterResponse, IdResponse } from './dto/queue.response';
 
-const STORE = { 503: ['STORE_UNAVAILABLE', 'SHUTTING_DOWN'], 507: ['STORAGE_FULL'] };
 
 @ApiTags('channels')
 @Controller('v1/queues/:Name')
@@ -40,7 +39,7 @@ export class ChannelsController {
   /** Delete a channel: drops its waiting and processing items and frees their counters. */
   @Delete('channels')
   @HttpCode(204)
-  @ApiErrors({ 404: ['QUEUE_NOT_FOUND'], ...STORE })
+  @ApiErrors({ 404: ['QUEUE_NOT_FOUND'], ...STORE_ERRORS })
   async remove(@Param('Name') queue: string, @Body() body: DeleteChannelBody): Promise<void> {
     await this.admin.deleteChannel(queue, body.KeyValues);
   }
@@ -55,7 +54,7 @@ export class ChannelsController {
   /** Requeue a dead letter: the same item goes to the back of its channel with its attempts reset. */
   @Post('dead-letters/:ID/requeue')
   @HttpCode(200)
-  @ApiErrors({ 404: ['QUEUE_NOT_FOUND', 'DEAD_LETTER_NOT_FOUND'], 409: ['QUEUE_FULL'], ...STORE })
+  @ApiErrors({ 404: ['QUEUE_NOT_FOUND', 'DEAD_LETTER_NOT_FOUND'], 409: ['QUEUE_FULL'], ...STORE_ERRORS })
   async requeue(@Param('Name') queue: string, @Param('ID') id: string): Promise<IdResponse> {
     return { ID: (await this.admin.requeueDeadLetter(queue, id)).id };
   }
@@ -63,7 +62,7 @@ export class ChannelsController {
   /** Delete a dead letter. */
   @Delete('dead-letters/:ID')
   @HttpCode(204)
-  @ApiErrors({ 404: ['QUEUE_NOT_FOUND', 'DEAD_LETTER_NOT_FOUND'], ...STORE })
+  @ApiErrors({ 404: ['QUEUE_NOT_FOUND', 'DEAD_LETTER_NOT_FOUND'], ...STORE_ERRORS })
   async removeDeadLetter(@Param('Name') queue: string, @Param('ID') id: string): Promise<void> {
     await this.admin.deleteDeadLetter(queue, id);
   }

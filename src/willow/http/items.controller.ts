@@ -2,7 +2,7 @@ import { Body, Controller, HttpCode, Inject, Param, Post, Res } from '@nestjs/co
 import { ApiNoContentResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { AbortOnClose } from '../../platform/http/abort-on-close';
-import { ApiErrors } from '../../platform/http/api-errors';
+import { ApiErrors, STORE_ERRORS } from '../../platform/http/api-errors';
 import { ItemNotFoundError, LeaseLostError } from '../domain/willow.errors';
 import { WILLOW_PORT, type WillowPort } from '../willow.port';
 import { AckBatchBody, AckBody, AttemptBody } from './dto/ack.body';
@@ -18,7 +18,6 @@ import {
   ExpiresAtResponse,
 } from './dto/item.response';
 
-const STORE = { 503: ['STORE_UNAVAILABLE', 'SHUTTING_DOWN'], 507: ['STORAGE_FULL'] };
 
 @ApiTags('items')
 @Controller('v1/queues/:Name/items')
@@ -27,7 +26,7 @@ export class ItemsController {
 
   /** Enqueue an item: collapses into the channel's updateable last waiting item (200) or is appended (201). */
   @Post()
-  @ApiErrors({ 404: ['QUEUE_NOT_FOUND'], 409: ['QUEUE_FULL'], ...STORE })
+  @ApiErrors({ 404: ['QUEUE_NOT_FOUND'], 409: ['QUEUE_FULL'], ...STORE_ERRORS })
   async enqueue(@Param('Name') queue: string, @Body() body: EnqueueBody, @Res({ passthrough: true }) res: Response): Promise<EnqueueResponse> {
     const [result] = await this.willow.enqueue(queue, [body.toItem()]);
     res.status(result.collapsed ? 200 : 201);
@@ -37,7 +36,7 @@ export class ItemsController {
   /** Enqueue 1-1000 items in one transaction, collapsing as if sent one by one. */
   @Post('batch')
   @HttpCode(200)
-  @ApiErrors({ 404: ['QUEUE_NOT_FOUND'], 409: ['QUEUE_FULL'], ...STORE })
+  @ApiErrors({ 404: ['QUEUE_NOT_FOUND'], 409: ['QUEUE_FULL'], ...STORE_ERRORS })
   async enqueueBatch(@Param('Name') queue: string, @Body() body: EnqueueBatchBody): Promise<EnqueueBatchResponse> {
     const results = await this.willow.enqueue(queue, body.Items.map((item) => item.toItem()));
     return { Results: results.map(EnqueueResponse.from) };
@@ -47,7 +46,7 @@ export class ItemsController {
   @Post('dequeue')
   @HttpCode(200)
   @ApiNoContentResponse({ description: 'Nothing could be handed out within Wait' })
-  @ApiErrors({ 404: ['QUEUE_NOT_FOUND'], 410: ['QUEUE_DELETED'], ...STORE })
+  @ApiErrors({ 404: ['QUEUE_NOT_FOUND'], 410: ['QUEUE_DELETED'], ...STORE_ERRORS })
   async dequeue(
     @Param('Name') queue: string,
     @Body() body: DequeueBody,
@@ -63,7 +62,7 @@ export class ItemsController {
   @Post('dequeue-batch')
   @HttpCode(200)
   @ApiNoContentResponse({ description: 'Nothing could be handed out within Wait' })
-  @ApiErrors({ 404: ['QUEUE_NOT_FOUND'], 410: ['QUEUE_DELETED'], ...STORE })
+  @ApiErrors({ 404: ['QUEUE_NOT_FOUND'], 410: ['QUEUE_DELETED'], ...STORE_ERRORS })
   async dequeueBatch(
     @Param('Name') queue: string,
     @Body() body: DequeueBatchBody,
@@ -78,7 +77,7 @@ export class ItemsController {
   /** Acknowledge 1-1000 items; each is judged on its own and every accepted ack is committed together. */
   @Post('ack-batch')
   @HttpCode(200)
-  @ApiErrors({ 404: ['QUEUE_NOT_FOUND'], ...STORE })
+  @ApiErrors({ 404: ['QUEUE_NOT_FOUND'], ...STORE_ERRORS })
   async ackBatch(@Param('Name') queue: string, @Body() body: AckBatchBody): Promise<AckBatchResponse> {
     const outcomes = await this.willow.ack(queue, body.Acks.map((a) => a.toCommand()));
     return { Results: outcomes.map(AckResultResponse.from) };
@@ -87,7 +86,7 @@ export class ItemsController {
   /** Renew a processing item's lease by its Timeout. */
   @Post(':ID/heartbeat')
   @HttpCode(200)
-  @ApiErrors({ 404: ['ITEM_NOT_FOUND'], 409: ['LEASE_LOST'], ...STORE })
+  @ApiErrors({ 404: ['ITEM_NOT_FOUND'], 409: ['LEASE_LOST'], ...STORE_ERRORS })
   async heartbeat(@Param('Name') queue: string, @Param('ID') id: string, @Body() body: AttemptBody): Promise<ExpiresAtResponse> {
     const { expiresAt } = await this.willow.heartbeat({ queue, id, attempt: body.Attempt ?? null });
     return { ExpiresAt: expiresAt };
@@ -96,7 +95,7 @@ export class ItemsController {
   /** Acknowledge a processing item: Passed removes it; a failure retries it or makes it a dead letter. */
   @Post(':ID/ack')
   @HttpCode(200)
-  @ApiErrors({ 404: ['ITEM_NOT_FOUND', 'QUEUE_NOT_FOUND'], 409: ['LEASE_LOST'], ...STORE })
+  @ApiErrors({ 404: ['ITEM_NOT_FOUND', 'QUEUE_NOT_FOUND'], 409: ['LEASE_LOST'], ...STORE_ERRORS })
   async ack(@Param('Name') queue: string, @Param('ID') id: string, @Body() body: AckBody): Promise<AckResultResponse> {
     const [outcome] = await this.willow.ack(queue, [{ id, passed: body.Passed, attempt: body.Attempt ?? null }]);
     if (!outcome.ok) throw this.ackError(queue, id, body.Attempt ?? null, outcome.code);

@@ -1,14 +1,13 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Query, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { ApiErrors } from '../../platform/http/api-errors';
+import { ApiErrors, STORE_ERRORS } from '../../platform/http/api-errors';
 import { PageQuery } from '../../platform/http/dto/page.query';
 import { sendPage } from '../../platform/http/list-response';
 import { QUEUE_ADMIN_PORT, type QueueAdminPort } from '../willow.port';
 import { CreateQueueBody, UpdateQueueBody } from './dto/queue.body';
 import { QueueResponse } from './dto/queue.response';
 
-const STORE = { 503: ['STORE_UNAVAILABLE', 'SHUTTING_DOWN'], 507: ['STORAGE_FULL'] };
 
 @ApiTags('queues')
 @Controller('v1/queues')
@@ -17,7 +16,7 @@ export class QueuesController {
 
   /** Create a queue. */
   @Post()
-  @ApiErrors({ 409: ['ALREADY_EXISTS'], ...STORE })
+  @ApiErrors({ 409: ['ALREADY_EXISTS'], ...STORE_ERRORS })
   async create(@Body() body: CreateQueueBody): Promise<QueueResponse> {
     return QueueResponse.from(await this.admin.createQueue({ name: body.Name, maxItems: body.MaxItems ?? -1 }));
   }
@@ -38,7 +37,7 @@ export class QueuesController {
 
   /** Change MaxItems (lowering it evicts nothing; it only refuses new items). */
   @Put(':Name')
-  @ApiErrors({ 404: ['QUEUE_NOT_FOUND'], ...STORE })
+  @ApiErrors({ 404: ['QUEUE_NOT_FOUND'], ...STORE_ERRORS })
   async update(@Param('Name') name: string, @Body() body: UpdateQueueBody): Promise<QueueResponse> {
     return QueueResponse.from(await this.admin.updateQueue({ name, maxItems: body.MaxItems }));
   }
@@ -46,7 +45,7 @@ export class QueuesController {
   /** Delete a queue: waiting dequeues end with 410, processing items are dropped and their counters freed. */
   @Delete(':Name')
   @HttpCode(204)
-  @ApiErrors({ 404: ['QUEUE_NOT_FOUND'], ...STORE })
+  @ApiErrors({ 404: ['QUEUE_NOT_FOUND'], ...STORE_ERRORS })
   async remove(@Param('Name') name: string): Promise<void> {
     await this.admin.deleteQueue(name);
   }
