@@ -64,30 +64,67 @@ function createClient(baseUrl, opts = {}) {
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * Run `clients` concurrent loops of `iteration(clientIndex, iterationIndex)` for warmupMs + durationMs.
+ * Run `clients` concurrent loops of `iteration(clientIndex, iterationIndex, ctx)` for warmupMs + durationMs.
  * Rate and latencies cover iterations that complete inside the measured window; each loop finishes the iteration
  * it is in when time is up (so e.g. a held lock is still released) before `runClosedLoop` resolves.
  * A thrown error counts as an error (grouped by message), is not timed, and the loop backs off 10 ms.
+ *
+ * Optional extras (all backwards compatible):
+ * - `iteration` may resolve a number: the items it moved (e.g. a batch); `items`/`itemRate` sum those in the window.
+ * - `ctx.sample(name, startedAt)` records `now - startedAt` in series `name` when now is inside the window (e.g. the
+ *   dequeue half of a dequeue+ack cycle); they come back in `samples[name]`.
+ * - `onWarmupEnd({elapsedMs, items, iterations})` runs when the warm-up ends while the loops keep going; the measured
+ *   window starts only once it resolves (e.g. to top up a backlog at the warm-up's observed rate).
+ * - `onMeasureStart()` / `onMeasureEnd()` run at the window's edges (e.g. to start/stop a CPU profile).
  * @returns {Promise<{count:number, rate:number, latencies:number[], errors:number, errorKinds:Record<string,number>,
- *   windowMs:number, totalIterations:number}>}
+ *   windowMs:number, totalIterations:number, items:number, itemRate:number, samples:Record<string,number[]>}>}
  */
-async function runClosedLoop({ clients, warmupMs, durationMs, iteration }) {
+async function runClosedLoop({ clients, warmupMs, durationMs, iteration, onWarmupEnd, onMeasureStart, onMeasureEnd }) {
   const t0 = performance.now();
-  const measureStart = t0 + warmupMs;
-  const measureEnd = measureStart + durationMs;
+  let measureStart = t0 + warmupMs;
+  let measureEnd = onWarmupEnd ? Infinity : measureStart + durationMs;
   const latencies = [];
+  const samples = {};
   const errorKinds = {};
   let errors = 0;
   let totalIterations = 0;
+  let totalItems = 0;
+  let items = 0;
+  const inWindow = (t) => t >= measureStart && t <= measureEnd;
+  const ctx = {
+    inWindow,
+    sample(name, startedAt) {
+      const now = performance.now();
+      if (!inWindow(now)) return;
+      (samples[name] || (samples[name] = [])).push(now - startedAt);
+    },
+  };
+
+  const edges = (async () => {
+    await sleep(Math.max(0, measureStart - performance.now()));
+    if (onWarmupEnd) {
+      await onWarmupEnd({ elapsedMs: performance.now() - t0, items: totalItems, iterations: totalIterations });
+      measureStart = performance.now();
+      measureEnd = measureStart + durationMs;
+    }
+    if (onMeasureStart) await onMeasureStart();
+    await sleep(Math.max(0, measureEnd - performance.now()));
+    if (onMeasureEnd) await onMeasureEnd();
+  })();
 
   async function loop(c) {
     for (let i = 0; performance.now() < measureEnd; i++) {
       const start = performance.now();
       try {
-        await iteration(c, i);
+        const moved = await iteration(c, i, ctx);
         const end = performance.now();
         totalIterations++;
-        if (end >= measureStart && end <= measureEnd) latencies.push(end - start);
+        const n = typeof moved === 'number' ? moved : 1;
+        totalItems += n;
+        if (inWindow(end)) {
+          latencies.push(end - start);
+          items += n;
+        }
       } catch (error) {
         errors++;
         const kind = String((error && error.message) || error).slice(0, 120);
@@ -97,7 +134,7 @@ async function runClosedLoop({ clients, warmupMs, durationMs, iteration }) {
     }
   }
 
-  await Promise.all(Array.from({ length: clients }, (_, c) => loop(c)));
+  await Promise.all([edges, ...Array.from({ length: clients }, (_, c) => loop(c))]);
   return {
     count: latencies.length,
     rate: latencies.length / (durationMs / 1000),
@@ -106,6 +143,9 @@ async function runClosedLoop({ clients, warmupMs, durationMs, iteration }) {
     errorKinds,
     windowMs: durationMs,
     totalIterations,
+    items,
+    itemRate: items / (durationMs / 1000),
+    samples,
   };
 }
 

@@ -62,19 +62,32 @@ function fmtNum(n, digits) {
 }
 
 /**
- * Print a results table. Rows: { name, rate (per second), p50 (ms), p99 (ms), notes }.
+ * Print a results table. Rows: { name, rate (per second), p50 (ms), p99 (ms), notes } and optionally
+ * cpu (server CPU, % of one core) and rss (server RSS, MB): those columns appear when any row has them.
  */
 function printTable(title, rows, out = process.stdout) {
-  const header = ['name', 'rate/s', 'p50 ms', 'p99 ms', 'notes'];
-  const cells = rows.map((r) => [
-    String(r.name),
-    fmtNum(r.rate, 0),
-    fmtNum(r.p50, r.p50 >= 100 ? 0 : 2),
-    fmtNum(r.p99, r.p99 >= 100 ? 0 : 2),
-    r.notes ? String(r.notes) : '',
-  ]);
+  const withCpu = rows.some((r) => r.cpu !== undefined);
+  const withRss = rows.some((r) => r.rss !== undefined);
+  const header = ['name', 'rate/s', 'p50 ms', 'p99 ms'];
+  const right = [false, true, true, true];
+  if (withCpu) {
+    header.push('srv cpu%');
+    right.push(true);
+  }
+  if (withRss) {
+    header.push('srv rss MB');
+    right.push(true);
+  }
+  header.push('notes');
+  right.push(false);
+  const cells = rows.map((r) => {
+    const c = [String(r.name), fmtNum(r.rate, 0), fmtNum(r.p50, r.p50 >= 100 ? 0 : 2), fmtNum(r.p99, r.p99 >= 100 ? 0 : 2)];
+    if (withCpu) c.push(fmtNum(r.cpu, 0));
+    if (withRss) c.push(fmtNum(r.rss, 0));
+    c.push(r.notes ? String(r.notes) : '');
+    return c;
+  });
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
-  const right = [false, true, true, true, false];
   const line = (c) =>
     c
       .map((v, i) => (right[i] ? v.padStart(widths[i]) : v.padEnd(widths[i])))

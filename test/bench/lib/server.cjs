@@ -59,23 +59,43 @@ function probe(url, timeoutMs) {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** User+system CPU seconds a process has used, from /proc/<pid>/stat (null if unavailable). Assumes CLK_TCK=100. */
-function readCpuSeconds(pid) {
+/**
+ * User+system CPU seconds a process has used, from /proc/<pid>/stat (null if unavailable). Assumes CLK_TCK=100.
+ * With `children`, adds the CPU of its exited (reaped) children and of its live child processes, e.g. the forked
+ * child of a redis-server AOF rewrite.
+ */
+function readCpuSeconds(pid, { children = false } = {}) {
+  const fields = (p) => {
+    const stat = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
+    // Fields after the parenthesised command name: ppid is field 4, utime/stime 14/15, cutime/cstime 16/17 (1-based).
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  };
   try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the parenthesised command name; utime and stime are fields 14 and 15 (1-based).
-    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(rest[11]) + Number(rest[12])) / 100;
+    const rest = fields(pid);
+    let ticks = Number(rest[11]) + Number(rest[12]);
+    if (children) {
+      ticks += Number(rest[13]) + Number(rest[14]);
+      for (const entry of fs.readdirSync('/proc')) {
+        if (!/^\d+$/.test(entry) || Number(entry) === pid) continue;
+        try {
+          const r = fields(entry);
+          if (Number(r[1]) === pid) ticks += Number(r[11]) + Number(r[12]);
+        } catch {
+          // gone meanwhile
+        }
+      }
+    }
+    return ticks / 100;
   } catch {
     return null;
   }
 }
 
 /** Resident set size of a process in bytes, from /proc/<pid>/status (null if unavailable, e.g. not Linux). */
-function readRssBytes(pid) {
+function readRssBytes(pid, field = 'VmRSS') {
   try {
     const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-    const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
+    const m = new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, 'm').exec(status);
     return m ? Number(m[1]) * 1024 : null;
   } catch {
     return null;
@@ -83,23 +103,55 @@ function readRssBytes(pid) {
 }
 
 /**
+ * Whole-host CPU seconds from /proc/stat (all cores): busy (user+nice+system+irq+softirq+steal), iowait, steal.
+ * With a process's own CPU seconds this tells how much CPU *other* processes took during a window. Null off Linux.
+ */
+function readHostCpu() {
+  try {
+    const line = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0];
+    const [user, nice, system, idle, iowait, irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number);
+    return { busy: (user + nice + system + irq + softirq + steal) / 100, iowait: iowait / 100, steal: steal / 100, idle: idle / 100 };
+  } catch {
+    return null;
+  }
+}
+
+/** Peak resident set size (VmHWM) in bytes, or null. */
+function readPeakRssBytes(pid) {
+  return readRssBytes(pid, 'VmHWM');
+}
+
+const PRELOAD = path.join(__dirname, 'cpu-prof-preload.cjs');
+
+/**
  * Start `node dist/main.js` and wait until `GET /health/ready` answers 200.
  * @param {object} [opts]
  * @param {'full'|'normal'} [opts.sync='full'] WILLOW_SYNC
  * @param {Record<string,string>} [opts.env] extra environment (applied last, so it can override anything)
  * @param {number} [opts.readyTimeoutMs=30000]
+ * @param {string} [opts.main] server script to run instead of dist/main.js (e.g. a patched copy for an A/B test;
+ *   set NODE_PATH to the repo's node_modules when it lives outside the repo)
+ * @param {string[]} [opts.nodeArgs] extra node arguments (before dist/main.js); BENCH_NODE_ARGS (space-separated)
+ *   adds more
+ * @param {boolean} [opts.cpuProfile] profile windows (see profileStart/profileStop); default: BENCH_CPU_PROF=1
  * @returns {Promise<{url:string, port:number, pid:number, dataDir:string, sync:string, rssBytes:()=>number|null,
- *   rssMb:()=>number|null, cpuSeconds:()=>number|null, output:()=>string,
+ *   rssMb:()=>number|null, peakRssMb:()=>number|null, cpuSeconds:()=>number|null, output:()=>string,
+ *   cpuProfDir:string|null, profileStart:()=>void, profileStop:(label:string)=>Promise<string|null>,
  *   outputSummary:()=>{lines:number, first:string[]}, stop:()=>Promise<{code:number|null, signal:string|null, killed:boolean}>}>}
  */
 async function startServer(opts = {}) {
   const { sync = 'full', env = {}, readyTimeoutMs = 30_000 } = opts;
-  if (!fs.existsSync(MAIN)) {
-    throw new Error(`${path.relative(process.cwd(), MAIN)} not found; run \`npm run build\` first`);
+  const main = opts.main ? path.resolve(opts.main) : MAIN;
+  if (!fs.existsSync(main)) {
+    throw new Error(`${path.relative(process.cwd(), main)} not found; run \`npm run build\` first`);
   }
   const port = await freePort();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'willow-bench-'));
-  const child = spawn(process.execPath, [MAIN], {
+  const nodeArgs = [...(opts.nodeArgs || []), ...(process.env.BENCH_NODE_ARGS || '').split(' ').filter(Boolean)];
+  const cpuProfile = opts.cpuProfile ?? process.env.BENCH_CPU_PROF === '1';
+  const cpuProfDir = cpuProfile ? fs.mkdtempSync(path.join(os.tmpdir(), 'willow-cpuprof-')) : null;
+  if (cpuProfile) nodeArgs.push('-r', PRELOAD);
+  const child = spawn(process.execPath, [...nodeArgs, main], {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -109,6 +161,7 @@ async function startServer(opts = {}) {
       WILLOW_DATA_DIR: dataDir,
       WILLOW_SYNC: sync,
       WILLOW_LOG_LEVEL: 'warn',
+      ...(cpuProfDir ? { BENCH_CPU_PROF_DIR: cpuProfDir } : {}),
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -160,6 +213,7 @@ async function startServer(opts = {}) {
     return stopping;
   };
 
+  let profiles = 0;
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + readyTimeoutMs;
   for (;;) {
@@ -191,8 +245,29 @@ async function startServer(opts = {}) {
       const b = readRssBytes(child.pid);
       return b === null ? null : b / (1024 * 1024);
     },
+    peakRssMb: () => {
+      const b = readPeakRssBytes(child.pid);
+      return b === null ? null : b / (1024 * 1024);
+    },
     cpuSeconds: () => readCpuSeconds(child.pid),
     output: () => out,
+    cpuProfDir,
+    /** Start a CPU profile window (no-op unless profiling). */
+    profileStart: () => {
+      if (cpuProfDir) child.kill('SIGWINCH');
+    },
+    /** End the window; resolves the written `<label>.cpuprofile` path (null unless profiling). */
+    profileStop: async (label) => {
+      if (!cpuProfDir) return null;
+      const n = (profiles += 1);
+      child.kill('SIGWINCH');
+      const written = path.join(cpuProfDir, `${n}.cpuprofile`);
+      for (let i = 0; i < 600 && !fs.existsSync(written); i++) await sleep(50);
+      if (!fs.existsSync(written)) return null;
+      const target = path.join(cpuProfDir, `${String(n).padStart(2, '0')}-${label.replace(/[^\w.-]+/g, '_')}.cpuprofile`);
+      fs.renameSync(written, target);
+      return target;
+    },
     /** Lines the server wrote to stdout+stderr so far, and its first few distinct ones (e.g. warnings). */
     outputSummary: () => {
       const complete = head.includes('\n') ? head.slice(0, head.lastIndexOf('\n')) : head;
@@ -227,4 +302,4 @@ async function withServer(opts, fn) {
   }
 }
 
-module.exports = { ROOT, MAIN, startServer, withServer, freePort, readRssBytes, readCpuSeconds, ...report };
+module.exports = { ROOT, MAIN, startServer, withServer, freePort, readRssBytes, readPeakRssBytes, readCpuSeconds, readHostCpu, ...report };
