@@ -24,7 +24,13 @@ export class Dispatcher {
   /** Rises with every capacity-freed event; a refusal that raced with one is retried instead of blocking. */
   capacityEpoch = 0;
 
-  constructor(private readonly shutdown: ShutdownSignal) {}
+  constructor(private readonly shutdown: ShutdownSignal) {
+    // One listener for every wait: the process stopping ends them all with SHUTTING_DOWN.
+    const endAll = () => {
+      for (const queue of [...this.waiters.keys()]) this.failWaiters(queue, new ShuttingDownError());
+    };
+    shutdown.signal.addEventListener('abort', endAll, { once: true });
+  }
 
   index(queue: string): QueueIndex {
     let index = this.indexes.get(queue);
@@ -74,7 +80,6 @@ export class Dispatcher {
         if (waiters.size === 0) this.waiters.delete(queue);
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
-        this.shutdown.signal.removeEventListener('abort', onShutdown);
         settle();
       };
       const waiter: Waiter = {
@@ -83,10 +88,8 @@ export class Dispatcher {
         fail: (error) => done(() => reject(error)),
       };
       const onAbort = () => done(() => resolve('aborted'));
-      const onShutdown = () => done(() => reject(new ShuttingDownError()));
       const timer = setTimeout(() => done(() => resolve('timeout')), ms);
       signal?.addEventListener('abort', onAbort, { once: true });
-      this.shutdown.signal.addEventListener('abort', onShutdown, { once: true });
       waiters.add(waiter);
     });
   }

@@ -53,9 +53,11 @@ export class WillowService implements WillowPort, OnModuleInit, OnApplicationShu
     const appended = new Map<string, number>();
     outcomes.forEach((o) => !o.collapsed && appended.set(o.key, (appended.get(o.key) ?? 0) + 1));
     const index = this.dispatcher.index(queue);
+    const tagsByKey = new Map(keyed.map((k) => [k.key, k.item.tags]));
     for (const [key, count] of appended) {
-      const channel = index.channel(key, keyed.find((k) => k.key === key)!.item.tags);
-      index.apply(channel, { waiting: count, headSeq: this.store.channelHead(queue, key) });
+      const channel = index.channel(key, tagsByKey.get(key)!);
+      // Appended items go last in line: a channel that already has a head keeps it.
+      index.apply(channel, { waiting: count, headSeq: channel.headSeq ?? this.store.channelHead(queue, key) });
       this.dispatcher.wake(queue, channel);
     }
     return outcomes.map((o) => ({ id: o.id, collapsed: o.collapsed }));
@@ -98,18 +100,14 @@ export class WillowService implements WillowPort, OnModuleInit, OnApplicationShu
     }
     if (!this.store.getQueue(queue)) throw new QueueNotFoundError(queue);
     const results = await this.store.settle(queue, acks, this.clock.now());
-    const outcomes: AckOutcome[] = [];
-    for (const [i, result] of results.entries()) {
+    // Every settled item's counter goes down together: the decrements share one commit.
+    await Promise.all(results.map((result) => 'outcome' in result && this.leases.afterSettled(result)));
+    return results.map((result, i): AckOutcome => {
       const id = acks[i].id;
-      if ('outcome' in result) {
-        await this.leases.afterSettled(result);
-        outcomes.push({ id, ok: true });
-      } else {
-        const error = toError(queue, id, acks[i].attempt, result);
-        outcomes.push({ id, ok: false, code: error.code, message: error.message });
-      }
-    }
-    return outcomes;
+      if ('outcome' in result) return { id, ok: true };
+      const error = toError(queue, id, acks[i].attempt, result);
+      return { id, ok: false, code: error.code, message: error.message };
+    });
   }
 }
 
