@@ -38,7 +38,7 @@ export class ItemsController {
   @HttpCode(200)
   @ApiErrors({ 404: ['QUEUE_NOT_FOUND'], 409: ['QUEUE_FULL'], ...STORE_ERRORS })
   async enqueueBatch(@Param('Name') queue: string, @Body() body: EnqueueBatchBody): Promise<EnqueueBatchResponse> {
-    const results = await this.willow.enqueue(queue, body.Items.map((item) => item.toItem()));
+    const results = await this.willow.enqueue(queue, body.toItems());
     return { Results: results.map(EnqueueResponse.from) };
   }
 

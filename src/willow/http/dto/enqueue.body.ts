@@ -1,6 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsOptional, ValidateNested } from 'class-validator';
+import { Allow, IsBoolean, IsIn, IsOptional } from 'class-validator';
 import { parseDuration } from '../../../common/duration';
 import { InvalidInputError } from '../../../common/errors';
 import { parseSafeInt } from '../../../common/names';
@@ -9,6 +8,7 @@ import { ApiDuration, ApiKeyValues } from '../../../platform/http/dto/api-proper
 import { ParsedBy } from '../../../platform/http/dto/parsed-by';
 import { BATCH_MAX, ITEM_TIMEOUT_DEFAULT_MS, LEASE_BOUNDS, RETRY_ATTEMPTS_MAX } from '../../domain/validate';
 import type { NewItem, RetryPosition } from '../../willow.port';
+import { parseEnqueueItems } from './enqueue-items';
 
 const retryAttempts = (v: unknown, p: string) => parseSafeInt(v, p, { min: 0, max: RETRY_ATTEMPTS_MAX });
 const requireData = (v: unknown, p: string) => {
@@ -60,10 +60,12 @@ export class EnqueueBody {
 
 export class EnqueueBatchBody {
   /** 1-1000 items, enqueued in order in one transaction (all or nothing). */
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(BATCH_MAX)
-  @ValidateNested({ each: true })
-  @Type(() => EnqueueBody)
-  readonly Items!: EnqueueBody[];
+  @ApiProperty({ type: [EnqueueBody], minItems: 1, maxItems: BATCH_MAX })
+  @Allow()
+  readonly Items!: unknown;
+
+  /** The parsed items; a fault names its index (`Items[3].KeyValues.os`). */
+  toItems(): NewItem[] {
+    return parseEnqueueItems(this.Items, 'Items');
+  }
 }
