@@ -13,6 +13,9 @@ describe(parseConfig.name, () => {
       logLevel: 'info',
       maxDataBytes: 1_048_576,
       maxBodyBytes: 16 * 1_048_576,
+      limiterUrl: null,
+      lockerUrl: null,
+      transportListen: null,
     });
   });
 
@@ -44,7 +47,32 @@ describe(parseConfig.name, () => {
       logLevel: 'silent',
       maxDataBytes: 2048,
       maxBodyBytes: 16 * 1_048_576,
+      limiterUrl: null,
+      lockerUrl: null,
+      transportListen: null,
     });
+  });
+
+  it('reads a split deployment: served modules, remote ports and the listen address', () => {
+    const config = parseConfig({
+      WILLOW_MODULES: 'willow',
+      WILLOW_LIMITER_URL: 'tcp://limiter:9001',
+      WILLOW_LOCKER_URL: 'nats://127.0.0.1:4222/prod',
+      WILLOW_TRANSPORT_LISTEN: 'nats://nats:4222',
+    });
+    expect(config.modules).toEqual(['willow']);
+    expect(config.limiterUrl).toEqual({ transport: 'tcp', host: 'limiter', port: 9001, prefix: null, url: 'tcp://limiter:9001' });
+    expect(config.lockerUrl).toEqual({ transport: 'nats', host: '127.0.0.1', port: 4222, prefix: 'prod', url: 'nats://127.0.0.1:4222/prod' });
+    expect(config.transportListen).toMatchObject({ transport: 'nats', host: 'nats', port: 4222, prefix: null });
+  });
+
+  it.each(['willow', 'willow,locker'])('requires WILLOW_LIMITER_URL when WILLOW_MODULES=%p serves willow without limiter', (modules) => {
+    expect(() => parseConfig({ WILLOW_MODULES: modules })).toThrow(/^Invalid configuration: WILLOW_LIMITER_URL is required/);
+  });
+
+  it('lets a limiter-only or locker-only process run without any other port', () => {
+    expect(parseConfig({ WILLOW_MODULES: 'limiter', WILLOW_TRANSPORT_LISTEN: 'tcp://0.0.0.0:9001' }).modules).toEqual(['limiter']);
+    expect(parseConfig({ WILLOW_MODULES: 'locker' }).lockerUrl).toBeNull();
   });
 
   it('accepts port 0 (any free port) and 65535', () => {
@@ -71,14 +99,16 @@ describe(parseConfig.name, () => {
     ['WILLOW_SYNC', 'off'],
     ['WILLOW_MODULES', 'willow,queue'],
     ['WILLOW_MODULES', ','],
-    ['WILLOW_MODULES', 'locker'],
     ['WILLOW_LOG_LEVEL', 'verbose'],
     ['WILLOW_MAX_DATA_BYTES', '0'],
     ['WILLOW_MAX_DATA_BYTES', String(64 * 1_048_576 + 1)],
     ['WILLOW_MAX_DATA_BYTES', '1MiB'],
     ['WILLOW_LIMITER_URL', 'tcp://limiter:9001'],
     ['WILLOW_LOCKER_URL', 'nats://nats:4222'],
-    ['WILLOW_TRANSPORT_LISTEN', 'tcp://0.0.0.0:9001'],
+    ['WILLOW_TRANSPORT_LISTEN', 'http://0.0.0.0:9001'],
+    ['WILLOW_TRANSPORT_LISTEN', 'tcp://0.0.0.0'],
+    ['WILLOW_TRANSPORT_LISTEN', 'tcp://0.0.0.0:70000'],
+    ['WILLOW_TRANSPORT_LISTEN', 'nats://nats:4222/a.b'],
   ];
 
   it.each(badValues)('refuses %s=%p with one ConfigError line that names the variable', (variable, value) => {

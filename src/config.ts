@@ -20,6 +20,25 @@ export interface Config {
   readonly maxDataBytes: number;
   /** Largest accepted HTTP body, in bytes; always above `maxDataBytes`. */
   readonly maxBodyBytes: number;
+  /** Where the Limiter port is reached when this process does not serve the limiter; null = in-process. */
+  readonly limiterUrl: TransportUrl | null;
+  /** Where the Locker port is reached when this process does not serve the locker; null = in-process or absent. */
+  readonly lockerUrl: TransportUrl | null;
+  /** Serve this process's ports to other processes over this transport; null = HTTP only. */
+  readonly transportListen: TransportUrl | null;
+}
+
+/**
+ * A parsed `tcp://host:port` or `nats://host:port[/prefix]`. Over NATS every subject is prefixed with `prefix.` when
+ * a prefix is given, so several deployments (or test runs) can share one NATS server.
+ */
+export interface TransportUrl {
+  readonly transport: 'tcp' | 'nats';
+  readonly host: string;
+  readonly port: number;
+  readonly prefix: string | null;
+  /** The URL as given (for logs and health details). */
+  readonly url: string;
 }
 
 export class ConfigError extends Error {
@@ -40,10 +59,11 @@ export function parseConfig(env: Env): Config {
       '"postgres" is not available in this version; unset it to use the embedded store',
     );
   }
-  for (const name of ['WILLOW_LIMITER_URL', 'WILLOW_LOCKER_URL', 'WILLOW_TRANSPORT_LISTEN']) {
-    if (env[name]?.trim()) {
-      throw new ConfigError(name, 'is not supported in this version (split deployment is not built yet); unset it');
-    }
+  const modules = parseModules(env.WILLOW_MODULES);
+  const limiterUrl = remoteUrl(env, 'WILLOW_LIMITER_URL', 'limiter', modules);
+  const lockerUrl = remoteUrl(env, 'WILLOW_LOCKER_URL', 'locker', modules);
+  if (modules.includes('willow') && !modules.includes('limiter') && !limiterUrl) {
+    throw new ConfigError('WILLOW_LIMITER_URL', 'is required when WILLOW_MODULES serves willow without limiter (e.g. tcp://limiter:9001)');
   }
   const maxDataBytes = integer(env, 'WILLOW_MAX_DATA_BYTES', 1_048_576, 1, 64 * 1_048_576);
   return {
@@ -53,11 +73,14 @@ export function parseConfig(env: Env): Config {
     dataDir: env.WILLOW_DATA_DIR?.trim() || './data',
     databaseUrl,
     sync: oneOf(env, 'WILLOW_SYNC', ['full', 'normal'] as const, 'full'),
-    modules: parseModules(env.WILLOW_MODULES),
+    modules,
     logLevel: oneOf(env, 'WILLOW_LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
     maxDataBytes,
     // A batch of items plus their envelopes must fit, and the item cap must answer before the parser's does.
     maxBodyBytes: Math.max(16 * 1_048_576, maxDataBytes * 2 + 65_536),
+    limiterUrl,
+    lockerUrl,
+    transportListen: transportUrl(env, 'WILLOW_TRANSPORT_LISTEN'),
   };
 }
 
@@ -85,11 +108,30 @@ function parseModules(raw: string | undefined): readonly ModuleName[] {
   if (unknown.length > 0 || names.length === 0) {
     throw new ConfigError('WILLOW_MODULES', `must be a comma-separated subset of ${ALL_MODULES.join(',')} (got "${raw}")`);
   }
-  const chosen = ALL_MODULES.filter((m) => names.includes(m));
-  if (chosen.length < ALL_MODULES.length) {
-    throw new ConfigError('WILLOW_MODULES', 'must name all of willow,limiter,locker in this version (split deployment is not built yet)');
+  return ALL_MODULES.filter((m) => names.includes(m));
+}
+
+/** A `*_URL` naming a module this process also serves is ambiguous: refuse it rather than guess. */
+function remoteUrl(env: Env, name: string, module: ModuleName, modules: readonly ModuleName[]): TransportUrl | null {
+  const url = transportUrl(env, name);
+  if (url && modules.includes(module)) {
+    throw new ConfigError(name, `must be unset when WILLOW_MODULES serves ${module} in this process`);
   }
-  return chosen;
+  return url;
+}
+
+const TRANSPORT_URL = /^(tcp|nats):\/\/([^/:\s]+|\[[0-9a-fA-F:.]+\]):(\d{1,5})(?:\/([A-Za-z0-9_-]+))?\/?$/;
+
+export function transportUrl(env: Env, name: string): TransportUrl | null {
+  const raw = env[name]?.trim();
+  if (!raw) return null;
+  const match = TRANSPORT_URL.exec(raw);
+  const port = match ? Number(match[3]) : NaN;
+  if (!match || port < 1 || port > 65_535) {
+    throw new ConfigError(name, `must be tcp://host:port or nats://host:port[/subject-prefix] (got "${raw}")`);
+  }
+  const host = match[2].replace(/^\[(.*)\]$/, '$1');
+  return { transport: match[1] as 'tcp' | 'nats', host, port, prefix: match[4] ?? null, url: raw };
 }
 
 export const CONFIG = Symbol('Config');

@@ -6,6 +6,7 @@ import { ConfigError, parseConfig } from './config';
 import { errorStatusTable } from './error-status';
 import { configureApp } from './platform/http/configure-app';
 import { buildOpenApiDocument, mountSwagger } from './platform/http/swagger';
+import { serveTransport } from './platform/transport/serve-transport';
 
 const SHUTDOWN_DEADLINE_MS = 10_000;
 
@@ -28,6 +29,7 @@ async function bootstrap(): Promise<void> {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => setTimeout(() => process.exit(1), SHUTDOWN_DEADLINE_MS).unref());
   }
+  await serveTransport(app, config);
   await app.listen(config.port, config.host);
 }
 

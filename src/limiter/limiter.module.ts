@@ -1,5 +1,10 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import type { TransportUrl } from '../config';
+import { ReadinessChecks } from '../platform/health/readiness-checks';
+import { ShutdownSignal } from '../platform/lifecycle/shutdown-signal';
 import { STORAGE, type StorageHandle } from '../platform/storage/storage-handle';
+import { createClientProxy } from '../platform/transport/client-options';
+import { RpcCaller } from '../platform/transport/rpc-caller';
 import { CapacityEvents } from './capacity-events';
 import { LimiterCountersController } from './http/limiter-counters.controller';
 import { LimiterOverridesController } from './http/limiter-overrides.controller';
@@ -10,18 +15,35 @@ import { LIMITER_PORT } from './limiter.port';
 import { LimiterService } from './limiter.service';
 import { LIMITER_STORE, type LimiterStore } from './limiter.store';
 import { RuleCache } from './rule-cache';
+import { CapacityLog } from './rpc/capacity-log';
+import { LimiterRpcClient } from './rpc/limiter.rpc-client';
+import { LimiterRpcController } from './rpc/limiter.rpc-controller';
 import { SqliteLimiterStore } from './store/sqlite-limiter.store';
 
 @Module({})
 export class LimiterModule {
-  /** `local`: this process serves the Limiter (HTTP and both ports) on its own store. */
-  static forRoot(_opts: { mode: 'local' }): DynamicModule {
+  /**
+   * `local`: this process serves the Limiter (HTTP, both ports, and the LimiterPort's RPC controller for other
+   * processes) on its own store. `remote`: LIMITER_PORT is a LimiterRpcClient to the process at `url`; no routes here.
+   */
+  static forRoot(opts: { mode: 'local' } | { mode: 'remote'; url: TransportUrl }): DynamicModule {
+    if (opts.mode === 'remote') return LimiterModule.remote(opts.url);
     return {
       module: LimiterModule,
-      controllers: [LimiterRulesController, LimiterOverridesController, LimiterCountersController],
+      controllers: [LimiterRulesController, LimiterOverridesController, LimiterCountersController, LimiterRpcController],
       providers: [
         RuleCache,
         CapacityEvents,
+        {
+          provide: CapacityLog,
+          inject: [CapacityEvents, ShutdownSignal],
+          useFactory: (events: CapacityEvents, shutdown: ShutdownSignal): CapacityLog => {
+            const log = new CapacityLog();
+            events.stream$.subscribe((event) => log.append(event));
+            shutdown.signal.addEventListener('abort', () => log.close(), { once: true });
+            return log;
+          },
+        },
         LimiterService,
         LimiterAdminService,
         { provide: LIMITER_PORT, useExisting: LimiterService },
@@ -39,6 +61,29 @@ export class LimiterModule {
       ],
       exports: [LIMITER_PORT, LIMITER_ADMIN_PORT],
       // The ports are the module's public face: any module may inject them (through the module's index.ts).
+      global: true,
+    };
+  }
+
+  private static remote(url: TransportUrl): DynamicModule {
+    return {
+      module: LimiterModule,
+      providers: [
+        {
+          provide: LIMITER_PORT,
+          inject: [ReadinessChecks],
+          useFactory: (checks: ReadinessChecks): LimiterRpcClient => {
+            // The event long-poll gets its own connection, so it never queues behind (or holds up) port calls.
+            const client = new LimiterRpcClient(
+              new RpcCaller('limiter', createClientProxy(url)),
+              new RpcCaller('limiter', createClientProxy(url)),
+            );
+            checks.add('limiter', () => client.ping());
+            return client;
+          },
+        },
+      ],
+      exports: [LIMITER_PORT],
       global: true,
     };
   }

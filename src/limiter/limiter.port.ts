@@ -59,7 +59,7 @@ export interface CapacityFreed {
   readonly tags: Tags | null;
 }
 
-/** Public facade of the Limiter. In-process: LimiterService. */
+/** Public facade of the Limiter. In-process: LimiterService; in another process: LimiterRpcClient (WILLOW_LIMITER_URL). */
 export interface LimiterPort {
   /**
    * Atomic check-and-increment: adds `counters` to the counter of `tags` only if every enforced limit still fits.
@@ -88,5 +88,7 @@ export const LimiterPatterns = {
   explain: 'limiter.explain',
   listCounters: 'limiter.listCounters',
   capacityFreed: 'limiter.capacityFreed',
+  /** Long-poll of capacity-freed events after a cursor: the stream's carrier over transports without push. */
+  events: 'limiter.events',
   ping: 'limiter.ping',
 } as const;

@@ -34,7 +34,7 @@ export interface LockInfo {
   readonly waiters: number;
 }
 
-/** Public facade of the Locker. In-process: LockerService. */
+/** Public facade of the Locker. In-process: LockerService; in another process: LockerRpcClient (WILLOW_LOCKER_URL). */
 export interface LockerPort {
   /**
    * Grants the lock when no one holds it and no earlier waiter is queued; otherwise queues FIFO up to `waitMs`.
@@ -55,6 +55,7 @@ export const LOCKER_PORT = Symbol('LockerPort');
 
 export const LockerPatterns = {
   acquire: 'locker.acquire',
+  cancelAcquire: 'locker.cancelAcquire',
   heartbeat: 'locker.heartbeat',
   release: 'locker.release',
   list: 'locker.list',

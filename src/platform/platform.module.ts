@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { newId } from '../common/ids';
 import { CONFIG, type Config } from '../config';
 import { HealthController } from './health/health.controller';
+import { ReadinessChecks } from './health/readiness-checks';
 import { ShutdownSignal } from './lifecycle/shutdown-signal';
 import { StorageModule } from './storage/storage.module';
 import { CLOCK } from './clock.token';
@@ -38,8 +39,13 @@ export class PlatformModule {
         StorageModule,
       ],
       controllers: [HealthController],
-      providers: [{ provide: CONFIG, useValue: config }, { provide: CLOCK, useValue: systemClock }, ShutdownSignal],
-      exports: [CONFIG, CLOCK, ShutdownSignal, StorageModule],
+      providers: [
+        { provide: CONFIG, useValue: config },
+        { provide: CLOCK, useValue: systemClock },
+        ShutdownSignal,
+        ReadinessChecks,
+      ],
+      exports: [CONFIG, CLOCK, ShutdownSignal, ReadinessChecks, StorageModule],
     };
   }
 }

@@ -1,9 +1,10 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, type OnApplicationShutdown } from '@nestjs/common';
 import type { Clock } from '../common/clock';
 import { parseQuery } from '../common/query';
 import { canonicalTags, decodeTags, type Tags } from '../common/tags';
 import { LIMITER_PORT, type LimiterPort } from '../limiter';
 import { CLOCK } from '../platform/clock.token';
+import { ReadinessChecks } from '../platform/health/readiness-checks';
 import { Dispatcher } from './dispatcher';
 import { DeadlineQueue } from './domain/deadline-queue';
 import { QUEUE_TAG, runningCounterTags } from './domain/running-counter';
@@ -21,12 +22,14 @@ export class LeaseKeeper implements OnApplicationShutdown {
   private timer: NodeJS.Timeout | null = null;
   private timerAt = Infinity;
   private stopped = false;
+  private reconciled = false;
 
   constructor(
     @Inject(WILLOW_STORE) private readonly store: WillowStore,
     @Inject(LIMITER_PORT) private readonly limiter: LimiterPort,
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly dispatcher: Dispatcher,
+    @Optional() private readonly readiness?: ReadinessChecks,
   ) {}
 
   onApplicationShutdown(): void {
@@ -67,7 +70,11 @@ export class LeaseKeeper implements OnApplicationShutdown {
     }
   }
 
-  /** Start-up: rebuild the index, expire leases that ran out while down, re-arm the rest, reconcile counters. */
+  /**
+   * Start-up: rebuild the index, expire leases that ran out while down, re-arm the rest, reconcile counters. A remote
+   * Limiter that is unreachable at start does not stop start-up: reconciliation retries in the background with
+   * backoff, and readiness reports `counters` down until it has succeeded.
+   */
   async recover(): Promise<void> {
     for (const c of this.store.loadChannels()) {
       const index = this.dispatcher.index(c.queue);
@@ -82,7 +89,32 @@ export class LeaseKeeper implements OnApplicationShutdown {
       const settled = await this.store.expireLease(lease.id, lease.attempt, now);
       if (settled) await this.afterSettled(settled, { decrement: false });
     }
-    await this.reconcileCounters();
+    this.readiness?.add('counters', async () => {
+      if (!this.reconciled) throw new Error('running counters not yet reconciled with the limiter');
+    });
+    try {
+      await this.reconcileCounters();
+      this.reconciled = true;
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== 'DEPENDENCY_UNAVAILABLE') throw error;
+      this.logger.warn({ err: error }, 'limiter unreachable at start; reconciling running counters in the background');
+      void this.reconcileLater();
+    }
+  }
+
+  private async reconcileLater(): Promise<void> {
+    for (let delayMs = 250; !this.stopped; delayMs = Math.min(delayMs * 2, 5_000)) {
+      await new Promise((resolve) => setTimeout(resolve, delayMs).unref());
+      if (this.stopped) return;
+      try {
+        await this.reconcileCounters();
+        this.reconciled = true;
+        this.logger.log('running counters reconciled with the limiter');
+        return;
+      } catch (error) {
+        if ((error as { code?: unknown }).code !== 'DEPENDENCY_UNAVAILABLE') this.logger.error({ err: error }, 'reconciling running counters failed; retrying');
+      }
+    }
   }
 
   private async reconcileCounters(): Promise<void> {
