@@ -106,7 +106,8 @@ export class Gate {
     try {
       await this.limiter.decrement({ tags, counters: 1 });
     } catch (error) {
-      this.logger.error({ err: error, tags }, 'running counter could not be decremented; it is reconciled on restart');
+      this.logger.error({ err: error, tags }, 'running counter could not be decremented; reconciling');
+      this.leases.counterLost(error);
     }
   }
 }

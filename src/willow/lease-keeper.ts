@@ -66,7 +66,17 @@ export class LeaseKeeper implements OnApplicationShutdown {
     try {
       await this.limiter.decrement({ tags: runningCounterTags(tags, queue), counters: 1 });
     } catch (error) {
-      this.logger.error({ err: error, queue }, 'running counter could not be decremented; it is reconciled on restart');
+      this.logger.error({ err: error, queue }, 'running counter could not be decremented; reconciling');
+      this.counterLost(error);
+    }
+  }
+
+  /** A running-counter write failed because the limiter was unreachable: re-set every running counter from the
+   * items actually processing once it answers again (otherwise reconciled on restart). */
+  counterLost(error: unknown): void {
+    if ((error as { code?: unknown }).code === 'DEPENDENCY_UNAVAILABLE' && this.reconciled) {
+      this.reconciled = false;
+      void this.reconcileLater();
     }
   }
 

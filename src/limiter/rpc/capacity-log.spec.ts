@@ -1,0 +1,35 @@
+import { CapacityLog } from './capacity-log';
+
+describe(CapacityLog.name, () => {
+  it('answers the current cursor and no events to a first read, then the events after a cursor', () => {
+    const sut = new CapacityLog();
+    const start = sut.read(null)!;
+    expect(start.events).toEqual([]);
+    expect(sut.read(start.cursor)).toBeNull();
+    sut.append({ tags: { a: 1 } });
+    sut.append({ tags: null });
+    const page = sut.read(start.cursor)!;
+    expect(page.events).toEqual([{ tags: { a: 1 } }, { tags: null }]);
+    expect(sut.read(page.cursor)).toBeNull();
+  });
+
+  it('answers {tags: null} ("check everything") to a cursor that fell out of the ring or comes from another stream', () => {
+    const sut = new CapacityLog(2);
+    const start = sut.read(null)!;
+    for (const a of [1, 2, 3]) sut.append({ tags: { a } });
+    expect(sut.read(start.cursor)!.events).toEqual([{ tags: null }]);
+    expect(new CapacityLog().read(start.cursor)!.events).toEqual([{ tags: null }]);
+    expect(sut.read('garbage')!.events).toEqual([{ tags: null }]);
+  });
+
+  it('holds a poll until an event arrives, and ends every poll on close', async () => {
+    const sut = new CapacityLog();
+    const { cursor } = sut.read(null)!;
+    const polled = sut.poll(cursor, 10_000);
+    sut.append({ tags: { a: 1 } });
+    expect((await polled).events).toEqual([{ tags: { a: 1 } }]);
+    const next = sut.poll((await polled).cursor, 10_000);
+    sut.close();
+    expect((await next).events).toEqual([]);
+  });
+});
