@@ -3,8 +3,6 @@ import type { TransportUrl } from '../config';
 import { ReadinessChecks } from '../platform/health/readiness-checks';
 import { ShutdownSignal } from '../platform/lifecycle/shutdown-signal';
 import { STORAGE, type StorageHandle } from '../platform/storage/storage-handle';
-import { createClientProxy } from '../platform/transport/client-options';
-import { RpcCaller } from '../platform/transport/rpc-caller';
 import { CapacityEvents } from './capacity-events';
 import { LimiterCountersController } from './http/limiter-counters.controller';
 import { LimiterOverridesController } from './http/limiter-overrides.controller';
@@ -16,7 +14,8 @@ import { LimiterService } from './limiter.service';
 import { LIMITER_STORE, type LimiterStore } from './limiter.store';
 import { RuleCache } from './rule-cache';
 import { CapacityLog } from './rpc/capacity-log';
-import { LimiterRpcClient } from './rpc/limiter.rpc-client';
+import { CapacityPublisher } from './rpc/capacity-publisher';
+import { createLimiterRpcClient, type LimiterRpcClient } from './rpc/limiter.rpc-client';
 import { LimiterRpcController } from './rpc/limiter.rpc-controller';
 import { SqliteLimiterStore } from './store/sqlite-limiter.store';
 
@@ -34,6 +33,7 @@ export class LimiterModule {
       providers: [
         RuleCache,
         CapacityEvents,
+        CapacityPublisher,
         {
           provide: CapacityLog,
           inject: [CapacityEvents, ShutdownSignal],
@@ -73,11 +73,7 @@ export class LimiterModule {
           provide: LIMITER_PORT,
           inject: [ReadinessChecks],
           useFactory: (checks: ReadinessChecks): LimiterRpcClient => {
-            // The event long-poll gets its own connection, so it never queues behind (or holds up) port calls.
-            const client = new LimiterRpcClient(
-              new RpcCaller('limiter', createClientProxy(url)),
-              new RpcCaller('limiter', createClientProxy(url)),
-            );
+            const client = createLimiterRpcClient(url);
             checks.add('limiter', () => client.ping());
             return client;
           },

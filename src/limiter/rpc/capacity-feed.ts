@@ -9,7 +9,7 @@ const RETRY_MIN_MS = 100;
 const RETRY_MAX_MS = 2_000;
 
 /**
- * The consuming side of `capacityFreed$` over a transport: one long-poll of `limiter.events` at a time, forever.
+ * The consuming side of `capacityFreed$` over TCP (no server push): one long-poll of `limiter.events` at a time, forever.
  * Whenever the feed (re)connects it first emits `{tags: null}`, so waiters blocked during an outage check again.
  */
 export class CapacityFeed {

@@ -3,7 +3,9 @@ import type { Observable } from 'rxjs';
 import type { Page, PageRequest } from '../../common/page';
 import type { Query } from '../../common/query';
 import type { Tags } from '../../common/tags';
-import type { RpcCaller } from '../../platform/transport/rpc-caller';
+import type { TransportUrl } from '../../config';
+import { createClientProxy } from '../../platform/transport/client-options';
+import { RpcCaller } from '../../platform/transport/rpc-caller';
 import {
   LimiterPatterns,
   type CapacityFreed,
@@ -14,23 +16,36 @@ import {
   type LimiterPort,
 } from '../limiter.port';
 import { CapacityFeed } from './capacity-feed';
+import { CapacitySubscription } from './capacity-subscription';
+
+/** Where a remote `capacityFreed$` comes from: the NATS subject, or the `limiter.events` long-poll (TCP). */
+export interface CapacitySource {
+  readonly events$: Observable<CapacityFreed>;
+  start(): void;
+  close(): Promise<void>;
+}
+
+/** The LimiterPort at `url`; events by NATS subject over NATS, by long-poll (on a connection of its own) over TCP. */
+export function createLimiterRpcClient(url: TransportUrl): LimiterRpcClient {
+  const rpc = new RpcCaller('limiter', createClientProxy(url));
+  const events = url.transport === 'nats' ? new CapacitySubscription(url) : new CapacityFeed(new RpcCaller('limiter', createClientProxy(url)));
+  return new LimiterRpcClient(rpc, events);
+}
 
 /**
  * The LimiterPort served by another process (WILLOW_LIMITER_URL). Failures keep their code; an unreachable limiter
- * is DEPENDENCY_UNAVAILABLE. `capacityFreed$` is fed by a long-poll of the server's event log, and emits
- * `{tags: null}` whenever that feed (re)connects.
+ * is DEPENDENCY_UNAVAILABLE. `capacityFreed$` comes from `events` (see CapacitySource), which emits `{tags: null}`
+ * whenever it (re)connects.
  */
 export class LimiterRpcClient implements LimiterPort, OnApplicationShutdown {
-  private readonly feed: CapacityFeed;
   readonly capacityFreed$: Observable<CapacityFreed>;
 
   constructor(
     private readonly rpc: RpcCaller,
-    private readonly feedRpc: RpcCaller = rpc,
+    private readonly events: CapacitySource,
   ) {
-    this.feed = new CapacityFeed(feedRpc);
-    this.capacityFreed$ = this.feed.events$;
-    this.feed.start();
+    this.capacityFreed$ = events.events$;
+    events.start();
   }
 
   tryIncrement(cmd: CounterChange): Promise<IncrementResult> {
@@ -58,7 +73,7 @@ export class LimiterRpcClient implements LimiterPort, OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.feed.close();
-    if (this.rpc !== this.feedRpc) await this.rpc.close();
+    await this.events.close();
+    await this.rpc.close();
   }
 }

@@ -4,7 +4,7 @@ import { AppModule } from '../../../src/app.module';
 import { parseConfig, transportUrl, type TransportUrl } from '../../../src/config';
 import { errorStatusTable } from '../../../src/error-status';
 import { LIMITER_ADMIN_PORT, LIMITER_PORT, type LimiterAdminPort, type LimiterPort } from '../../../src/limiter';
-import { LimiterRpcClient } from '../../../src/limiter/rpc/limiter.rpc-client';
+import { createLimiterRpcClient, type LimiterRpcClient } from '../../../src/limiter/rpc/limiter.rpc-client';
 import { LOCKER_PORT, type LockerPort } from '../../../src/locker';
 import { LockerRpcClient } from '../../../src/locker/rpc/locker.rpc-client';
 import { configureApp } from '../../../src/platform/http/configure-app';
@@ -56,7 +56,7 @@ export async function localPorts(): Promise<PortsUnderTest> {
 }
 
 export function rpcClients(url: TransportUrl): { limiter: LimiterRpcClient; locker: LockerRpcClient; close(): Promise<void> } {
-  const limiter = new LimiterRpcClient(new RpcCaller('limiter', createClientProxy(url)), new RpcCaller('limiter', createClientProxy(url)));
+  const limiter = createLimiterRpcClient(url);
   const locker = new LockerRpcClient(new RpcCaller('locker', createClientProxy(url)));
   return {
     limiter,
