@@ -1,7 +1,7 @@
 import { describeLimiterPort } from './limiter-port.conformance';
 import { describeLockerPort } from './locker-port.conformance';
 import { describeRpcOutage } from './rpc-outage.conformance';
-import { natsReachableSync, uniqueNatsUrl } from './support/nats';
+import { natsReachableSync, uniqueNatsUrl } from '../support/nats';
 import { remotePorts } from './support/port-fixture';
 
 // The port suites against the RPC clients over NATS (127.0.0.1:4222), each fixture on a subject prefix of its own so

@@ -3,19 +3,24 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { call, freePort, startServer, type ChildServer } from '../support/child-server';
 import { sleep } from '../support/queue-client';
+import { natsReachableSync, uniqueNatsUrl } from '../support/nats';
 
 jest.setTimeout(90_000);
 
 type KeyValues = Record<string, string | number | boolean>;
 
+const nats = natsReachableSync();
+if (!nats && process.env.CI === 'true') throw new Error('NATS is required in CI on 127.0.0.1:4222 for the split e2e over NATS');
+if (!nats) console.warn('⚠ split e2e over NATS SKIPPED: no NATS server on 127.0.0.1:4222');
+const transports = nats ? (['tcp', 'nats'] as const) : (['tcp'] as const);
+
 /**
- * Three real processes (dist/main.js): a limiter and a locker serving their ports over TCP, and a queue reaching both.
- * The queue's CI story runs through them; then the limiter process is killed and restarted mid-run.
+ * Three real processes (dist/main.js): a limiter and a locker serving their ports over TCP or NATS, and a queue
+ * reaching both. The queue's CI story runs through them; then the limiter process is killed and restarted mid-run.
  */
-describe('split deployment: queue, limiter and locker in three processes over TCP', () => {
+describe.each(transports)('split deployment: queue, limiter and locker in three processes over %s', (transport) => {
   const dirs: string[] = [];
   const servers: ChildServer[] = [];
-  let limiterPort: number;
   let limiterEnv: Record<string, string>;
   let limiter: ChildServer;
   let locker: ChildServer;
@@ -33,16 +38,17 @@ describe('split deployment: queue, limiter and locker in three processes over TC
   };
 
   beforeAll(async () => {
-    limiterPort = await freePort();
-    const lockerPort = await freePort();
-    limiterEnv = { WILLOW_MODULES: 'limiter', WILLOW_DATA_DIR: dataDir(), WILLOW_TRANSPORT_LISTEN: `tcp://127.0.0.1:${limiterPort}` };
-    locker = await started({ WILLOW_MODULES: 'locker', WILLOW_DATA_DIR: dataDir(), WILLOW_TRANSPORT_LISTEN: `tcp://127.0.0.1:${lockerPort}` });
+    const natsUrl = uniqueNatsUrl();
+    const limiterUrl = transport === 'nats' ? natsUrl : `tcp://127.0.0.1:${await freePort()}`;
+    const lockerUrl = transport === 'nats' ? natsUrl : `tcp://127.0.0.1:${await freePort()}`;
+    limiterEnv = { WILLOW_MODULES: 'limiter', WILLOW_DATA_DIR: dataDir(), WILLOW_TRANSPORT_LISTEN: limiterUrl };
+    locker = await started({ WILLOW_MODULES: 'locker', WILLOW_DATA_DIR: dataDir(), WILLOW_TRANSPORT_LISTEN: lockerUrl });
     // The queue starts before its limiter: it must wait for it (not crash) and become ready once it answers.
     const queueStarting = started({
       WILLOW_MODULES: 'willow',
       WILLOW_DATA_DIR: dataDir(),
-      WILLOW_LIMITER_URL: `tcp://127.0.0.1:${limiterPort}`,
-      WILLOW_LOCKER_URL: `tcp://127.0.0.1:${lockerPort}`,
+      WILLOW_LIMITER_URL: limiterUrl,
+      WILLOW_LOCKER_URL: lockerUrl,
     });
     await sleep(1_000);
     limiter = await started(limiterEnv);
