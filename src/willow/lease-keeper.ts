@@ -76,8 +76,16 @@ export class LeaseKeeper implements OnApplicationShutdown {
   counterLost(error: unknown): void {
     if ((error as { code?: unknown }).code === 'DEPENDENCY_UNAVAILABLE' && this.reconciled) {
       this.reconciled = false;
+      this.watchReadiness();
       void this.reconcileLater();
     }
+  }
+
+  /** Readiness reports `counters` (down until reconciled) from the first time reconciliation had to wait. */
+  private watchReadiness(): void {
+    this.readiness?.add('counters', async () => {
+      if (!this.reconciled) throw new Error('running counters not yet reconciled with the limiter');
+    });
   }
 
   /**
@@ -99,15 +107,13 @@ export class LeaseKeeper implements OnApplicationShutdown {
       const settled = await this.store.expireLease(lease.id, lease.attempt, now);
       if (settled) await this.afterSettled(settled, { decrement: false });
     }
-    this.readiness?.add('counters', async () => {
-      if (!this.reconciled) throw new Error('running counters not yet reconciled with the limiter');
-    });
     try {
       await this.reconcileCounters();
       this.reconciled = true;
     } catch (error) {
       if ((error as { code?: unknown }).code !== 'DEPENDENCY_UNAVAILABLE') throw error;
       this.logger.warn({ err: error }, 'limiter unreachable at start; reconciling running counters in the background');
+      this.watchReadiness();
       void this.reconcileLater();
     }
   }
