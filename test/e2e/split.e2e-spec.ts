@@ -148,6 +148,18 @@ describe.each(transports)('split deployment: queue, limiter and locker in three 
     const counters = await call(limiter.url, 'GET', '/v1/limiter/counters');
     expect(counters.body).toEqual(expect.arrayContaining([{ KeyValues: { ...build('willow', 'feature/b'), _willow_queue: 'ci' }, Counters: 1 }]));
   });
+
+  it('stops every process on SIGTERM within 10 s, with event polls and transport connections open', async () => {
+    const stopping = [queue, limiter, locker].map(async (server) => {
+      const started = Date.now();
+      const code = await server.stop();
+      return { code, ms: Date.now() - started };
+    });
+    for (const { code, ms } of await Promise.all(stopping)) {
+      expect([0, null]).toContain(code); // null: Nest re-raises SIGTERM after a clean close
+      expect(ms).toBeLessThan(10_000);
+    }
+  });
 });
 
 async function waitFor<T>(probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
