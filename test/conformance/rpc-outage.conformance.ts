@@ -1,5 +1,9 @@
 import { filter, firstValueFrom } from 'rxjs';
+import { parseQuery } from '../../src/common/query';
 import { transportUrl } from '../../src/config';
+import { LockerRpcClient } from '../../src/locker/rpc/locker.rpc-client';
+import { createClientProxy } from '../../src/platform/transport/client-options';
+import { RpcCaller } from '../../src/platform/transport/rpc-caller';
 import { codeOf } from '../support/limiter-harness';
 import { rpcClients, startPortServer, type PortServer } from './support/port-fixture';
 
@@ -34,6 +38,21 @@ export function describeRpcOutage(label: string, makeUrl: () => Promise<string>)
       await reconnected; // the feed re-subscribes by itself and tells waiters to check again
       expect(await clients.limiter.tryIncrement({ tags: { a: 1 }, counters: 1 })).toMatchObject({ allowed: true });
       expect(await clients.locker.acquire({ tags: { a: 1 }, timeoutMs: 1_000, waitMs: 0 })).not.toBeNull();
+    });
+
+    it('leaves no lock held by a remote acquire whose caller gave up on the reply', async () => {
+      server = await startPortServer(url);
+      const holder = (await clients.locker.acquire({ tags: { a: 1 }, timeoutMs: 30_000, waitMs: 0 }))!;
+      // A reply margin below zero: the caller gives up 100 ms before the server's wait would end.
+      const impatient = new LockerRpcClient(new RpcCaller('locker', createClientProxy(transportUrl({ URL: url }, 'URL')!), -400));
+      try {
+        expect(await codeOf(impatient.acquire({ tags: { a: 1 }, timeoutMs: 30_000, waitMs: 500 }))).toBe('DEPENDENCY_UNAVAILABLE');
+        await clients.locker.release(holder);
+        await new Promise((r) => setTimeout(r, 300));
+        expect((await clients.locker.list(parseQuery({}, ''), { limit: 10, cursor: null })).items).toEqual([]);
+      } finally {
+        await impatient.onApplicationShutdown();
+      }
     });
 
     it('fails calls in flight and later calls when the serving process stops, and recovers when it is back', async () => {
