@@ -11,6 +11,7 @@ import { StorageModule } from './storage/storage.module';
 import { CLOCK } from './clock.token';
 import { systemClock } from '../common/clock';
 
+const REQUEST_LOG_LEVELS = new Set(['info', 'debug', 'trace']);
 const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
 
 /** Nest glue every module uses: config, storage, logging with request ids, health, shutdown. Never imports a module. */
@@ -31,7 +32,10 @@ export class PlatformModule {
               return id;
             },
             customProps: (req: IncomingMessage) => ({ requestId: (req as IncomingMessage & { id?: unknown }).id }),
-            autoLogging: { ignore: (req: IncomingMessage) => (req.url ?? '').startsWith('/health') },
+            // One line per request at info; below that level pino-http skips the per-request work altogether.
+            autoLogging: REQUEST_LOG_LEVELS.has(config.logLevel) && {
+              ignore: (req: IncomingMessage) => (req.url ?? '').startsWith('/health'),
+            },
             quietReqLogger: true,
           },
         }),
