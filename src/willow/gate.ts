@@ -65,14 +65,14 @@ export class Gate {
     try {
       item = await this.store.claimHead(queue, channel.key, this.clock.now());
     } catch (error) {
-      await this.decrement(tags);
+      await this.leases.decrement(channel.tags, queue);
       this.release(queue, index, channel);
       throw error;
     }
     if (!item) {
       // The channel emptied under us (deleted meanwhile): resync its head so it is not picked again.
       index.apply(channel, { headSeq: this.store.channelHead(queue, channel.key) });
-      await this.decrement(tags);
+      await this.leases.decrement(channel.tags, queue);
       this.release(queue, index, channel);
       return null;
     }
@@ -100,14 +100,5 @@ export class Gate {
   private release(queue: string, index: QueueIndex, channel: Channel): void {
     index.unreserve(channel);
     this.dispatcher.wake(queue, channel);
-  }
-
-  private async decrement(tags: Tags): Promise<void> {
-    try {
-      await this.limiter.decrement({ tags, counters: 1 });
-    } catch (error) {
-      this.logger.error({ err: error, tags }, 'running counter could not be decremented; reconciling');
-      this.leases.counterLost(error);
-    }
   }
 }

@@ -73,7 +73,7 @@ export class LeaseKeeper implements OnApplicationShutdown {
 
   /** A running-counter write failed because the limiter was unreachable: re-set every running counter from the
    * items actually processing once it answers again (otherwise reconciled on restart). */
-  counterLost(error: unknown): void {
+  private counterLost(error: unknown): void {
     if ((error as { code?: unknown }).code === 'DEPENDENCY_UNAVAILABLE' && this.reconciled) {
       this.reconciled = false;
       this.watchReadiness();
