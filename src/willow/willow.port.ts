@@ -49,7 +49,14 @@ export interface AckCommand {
 /** One judged ack of a batch: 200 done, or the code of the error a single ack would get. */
 export type AckOutcome =
   | { readonly id: string; readonly ok: true }
-  | { readonly id: string; readonly ok: false; readonly code: 'ITEM_NOT_FOUND' | 'LEASE_LOST'; readonly message: string };
+  | {
+      readonly id: string;
+      readonly ok: false;
+      readonly code: 'ITEM_NOT_FOUND' | 'LEASE_LOST';
+      readonly message: string;
+      /** The error's detail fields (`ID`, `Attempt`), as a single ack answers them. */
+      readonly details: Readonly<Record<string, unknown>>;
+    };
 
 /** Items: the producer and consumer side of Willow. In-process: WillowService. */
 export interface WillowPort {

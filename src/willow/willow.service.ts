@@ -106,7 +106,7 @@ export class WillowService implements WillowPort, OnModuleInit, OnApplicationShu
       const id = acks[i].id;
       if ('outcome' in result) return { id, ok: true };
       const error = toError(queue, id, acks[i].attempt, result);
-      return { id, ok: false, code: error.code, message: error.message };
+      return { id, ok: false, code: error.code, message: error.message, details: error.details };
     });
   }
 }

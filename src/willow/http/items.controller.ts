@@ -1,9 +1,9 @@
 import { Body, Controller, HttpCode, Inject, Param, Post, Res } from '@nestjs/common';
 import { ApiNoContentResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { RemoteDomainError } from '../../common/errors';
 import { AbortOnClose } from '../../platform/http/abort-on-close';
 import { ApiErrors, STORE_ERRORS } from '../../platform/http/api-errors';
-import { ItemNotFoundError, LeaseLostError } from '../domain/willow.errors';
 import { WILLOW_PORT, type WillowPort } from '../willow.port';
 import { AckBatchBody, AckBody, AttemptBody } from './dto/ack.body';
 import { DequeueBatchBody, DequeueBody } from './dto/dequeue.body';
@@ -98,7 +98,8 @@ export class ItemsController {
   @ApiErrors({ 404: ['ITEM_NOT_FOUND', 'QUEUE_NOT_FOUND'], 409: ['LEASE_LOST'], ...STORE_ERRORS })
   async ack(@Param('Name') queue: string, @Param('ID') id: string, @Body() body: AckBody): Promise<AckResultResponse> {
     const [outcome] = await this.willow.ack(queue, [{ id, passed: body.Passed, attempt: body.Attempt ?? null }]);
-    if (!outcome.ok) throw this.ackError(queue, id, body.Attempt ?? null, outcome.code);
+    // The ack was judged by the service: answer its own error (same code, message and details).
+    if (!outcome.ok) throw new RemoteDomainError(outcome.code, outcome.message, outcome.details);
     return AckResultResponse.from(outcome);
   }
 
@@ -110,9 +111,5 @@ export class ItemsController {
       return [];
     }
     return deliveries;
-  }
-
-  private ackError(queue: string, id: string, attempt: number | null, code: 'ITEM_NOT_FOUND' | 'LEASE_LOST') {
-    return code === 'LEASE_LOST' ? new LeaseLostError(id, attempt ?? 0, null) : new ItemNotFoundError(queue, id);
   }
 }
