@@ -1,4 +1,5 @@
 import { createTestApp, type TestApp } from '../support/test-app';
+import { sleep, waitUntil } from '../support/wait';
 
 describe('Locker over HTTP', () => {
   let sut: TestApp;
@@ -163,15 +164,3 @@ describe('Locker over HTTP', () => {
     expect(granted.body.FencingToken).toBe(holder.body.FencingToken + 1);
   });
 });
-
-async function waitUntil(check: () => Promise<boolean>, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await sleep(5);
-  }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { call, startServer, type ChildServer } from '../support/child-server';
+import { waitUntil } from '../support/wait';
 
 /**
  * SIGTERM on a real server process (`dist/main.js`): long-polls end with 503 SHUTTING_DOWN, the process exits within
@@ -66,13 +67,5 @@ async function withDeadline<T>(promise: Promise<T>, ms: number, describe: () => 
     return await Promise.race([promise, deadline]);
   } finally {
     clearTimeout(timer);
-  }
-}
-
-async function waitUntil(check: () => Promise<boolean>, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 10));
   }
 }
