@@ -47,8 +47,11 @@ export class WillowService implements WillowPort, OnModuleInit, OnApplicationShu
       throw new InvalidInputError('Items', `must hold 1 to ${BATCH_MAX} items (got ${items.length})`);
     }
     const prefix = items.length > 1 ? (i: number) => `Items[${i}].` : () => '';
-    items.forEach((item, i) => checkItem(item, prefix(i), this.config.maxDataBytes));
-    const keyed = items.map((item) => ({ key: canonicalTags(item.tags), item }));
+    const keyed = items.map((item, i) => ({
+      key: canonicalTags(item.tags),
+      item,
+      data: checkItem(item, prefix(i), this.config.maxDataBytes),
+    }));
     const outcomes = await this.store.enqueue(queue, keyed);
     const appended = new Map<string, number>();
     outcomes.forEach((o) => !o.collapsed && appended.set(o.key, (appended.get(o.key) ?? 0) + 1));

@@ -64,8 +64,9 @@ export interface WillowStore {
   getQueue(name: string): QueueRecord | null;
   listQueues(afterName: string | null, limit: number): QueueRecord[];
 
-  /** Enqueues in order with collapse, all-or-nothing; QUEUE_NOT_FOUND, QUEUE_FULL. */
-  enqueue(queue: string, items: ReadonlyArray<{ readonly key: string; readonly item: NewItem }>): Promise<EnqueueOutcome[]>;
+  /** Enqueues in order with collapse, all-or-nothing; QUEUE_NOT_FOUND, QUEUE_FULL. `data` is the item's Data as
+   * JSON text (what is stored and handed out). */
+  enqueue(queue: string, items: ReadonlyArray<{ readonly key: string; readonly item: NewItem; readonly data: string }>): Promise<EnqueueOutcome[]>;
   /** Moves the first waiting item of a channel to processing (attempt + 1, lease from `now`); null if none waits. */
   claimHead(queue: string, key: string, now: number): Promise<StoredItem | null>;
   /** Checks that `id` is processing in `queue` at `attempt` (when given). */

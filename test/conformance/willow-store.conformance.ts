@@ -19,7 +19,7 @@ const key = (tags: Tags) => canonicalTags(tags);
 /** An item to enqueue; updateable by default, as the API's default is. */
 function item(tags: Tags, data: unknown, opts: Partial<Omit<NewItem, 'tags' | 'data'>> = {}) {
   const newItem: NewItem = { tags, data, updateable: true, retryAttempts: 0, retryPosition: 'front', timeoutMs: LEASE_MS, ...opts };
-  return { key: key(tags), item: newItem };
+  return { key: key(tags), item: newItem, data: JSON.stringify(data) };
 }
 const fixed = (tags: Tags, data: unknown, opts: Partial<Omit<NewItem, 'tags' | 'data'>> = {}) => item(tags, data, { updateable: false, ...opts });
 

@@ -13,15 +13,20 @@ export const DEQUEUE_COUNT_MAX = 100;
 export const LEASE_BOUNDS = { minMs: LIMITS.leaseMinMs, maxMs: LIMITS.leaseMaxMs };
 export const WAIT_BOUNDS = { minMs: 0, maxMs: LIMITS.waitMaxMs };
 
-/** Re-checks an item with the kernel parsers (callers without the HTTP DTO get the same errors) and its Data size. */
-export function checkItem(item: NewItem, path: string, maxDataBytes: number): void {
+/**
+ * Re-checks an item with the kernel parsers (callers without the HTTP DTO get the same errors) and its Data size;
+ * returns Data's JSON text, measured once and stored as it is.
+ */
+export function checkItem(item: NewItem, path: string, maxDataBytes: number): string {
   parseTags(item.tags, `${path}KeyValues`);
   if (item.data === undefined) throw new InvalidInputError(`${path}Data`, 'is required; send any JSON value (null included)');
-  const bytes = Buffer.byteLength(JSON.stringify(item.data), 'utf8');
+  const data = JSON.stringify(item.data);
+  const bytes = Buffer.byteLength(data, 'utf8');
   if (bytes > maxDataBytes) throw new TooLargeError(`${path}Data (${bytes} bytes as JSON)`, maxDataBytes);
   parseSafeInt(item.retryAttempts, `${path}RetryAttempts`, { min: 0, max: RETRY_ATTEMPTS_MAX });
   parseDuration(item.timeoutMs, `${path}Timeout`, LEASE_BOUNDS);
   if (item.retryPosition !== 'front' && item.retryPosition !== 'back') {
     throw new InvalidInputError(`${path}RetryPosition`, 'must be "front" or "back"');
   }
+  return data;
 }

@@ -54,13 +54,12 @@ export class SqliteWillowStore implements WillowStore {
     return this.storage.read(() => this.sql.listQueues.all(afterName ?? '', limit).map(toQueue));
   }
 
-  enqueue(queue: string, items: ReadonlyArray<{ key: string; item: NewItem }>): Promise<EnqueueOutcome[]> {
+  enqueue(queue: string, items: ReadonlyArray<{ key: string; item: NewItem; data: string }>): Promise<EnqueueOutcome[]> {
     return this.storage.write(() => {
       const q = this.requireQueue(queue);
       let count = q.items;
-      const outcomes = items.map(({ key, item }) => {
+      const outcomes = items.map(({ key, item, data }) => {
         const last = this.sql.lastWaiting.get(queue, key);
-        const data = JSON.stringify(item.data);
         if (last && decideEnqueue({ updateable: last.updateable === 1 }) === 'collapse') {
           this.sql.collapse.run(data, flag(item.updateable), item.retryAttempts, flag(item.retryPosition === 'front'), item.timeoutMs, last.seq);
           return { id: last.id, collapsed: true, key };
