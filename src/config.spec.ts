@@ -8,6 +8,8 @@ describe(parseConfig.name, () => {
       storage: 'embedded',
       dataDir: './data',
       databaseUrl: null,
+      pgSchema: 'public',
+      pgPoolSize: 20,
       sync: 'full',
       modules: ALL_MODULES,
       logLevel: 'info',
@@ -31,6 +33,8 @@ describe(parseConfig.name, () => {
       WILLOW_STORAGE: 'embedded',
       WILLOW_DATA_DIR: ':memory:',
       DATABASE_URL: 'postgres://willow@db/willow',
+      WILLOW_PG_SCHEMA: 'willow_a',
+      WILLOW_PG_POOL_SIZE: '8',
       WILLOW_SYNC: 'normal',
       WILLOW_MODULES: 'locker, willow,limiter',
       WILLOW_LOG_LEVEL: 'silent',
@@ -42,6 +46,8 @@ describe(parseConfig.name, () => {
       storage: 'embedded',
       dataDir: ':memory:',
       databaseUrl: 'postgres://willow@db/willow',
+      pgSchema: 'willow_a',
+      pgPoolSize: 8,
       sync: 'normal',
       modules: ['willow', 'limiter', 'locker'],
       logLevel: 'silent',
@@ -51,6 +57,15 @@ describe(parseConfig.name, () => {
       lockerUrl: null,
       transportListen: null,
     });
+  });
+
+  it('selects PostgreSQL when WILLOW_STORAGE=postgres names a DATABASE_URL', () => {
+    const config = parseConfig({ WILLOW_STORAGE: 'postgres', DATABASE_URL: 'postgresql://127.0.0.1:5432/test' });
+    expect(config).toMatchObject({ storage: 'postgres', databaseUrl: 'postgresql://127.0.0.1:5432/test', pgSchema: 'public', pgPoolSize: 20 });
+  });
+
+  it('refuses WILLOW_STORAGE=postgres without DATABASE_URL, naming DATABASE_URL', () => {
+    expect(() => parseConfig({ WILLOW_STORAGE: 'postgres' })).toThrow(/^Invalid configuration: DATABASE_URL is required/);
   });
 
   it('reads a split deployment: served modules, remote ports and the listen address', () => {
@@ -94,7 +109,10 @@ describe(parseConfig.name, () => {
     ['PORT', '80.5'],
     ['PORT', '1e3'],
     ['WILLOW_STORAGE', 'mysql'],
-    ['WILLOW_STORAGE', 'postgres'],
+    ['DATABASE_URL', 'mysql://db/willow'],
+    ['WILLOW_PG_SCHEMA', 'Willow'],
+    ['WILLOW_PG_SCHEMA', 'a;drop'],
+    ['WILLOW_PG_POOL_SIZE', '0'],
     ['WILLOW_SYNC', 'FULL'],
     ['WILLOW_SYNC', 'off'],
     ['WILLOW_MODULES', 'willow,queue'],

@@ -12,6 +12,10 @@ export interface Config {
   /** Directory of the embedded store, or `:memory:` for nothing on disk. */
   readonly dataDir: string;
   readonly databaseUrl: string | null;
+  /** PostgreSQL schema holding Willow's tables (created when missing). */
+  readonly pgSchema: string;
+  /** Connections in this instance's PostgreSQL pool (plus one for LISTEN). */
+  readonly pgPoolSize: number;
   /** `full`: fsync before every answer (power-loss safe). `normal`: survives a process crash, not a power loss. */
   readonly sync: 'full' | 'normal';
   readonly modules: readonly ModuleName[];
@@ -53,11 +57,11 @@ type Env = Readonly<Record<string, string | undefined>>;
 export function parseConfig(env: Env): Config {
   const storage = oneOf(env, 'WILLOW_STORAGE', ['embedded', 'postgres'] as const, 'embedded');
   const databaseUrl = env.DATABASE_URL?.trim() || null;
-  if (storage === 'postgres') {
-    throw new ConfigError(
-      'WILLOW_STORAGE',
-      '"postgres" is not available in this version; unset it to use the embedded store',
-    );
+  if (storage === 'postgres' && !databaseUrl) {
+    throw new ConfigError('DATABASE_URL', 'is required when WILLOW_STORAGE=postgres (e.g. postgres://willow@db:5432/willow)');
+  }
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL', `must be a postgres:// connection URL (got "${databaseUrl}")`);
   }
   const modules = parseModules(env.WILLOW_MODULES);
   const limiterUrl = remoteUrl(env, 'WILLOW_LIMITER_URL', 'limiter', modules);
@@ -72,6 +76,8 @@ export function parseConfig(env: Env): Config {
     storage,
     dataDir: env.WILLOW_DATA_DIR?.trim() || './data',
     databaseUrl,
+    pgSchema: schemaName(env.WILLOW_PG_SCHEMA),
+    pgPoolSize: integer(env, 'WILLOW_PG_POOL_SIZE', 20, 1, 1_000),
     sync: oneOf(env, 'WILLOW_SYNC', ['full', 'normal'] as const, 'full'),
     modules,
     logLevel: oneOf(env, 'WILLOW_LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
@@ -99,6 +105,14 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
     throw new ConfigError(name, `must be an integer from ${min} to ${max} (got "${raw}")`);
   }
   return value;
+}
+
+function schemaName(raw: string | undefined): string {
+  const name = raw?.trim() || 'public';
+  if (!/^[a-z_][a-z0-9_]{0,47}$/.test(name)) {
+    throw new ConfigError('WILLOW_PG_SCHEMA', `must be a lower-case SQL identifier of at most 48 characters (got "${name}")`);
+  }
+  return name;
 }
 
 function parseModules(raw: string | undefined): readonly ModuleName[] {

@@ -55,6 +55,8 @@ export class LimiterModule {
             switch (storage.kind) {
               case 'embedded':
                 return new SqliteLimiterStore(storage);
+              case 'postgres':
+                throw new Error('the PostgreSQL limiter store is being built');
             }
           },
         },

@@ -33,6 +33,8 @@ export class LockerModule {
             switch (storage.kind) {
               case 'embedded':
                 return new SqliteLockerStore(storage);
+              case 'postgres':
+                throw new Error('the PostgreSQL locker store is being built');
             }
           },
         },

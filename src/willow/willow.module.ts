@@ -34,6 +34,8 @@ export class WillowModule {
             switch (storage.kind) {
               case 'embedded':
                 return new SqliteWillowStore(storage);
+              case 'postgres':
+                throw new Error('the PostgreSQL willow store is being built');
             }
           },
         },

@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { STORAGE, type StorageHandle } from '../../src/platform/storage/storage-handle';
+import type { EmbeddedStorage } from '../../src/platform/storage/sqlite/embedded-storage';
+import { STORAGE } from '../../src/platform/storage/storage-handle';
 import { createTestApp, type TestApp } from '../support/test-app';
 
 /** SQLite's default page limit; raising it back is what freeing disk space looks like to the store. */
@@ -15,11 +16,11 @@ const DEFAULT_MAX_PAGE_COUNT = 1_073_741_823;
 describe('Storage faults', () => {
   let dir: string;
   let sut: TestApp;
-  let storage: StorageHandle;
+  let storage: EmbeddedStorage;
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'willow-storage-faults-'));
     sut = await createTestApp({ WILLOW_DATA_DIR: dir });
-    storage = sut.app.get<StorageHandle>(STORAGE);
+    storage = sut.app.get<EmbeddedStorage>(STORAGE);
   });
   afterEach(async () => {
     await sut.close();

@@ -71,13 +71,19 @@ export class HealthController {
     }
   }
 
-  private storeIndicator() {
+  private async storeIndicator() {
     const session = this.indicators.check('store');
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS);
+    });
     try {
-      this.storage.ping();
+      await Promise.race([this.storage.ping(), timedOut]);
       return session.up({ kind: this.storage.kind });
     } catch (error) {
       return session.down({ kind: this.storage.kind, message: (error as Error).message });
+    } finally {
+      clearTimeout(timer);
     }
   }
 

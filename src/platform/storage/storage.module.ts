@@ -1,5 +1,6 @@
 import { Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { CONFIG, type Config } from '../../config';
+import { PostgresStorage } from './postgres/postgres-storage';
 import { EmbeddedStorage } from './sqlite/embedded-storage';
 import { STORAGE, type StorageHandle } from './storage-handle';
 
@@ -9,7 +10,12 @@ import { STORAGE, type StorageHandle } from './storage-handle';
     {
       provide: STORAGE,
       inject: [CONFIG],
-      useFactory: (config: Config): StorageHandle => new EmbeddedStorage({ dataDir: config.dataDir, sync: config.sync }),
+      useFactory: async (config: Config): Promise<StorageHandle> => {
+        if (config.storage === 'embedded') return new EmbeddedStorage({ dataDir: config.dataDir, sync: config.sync });
+        const storage = new PostgresStorage({ url: config.databaseUrl!, schema: config.pgSchema, poolSize: config.pgPoolSize });
+        await storage.open();
+        return storage;
+      },
     },
   ],
   exports: [STORAGE],
@@ -17,7 +23,7 @@ import { STORAGE, type StorageHandle } from './storage-handle';
 export class StorageModule implements OnApplicationShutdown {
   constructor(@Inject(STORAGE) private readonly storage: StorageHandle) {}
 
-  onApplicationShutdown(): void {
-    this.storage.close();
+  async onApplicationShutdown(): Promise<void> {
+    await this.storage.close();
   }
 }

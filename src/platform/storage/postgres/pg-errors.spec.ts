@@ -1,0 +1,37 @@
+import { StorageFullError, StoreUnavailableError } from '../../../common/errors';
+import { isRetryable, mapPgError } from './pg-errors';
+
+function pgError(code: string, message = 'boom'): Error {
+  return Object.assign(new Error(message), { code });
+}
+
+describe(mapPgError.name, () => {
+  it.each(['08006', '08001', '57P01', '57P03', '53300', 'ECONNREFUSED', 'ECONNRESET'])('maps %s to STORE_UNAVAILABLE', (code) => {
+    expect(mapPgError(pgError(code))).toBeInstanceOf(StoreUnavailableError);
+  });
+
+  it('maps pg client messages for a lost server to STORE_UNAVAILABLE', () => {
+    expect(mapPgError(new Error('Connection terminated unexpectedly'))).toBeInstanceOf(StoreUnavailableError);
+    expect(mapPgError(new Error('timeout exceeded when trying to connect'))).toBeInstanceOf(StoreUnavailableError);
+  });
+
+  it('maps disk_full to STORAGE_FULL', () => {
+    expect(mapPgError(pgError('53100'))).toBeInstanceOf(StorageFullError);
+  });
+
+  it('leaves SQL mistakes and constraint errors as they are (a bug, not an outage)', () => {
+    const syntax = pgError('42601');
+    expect(mapPgError(syntax)).toBe(syntax);
+    const unique = pgError('23505');
+    expect(mapPgError(unique)).toBe(unique);
+  });
+});
+
+describe(isRetryable.name, () => {
+  it('retries serialization failures and deadlocks only', () => {
+    expect(isRetryable(pgError('40001'))).toBe(true);
+    expect(isRetryable(pgError('40P01'))).toBe(true);
+    expect(isRetryable(pgError('23505'))).toBe(false);
+    expect(isRetryable(new Error('x'))).toBe(false);
+  });
+});

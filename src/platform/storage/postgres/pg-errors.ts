@@ -1,0 +1,36 @@
+import { DomainError, StorageFullError, StoreUnavailableError } from '../../../common/errors';
+
+/** SQLSTATEs a transaction is simply run again for: it lost a serialization or deadlock race and changed nothing. */
+const RETRYABLE = new Set(['40001', '40P01']);
+
+/** Node socket errors and pg's own messages that mean the server cannot be reached. */
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'EAI_AGAIN']);
+const UNREACHABLE_MESSAGE = /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connection is closed|Cannot use a pool after calling end/i;
+
+export function isRetryable(error: unknown): boolean {
+  return RETRYABLE.has(codeOf(error) ?? '');
+}
+
+/**
+ * Storage faults become the stable codes of DESIGN §8, never a 500: a full disk is 507 STORAGE_FULL; a database that
+ * cannot be reached, is shutting down or refuses connections is 503 STORE_UNAVAILABLE. Anything else (a bug in our
+ * SQL) is returned unchanged.
+ */
+export function mapPgError(error: unknown): unknown {
+  if (error instanceof DomainError) return error;
+  const code = codeOf(error);
+  const message = error instanceof Error ? error.message : String(error);
+  if (code === '53100') return new StorageFullError();
+  if (code !== null && (code.startsWith('08') || code.startsWith('57P') || code === '53300' || code === '53200' || code === '3D000')) {
+    return new StoreUnavailableError(`PostgreSQL ${code}`);
+  }
+  if ((code !== null && UNREACHABLE.has(code)) || UNREACHABLE_MESSAGE.test(message)) {
+    return new StoreUnavailableError(`PostgreSQL unreachable: ${message}`);
+  }
+  return error;
+}
+
+function codeOf(error: unknown): string | null {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : null;
+}

@@ -1,0 +1,153 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { Pool, type PoolClient, type QueryResultRow } from 'pg';
+import type { Migration } from '../sqlite/embedded-storage';
+import { PgListener, type ChannelHandler } from './pg-listener';
+import { isRetryable, mapPgError } from './pg-errors';
+
+export interface PostgresOptions {
+  /** A postgres:// connection URL. */
+  readonly url: string;
+  /** Schema holding every module's tables; created when missing. */
+  readonly schema: string;
+  readonly poolSize: number;
+}
+
+/** What a store's transaction body receives: one connection inside BEGIN ... COMMIT. */
+export type Tx = Pick<PoolClient, 'query'>;
+
+/** How often a transaction that lost a serialization or deadlock race is run again before the error is answered. */
+const MAX_ATTEMPTS = 8;
+
+/**
+ * The PostgreSQL store shared by several Willow instances: one pool per instance, each module owning its own tables
+ * (prefixed with the module name) in one schema, migrated on start under an advisory lock so instances starting
+ * together migrate once. Cross-instance events travel over LISTEN/NOTIFY on channels scoped to the schema.
+ */
+export class PostgresStorage {
+  readonly kind = 'postgres' as const;
+  /** Names this process in the database (lease owners, waiter rows, the origin of notifications). */
+  readonly instanceId = randomUUID();
+  readonly pool: Pool;
+  private readonly listener: PgListener;
+  private readonly lockKey: string;
+  private closed = false;
+
+  constructor(readonly options: PostgresOptions) {
+    this.pool = new Pool({
+      connectionString: options.url,
+      max: options.poolSize,
+      connectionTimeoutMillis: 3_000,
+      idleTimeoutMillis: 30_000,
+      options: `-c search_path=${options.schema}`,
+    });
+    // An idle connection dropped by the server must not crash the process; the next checkout reconnects.
+    this.pool.on('error', () => undefined);
+    this.listener = new PgListener({ connectionString: options.url });
+    this.lockKey = `willow.migrate.${options.schema}`;
+  }
+
+  /** Creates the schema and the migrations table; once per process, before any module migrates. */
+  async open(): Promise<void> {
+    await this.tx(async (sql) => {
+      await sql.query('SELECT pg_advisory_xact_lock(hashtext($1))', [this.lockKey]);
+      await sql.query(`CREATE SCHEMA IF NOT EXISTS ${this.options.schema}`);
+      await sql.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+        module TEXT NOT NULL, id TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now(), PRIMARY KEY (module, id))`);
+    });
+  }
+
+  /**
+   * Applies `module`'s migrations that have not run yet, in order, in one transaction holding an advisory lock: when
+   * several instances start together on an empty database, one migrates and the others find the work done.
+   */
+  async migrate(module: string, migrations: readonly Migration[]): Promise<void> {
+    await this.tx(async (sql) => {
+      await sql.query('SELECT pg_advisory_xact_lock(hashtext($1))', [this.lockKey]);
+      const { rows } = await sql.query<{ id: string }>('SELECT id FROM schema_migrations WHERE module = $1', [module]);
+      const applied = new Set(rows.map((r) => r.id));
+      for (const m of migrations) {
+        if (applied.has(m.id)) continue;
+        await sql.query(m.sql);
+        await sql.query('INSERT INTO schema_migrations (module, id) VALUES ($1, $2)', [module, m.id]);
+      }
+    });
+  }
+
+  /**
+   * Runs `fn` in one transaction (READ COMMITTED unless `fn` says otherwise). A serialization failure or deadlock
+   * runs it again from the start, so callers never see one; an unreachable database is STORE_UNAVAILABLE.
+   */
+  async tx<T>(fn: (sql: Tx) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      let client: PoolClient;
+      try {
+        client = await this.pool.connect();
+      } catch (error) {
+        throw mapPgError(error);
+      }
+      let broken = false;
+      try {
+        await client.query('BEGIN');
+        const result = await fn(client);
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        try {
+          await client.query('ROLLBACK');
+        } catch {
+          broken = true;
+        }
+        if (isRetryable(error) && attempt < MAX_ATTEMPTS) {
+          await jitter(attempt);
+          continue;
+        }
+        throw mapPgError(error);
+      } finally {
+        client.release(broken);
+      }
+    }
+  }
+
+  /** One statement outside any explicit transaction (reads of committed state). */
+  async query<R extends QueryResultRow>(text: string, params: readonly unknown[] = []): Promise<R[]> {
+    try {
+      return (await this.pool.query<R>(text, params as unknown[])).rows;
+    } catch (error) {
+      throw mapPgError(error);
+    }
+  }
+
+  /** The NOTIFY channel of `name` for this schema (two schemas in one database never hear each other). */
+  channel(name: string): string {
+    const schema = createHash('sha1').update(this.options.schema).digest('hex').slice(0, 12);
+    return `willow_${schema}_${name}`;
+  }
+
+  /** Sends `payload` on `name` when `sql`'s transaction commits (nothing is sent if it rolls back). */
+  async notify(sql: Tx, name: string, payload: string): Promise<void> {
+    await sql.query('SELECT pg_notify($1, $2)', [this.channel(name), payload]);
+  }
+
+  /**
+   * Calls `handler.message` for every notification on `name`, and `handler.resync` after the listening connection was
+   * (re)established, since notifications sent while it was down are lost: the module reloads what it caches.
+   */
+  listen(name: string, handler: ChannelHandler): Promise<void> {
+    return this.listener.listen(this.channel(name), handler);
+  }
+
+  async ping(): Promise<void> {
+    await this.query('SELECT 1');
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.listener.close();
+    await this.pool.end();
+  }
+}
+
+function jitter(attempt: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.random() * 2 ** Math.min(attempt, 6)));
+}

@@ -1,0 +1,74 @@
+import { StoreUnavailableError } from '../../src/common/errors';
+import { PostgresStorage } from '../../src/platform/storage/postgres/postgres-storage';
+import { describePostgres, dropSchema, freshSchemaName, openPostgresStorage } from './support/postgres-fixture';
+
+describePostgres(PostgresStorage.name, (url) => {
+  const schemas: string[] = [];
+  const opened: PostgresStorage[] = [];
+  const open = async (schema: string) => {
+    const storage = await openPostgresStorage(url, schema);
+    opened.push(storage);
+    return storage;
+  };
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map((s) => s.close()));
+    await Promise.all(schemas.splice(0).map((s) => dropSchema(url, s)));
+  });
+
+  it('migrates once when three instances start together on an empty schema', async () => {
+    const schema = freshSchemaName();
+    schemas.push(schema);
+    const migrations = [
+      { id: '001', sql: 'CREATE TABLE probe_runs (n INT)' },
+      { id: '002', sql: 'INSERT INTO probe_runs VALUES (1)' },
+    ];
+    const instances = await Promise.all([open(schema), open(schema), open(schema)]);
+    await Promise.all(instances.map((s) => s.migrate('probe', migrations)));
+    const rows = await instances[0].query<{ n: number }>('SELECT n FROM probe_runs');
+    expect(rows).toEqual([{ n: 1 }]);
+  });
+
+  it('runs a transaction again after a serialization failure instead of answering it', async () => {
+    const schema = freshSchemaName();
+    schemas.push(schema);
+    const storage = await open(schema);
+    await storage.query('CREATE TABLE tally (id INT PRIMARY KEY, n INT NOT NULL)');
+    await storage.query('INSERT INTO tally VALUES (1, 0)');
+    const bump = () =>
+      storage.tx(async (sql) => {
+        await sql.query('SET TRANSACTION ISOLATION LEVEL SERIALIZABLE');
+        const { rows } = await sql.query<{ n: number }>('SELECT n FROM tally WHERE id = 1');
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        await sql.query('UPDATE tally SET n = $1 WHERE id = 1', [rows[0].n + 1]);
+      });
+    await Promise.all(Array.from({ length: 4 }, bump));
+    expect(await storage.query('SELECT n FROM tally')).toEqual([{ n: 4 }]);
+  });
+
+  it('delivers a notification to a listener on another pool, and only within the same schema', async () => {
+    const schema = freshSchemaName();
+    const other = freshSchemaName();
+    schemas.push(schema, other);
+    const [a, b, c] = await Promise.all([open(schema), open(schema), open(other)]);
+    const heard: string[] = [];
+    const strayed: string[] = [];
+    await b.listen('probe', { message: (p) => heard.push(p), resync: () => undefined });
+    await c.listen('probe', { message: (p) => strayed.push(p), resync: () => undefined });
+    await a.tx((sql) => a.notify(sql, 'probe', 'hello'));
+    await a.tx(async (sql) => {
+      await a.notify(sql, 'probe', 'rolled back');
+      throw new Error('abort');
+    }).catch(() => undefined);
+    const deadline = Date.now() + 2_000;
+    while (heard.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(heard).toEqual(['hello']);
+    expect(strayed).toEqual([]);
+  });
+
+  it('answers STORE_UNAVAILABLE when the database cannot be reached', async () => {
+    const storage = new PostgresStorage({ url: 'postgres://postgres@127.0.0.1:1/test', schema: 'public', poolSize: 1 });
+    opened.push(storage);
+    await expect(storage.query('SELECT 1')).rejects.toBeInstanceOf(StoreUnavailableError);
+    await expect(storage.tx(async () => 1)).rejects.toBeInstanceOf(StoreUnavailableError);
+  });
+});
