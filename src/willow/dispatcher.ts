@@ -46,6 +46,16 @@ export class Dispatcher {
     this.indexes.delete(queue);
   }
 
+  /** Every queue's index. */
+  entries(): IterableIterator<[string, QueueIndex]> {
+    return this.indexes.entries();
+  }
+
+  /** Queues that have consumers waiting now. */
+  queuesWithWaiters(): string[] {
+    return [...this.waiters.keys()];
+  }
+
   /** Wakes every consumer of `queue` whose query matches the channel that became ready. */
   wake(queue: string, channel: Channel): void {
     if (!channel.ready) return;

@@ -7,6 +7,7 @@ import { CLOCK } from '../platform/clock.token';
 import { Dispatcher } from './dispatcher';
 import type { Channel, QueueIndex } from './domain/queue-index';
 import { runningCounterTags } from './domain/running-counter';
+import { IndexSync } from './index-sync';
 import { LeaseKeeper, toDelivery } from './lease-keeper';
 import type { Delivery } from './willow.port';
 import { WILLOW_STORE, type WillowStore } from './willow.store';
@@ -28,6 +29,7 @@ export class Gate {
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly dispatcher: Dispatcher,
     private readonly leases: LeaseKeeper,
+    private readonly sync: IndexSync,
   ) {}
 
   /** Hands out up to `count` items now (no waiting); [] when no matching channel can give one. */
@@ -70,13 +72,13 @@ export class Gate {
       throw error;
     }
     if (!item) {
-      // The channel emptied under us (deleted meanwhile): resync its head so it is not picked again.
-      index.apply(channel, { headSeq: this.store.channelHead(queue, channel.key) });
+      // The channel emptied under us (deleted, or claimed by another instance): re-read it so it is not picked again.
+      this.sync.changed(queue, channel.key, channel.tags, { head: 'reread' });
       await this.leases.decrement(channel.tags, queue);
       this.release(queue, index, channel);
       return null;
     }
-    index.apply(channel, { waiting: -1, processing: 1, headSeq: this.store.channelHead(queue, channel.key) });
+    this.sync.changed(queue, channel.key, channel.tags, { waiting: -1, processing: 1, head: 'reread' });
     this.release(queue, index, channel);
     this.leases.watch(item);
     return toDelivery(item);

@@ -6,10 +6,14 @@ import { LIMITER_PORT, type LimiterPort } from '../limiter';
 import { CLOCK } from '../platform/clock.token';
 import { ReadinessChecks } from '../platform/health/readiness-checks';
 import { Dispatcher } from './dispatcher';
+import { IndexSync } from './index-sync';
 import { DeadlineQueue } from './domain/deadline-queue';
 import { QUEUE_TAG, runningCounterTags } from './domain/running-counter';
 import type { Delivery } from './willow.port';
 import { WILLOW_STORE, type Settled, type StoredItem, type WillowStore } from './willow.store';
+
+/** How often, on a shared store, every instance looks for leases that ran out anywhere. */
+const SWEEP_MS = 500;
 
 /**
  * Leases and their aftermath: one timer for every processing item's deadline, the bookkeeping after an item leaves
@@ -20,6 +24,7 @@ export class LeaseKeeper implements OnApplicationShutdown {
   private readonly logger = new Logger(LeaseKeeper.name);
   private readonly deadlines = new DeadlineQueue<{ id: string; attempt: number }>();
   private timer: NodeJS.Timeout | null = null;
+  private sweepTimer: NodeJS.Timeout | null = null;
   private timerAt = Infinity;
   private stopped = false;
   private reconciled = false;
@@ -29,12 +34,14 @@ export class LeaseKeeper implements OnApplicationShutdown {
     @Inject(LIMITER_PORT) private readonly limiter: LimiterPort,
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly dispatcher: Dispatcher,
+    private readonly sync: IndexSync,
     @Optional() private readonly readiness?: ReadinessChecks,
   ) {}
 
   onApplicationShutdown(): void {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.sweepTimer) clearTimeout(this.sweepTimer);
     this.deadlines.clear();
   }
 
@@ -49,16 +56,7 @@ export class LeaseKeeper implements OnApplicationShutdown {
   async afterSettled(settled: Settled, opts: { decrement: boolean } = { decrement: true }): Promise<void> {
     const { item, outcome } = settled;
     const backInLine = outcome === 'front' || outcome === 'back' || outcome === 'given_back';
-    const index = this.dispatcher.peekIndex(item.queue);
-    if (index) {
-      const channel = index.channel(item.key, item.tags);
-      index.apply(channel, {
-        processing: -1,
-        waiting: backInLine ? 1 : 0,
-        headSeq: backInLine ? this.store.channelHead(item.queue, item.key) : undefined,
-      });
-      if (backInLine) this.dispatcher.wake(item.queue, channel);
-    }
+    this.sync.changed(item.queue, item.key, item.tags, backInLine ? { processing: -1, waiting: 1, head: 'reread' } : { processing: -1 });
     if (opts.decrement) await this.decrement(item.tags, item.queue);
   }
 
@@ -94,18 +92,23 @@ export class LeaseKeeper implements OnApplicationShutdown {
    * backoff, and readiness reports `counters` down until it has succeeded.
    */
   async recover(): Promise<void> {
-    for (const c of this.store.loadChannels()) {
-      const index = this.dispatcher.index(c.queue);
-      index.apply(index.channel(c.key, decodeTags(c.key)), { waiting: c.waiting, processing: c.processing, headSeq: c.headSeq });
-    }
+    await this.sync.reload();
     const now = this.clock.now();
-    for (const lease of this.store.loadLeases()) {
+    for (const lease of await this.store.loadLeases()) {
       if (lease.expiresAt > now) {
         this.watch({ id: lease.id, attempt: lease.attempt, expiresAt: lease.expiresAt });
         continue;
       }
       const settled = await this.store.expireLease(lease.id, lease.attempt, now);
-      if (settled) await this.afterSettled(settled, { decrement: false });
+      // Alone on its store, start-up re-sets the counters below; shared, the others' counters must go down now.
+      if (settled) await this.afterSettled(settled, { decrement: this.sync.shared });
+    }
+    if (this.sync.shared) {
+      // Other instances are running: re-setting counters to what is processing would race their dequeues between
+      // the limiter increment and the claim. The counter of every lease is freed by whoever expires or settles it.
+      this.reconciled = true;
+      this.sweep();
+      return;
     }
     try {
       await this.reconcileCounters();
@@ -149,10 +152,34 @@ export class LeaseKeeper implements OnApplicationShutdown {
       if (page.nextCursor === null) break;
       cursor = page.nextCursor;
     }
-    for (const c of this.store.loadChannels()) {
+    for (const c of await this.store.loadChannels()) {
       if (c.processing > 0 && !seen.has(`${c.queue}\u0000${c.key}`)) {
         await this.limiter.set({ tags: runningCounterTags(decodeTags(c.key), c.queue), counters: c.processing });
       }
+    }
+  }
+
+  /**
+   * Shared store: leases granted by other instances are expired here too, whoever sees them first (the store settles
+   * each delivery once), so the items of an instance that died are delivered again or dead-lettered.
+   */
+  private sweep(): void {
+    if (this.stopped) return;
+    this.sweepTimer = setTimeout(() => {
+      void this.expireDue().finally(() => this.sweep());
+    }, SWEEP_MS);
+    this.sweepTimer.unref();
+  }
+
+  private async expireDue(): Promise<void> {
+    try {
+      const now = this.clock.now();
+      for (const lease of await this.store.loadLeases({ dueBy: now, limit: 1_000 })) {
+        const settled = await this.store.expireLease(lease.id, lease.attempt, now);
+        if (settled) await this.afterSettled(settled);
+      }
+    } catch (error) {
+      this.logger.warn({ err: error }, 'lease sweep failed; retrying');
     }
   }
 

@@ -8,6 +8,7 @@ import { CLOCK } from '../platform/clock.token';
 import { Dispatcher } from './dispatcher';
 import { MAX_ITEMS_MAX } from './domain/validate';
 import { DeadLetterNotFoundError, QueueDeletedError, QueueNotFoundError } from './domain/willow.errors';
+import { IndexSync } from './index-sync';
 import { LeaseKeeper } from './lease-keeper';
 import type { ChannelInfo, DeadLetter, QueueAdminPort, QueueInfo } from './willow.port';
 import { WILLOW_STORE, type QueueRecord, type StoredItem, type WillowStore } from './willow.store';
@@ -19,6 +20,7 @@ export class QueueAdminService implements QueueAdminPort {
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly dispatcher: Dispatcher,
     private readonly leases: LeaseKeeper,
+    private readonly sync: IndexSync,
   ) {}
 
   async createQueue(cmd: { name: string; maxItems: number }): Promise<QueueInfo> {
@@ -27,11 +29,11 @@ export class QueueAdminService implements QueueAdminPort {
   }
 
   async getQueue(name: string): Promise<QueueInfo> {
-    return this.info(this.requireQueue(name));
+    return this.info(await this.requireQueue(name));
   }
 
   async listQueues(page: PageRequest): Promise<Page<QueueInfo>> {
-    const rows = this.store.listQueues(page.cursor, page.limit + 1);
+    const rows = await this.store.listQueues(page.cursor, page.limit + 1);
     const items = rows.slice(0, page.limit).map((q) => this.info(q));
     return { items, nextCursor: rows.length > page.limit ? items[items.length - 1].name : null };
   }
@@ -49,7 +51,7 @@ export class QueueAdminService implements QueueAdminPort {
   }
 
   async listChannels(queue: string, query: Query, page: PageRequest): Promise<Page<ChannelInfo>> {
-    this.requireQueue(queue);
+    await this.requireQueue(queue);
     const channels = this.dispatcher.peekIndex(queue)?.sorted() ?? [];
     const items: ChannelInfo[] = [];
     for (const channel of channels) {
@@ -77,9 +79,9 @@ export class QueueAdminService implements QueueAdminPort {
   }
 
   async listDeadLetters(queue: string, page: PageRequest): Promise<Page<DeadLetter>> {
-    this.requireQueue(queue);
+    await this.requireQueue(queue);
     const after = page.cursor === null ? null : Number.parseInt(page.cursor, 10);
-    const rows = this.store.listDead(queue, Number.isSafeInteger(after) ? after : null, page.limit + 1);
+    const rows = await this.store.listDead(queue, Number.isSafeInteger(after) ? after : null, page.limit + 1);
     const items = rows.slice(0, page.limit).map((row) => ({
       id: row.id,
       tags: row.tags,
@@ -92,23 +94,20 @@ export class QueueAdminService implements QueueAdminPort {
   }
 
   async requeueDeadLetter(queue: string, id: string): Promise<{ id: string }> {
-    this.requireQueue(queue);
+    await this.requireQueue(queue);
     const item = await this.store.requeueDead(queue, id);
     if (!item) throw new DeadLetterNotFoundError(queue, id);
-    const index = this.dispatcher.index(queue);
-    const channel = index.channel(item.key, item.tags);
-    index.apply(channel, { waiting: 1, headSeq: this.store.channelHead(queue, item.key) });
-    this.dispatcher.wake(queue, channel);
+    this.sync.changed(queue, item.key, item.tags, { waiting: 1, head: 'reread' }, true);
     return { id: item.id };
   }
 
   async deleteDeadLetter(queue: string, id: string): Promise<void> {
-    this.requireQueue(queue);
+    await this.requireQueue(queue);
     if (!(await this.store.deleteDead(queue, id))) throw new DeadLetterNotFoundError(queue, id);
   }
 
-  private requireQueue(name: string): QueueRecord {
-    const queue = this.store.getQueue(name);
+  private async requireQueue(name: string): Promise<QueueRecord> {
+    const queue = await this.store.getQueue(name);
     if (!queue) throw new QueueNotFoundError(name);
     return queue;
   }

@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { STORAGE, type StorageHandle } from '../platform/storage/storage-handle';
 import { Dispatcher } from './dispatcher';
 import { Gate } from './gate';
+import { IndexSync } from './index-sync';
 import { ChannelsController } from './http/channels.controller';
 import { ItemsController } from './http/items.controller';
 import { QueuesController } from './http/queues.controller';
@@ -21,6 +22,7 @@ export class WillowModule {
       controllers: [QueuesController, ItemsController, ChannelsController],
       providers: [
         Dispatcher,
+        IndexSync,
         LeaseKeeper,
         Gate,
         WillowService,

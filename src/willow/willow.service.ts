@@ -13,6 +13,7 @@ import { ItemNotFoundError, LeaseLostError, QueueNotFoundError } from './domain/
 import { BATCH_MAX, checkItem, DEQUEUE_COUNT_MAX, WAIT_BOUNDS } from './domain/validate';
 import { parseDuration } from '../common/duration';
 import { Gate } from './gate';
+import { IndexSync } from './index-sync';
 import { LeaseKeeper } from './lease-keeper';
 import type { AckCommand, AckOutcome, Delivery, DequeueCommand, EnqueueResult, NewItem, WillowPort } from './willow.port';
 import { WILLOW_STORE, type ItemCheck, type StoredItem, type WillowStore } from './willow.store';
@@ -30,11 +31,13 @@ export class WillowService implements WillowPort, OnModuleInit, OnApplicationShu
     private readonly dispatcher: Dispatcher,
     private readonly gate: Gate,
     private readonly leases: LeaseKeeper,
+    private readonly sync: IndexSync,
     private readonly shutdown: ShutdownSignal,
   ) {}
 
   async onModuleInit(): Promise<void> {
     this.subscription = this.limiter.capacityFreed$.subscribe((event) => this.dispatcher.capacityFreed(event.tags));
+    await this.sync.start();
     await this.leases.recover();
   }
 
@@ -55,14 +58,9 @@ export class WillowService implements WillowPort, OnModuleInit, OnApplicationShu
     const outcomes = await this.store.enqueue(queue, keyed);
     const appended = new Map<string, number>();
     outcomes.forEach((o) => !o.collapsed && appended.set(o.key, (appended.get(o.key) ?? 0) + 1));
-    const index = this.dispatcher.index(queue);
     const tagsByKey = new Map(keyed.map((k) => [k.key, k.item.tags]));
-    for (const [key, count] of appended) {
-      const channel = index.channel(key, tagsByKey.get(key)!);
-      // Appended items go last in line: a channel that already has a head keeps it.
-      index.apply(channel, { waiting: count, headSeq: channel.headSeq ?? this.store.channelHead(queue, key) });
-      this.dispatcher.wake(queue, channel);
-    }
+    // Appended items go last in line: a channel that already has a head keeps it.
+    for (const [key, count] of appended) this.sync.changed(queue, key, tagsByKey.get(key)!, { waiting: count, head: 'first' }, true);
     return outcomes.map((o) => ({ id: o.id, collapsed: o.collapsed }));
   }
 
@@ -70,7 +68,7 @@ export class WillowService implements WillowPort, OnModuleInit, OnApplicationShu
     parseSafeInt(cmd.count, 'Count', { min: 1, max: DEQUEUE_COUNT_MAX });
     parseDuration(cmd.waitMs, 'Wait', WAIT_BOUNDS);
     if (this.shutdown.shuttingDown) throw new ShuttingDownError();
-    if (!this.store.getQueue(cmd.queue)) throw new QueueNotFoundError(cmd.queue);
+    if (!(await this.store.getQueue(cmd.queue))) throw new QueueNotFoundError(cmd.queue);
     const deadline = this.clock.now() + cmd.waitMs;
     const queryKey = JSON.stringify(cmd.query);
     for (;;) {
@@ -101,7 +99,7 @@ export class WillowService implements WillowPort, OnModuleInit, OnApplicationShu
     if (acks.length < 1 || acks.length > BATCH_MAX) {
       throw new InvalidInputError('Acks', `must hold 1 to ${BATCH_MAX} acks (got ${acks.length})`);
     }
-    if (!this.store.getQueue(queue)) throw new QueueNotFoundError(queue);
+    if (!(await this.store.getQueue(queue))) throw new QueueNotFoundError(queue);
     const results = await this.store.settle(queue, acks, this.clock.now());
     // Every settled item's counter goes down together: the decrements share one commit.
     await Promise.all(results.map((result) => 'outcome' in result && this.leases.afterSettled(result)));

@@ -53,44 +53,77 @@ export interface ChannelLoad {
 }
 
 /**
+ * A change committed by some instance to a store shared by several (PostgreSQL). The dispatch index of every instance
+ * re-reads what changed from the store; nothing in a change is trusted beyond "look again".
+ */
+export type WillowChange =
+  /** These channels of `queue` changed (items added, claimed, settled, deleted). */
+  | { readonly kind: 'channels'; readonly queue: string; readonly keys: readonly string[] }
+  /** Too many channels of `queue` changed to name: reload all of them. */
+  | { readonly kind: 'queue'; readonly queue: string }
+  /** `queue` was deleted: its waiters end with QUEUE_DELETED. */
+  | { readonly kind: 'queue_deleted'; readonly queue: string }
+  /** Changes may have been missed (the listening connection was re-established): reload everything. */
+  | { readonly kind: 'resync' };
+
+export interface LeaseRecord {
+  readonly id: string;
+  readonly attempt: number;
+  readonly expiresAt: number;
+}
+
+/**
  * Durable state of Willow: queues, items with their place in line, leases and dead letters. Each write is one
  * atomic transaction; `now` (epoch ms) comes from the service's clock.
+ *
+ * Two kinds of store: an embedded store serves one process, which keeps its dispatch index in step by applying its
+ * own writes (it offers the synchronous `channelHead`). A shared store (several instances on one database) offers
+ * `watch` instead: every write, by any instance, is reported, and each instance re-reads the channels that changed.
+ * Every claim is atomic in the store, so a stale index can cost a wasted attempt but never a double delivery.
  */
 export interface WillowStore {
   createQueue(name: string, maxItems: number, now: number): Promise<QueueRecord>;
   updateQueue(name: string, maxItems: number): Promise<QueueRecord>;
   /** Deletes the queue with its items and dead letters; returns the items that were processing. */
   deleteQueue(name: string): Promise<StoredItem[]>;
-  getQueue(name: string): QueueRecord | null;
-  listQueues(afterName: string | null, limit: number): QueueRecord[];
+  getQueue(name: string): Promise<QueueRecord | null>;
+  listQueues(afterName: string | null, limit: number): Promise<QueueRecord[]>;
 
   /** Enqueues in order with collapse, all-or-nothing; QUEUE_NOT_FOUND, QUEUE_FULL. `data` is the item's Data as
    * JSON text (what is stored and handed out). */
   enqueue(queue: string, items: ReadonlyArray<{ readonly key: string; readonly item: NewItem; readonly data: string }>): Promise<EnqueueOutcome[]>;
-  /** Moves the first waiting item of a channel to processing (attempt + 1, lease from `now`); null if none waits. */
+  /** Moves the first waiting item of a channel to processing (attempt + 1, lease from `now`); null if none waits.
+   * Atomic across instances: two concurrent claims never return the same item. */
   claimHead(queue: string, key: string, now: number): Promise<StoredItem | null>;
   /** Checks that `id` is processing in `queue` at `attempt` (when given). */
-  check(queue: string, id: string, attempt: number | null): ItemCheck;
+  check(queue: string, id: string, attempt: number | null): Promise<ItemCheck>;
   /** Extends a processing item's lease to `now + timeout`. */
   renew(queue: string, id: string, attempt: number | null, now: number): Promise<ItemCheck>;
   /** Acks a batch: each judged alone, all accepted ones committed together. */
   settle(queue: string, acks: ReadonlyArray<{ readonly id: string; readonly passed: boolean; readonly attempt: number | null }>, now: number): Promise<Array<Settled | Exclude<ItemCheck, { kind: 'ok' }>>>;
   /** Puts an undelivered item back first in line with its attempt uncounted; null if it is no longer that delivery. */
   giveBack(queue: string, id: string, attempt: number): Promise<Settled | null>;
-  /** Fails the delivery `attempt` of `id` if its lease ran out by `now`; null otherwise. */
+  /** Fails the delivery `attempt` of `id` if its lease ran out by `now`; null otherwise. Exactly once: of several
+   * concurrent calls (several instances) for one delivery, one settles it and the others get null. */
   expireLease(id: string, attempt: number, now: number): Promise<Settled | null>;
   /** Drops a channel's waiting and processing items; returns the processing ones. */
   deleteChannel(queue: string, key: string): Promise<StoredItem[]>;
-  listDead(queue: string, afterSeq: number | null, limit: number): Array<StoredItem & { readonly reason: string; readonly deadAt: number }>;
+  listDead(queue: string, afterSeq: number | null, limit: number): Promise<Array<StoredItem & { readonly reason: string; readonly deadAt: number }>>;
   requeueDead(queue: string, id: string): Promise<StoredItem | null>;
   deleteDead(queue: string, id: string): Promise<boolean>;
 
-  /** Sequence of the first waiting item of a channel, or null. */
-  channelHead(queue: string, key: string): number | null;
-  /** Every channel with waiting or processing items (start-up). */
-  loadChannels(): ChannelLoad[];
-  /** Every processing item's lease (start-up). */
-  loadLeases(): Array<{ readonly id: string; readonly attempt: number; readonly expiresAt: number }>;
+  /** Embedded stores only: sequence of the first waiting item of a channel, or null, read synchronously so the
+   * index applies it in the same turn as the write it follows. */
+  channelHead?(queue: string, key: string): number | null;
+  /** A channel's committed counts and head; null when it has no waiting or processing item. */
+  channelState(queue: string, key: string): Promise<ChannelLoad | null>;
+  /** Every channel with waiting or processing items (start-up, resync), or only those of `queue`. */
+  loadChannels(queue?: string): Promise<ChannelLoad[]>;
+  /** Processing items' leases: all of them (start-up), or at most `limit` that ran out by `dueBy` (the sweep). */
+  loadLeases(due?: { readonly dueBy: number; readonly limit: number }): Promise<LeaseRecord[]>;
+  /** Shared stores only: calls `listener` for every change committed by any instance, this one included, once
+   * listening has started (the returned promise); `resync` after a reconnect. */
+  watch?(listener: (change: WillowChange) => void): Promise<void>;
 }
 
 export const WILLOW_STORE = Symbol('WillowStore');

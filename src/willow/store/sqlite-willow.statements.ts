@@ -67,13 +67,38 @@ export function prepareWillowStatements(db: Database) {
     ),
     requeue: db.prepare('UPDATE willow_items SET state = 0, attempt = 0, dead_reason = NULL, dead_at = NULL, seq = ? WHERE seq = ?'),
     deleteDead: db.prepare('DELETE FROM willow_items WHERE id = ? AND queue = ? AND state = 2'),
-    loadChannels: db.prepare<[], { queue: string; channel: string; waiting: number; processing: number; head: number | null }>(
+    loadChannels: db.prepare<[], ChannelRow>(
       `SELECT queue, channel, sum(state = 0) AS waiting, sum(state = 1) AS processing,
         min(CASE WHEN state = 0 THEN seq END) AS head
        FROM willow_items WHERE state IN (0, 1) GROUP BY queue, channel`,
     ),
-    loadLeases: db.prepare<[], { id: string; attempt: number; expires_at: number }>(
-      'SELECT id, attempt, expires_at FROM willow_items WHERE state = 1',
+    loadQueueChannels: db.prepare<[string], ChannelRow>(
+      `SELECT queue, channel, sum(state = 0) AS waiting, sum(state = 1) AS processing,
+        min(CASE WHEN state = 0 THEN seq END) AS head
+       FROM willow_items WHERE queue = ? AND state IN (0, 1) GROUP BY queue, channel`,
+    ),
+    channelState: db.prepare<[string, string], ChannelRow>(
+      `SELECT queue, channel, sum(state = 0) AS waiting, sum(state = 1) AS processing,
+        min(CASE WHEN state = 0 THEN seq END) AS head
+       FROM willow_items WHERE queue = ? AND channel = ? AND state IN (0, 1) GROUP BY queue, channel`,
+    ),
+    loadLeases: db.prepare<[], LeaseRow>('SELECT id, attempt, expires_at FROM willow_items WHERE state = 1'),
+    dueLeases: db.prepare<[number, number], LeaseRow>(
+      'SELECT id, attempt, expires_at FROM willow_items WHERE state = 1 AND expires_at <= ? ORDER BY expires_at LIMIT ?',
     ),
   };
+}
+
+interface ChannelRow {
+  queue: string;
+  channel: string;
+  waiting: number;
+  processing: number;
+  head: number | null;
+}
+
+interface LeaseRow {
+  id: string;
+  attempt: number;
+  expires_at: number;
 }

@@ -5,7 +5,7 @@ import type { EmbeddedStorage } from '../../platform/storage/sqlite/embedded-sto
 import { decideEnqueue, decideFailure } from '../domain/retry-policy';
 import { QueueFullError, QueueNotFoundError } from '../domain/willow.errors';
 import type { NewItem } from '../willow.port';
-import type { ChannelLoad, EnqueueOutcome, ItemCheck, QueueRecord, Settled, StoredItem, WillowStore } from '../willow.store';
+import type { ChannelLoad, EnqueueOutcome, ItemCheck, LeaseRecord, QueueRecord, Settled, StoredItem, WillowStore } from '../willow.store';
 import { DEAD, PROCESSING, WAITING, WILLOW_MIGRATIONS } from './sqlite-willow.schema';
 import { prepareWillowStatements, type ItemRow, type QueueRow } from './sqlite-willow.statements';
 
@@ -45,12 +45,12 @@ export class SqliteWillowStore implements WillowStore {
     });
   }
 
-  getQueue(name: string): QueueRecord | null {
+  async getQueue(name: string): Promise<QueueRecord | null> {
     const row = this.storage.read(() => this.sql.queue.get(name));
     return row ? toQueue(row) : null;
   }
 
-  listQueues(afterName: string | null, limit: number): QueueRecord[] {
+  async listQueues(afterName: string | null, limit: number): Promise<QueueRecord[]> {
     return this.storage.read(() => this.sql.listQueues.all(afterName ?? '', limit).map(toQueue));
   }
 
@@ -88,7 +88,7 @@ export class SqliteWillowStore implements WillowStore {
     });
   }
 
-  check(queue: string, id: string, attempt: number | null): ItemCheck {
+  async check(queue: string, id: string, attempt: number | null): Promise<ItemCheck> {
     const row = this.storage.read(() => this.sql.byId.get(id));
     return checkRow(row, queue, attempt);
   }
@@ -140,7 +140,7 @@ export class SqliteWillowStore implements WillowStore {
     });
   }
 
-  listDead(queue: string, afterSeq: number | null, limit: number) {
+  async listDead(queue: string, afterSeq: number | null, limit: number) {
     return this.storage.read(() =>
       this.sql.listDead.all(queue, afterSeq ?? -1, limit).map((row) => ({
         ...toItem(row),
@@ -171,14 +171,19 @@ export class SqliteWillowStore implements WillowStore {
     return this.storage.read(() => this.sql.firstWaitingSeq.get(queue, key)?.seq ?? null);
   }
 
-  loadChannels(): ChannelLoad[] {
-    return this.storage.read(() =>
-      this.sql.loadChannels.all().map((r) => ({ queue: r.queue, key: r.channel, waiting: r.waiting, processing: r.processing, headSeq: r.head })),
-    );
+  async channelState(queue: string, key: string): Promise<ChannelLoad | null> {
+    const row = this.storage.read(() => this.sql.channelState.get(queue, key));
+    return row ? toChannel(row) : null;
   }
 
-  loadLeases() {
-    return this.storage.read(() => this.sql.loadLeases.all().map((r) => ({ id: r.id, attempt: r.attempt, expiresAt: r.expires_at })));
+  async loadChannels(queue?: string): Promise<ChannelLoad[]> {
+    const rows = this.storage.read(() => (queue === undefined ? this.sql.loadChannels.all() : this.sql.loadQueueChannels.all(queue)));
+    return rows.map(toChannel);
+  }
+
+  async loadLeases(due?: { dueBy: number; limit: number }): Promise<LeaseRecord[]> {
+    const rows = this.storage.read(() => (due ? this.sql.dueLeases.all(due.dueBy, due.limit) : this.sql.loadLeases.all()));
+    return rows.map((r) => ({ id: r.id, attempt: r.attempt, expiresAt: r.expires_at }));
   }
 
   private requireQueue(name: string): QueueRow {
@@ -227,6 +232,10 @@ function checkRow(row: ItemRow | undefined, queue: string, attempt: number | nul
 
 function flag(value: boolean): number {
   return value ? 1 : 0;
+}
+
+function toChannel(r: { queue: string; channel: string; waiting: number; processing: number; head: number | null }): ChannelLoad {
+  return { queue: r.queue, key: r.channel, waiting: r.waiting, processing: r.processing, headSeq: r.head };
 }
 
 function toQueue(row: QueueRow): QueueRecord {

@@ -1,0 +1,146 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { decodeTags, type Tags } from '../common/tags';
+import { Dispatcher } from './dispatcher';
+import { QueueDeletedError } from './domain/willow.errors';
+import { WILLOW_STORE, type ChannelLoad, type WillowChange, type WillowStore } from './willow.store';
+
+/** A committed write's effect on one channel: counts moved, and where its first waiting item now is. */
+export interface ChannelDelta {
+  readonly waiting?: number;
+  readonly processing?: number;
+  /** `reread`: the head may have moved; `first`: items were appended, the head changes only if there was none. */
+  readonly head?: 'reread' | 'first';
+}
+
+/**
+ * Keeps the dispatch index equal to the store.
+ * - Embedded store (one process): each write of this process is applied at once, in the same turn as the write, with
+ *   the head read synchronously, so the index never lags.
+ * - Shared store (several instances on one database): the index holds what the store last said. Every write of any
+ *   instance (this one included) is reported by `watch`, and the channels it names are read again. A read is applied
+ *   only if no read started later has been applied already, so a slow read never overwrites a newer one.
+ */
+@Injectable()
+export class IndexSync {
+  private readonly logger = new Logger(IndexSync.name);
+  /** Channels being read again; `again` when another change arrived meanwhile. */
+  private readonly rereading = new Map<string, { again: boolean }>();
+  /** Per channel, when (in `tick`s) the read last applied was started. */
+  private readonly appliedAt = new Map<string, number>();
+  private tick = 0;
+
+  constructor(
+    @Inject(WILLOW_STORE) private readonly store: WillowStore,
+    private readonly dispatcher: Dispatcher,
+  ) {}
+
+  /** True when other instances write to the same store. */
+  get shared(): boolean {
+    return this.store.channelHead === undefined;
+  }
+
+  /** Starts hearing other instances' changes (shared store); resolves once listening. */
+  async start(): Promise<void> {
+    if (this.store.watch) await this.store.watch((change) => this.onChange(change));
+  }
+
+  /** A write of this process committed a change to the channel `key` of `queue`. `create`: make the queue's index
+   * if it has none (an enqueue), rather than ignoring the change (the queue was deleted meanwhile). */
+  changed(queue: string, key: string, tags: Tags, delta: ChannelDelta, create = false): void {
+    const channelHead = this.store.channelHead?.bind(this.store);
+    if (!channelHead) return this.reread(queue, key);
+    const index = create ? this.dispatcher.index(queue) : this.dispatcher.peekIndex(queue);
+    if (!index) return;
+    const channel = index.channel(key, tags);
+    const headSeq =
+      delta.head === 'reread' ? channelHead(queue, key) : delta.head === 'first' ? (channel.headSeq ?? channelHead(queue, key)) : undefined;
+    index.apply(channel, { waiting: delta.waiting, processing: delta.processing, headSeq });
+    this.dispatcher.wake(queue, channel);
+  }
+
+  /** Start-up and resync: every channel (or those of `queue`) as the store holds them now. */
+  async reload(queue?: string): Promise<void> {
+    const started = ++this.tick;
+    const loads = await this.store.loadChannels(queue);
+    const seen = new Set<string>();
+    for (const load of loads) {
+      seen.add(`${load.queue}\u0000${load.key}`);
+      this.apply(load.queue, load.key, load, started);
+    }
+    for (const [name, index] of this.dispatcher.entries()) {
+      if (queue !== undefined && name !== queue) continue;
+      for (const channel of index.sorted()) {
+        if (!seen.has(`${name}\u0000${channel.key}`)) this.apply(name, channel.key, null, started);
+      }
+    }
+  }
+
+  private onChange(change: WillowChange): void {
+    switch (change.kind) {
+      case 'channels':
+        for (const key of change.keys) this.reread(change.queue, key);
+        return;
+      case 'queue':
+        return void this.reload(change.queue).catch((error: unknown) => this.lost(error));
+      case 'queue_deleted':
+        this.dispatcher.failWaiters(change.queue, new QueueDeletedError(change.queue));
+        this.dispatcher.forget(change.queue);
+        return;
+      case 'resync':
+        return void this.resync();
+    }
+  }
+
+  private async resync(): Promise<void> {
+    try {
+      await this.reload();
+      for (const name of this.dispatcher.queuesWithWaiters()) {
+        if (!(await this.store.getQueue(name))) this.onChange({ kind: 'queue_deleted', queue: name });
+      }
+    } catch (error) {
+      this.lost(error);
+    }
+  }
+
+  private reread(queue: string, key: string): void {
+    const id = `${queue}\u0000${key}`;
+    const pending = this.rereading.get(id);
+    if (pending) {
+      pending.again = true;
+      return;
+    }
+    const entry = { again: false };
+    this.rereading.set(id, entry);
+    const started = ++this.tick;
+    this.store
+      .channelState(queue, key)
+      .then(
+        (state) => this.apply(queue, key, state, started),
+        (error: unknown) => this.lost(error),
+      )
+      .finally(() => {
+        this.rereading.delete(id);
+        if (entry.again) this.reread(queue, key);
+      });
+  }
+
+  private apply(queue: string, key: string, state: ChannelLoad | null, started: number): void {
+    const id = `${queue}\u0000${key}`;
+    if ((this.appliedAt.get(id) ?? 0) > started) return;
+    this.appliedAt.set(id, started);
+    const index = state ? this.dispatcher.index(queue) : this.dispatcher.peekIndex(queue);
+    const channel = index && (index.get(key) ?? (state ? index.channel(key, decodeTags(key)) : undefined));
+    if (!index || !channel) return;
+    index.apply(channel, {
+      waiting: (state?.waiting ?? 0) - channel.waiting,
+      processing: (state?.processing ?? 0) - channel.processing,
+      headSeq: state?.headSeq ?? null,
+    });
+    this.dispatcher.wake(queue, channel);
+  }
+
+  /** The store could not be read: the index may lag until the next change or resync (the listener reconnects). */
+  private lost(error: unknown): void {
+    this.logger.warn({ err: error }, 'could not re-read the queue index from the store; it catches up on the next change');
+  }
+}
