@@ -8,6 +8,7 @@ import { ItemsController } from './http/items.controller';
 import { QueuesController } from './http/queues.controller';
 import { LeaseKeeper } from './lease-keeper';
 import { QueueAdminService } from './queue-admin.service';
+import { PostgresWillowStore } from './store/postgres-willow.store';
 import { SqliteWillowStore } from './store/sqlite-willow.store';
 import { QUEUE_ADMIN_PORT, WILLOW_PORT } from './willow.port';
 import { WillowService } from './willow.service';
@@ -32,12 +33,12 @@ export class WillowModule {
         {
           provide: WILLOW_STORE,
           inject: [STORAGE],
-          useFactory: (storage: StorageHandle): WillowStore => {
+          useFactory: async (storage: StorageHandle): Promise<WillowStore> => {
             switch (storage.kind) {
               case 'embedded':
                 return new SqliteWillowStore(storage);
               case 'postgres':
-                throw new Error('the PostgreSQL willow store is being built');
+                return PostgresWillowStore.open(storage);
             }
           },
         },

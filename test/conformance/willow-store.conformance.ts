@@ -63,24 +63,26 @@ export function describeWillowStore(
     };
     const fail = async (got: StoredItem, now = T0) => settled((await sut.settle(Q, [{ id: got.id, passed: false, attempt: got.attempt }], now))[0]);
     const pass = async (got: StoredItem) => settled((await sut.settle(Q, [{ id: got.id, passed: true, attempt: got.attempt }], T0))[0]);
-    const items = () => sut.getQueue(Q)?.items;
+    const items = async () => (await sut.getQueue(Q))?.items;
+    /** The seq of a channel's first waiting item, or null, as every store answers it. */
+    const headSeq = async (queue: string, k: string) => (await sut.channelState(queue, k))?.headSeq ?? null;
 
     describe('queues', () => {
       it('creates a queue, refuses a duplicate name, and lists queues by name in pages', async () => {
-        expect(sut.getQueue(Q)).toEqual({ name: Q, maxItems: -1, items: 0 });
+        expect(await sut.getQueue(Q)).toEqual({ name: Q, maxItems: -1, items: 0 });
         await expect(sut.createQueue(Q, 5, T0)).rejects.toMatchObject({ code: 'ALREADY_EXISTS' });
         expect(await sut.createQueue('a queue', 5, T0)).toEqual({ name: 'a queue', maxItems: 5, items: 0 });
         await sut.createQueue('zeta', 0, T0);
-        expect(sut.listQueues(null, 10).map((x) => x.name)).toEqual(['a queue', Q, 'zeta']);
-        expect(sut.listQueues(null, 2).map((x) => x.name)).toEqual(['a queue', Q]);
-        expect(sut.listQueues(Q, 2).map((x) => x.name)).toEqual(['zeta']);
-        expect(sut.getQueue('nope')).toBeNull();
+        expect((await sut.listQueues(null, 10)).map((x) => x.name)).toEqual(['a queue', Q, 'zeta']);
+        expect((await sut.listQueues(null, 2)).map((x) => x.name)).toEqual(['a queue', Q]);
+        expect((await sut.listQueues(Q, 2)).map((x) => x.name)).toEqual(['zeta']);
+        expect(await sut.getQueue('nope')).toBeNull();
       });
 
       it('updates MaxItems without touching the items, and refuses an unknown queue', async () => {
         await enqueue(fixed(main, 1), fixed(main, 2));
         expect(await sut.updateQueue(Q, 1)).toEqual({ name: Q, maxItems: 1, items: 2 });
-        expect(sut.getQueue(Q)).toEqual({ name: Q, maxItems: 1, items: 2 });
+        expect(await sut.getQueue(Q)).toEqual({ name: Q, maxItems: 1, items: 2 });
         await expect(sut.updateQueue('nope', 1)).rejects.toMatchObject({ code: 'QUEUE_NOT_FOUND' });
       });
 
@@ -88,17 +90,17 @@ export function describeWillowStore(
         await enqueue(fixed(main, 'processing'), fixed(main, 'waiting'), fixed(dev, 'dead'));
         const running = await claim(main);
         await fail(await claim(dev));
-        expect(sut.listDead(Q, null, 10)).toHaveLength(1);
+        expect(await sut.listDead(Q, null, 10)).toHaveLength(1);
         const returned = await sut.deleteQueue(Q);
         expect(returned.map((x) => x.id)).toEqual([running.id]);
         expect(returned[0]).toMatchObject({ queue: Q, key: key(main), tags: main, attempt: 1 });
-        expect(sut.getQueue(Q)).toBeNull();
-        expect(sut.loadChannels()).toEqual([]);
-        expect(sut.loadLeases()).toEqual([]);
-        expect(sut.check(Q, running.id, null)).toEqual({ kind: 'not_found' });
+        expect(await sut.getQueue(Q)).toBeNull();
+        expect(await sut.loadChannels()).toEqual([]);
+        expect(await sut.loadLeases()).toEqual([]);
+        expect(await sut.check(Q, running.id, null)).toEqual({ kind: 'not_found' });
         await sut.createQueue(Q, -1, T0);
-        expect(sut.listDead(Q, null, 10)).toEqual([]);
-        expect(sut.channelHead(Q, key(main))).toBeNull();
+        expect(await sut.listDead(Q, null, 10)).toEqual([]);
+        expect(await headSeq(Q, key(main))).toBeNull();
         await expect(sut.deleteQueue('nope')).rejects.toMatchObject({ code: 'QUEUE_NOT_FOUND' });
       });
 
@@ -114,18 +116,18 @@ export function describeWillowStore(
     describe('enqueue and collapse', () => {
       it('refuses an unknown queue with QUEUE_NOT_FOUND and writes nothing', async () => {
         await expect(sut.enqueue('nope', [item(main, 1)])).rejects.toMatchObject({ code: 'QUEUE_NOT_FOUND' });
-        expect(sut.loadChannels()).toEqual([]);
+        expect(await sut.loadChannels()).toEqual([]);
       });
 
       it('collapses into the updateable last waiting item: same id, same place, new data', async () => {
         const [first, other] = await enqueue(item(main, 'c1'), item(dev, 'd1'));
         expect(first).toEqual({ id: expect.any(String), collapsed: false, key: key(main) });
-        const headBefore = sut.channelHead(Q, key(main));
+        const headBefore = await headSeq(Q, key(main));
         const [second] = await enqueue(item(main, 'c2'));
         expect(second).toEqual({ id: first.id, collapsed: true, key: key(main) });
-        expect(sut.channelHead(Q, key(main))).toBe(headBefore);
-        expect(headBefore!).toBeLessThan(sut.channelHead(Q, key(dev))!);
-        expect(items()).toBe(2);
+        expect(await headSeq(Q, key(main))).toBe(headBefore);
+        expect(headBefore!).toBeLessThan((await headSeq(Q, key(dev)))!);
+        expect(await items()).toBe(2);
         const got = await claim(main);
         expect(got).toMatchObject({ id: first.id, data: JSON.stringify('c2'), attempt: 1 });
         expect(other.id).not.toBe(first.id);
@@ -138,7 +140,7 @@ export function describeWillowStore(
         expect(b).toMatchObject({ id: a.id, collapsed: true });
         expect(c).toMatchObject({ collapsed: false });
         expect(c.id).not.toBe(a.id);
-        expect(items()).toBe(2);
+        expect(await items()).toBe(2);
         expect(await drain(main)).toEqual(['c2', 'c3']);
       });
 
@@ -148,8 +150,8 @@ export function describeWillowStore(
         const [b] = await enqueue(item(main, 'new'));
         expect(b.collapsed).toBe(false);
         expect(b.id).not.toBe(a.id);
-        expect(sut.check(Q, running.id, 1)).toMatchObject({ kind: 'ok', item: { data: JSON.stringify('old') } });
-        expect(items()).toBe(2);
+        expect(await sut.check(Q, running.id, 1)).toMatchObject({ kind: 'ok', item: { data: JSON.stringify('old') } });
+        expect(await items()).toBe(2);
       });
 
       it('takes the settings of the collapsing item and resets the attempt count', async () => {
@@ -168,7 +170,7 @@ export function describeWillowStore(
         expect(results.map((r) => r.collapsed)).toEqual([false, true, true, false, false, true]);
         expect(results[1].id).toBe(results[0].id);
         expect(results[5].id).toBe(results[3].id);
-        expect(items()).toBe(3);
+        expect(await items()).toBe(3);
         expect(await drain(main)).toEqual([3, 6]);
       });
 
@@ -177,10 +179,10 @@ export function describeWillowStore(
         await sut.enqueue('small', [fixed(main, 1)]);
         await sut.claimHead('small', key(main), T0);
         await sut.enqueue('small', [item(dev, 2)]);
-        expect(sut.getQueue('small')?.items).toBe(2);
+        expect((await sut.getQueue('small'))?.items).toBe(2);
         await expect(sut.enqueue('small', [item({ c: 3 }, 3)])).rejects.toMatchObject({ code: 'QUEUE_FULL' });
         expect(await sut.enqueue('small', [item(dev, 'collapsed')])).toEqual([expect.objectContaining({ collapsed: true })]);
-        expect(sut.getQueue('small')?.items).toBe(2);
+        expect((await sut.getQueue('small'))?.items).toBe(2);
       });
 
       it('still collapses into a queue that holds more items than a lowered MaxItems, but refuses new items', async () => {
@@ -188,15 +190,15 @@ export function describeWillowStore(
         await sut.updateQueue(Q, 1);
         expect(await enqueue(item(dev, 'd2'))).toEqual([expect.objectContaining({ collapsed: true })]);
         await expect(enqueue(item({ c: 3 }, 3))).rejects.toMatchObject({ code: 'QUEUE_FULL' });
-        expect(items()).toBe(2);
+        expect(await items()).toBe(2);
         expect(await drain(dev)).toEqual(['d2']);
       });
 
       it('writes nothing of a batch that does not fit, even the items that would have fitted', async () => {
         await sut.createQueue('small', 2, T0);
         await expect(sut.enqueue('small', [item({ c: 1 }, 1), item({ c: 2 }, 2), item({ c: 3 }, 3)])).rejects.toMatchObject({ code: 'QUEUE_FULL' });
-        expect(sut.getQueue('small')?.items).toBe(0);
-        expect(sut.loadChannels()).toEqual([]);
+        expect((await sut.getQueue('small'))?.items).toBe(0);
+        expect(await sut.loadChannels()).toEqual([]);
         await sut.enqueue('small', [item({ c: 1 }, 'a')]);
         // A collapse inside a refused batch is undone too.
         await expect(sut.enqueue('small', [item({ c: 1 }, 'b'), item({ c: 2 }, 2), item({ c: 3 }, 3)])).rejects.toMatchObject({ code: 'QUEUE_FULL' });
@@ -207,14 +209,14 @@ export function describeWillowStore(
         await sut.createQueue('one', 1, T0);
         const results = await sut.enqueue('one', [item(main, 1), item(main, 2), item(main, 3)]);
         expect(results.map((r) => r.collapsed)).toEqual([false, true, true]);
-        expect(sut.getQueue('one')?.items).toBe(1);
+        expect((await sut.getQueue('one'))?.items).toBe(1);
       });
 
       it('admits exactly MaxItems of many concurrent enqueues', async () => {
         await sut.createQueue('ten', 10, T0);
         const results = await Promise.allSettled(Array.from({ length: 25 }, (_, i) => sut.enqueue('ten', [item({ n: i }, i)])));
         expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(10);
-        expect(sut.getQueue('ten')?.items).toBe(10);
+        expect((await sut.getQueue('ten'))?.items).toBe(10);
       });
     });
 
@@ -243,12 +245,12 @@ export function describeWillowStore(
 
       it('moves the channel head to the next waiting item, and to null when none is left', async () => {
         await enqueue(fixed(main, 1), fixed(main, 2));
-        const head = sut.channelHead(Q, key(main));
+        const head = await headSeq(Q, key(main));
         await claim(main);
-        const next = sut.channelHead(Q, key(main));
+        const next = await headSeq(Q, key(main));
         expect(next).toBeGreaterThan(head!);
         await claim(main);
-        expect(sut.channelHead(Q, key(main))).toBeNull();
+        expect(await headSeq(Q, key(main))).toBeNull();
       });
 
       it('hands one waiting item to exactly one of many concurrent claims', async () => {
@@ -268,8 +270,8 @@ export function describeWillowStore(
       it('finds a processing item with or without its attempt', async () => {
         await enqueue(item(main, 1));
         const got = await claim(main);
-        expect(sut.check(Q, got.id, 1)).toEqual({ kind: 'ok', item: got });
-        expect(sut.check(Q, got.id, null)).toEqual({ kind: 'ok', item: got });
+        expect(await sut.check(Q, got.id, 1)).toEqual({ kind: 'ok', item: got });
+        expect(await sut.check(Q, got.id, null)).toEqual({ kind: 'ok', item: got });
       });
 
       it('answers lease_lost for a stale attempt and not_found for unknown ids, other queues and waiting items without attempt', async () => {
@@ -278,13 +280,13 @@ export function describeWillowStore(
         const first = await claim(main);
         await fail(first);
         // The item waits again: delivery 1 is over.
-        expect(sut.check(Q, first.id, 1)).toEqual({ kind: 'lease_lost', current: null });
-        expect(sut.check(Q, first.id, null)).toEqual({ kind: 'not_found' });
+        expect(await sut.check(Q, first.id, 1)).toEqual({ kind: 'lease_lost', current: null });
+        expect(await sut.check(Q, first.id, null)).toEqual({ kind: 'not_found' });
         await claim(main);
-        expect(sut.check(Q, first.id, 1)).toEqual({ kind: 'lease_lost', current: 2 });
-        expect(sut.check(Q, 'unknown', null)).toEqual({ kind: 'not_found' });
-        expect(sut.check(Q, 'unknown', 1)).toEqual({ kind: 'not_found' });
-        expect(sut.check('other', first.id, 2)).toEqual({ kind: 'not_found' });
+        expect(await sut.check(Q, first.id, 1)).toEqual({ kind: 'lease_lost', current: 2 });
+        expect(await sut.check(Q, 'unknown', null)).toEqual({ kind: 'not_found' });
+        expect(await sut.check(Q, 'unknown', 1)).toEqual({ kind: 'not_found' });
+        expect(await sut.check('other', first.id, 2)).toEqual({ kind: 'not_found' });
       });
 
       it('renews a lease to now + timeout and keeps it', async () => {
@@ -292,7 +294,7 @@ export function describeWillowStore(
         const got = await claim(main);
         const renewed = await sut.renew(Q, got.id, 1, T0 + 800);
         expect(renewed).toEqual({ kind: 'ok', item: { ...got, expiresAt: T0 + 1_800 } });
-        expect(sut.loadLeases()).toEqual([{ id: got.id, attempt: 1, expiresAt: T0 + 1_800 }]);
+        expect(await sut.loadLeases()).toEqual([{ id: got.id, attempt: 1, expiresAt: T0 + 1_800 }]);
         expect(await sut.expireLease(got.id, 1, T0 + 1_000)).toBeNull();
         expect(await sut.renew(Q, got.id, null, T0 + 900)).toMatchObject({ kind: 'ok', item: { expiresAt: T0 + 1_900 } });
       });
@@ -304,7 +306,7 @@ export function describeWillowStore(
         const second = await claim(main, T0 + 10);
         expect(await sut.renew(Q, first.id, 1, T0 + 500)).toEqual({ kind: 'lease_lost', current: 2 });
         expect(await sut.renew(Q, 'unknown', 1, T0 + 500)).toEqual({ kind: 'not_found' });
-        expect(sut.loadLeases()).toEqual([{ id: second.id, attempt: 2, expiresAt: second.expiresAt }]);
+        expect(await sut.loadLeases()).toEqual([{ id: second.id, attempt: 2, expiresAt: second.expiresAt }]);
       });
     });
 
@@ -313,10 +315,10 @@ export function describeWillowStore(
         await enqueue(item(main, 1));
         const got = await claim(main);
         expect(await pass(got)).toEqual({ item: got, outcome: 'acked' });
-        expect(sut.check(Q, got.id, null)).toEqual({ kind: 'not_found' });
-        expect(items()).toBe(0);
-        expect(sut.loadChannels()).toEqual([]);
-        expect(sut.listDead(Q, null, 10)).toEqual([]);
+        expect(await sut.check(Q, got.id, null)).toEqual({ kind: 'not_found' });
+        expect(await items()).toBe(0);
+        expect(await sut.loadChannels()).toEqual([]);
+        expect(await sut.listDead(Q, null, 10)).toEqual([]);
       });
 
       it('puts a failed front item back at its own place, before items that arrived after it', async () => {
@@ -325,7 +327,7 @@ export function describeWillowStore(
         const result = await fail(a);
         expect(result.outcome).toBe('front');
         expect(result.item.id).toBe(a.id);
-        expect(items()).toBe(2);
+        expect(await items()).toBe(2);
         const again = await claim(main);
         expect(again).toMatchObject({ id: a.id, attempt: 2 });
         expect(await drain(main)).toEqual(['b']);
@@ -336,7 +338,7 @@ export function describeWillowStore(
         const a = await claim(main);
         const result = await fail(a);
         expect(result.outcome).toBe('back');
-        expect(result.item.seq).toBeGreaterThan(sut.channelHead(Q, key(dev))!);
+        expect(result.item.seq).toBeGreaterThan((await headSeq(Q, key(dev)))!);
         expect(await drain(main)).toEqual(['b', 'a']);
       });
 
@@ -345,9 +347,9 @@ export function describeWillowStore(
         const old = await claim(main);
         await enqueue(item(main, 'new'));
         expect((await fail(old)).outcome).toBe('drop');
-        expect(sut.check(Q, old.id, null)).toEqual({ kind: 'not_found' });
-        expect(sut.listDead(Q, null, 10)).toEqual([]);
-        expect(items()).toBe(1);
+        expect(await sut.check(Q, old.id, null)).toEqual({ kind: 'not_found' });
+        expect(await sut.listDead(Q, null, 10)).toEqual([]);
+        expect(await items()).toBe(1);
         expect(await drain(main)).toEqual(['new']);
       });
 
@@ -360,7 +362,7 @@ export function describeWillowStore(
         const newer = await claim(main);
         expect((await fail(older)).outcome).toBe('front');
         expect((await fail(newer)).outcome).toBe('front');
-        expect(items()).toBe(2);
+        expect(await items()).toBe(2);
         expect(await drain(main)).toEqual(['older', 'newer']);
       });
 
@@ -373,12 +375,12 @@ export function describeWillowStore(
         }
         const last = await claim(main);
         expect((await fail(last, T0 + 7)).outcome).toBe('dead');
-        expect(sut.listDead(Q, null, 10)).toEqual([
+        expect(await sut.listDead(Q, null, 10)).toEqual([
           expect.objectContaining({ id: last.id, key: key(main), tags: main, data: '"job"', attempt: 3, reason: 'failed', deadAt: T0 + 7 }),
         ]);
-        expect(items()).toBe(1);
-        expect(sut.check(Q, last.id, null)).toEqual({ kind: 'not_found' });
-        expect(sut.check(Q, last.id, 3)).toEqual({ kind: 'lease_lost', current: null });
+        expect(await items()).toBe(1);
+        expect(await sut.check(Q, last.id, null)).toEqual({ kind: 'not_found' });
+        expect(await sut.check(Q, last.id, 3)).toEqual({ kind: 'lease_lost', current: null });
         expect(await drain(main)).toEqual(['next']);
       });
 
@@ -404,8 +406,8 @@ export function describeWillowStore(
           // Acked earlier in this batch: the item is gone.
           { kind: 'not_found' },
         ]);
-        expect(sut.check(Q, c.id, 1)).toMatchObject({ kind: 'ok' });
-        expect(items()).toBe(2);
+        expect(await sut.check(Q, c.id, 1)).toMatchObject({ kind: 'ok' });
+        expect(await items()).toBe(2);
       });
 
       it('settles one delivery once under concurrent acks', async () => {
@@ -413,7 +415,7 @@ export function describeWillowStore(
         const got = await claim(main);
         const results = await Promise.all(Array.from({ length: 5 }, () => sut.settle(Q, [{ id: got.id, passed: true, attempt: 1 }], T0)));
         expect(results.flat().filter((r) => 'outcome' in r)).toHaveLength(1);
-        expect(items()).toBe(0);
+        expect(await items()).toBe(0);
       });
     });
 
@@ -423,11 +425,11 @@ export function describeWillowStore(
         const got = await claim(main);
         expect(await sut.expireLease(got.id, 1, T0 + 999)).toBeNull();
         expect(await sut.expireLease(got.id, 2, T0 + 5_000)).toBeNull();
-        expect(sut.check(Q, got.id, 1)).toMatchObject({ kind: 'ok' });
+        expect(await sut.check(Q, got.id, 1)).toMatchObject({ kind: 'ok' });
         const expired = await sut.expireLease(got.id, 1, T0 + 1_000);
         expect(expired).toEqual({ item: got, outcome: 'front' });
         expect(await sut.expireLease(got.id, 1, T0 + 1_000)).toBeNull();
-        expect(sut.check(Q, got.id, 1)).toEqual({ kind: 'lease_lost', current: null });
+        expect(await sut.check(Q, got.id, 1)).toEqual({ kind: 'lease_lost', current: null });
         expect(await claim(main)).toMatchObject({ id: got.id, attempt: 2 });
         expect(await sut.expireLease('unknown', 1, T0 + 10_000)).toBeNull();
       });
@@ -436,8 +438,8 @@ export function describeWillowStore(
         await enqueue(item(main, 'slow', { timeoutMs: 1_000 }));
         const got = await claim(main);
         expect(await sut.expireLease(got.id, 1, T0 + 2_000)).toEqual({ item: got, outcome: 'dead' });
-        expect(sut.listDead(Q, null, 10)).toEqual([expect.objectContaining({ id: got.id, attempt: 1, reason: 'lease expired', deadAt: T0 + 2_000 })]);
-        expect(sut.loadLeases()).toEqual([]);
+        expect(await sut.listDead(Q, null, 10)).toEqual([expect.objectContaining({ id: got.id, attempt: 1, reason: 'lease expired', deadAt: T0 + 2_000 })]);
+        expect(await sut.loadLeases()).toEqual([]);
       });
 
       it('does not expire an acked item', async () => {
@@ -453,8 +455,8 @@ export function describeWillowStore(
         await enqueue(fixed(main, 'first', { retryAttempts: 0 }), fixed(main, 'second'));
         const got = await claim(main);
         expect(await sut.giveBack(Q, got.id, 1)).toEqual({ item: got, outcome: 'given_back' });
-        expect(sut.loadLeases()).toEqual([]);
-        expect(items()).toBe(2);
+        expect(await sut.loadLeases()).toEqual([]);
+        expect(await items()).toBe(2);
         const again = await claim(main);
         expect(again).toMatchObject({ id: got.id, attempt: 1 });
         // Still the first delivery: with RetryAttempts 0 a failure now is final.
@@ -484,11 +486,11 @@ export function describeWillowStore(
         const a = await kill(main, 'a');
         const b = await kill(dev, 'b');
         const c = await kill(main, 'c');
-        expect(sut.listDead(Q, null, 10).map((d) => d.id)).toEqual([a.id, b.id, c.id]);
-        const page = sut.listDead(Q, null, 2);
+        expect((await sut.listDead(Q, null, 10)).map((d) => d.id)).toEqual([a.id, b.id, c.id]);
+        const page = (await sut.listDead(Q, null, 2));
         expect(page.map((d) => d.id)).toEqual([a.id, b.id]);
-        expect(sut.listDead(Q, page[1].seq, 2).map((d) => d.id)).toEqual([c.id]);
-        expect(sut.listDead('other', null, 10)).toEqual([]);
+        expect((await sut.listDead(Q, page[1].seq, 2)).map((d) => d.id)).toEqual([c.id]);
+        expect(await sut.listDead('other', null, 10)).toEqual([]);
       });
 
       it('requeues a dead letter to the back of its channel, same id, attempts reset', async () => {
@@ -496,8 +498,8 @@ export function describeWillowStore(
         await enqueue(fixed(main, 'waiting'));
         const requeued = await sut.requeueDead(Q, dead.id);
         expect(requeued).toMatchObject({ id: dead.id, key: key(main), attempt: 0 });
-        expect(sut.listDead(Q, null, 10)).toEqual([]);
-        expect(items()).toBe(2);
+        expect(await sut.listDead(Q, null, 10)).toEqual([]);
+        expect(await items()).toBe(2);
         expect(await claim(main)).toMatchObject({ data: '"waiting"' });
         expect(await claim(main)).toMatchObject({ id: dead.id, attempt: 1 });
       });
@@ -511,7 +513,7 @@ export function describeWillowStore(
         expect(await sut.requeueDead('other', dead.id)).toBeNull();
         await sut.updateQueue(Q, 1);
         await expect(sut.requeueDead(Q, dead.id)).rejects.toMatchObject({ code: 'QUEUE_FULL' });
-        expect(sut.listDead(Q, null, 10)).toHaveLength(1);
+        expect(await sut.listDead(Q, null, 10)).toHaveLength(1);
       });
 
       it('deletes a dead letter once, and never a live item', async () => {
@@ -521,7 +523,7 @@ export function describeWillowStore(
         expect(await sut.deleteDead(Q, live.id)).toBe(false);
         expect(await sut.deleteDead(Q, dead.id)).toBe(true);
         expect(await sut.deleteDead(Q, dead.id)).toBe(false);
-        expect(sut.listDead(Q, null, 10)).toEqual([]);
+        expect(await sut.listDead(Q, null, 10)).toEqual([]);
         expect(await drain(dev)).toEqual(['live']);
       });
     });
@@ -532,16 +534,16 @@ export function describeWillowStore(
         const running = await claim(main);
         const returned = await sut.deleteChannel(Q, key(main));
         expect(returned).toEqual([running]);
-        expect(items()).toBe(1);
-        expect(sut.channelHead(Q, key(main))).toBeNull();
-        expect(sut.check(Q, running.id, null)).toEqual({ kind: 'not_found' });
-        expect(sut.loadChannels()).toEqual([{ queue: Q, key: key(dev), waiting: 1, processing: 0, headSeq: expect.any(Number) }]);
+        expect(await items()).toBe(1);
+        expect(await headSeq(Q, key(main))).toBeNull();
+        expect(await sut.check(Q, running.id, null)).toEqual({ kind: 'not_found' });
+        expect(await sut.loadChannels()).toEqual([{ queue: Q, key: key(dev), waiting: 1, processing: 0, headSeq: expect.any(Number) }]);
         expect(await sut.deleteChannel(Q, key({ none: 1 }))).toEqual([]);
         await expect(sut.deleteChannel('nope', key(main))).rejects.toMatchObject({ code: 'QUEUE_NOT_FOUND' });
       });
     });
 
-    describe('start-up loads', () => {
+    describe('channel and lease reads', () => {
       it('loads every channel with waiting or processing items and every lease', async () => {
         await sut.createQueue('other', -1, T0);
         await enqueue(fixed(main, 1, { timeoutMs: 1_000 }), fixed(main, 2), fixed(dev, 3));
@@ -549,15 +551,58 @@ export function describeWillowStore(
         const a = await claim(main);
         const b = await sut.claimHead('other', key(main), T0 + 1);
         await fail(await claim(dev));
-        const channels = sut.loadChannels().sort((x, y) => (x.queue + x.key < y.queue + y.key ? -1 : 1));
+        const channels = (await sut.loadChannels()).sort((x, y) => (x.queue + x.key < y.queue + y.key ? -1 : 1));
         expect(channels).toEqual([
-          { queue: Q, key: key(main), waiting: 1, processing: 1, headSeq: sut.channelHead(Q, key(main)) },
+          { queue: Q, key: key(main), waiting: 1, processing: 1, headSeq: await headSeq(Q, key(main)) },
           { queue: 'other', key: key(main), waiting: 0, processing: 1, headSeq: null },
         ]);
-        expect(sut.loadLeases().sort((x, y) => x.expiresAt - y.expiresAt)).toEqual([
+        expect((await sut.loadLeases()).sort((x, y) => x.expiresAt - y.expiresAt)).toEqual([
           { id: a.id, attempt: 1, expiresAt: T0 + 1_000 },
           { id: b!.id, attempt: 1, expiresAt: T0 + 1 + 2_000 },
         ]);
+      });
+
+      it('reads one channel: its counts and head, and null once it holds no waiting or processing item', async () => {
+        await enqueue(fixed(main, 1), fixed(main, 2), fixed(dev, 3));
+        const first = await claim(main);
+        const state = await sut.channelState(Q, key(main));
+        expect(state).toEqual({ queue: Q, key: key(main), waiting: 1, processing: 1, headSeq: expect.any(Number) });
+        expect(state!.headSeq).toBeGreaterThan(first.seq);
+        const second = await claim(main);
+        expect(await sut.channelState(Q, key(main))).toEqual({ queue: Q, key: key(main), waiting: 0, processing: 2, headSeq: null });
+        await pass(first);
+        await fail(second);
+        // Acked and dead items belong to no channel.
+        expect(await sut.channelState(Q, key(main))).toBeNull();
+        expect(await sut.channelState(Q, key({ none: 1 }))).toBeNull();
+        expect(await sut.channelState('other', key(dev))).toBeNull();
+      });
+
+      it('loads the channels of one queue only', async () => {
+        await sut.createQueue('other', -1, T0);
+        await enqueue(fixed(main, 1), fixed(main, 2), fixed(dev, 3));
+        await sut.enqueue('other', [fixed(main, 4)]);
+        await claim(main);
+        const mine = (await sut.loadChannels(Q)).sort((x, y) => (x.key < y.key ? -1 : 1));
+        expect(mine).toEqual([
+          { queue: Q, key: key(dev), waiting: 1, processing: 0, headSeq: await headSeq(Q, key(dev)) },
+          { queue: Q, key: key(main), waiting: 1, processing: 1, headSeq: await headSeq(Q, key(main)) },
+        ]);
+        expect(await sut.loadChannels('other')).toEqual([{ queue: 'other', key: key(main), waiting: 1, processing: 0, headSeq: expect.any(Number) }]);
+        expect(await sut.loadChannels('nope')).toEqual([]);
+      });
+
+      it('loads at most `limit` leases that ran out by `dueBy`, the earliest first', async () => {
+        const lease = (x: StoredItem) => ({ id: x.id, attempt: x.attempt, expiresAt: x.expiresAt });
+        await enqueue(fixed(main, 1, { timeoutMs: 3_000 }), fixed(dev, 2, { timeoutMs: 1_000 }), fixed({ c: 1 }, 3, { timeoutMs: 2_000 }));
+        await enqueue(fixed({ c: 2 }, 4, { timeoutMs: 10_000 }));
+        const [a, b, c] = [await claim(main), await claim(dev), await claim({ c: 1 }), await claim({ c: 2 })];
+        expect(await sut.loadLeases({ dueBy: T0 + 999, limit: 10 })).toEqual([]);
+        expect(await sut.loadLeases({ dueBy: T0 + 3_000, limit: 10 })).toEqual([b, c, a].map(lease));
+        expect(await sut.loadLeases({ dueBy: T0 + 3_000, limit: 2 })).toEqual([b, c].map(lease));
+        await pass(b);
+        expect(await sut.loadLeases({ dueBy: T0 + 2_000, limit: 10 })).toEqual([lease(c)]);
+        expect(await sut.loadLeases()).toHaveLength(3);
       });
     });
 
@@ -568,15 +613,15 @@ export function describeWillowStore(
           await enqueue(fixed(main, 1, { retryAttempts: 2, timeoutMs: 1_000 }), fixed(main, 2), item(main, 3), fixed(dev, 'd'), fixed({ c: 'x' }, 'x'));
           const running = await claim(main);
           await fail(await claim({ c: 'x' }));
-          const channelsBefore = sut.loadChannels();
+          const channelsBefore = (await sut.loadChannels());
           sut = await reopen(fx);
-          expect(sut.getQueue(Q)).toEqual({ name: Q, maxItems: -1, items: 4 });
-          expect(sut.getQueue('small')).toEqual({ name: 'small', maxItems: 3, items: 0 });
-          expect(sut.loadChannels()).toEqual(channelsBefore);
-          expect(sut.loadLeases()).toEqual([{ id: running.id, attempt: 1, expiresAt: T0 + 1_000 }]);
-          expect(sut.listDead(Q, null, 10)).toEqual([expect.objectContaining({ data: '"x"', attempt: 1 })]);
+          expect(await sut.getQueue(Q)).toEqual({ name: Q, maxItems: -1, items: 4 });
+          expect(await sut.getQueue('small')).toEqual({ name: 'small', maxItems: 3, items: 0 });
+          expect(await sut.loadChannels()).toEqual(channelsBefore);
+          expect(await sut.loadLeases()).toEqual([{ id: running.id, attempt: 1, expiresAt: T0 + 1_000 }]);
+          expect(await sut.listDead(Q, null, 10)).toEqual([expect.objectContaining({ data: '"x"', attempt: 1 })]);
           // The processing item is still that delivery: it can be checked, and it fails back to its place.
-          expect(sut.check(Q, running.id, 1)).toMatchObject({ kind: 'ok' });
+          expect(await sut.check(Q, running.id, 1)).toMatchObject({ kind: 'ok' });
           expect((await fail(running)).outcome).toBe('front');
           // The updateable tail still collapses; a new item after reopen goes last.
           expect((await enqueue(item(main, '3b')))[0].collapsed).toBe(true);
@@ -592,7 +637,7 @@ export function describeWillowStore(
           await pass(last);
           sut = await reopen(fx);
           await enqueue(fixed(main, 3), fixed(dev, 'new'));
-          expect(sut.channelHead(Q, key(main))!).toBeLessThan(sut.channelHead(Q, key(dev))!);
+          expect((await headSeq(Q, key(main)))!).toBeLessThan((await headSeq(Q, key(dev)))!);
           expect(await drain(main)).toEqual([1, 2, 3]);
           // A back retry after reopen also goes last.
           await enqueue(fixed({ c: 1 }, 'r', { retryAttempts: 1, retryPosition: 'back' }), fixed({ c: 1 }, 's'));
@@ -609,11 +654,11 @@ export function describeWillowStore(
           await fail(dead);
           await sut.requeueDead(Q, dead.id);
           sut = await reopen(fx);
-          expect(sut.loadLeases()).toEqual([{ id: got.id, attempt: 1, expiresAt: T0 + 1_500 }]);
+          expect(await sut.loadLeases()).toEqual([{ id: got.id, attempt: 1, expiresAt: T0 + 1_500 }]);
           expect(await sut.expireLease(got.id, 1, T0 + 1_499)).toBeNull();
           expect(await sut.expireLease(got.id, 1, T0 + 1_500)).toMatchObject({ outcome: 'dead' });
           sut = await reopen(fx);
-          expect(sut.listDead(Q, null, 10)).toEqual([expect.objectContaining({ id: got.id, reason: 'lease expired' })]);
+          expect(await sut.listDead(Q, null, 10)).toEqual([expect.objectContaining({ id: got.id, reason: 'lease expired' })]);
           expect(await claim(dev)).toMatchObject({ id: dead.id, attempt: 1 });
         });
       });

@@ -1,0 +1,48 @@
+import type { Migration } from '../../platform/storage/sqlite/embedded-storage';
+
+/** Item states as stored (as in the SQLite store). */
+export const WAITING = 0;
+export const PROCESSING = 1;
+export const DEAD = 2;
+
+/**
+ * Willow's PostgreSQL tables. Times are epoch milliseconds (BIGINT). `seq` is the place in line, drawn from one
+ * sequence so it orders items across instances; a front retry keeps it, a back retry and a requeue take a new one.
+ */
+export const WILLOW_PG_MIGRATIONS: readonly Migration[] = [
+  {
+    id: '001-queues-items',
+    sql: `
+      CREATE SEQUENCE willow_item_seq;
+      CREATE TABLE willow_queues (
+        name TEXT PRIMARY KEY,
+        max_items INTEGER NOT NULL,
+        -- waiting + processing, kept only while max_items >= 0 (an unlimited queue has no hot counter row);
+        -- recounted when a bound is set on an unlimited queue
+        items INTEGER NOT NULL DEFAULT 0,
+        created_at BIGINT NOT NULL
+      );
+      CREATE TABLE willow_items (
+        seq BIGINT PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        queue TEXT NOT NULL,
+        channel TEXT NOT NULL,             -- canonical tag encoding
+        state SMALLINT NOT NULL,           -- 0 waiting, 1 processing, 2 dead
+        data TEXT NOT NULL,
+        updateable BOOLEAN NOT NULL,
+        retry_attempts INTEGER NOT NULL,
+        retry_front BOOLEAN NOT NULL,
+        timeout_ms BIGINT NOT NULL,
+        attempt INTEGER NOT NULL,          -- deliveries made
+        expires_at BIGINT,                 -- lease end while processing
+        dead_reason TEXT,
+        dead_at BIGINT
+      );
+      -- first and last waiting item of a channel, a channel's processing items, channel loads
+      CREATE INDEX willow_items_line ON willow_items (queue, channel, state, seq);
+      -- leases that ran out (the sweep)
+      CREATE INDEX willow_items_leases ON willow_items (expires_at) WHERE state = 1;
+      -- dead letters of a queue by arrival
+      CREATE INDEX willow_items_dead ON willow_items (queue, seq) WHERE state = 2;`,
+  },
+];

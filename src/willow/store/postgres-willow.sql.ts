@@ -1,0 +1,138 @@
+/**
+ * Every statement of the PostgreSQL Willow store. States: 0 waiting, 1 processing, 2 dead. Times are epoch ms.
+ *
+ * Locks, always taken in this order, so no two transactions wait on each other in a cycle:
+ * 1. the queue's advisory lock: shared by every write that adds or removes items (enqueue, settle, expiry,
+ *    requeue, channel delete), exclusive for `updateQueue` and `deleteQueue`, which recount or drop the items;
+ * 2. one exclusive advisory lock per channel an enqueue writes (taken in hash order), so two enqueues of one channel
+ *    collapse into each other as if sent one by one;
+ * 3. item rows (FOR UPDATE). A claim takes only its row, with SKIP LOCKED: it never waits.
+ */
+
+const ITEM = 'seq, id, queue, channel, state, data, updateable, retry_attempts, retry_front, timeout_ms, attempt, expires_at';
+const QUEUE_KEY = `hashtext('willow.queue.' || current_schema()), hashtext($1::text)`;
+const LIVE_COUNT = 'SELECT count(*)::int FROM willow_items i WHERE i.queue = q.name AND i.state IN (0, 1)';
+const CHANNEL_LOAD = `SELECT queue, channel, count(*) FILTER (WHERE state = 0)::int AS waiting,
+  count(*) FILTER (WHERE state = 1)::int AS processing, min(seq) FILTER (WHERE state = 0) AS head FROM willow_items`;
+
+/** $1 queue. */
+export const LOCK_QUEUE_SHARED = `SELECT pg_advisory_xact_lock_shared(${QUEUE_KEY})`;
+/** $1 queue. */
+export const LOCK_QUEUE_EXCLUSIVE = `SELECT pg_advisory_xact_lock(${QUEUE_KEY})`;
+/** $1 queue, $2 channel keys (text[]): the queue lock shared, then each channel's lock in hash order. */
+export const LOCK_FOR_ENQUEUE = `SELECT pg_advisory_xact_lock_shared(${QUEUE_KEY}),
+  (SELECT count(*) FROM (SELECT pg_advisory_xact_lock(hashtext('willow.channel.' || current_schema()), h)
+    FROM (SELECT DISTINCT hashtext($1::text || chr(10) || k) AS h FROM unnest($2::text[]) k ORDER BY h) sorted) locked)`;
+
+/** $1 name, $2 max_items, $3 now. No row when the name is taken. */
+export const INSERT_QUEUE = `INSERT INTO willow_queues (name, max_items, items, created_at) VALUES ($1, $2, 0, $3)
+  ON CONFLICT (name) DO NOTHING RETURNING name`;
+/** $1 name. `items` is the real count: the stored one when bounded, a count otherwise. */
+export const QUEUE = `SELECT name, max_items, CASE WHEN max_items >= 0 THEN items ELSE (${LIVE_COUNT}) END AS items
+  FROM willow_queues q WHERE name = $1`;
+/** $1 names after this one ('' for the first page), $2 limit. */
+export const LIST_QUEUES = `SELECT name, max_items, CASE WHEN max_items >= 0 THEN items ELSE (${LIVE_COUNT}) END AS items
+  FROM willow_queues q WHERE name > $1 ORDER BY name LIMIT $2`;
+/** $1 queue. Waiting + processing items. */
+export const COUNT_ITEMS = `SELECT count(*)::int AS items FROM willow_items WHERE queue = $1 AND state IN (0, 1)`;
+/** $1 name, $2 max_items, $3 items. */
+export const SET_MAX_ITEMS = 'UPDATE willow_queues SET max_items = $2, items = $3 WHERE name = $1';
+/** $1 name, $2 items to add. No row when they do not fit under max_items (QUEUE_FULL). */
+export const RESERVE_ITEMS = `UPDATE willow_queues SET items = items + $2 WHERE name = $1 AND items + $2 <= max_items
+  RETURNING items`;
+/** $1 name, $2 items removed. Only a bounded queue keeps its count. */
+export const RELEASE_ITEMS = 'UPDATE willow_queues SET items = items - $2 WHERE name = $1 AND max_items >= 0';
+/** $1 name. Returns the items that were processing. */
+export const DELETE_QUEUE_ITEMS = `WITH gone AS (DELETE FROM willow_items WHERE queue = $1 RETURNING ${ITEM})
+  SELECT * FROM gone WHERE state = 1 ORDER BY seq`;
+/** $1 name. */
+export const DELETE_QUEUE = 'DELETE FROM willow_queues WHERE name = $1';
+
+/** Per channel key `k.channel` of $2, the seq of its last waiting item: one backward index probe each. */
+const LAST_WAITING_OF_KEYS = `unnest($2::text[]) AS k(channel) CROSS JOIN LATERAL (SELECT seq FROM willow_items
+    WHERE queue = $1 AND channel = k.channel AND state = 0 ORDER BY seq DESC LIMIT 1) AS last`;
+/**
+ * $1 queue, $2 channel keys (text[]). The last waiting item of each channel, locked. `state = 0` is checked again on
+ * the locked row: an item claimed meanwhile is left out, so the enqueue appends instead of changing it.
+ */
+export const LAST_WAITING_LOCKED = `SELECT i.seq, i.id, i.channel, i.updateable
+  FROM ${LAST_WAITING_OF_KEYS} JOIN willow_items i ON i.seq = last.seq
+  WHERE i.state = 0 FOR UPDATE OF i`;
+/** $1 queue, $2 channel keys (text[]). The last waiting seq of each channel, unlocked. */
+export const LAST_WAITING_SEQS = `SELECT k.channel, last.seq FROM ${LAST_WAITING_OF_KEYS}`;
+/** $1 seqs, $2 data, $3 updateable, $4 retry_attempts, $5 retry_front, $6 timeout_ms (arrays). Attempts reset. */
+export const COLLAPSE = `UPDATE willow_items i SET data = u.data, updateable = u.updateable,
+  retry_attempts = u.retry_attempts, retry_front = u.retry_front, timeout_ms = u.timeout_ms, attempt = 0
+  FROM unnest($1::bigint[], $2::text[], $3::boolean[], $4::int[], $5::boolean[], $6::bigint[])
+    AS u(seq, data, updateable, retry_attempts, retry_front, timeout_ms)
+  WHERE i.seq = u.seq AND i.state = 0`;
+/** $1 queue, $2 ids, $3 channels, $4 data, $5 updateable, $6 retry_attempts, $7 retry_front, $8 timeout_ms (arrays);
+ * seqs are drawn in array order. */
+export const INSERT_ITEMS = `INSERT INTO willow_items
+  (seq, id, queue, channel, state, data, updateable, retry_attempts, retry_front, timeout_ms, attempt)
+  SELECT nextval('willow_item_seq'), u.id, $1, u.channel, 0, u.data, u.updateable, u.retry_attempts, u.retry_front,
+    u.timeout_ms, 0
+  FROM unnest($2::text[], $3::text[], $4::text[], $5::boolean[], $6::int[], $7::boolean[], $8::bigint[])
+    WITH ORDINALITY AS u(id, channel, data, updateable, retry_attempts, retry_front, timeout_ms, ord)
+  ORDER BY u.ord`;
+
+/**
+ * $1 queue, $2 channel key, $3 now, $4 notify channel, $5 notify payload. One statement: the first waiting item that
+ * no concurrent claim holds becomes processing, and the change is announced when it commits.
+ */
+export const CLAIM_HEAD = `WITH claimed AS (
+    UPDATE willow_items SET state = 1, attempt = attempt + 1, expires_at = $3::bigint + timeout_ms
+    WHERE seq = (SELECT seq FROM willow_items WHERE queue = $1 AND channel = $2 AND state = 0
+      ORDER BY seq LIMIT 1 FOR UPDATE SKIP LOCKED)
+    RETURNING ${ITEM})
+  SELECT claimed.*, pg_notify($4, $5)::text AS notified FROM claimed`;
+/** $1 id. */
+export const ITEM_BY_ID = `SELECT ${ITEM} FROM willow_items WHERE id = $1`;
+/** $1 queue, $2 id, $3 attempt or null, $4 now. No row unless that delivery is current. */
+export const RENEW = `UPDATE willow_items SET expires_at = $4::bigint + timeout_ms
+  WHERE id = $2 AND queue = $1 AND state = 1 AND ($3::int IS NULL OR attempt = $3::int) RETURNING ${ITEM}`;
+/** $1 queue, $2 ids (text[]). The items of `queue` among `ids` whatever their state, locked in id order, with the
+ * queue's max_items (read after the queue lock, so it cannot change before commit). */
+export const LOCK_ITEMS = `SELECT ${ITEM}, (SELECT max_items FROM willow_queues WHERE name = $1) AS max_items
+  FROM willow_items WHERE queue = $1 AND id = ANY($2::text[]) ORDER BY id FOR UPDATE`;
+/** $1 id, $2 attempt, $3 now. The queue of that delivery if its lease ran out (unlocked pre-check). */
+export const DUE_ITEM = `SELECT queue FROM willow_items WHERE id = $1 AND state = 1 AND attempt = $2 AND expires_at <= $3`;
+/** $1 queue. Whether the queue keeps a count, read after its lock. */
+export const QUEUE_BOUND = 'SELECT max_items FROM willow_queues WHERE name = $1';
+/** $1 seqs (bigint[]). */
+export const DELETE_ITEMS = 'DELETE FROM willow_items WHERE seq = ANY($1::bigint[])';
+/** $1 seqs, $2 reason, $3 now. */
+export const TO_DEAD = `UPDATE willow_items SET state = 2, expires_at = NULL, dead_reason = $2, dead_at = $3
+  WHERE seq = ANY($1::bigint[])`;
+/** $1 old seqs, $2 new seqs (bigint[], pairwise; equal for a front retry). */
+export const TO_WAITING = `UPDATE willow_items i SET state = 0, expires_at = NULL, seq = u.new_seq
+  FROM unnest($1::bigint[], $2::bigint[]) AS u(old_seq, new_seq) WHERE i.seq = u.old_seq`;
+/** $1 how many. Fresh places at the back of the line, in order. */
+export const NEXT_SEQS = `SELECT nextval('willow_item_seq') AS seq FROM generate_series(1, $1::int) ORDER BY 1`;
+/** $1 seq. */
+export const GIVE_BACK = 'UPDATE willow_items SET state = 0, attempt = attempt - 1, expires_at = NULL WHERE seq = $1';
+
+/** $1 queue, $2 channel key. Returns the removed items. */
+export const DELETE_CHANNEL = `DELETE FROM willow_items WHERE queue = $1 AND channel = $2 AND state IN (0, 1) RETURNING ${ITEM}`;
+/** $1 queue, $2 seqs after this one (-1 for the first page), $3 limit. */
+export const LIST_DEAD = `SELECT ${ITEM}, dead_reason, dead_at FROM willow_items
+  WHERE queue = $1 AND state = 2 AND seq > $2 ORDER BY seq LIMIT $3`;
+/** $1 queue, $2 id. */
+export const LOCK_DEAD = `SELECT ${ITEM} FROM willow_items WHERE id = $2 AND queue = $1 AND state = 2 FOR UPDATE`;
+/** $1 seq. To the back of its channel with attempts reset. */
+export const REQUEUE = `UPDATE willow_items SET state = 0, attempt = 0, dead_reason = NULL, dead_at = NULL,
+  seq = nextval('willow_item_seq') WHERE seq = $1 RETURNING ${ITEM}`;
+/** $1 queue, $2 id. */
+export const DELETE_DEAD = 'DELETE FROM willow_items WHERE id = $2 AND queue = $1 AND state = 2 RETURNING seq';
+
+/** $1 queue, $2 channel key. */
+export const CHANNEL_STATE = `${CHANNEL_LOAD} WHERE queue = $1 AND channel = $2 AND state IN (0, 1) GROUP BY queue, channel`;
+/** No parameters. */
+export const LOAD_CHANNELS = `${CHANNEL_LOAD} WHERE state IN (0, 1) GROUP BY queue, channel`;
+/** $1 queue. */
+export const LOAD_QUEUE_CHANNELS = `${CHANNEL_LOAD} WHERE queue = $1 AND state IN (0, 1) GROUP BY queue, channel`;
+/** No parameters. */
+export const LOAD_LEASES = 'SELECT id, attempt, expires_at FROM willow_items WHERE state = 1';
+/** $1 due by, $2 limit. */
+export const DUE_LEASES = `SELECT id, attempt, expires_at FROM willow_items WHERE state = 1 AND expires_at <= $1
+  ORDER BY expires_at LIMIT $2`;

@@ -1,0 +1,179 @@
+import { AlreadyExistsError } from '../../common/errors';
+import type { PostgresStorage, Tx } from '../../platform/storage/postgres/postgres-storage';
+import { QueueNotFoundError } from '../domain/willow.errors';
+import type { ChannelLoad, EnqueueOutcome, ItemCheck, LeaseRecord, QueueRecord, Settled, StoredItem, WillowChange, WillowStore } from '../willow.store';
+import { CHANGES, channelsPayload, notifyChannels, queueDeletedPayload, watchChanges } from './postgres-willow.changes';
+import { enqueueTx, reserve, type EnqueueInput } from './postgres-willow.enqueue';
+import { PROCESSING, WILLOW_PG_MIGRATIONS } from './postgres-willow.migrations';
+import * as Row from './postgres-willow.rows';
+import { settleLocked, type Ack, type AckResult } from './postgres-willow.settle';
+import * as SQL from './postgres-willow.sql';
+
+/**
+ * The Willow store shared by several instances on one PostgreSQL database. Every claim and settlement is decided by
+ * row locks in the database, so instances never hand out one item twice or settle one delivery twice; every write
+ * that changes channels is announced over NOTIFY in its own transaction, and `watch` hears them (this instance's
+ * included). It has no `channelHead`: the service reads channels again when it hears of a change.
+ */
+export class PostgresWillowStore implements WillowStore {
+  private constructor(private readonly storage: PostgresStorage) {}
+
+  static async open(storage: PostgresStorage): Promise<PostgresWillowStore> {
+    await storage.migrate('willow', WILLOW_PG_MIGRATIONS);
+    return new PostgresWillowStore(storage);
+  }
+
+  async createQueue(name: string, maxItems: number, now: number): Promise<QueueRecord> {
+    const rows = await this.storage.query(SQL.INSERT_QUEUE, [name, maxItems, now]);
+    if (rows.length === 0) throw new AlreadyExistsError(`Queue "${name}" already exists`, { Queue: name });
+    return { name, maxItems, items: 0 };
+  }
+
+  /** Holds the queue's lock exclusively, so the count it takes when a bound is set misses no write in flight. */
+  updateQueue(name: string, maxItems: number): Promise<QueueRecord> {
+    return this.storage.tx(async (sql) => {
+      await sql.query(SQL.LOCK_QUEUE_EXCLUSIVE, [name]);
+      const row = (await sql.query<Row.QueueRow>(SQL.QUEUE, [name])).rows[0];
+      if (!row) throw new QueueNotFoundError(name);
+      await sql.query(SQL.SET_MAX_ITEMS, [name, maxItems, row.items]);
+      return { name, maxItems, items: row.items };
+    });
+  }
+
+  deleteQueue(name: string): Promise<StoredItem[]> {
+    return this.storage.tx(async (sql) => {
+      await sql.query(SQL.LOCK_QUEUE_EXCLUSIVE, [name]);
+      await this.requireQueue(sql, name);
+      const { rows } = await sql.query<Row.ItemRow>(SQL.DELETE_QUEUE_ITEMS, [name]);
+      await sql.query(SQL.DELETE_QUEUE, [name]);
+      await this.storage.notify(sql, CHANGES, queueDeletedPayload(name));
+      return rows.map(Row.toItem);
+    });
+  }
+
+  async getQueue(name: string): Promise<QueueRecord | null> {
+    const [row] = await this.storage.query<Row.QueueRow>(SQL.QUEUE, [name]);
+    return row ? Row.toQueue(row) : null;
+  }
+
+  async listQueues(afterName: string | null, limit: number): Promise<QueueRecord[]> {
+    return (await this.storage.query<Row.QueueRow>(SQL.LIST_QUEUES, [afterName ?? '', limit])).map(Row.toQueue);
+  }
+
+  async enqueue(queue: string, items: EnqueueInput): Promise<EnqueueOutcome[]> {
+    return this.storage.tx((sql) => enqueueTx(this.storage, sql, queue, items));
+  }
+
+  /** One statement, outside any explicit transaction: claim and notification commit together. */
+  async claimHead(queue: string, key: string, now: number): Promise<StoredItem | null> {
+    const params = [queue, key, now, this.storage.channel(CHANGES), channelsPayload(queue, [key])];
+    const [row] = await this.storage.query<Row.ItemRow>(SQL.CLAIM_HEAD, params);
+    return row ? Row.toItem(row) : null;
+  }
+
+  async check(queue: string, id: string, attempt: number | null): Promise<ItemCheck> {
+    const [row] = await this.storage.query<Row.ItemRow>(SQL.ITEM_BY_ID, [id]);
+    return Row.checkItem(row && Row.toItem(row), queue, row?.state ?? -1, attempt);
+  }
+
+  /** A lease extension changes no channel: nothing is announced. */
+  async renew(queue: string, id: string, attempt: number | null, now: number): Promise<ItemCheck> {
+    const [row] = await this.storage.query<Row.ItemRow>(SQL.RENEW, [queue, id, attempt, now]);
+    return row ? { kind: 'ok', item: Row.toItem(row) } : this.check(queue, id, attempt);
+  }
+
+  async settle(queue: string, acks: readonly Ack[], now: number): Promise<AckResult[]> {
+    if (acks.length === 0) return [];
+    return this.storage.tx(async (sql) => {
+      await sql.query(SQL.LOCK_QUEUE_SHARED, [queue]);
+      return settleLocked(this.storage, sql, queue, acks, now, { reason: 'failed' });
+    });
+  }
+
+  giveBack(queue: string, id: string, attempt: number): Promise<Settled | null> {
+    return this.storage.tx(async (sql) => {
+      const [row] = (await sql.query<Row.ItemRow>(SQL.LOCK_ITEMS, [queue, [id]])).rows;
+      const check = Row.checkItem(row && Row.toItem(row), queue, row?.state ?? -1, attempt);
+      if (check.kind !== 'ok') return null;
+      await sql.query(SQL.GIVE_BACK, [row.seq]);
+      await notifyChannels(this.storage, sql, queue, [check.item.key]);
+      return { item: check.item, outcome: 'given_back' as const };
+    });
+  }
+
+  /** An unlocked look first (the common answer, when another instance got there, is null), then the locked one. */
+  async expireLease(id: string, attempt: number, now: number): Promise<Settled | null> {
+    const [due] = await this.storage.query<{ queue: string }>(SQL.DUE_ITEM, [id, attempt, now]);
+    if (!due) return null;
+    const [result] = await this.storage.tx(async (sql) => {
+      await sql.query(SQL.LOCK_QUEUE_SHARED, [due.queue]);
+      const ack = { id, passed: false, attempt };
+      return settleLocked(this.storage, sql, due.queue, [ack], now, { reason: 'lease expired', dueBy: now });
+    });
+    return 'outcome' in result ? result : null;
+  }
+
+  deleteChannel(queue: string, key: string): Promise<StoredItem[]> {
+    return this.storage.tx(async (sql) => {
+      await sql.query(SQL.LOCK_QUEUE_SHARED, [queue]);
+      const maxItems = await this.requireQueue(sql, queue);
+      const { rows } = await sql.query<Row.ItemRow>(SQL.DELETE_CHANNEL, [queue, key]);
+      if (rows.length === 0) return [];
+      if (maxItems >= 0) await sql.query(SQL.RELEASE_ITEMS, [queue, rows.length]);
+      await notifyChannels(this.storage, sql, queue, [key]);
+      return rows.filter((r) => r.state === PROCESSING).map(Row.toItem);
+    });
+  }
+
+  async listDead(queue: string, afterSeq: number | null, limit: number) {
+    return (await this.storage.query<Row.DeadRow>(SQL.LIST_DEAD, [queue, afterSeq ?? -1, limit])).map(Row.toDead);
+  }
+
+  requeueDead(queue: string, id: string): Promise<StoredItem | null> {
+    return this.storage.tx(async (sql) => {
+      await sql.query(SQL.LOCK_QUEUE_SHARED, [queue]);
+      const [dead] = (await sql.query<Row.ItemRow>(SQL.LOCK_DEAD, [queue, id])).rows;
+      if (!dead) return null;
+      const maxItems = await this.requireQueue(sql, queue);
+      if (maxItems >= 0) await reserve(sql, queue, maxItems, 1);
+      const [row] = (await sql.query<Row.ItemRow>(SQL.REQUEUE, [dead.seq])).rows;
+      await notifyChannels(this.storage, sql, queue, [row.channel]);
+      return Row.toItem(row);
+    });
+  }
+
+  async deleteDead(queue: string, id: string): Promise<boolean> {
+    return (await this.storage.query(SQL.DELETE_DEAD, [queue, id])).length > 0;
+  }
+
+  async channelState(queue: string, key: string): Promise<ChannelLoad | null> {
+    const [row] = await this.storage.query<Row.ChannelRow>(SQL.CHANNEL_STATE, [queue, key]);
+    return row ? Row.toChannel(row) : null;
+  }
+
+  async loadChannels(queue?: string): Promise<ChannelLoad[]> {
+    const rows =
+      queue === undefined
+        ? await this.storage.query<Row.ChannelRow>(SQL.LOAD_CHANNELS)
+        : await this.storage.query<Row.ChannelRow>(SQL.LOAD_QUEUE_CHANNELS, [queue]);
+    return rows.map(Row.toChannel);
+  }
+
+  async loadLeases(due?: { readonly dueBy: number; readonly limit: number }): Promise<LeaseRecord[]> {
+    const rows = due
+      ? await this.storage.query<Row.LeaseRow>(SQL.DUE_LEASES, [due.dueBy, due.limit])
+      : await this.storage.query<Row.LeaseRow>(SQL.LOAD_LEASES);
+    return rows.map(Row.toLease);
+  }
+
+  watch(listener: (change: WillowChange) => void): Promise<void> {
+    return watchChanges(this.storage, listener);
+  }
+
+  /** The queue's max_items; QUEUE_NOT_FOUND when it does not exist. Read after the queue's lock. */
+  private async requireQueue(sql: Tx, name: string): Promise<number> {
+    const [row] = (await sql.query<{ max_items: number }>(SQL.QUEUE_BOUND, [name])).rows;
+    if (!row) throw new QueueNotFoundError(name);
+    return row.max_items;
+  }
+}

@@ -1,0 +1,115 @@
+import { canonicalTags, type Tags } from '../../src/common/tags';
+import type { PostgresStorage } from '../../src/platform/storage/postgres/postgres-storage';
+import { PostgresWillowStore } from '../../src/willow/store/postgres-willow.store';
+import type { NewItem } from '../../src/willow/willow.port';
+import type { WillowChange } from '../../src/willow/willow.store';
+import { sleep, waitUntil } from '../support/wait';
+import { describePostgres, dropSchema, freshSchemaName, openPostgresStorage, postgresFixture } from './support/postgres-fixture';
+import { describeWillowStore } from './willow-store.conformance';
+
+const T0 = Date.parse('2030-01-01T00:00:00Z');
+const Q = 'builds';
+const main = { repo_name: 'willow', branch_name: 'main' };
+
+function item(tags: Tags, data: unknown, opts: Partial<Omit<NewItem, 'tags' | 'data'>> = {}) {
+  const newItem: NewItem = { tags, data, updateable: true, retryAttempts: 0, retryPosition: 'front', timeoutMs: 60_000, ...opts };
+  return { key: canonicalTags(tags), item: newItem, data: JSON.stringify(data) };
+}
+
+describePostgres('willow postgres', (url) => {
+  describeWillowStore('postgres', () => postgresFixture(url, (storage) => PostgresWillowStore.open(storage)), { durable: true });
+
+  describe(`${PostgresWillowStore.name}: two instances on one schema`, () => {
+    let schema: string;
+    let storages: PostgresStorage[];
+    let a: PostgresWillowStore;
+    let b: PostgresWillowStore;
+    beforeEach(async () => {
+      schema = freshSchemaName();
+      storages = [await openPostgresStorage(url, schema, 10), await openPostgresStorage(url, schema, 10)];
+      [a, b] = await Promise.all(storages.map((s) => PostgresWillowStore.open(s)));
+      await a.createQueue(Q, -1, T0);
+    });
+    afterEach(async () => {
+      await Promise.all(storages.map((s) => s.close()));
+      await dropSchema(url, schema);
+    });
+    const both = <T>(n: number, run: (store: PostgresWillowStore, i: number) => Promise<T>) =>
+      Promise.all(Array.from({ length: n }, (_, i) => run(i % 2 === 0 ? a : b, i)));
+
+    it('hands each of 10 items to exactly one of 20 concurrent claims', async () => {
+      await a.enqueue(Q, Array.from({ length: 10 }, (_, i) => item(main, i, { updateable: false })));
+      const got = (await both(20, (store) => store.claimHead(Q, canonicalTags(main), T0))).filter((x) => x !== null);
+      expect(got).toHaveLength(10);
+      expect(new Set(got.map((x) => x.id)).size).toBe(10);
+      expect(got.map((x) => JSON.parse(x.data) as number).sort((x, y) => x - y)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    });
+
+    it('settles an expired delivery once when both instances expire it together', async () => {
+      await a.enqueue(Q, [item(main, 'slow', { timeoutMs: 1_000, retryAttempts: 3 })]);
+      const got = (await a.claimHead(Q, canonicalTags(main), T0))!;
+      const results = await both(10, (store) => store.expireLease(got.id, 1, T0 + 1_000));
+      expect(results.filter((r) => r !== null)).toEqual([{ item: got, outcome: 'front' }]);
+      expect(await b.claimHead(Q, canonicalTags(main), T0 + 2_000)).toMatchObject({ id: got.id, attempt: 2 });
+    });
+
+    it('loses no data when a collapse races a claim of the item it collapses into', async () => {
+      for (let round = 0; round < 40; round++) {
+        const tags = { round };
+        await a.enqueue(Q, [item(tags, 'old')]);
+        // The claim starts a little later each round, so that both orders happen.
+        const claiming = sleep(round % 4).then(() => a.claimHead(Q, canonicalTags(tags), T0));
+        const [claimed, [outcome]] = await Promise.all([claiming, b.enqueue(Q, [item(tags, 'new')])]);
+        const next = await a.claimHead(Q, canonicalTags(tags), T0);
+        if (outcome.collapsed) {
+          // The collapse came first: the one item carries the new data.
+          expect([claimed?.data, next?.data].filter(Boolean)).toEqual(['"new"']);
+        } else {
+          // The claim came first: the processing item kept its data and the new one waits behind it.
+          expect(claimed).toMatchObject({ data: '"old"' });
+          expect(await a.check(Q, claimed!.id, 1)).toMatchObject({ kind: 'ok', item: { data: '"old"' } });
+          expect(next).toMatchObject({ id: outcome.id, data: '"new"' });
+        }
+      }
+    });
+
+    it('never exceeds MaxItems under concurrent enqueues from both instances', async () => {
+      await a.createQueue('ten', 10, T0);
+      const results = await Promise.allSettled(Array.from({ length: 30 }, (_, i) => (i % 2 ? a : b).enqueue('ten', [item({ n: i }, i)])));
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(10);
+      expect(results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason.code)).toEqual(Array(20).fill('QUEUE_FULL'));
+      expect(await b.getQueue('ten')).toMatchObject({ items: 10 });
+      expect((await a.loadChannels('ten')).reduce((sum, c) => sum + c.waiting, 0)).toBe(10);
+    });
+
+    it('counts every item when a bound is set on an unlimited queue while both instances enqueue and ack', async () => {
+      const writes = both(40, async (store, i) => {
+        const [out] = await store.enqueue(Q, [item({ n: i }, i)]);
+        if (i % 3 === 0) await store.settle(Q, [{ id: (await store.claimHead(Q, out.key, T0))!.id, passed: true, attempt: 1 }], T0);
+      });
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      await b.updateQueue(Q, 1_000);
+      await writes;
+      const live = (await a.loadChannels(Q)).reduce((sum, c) => sum + c.waiting + c.processing, 0);
+      expect(live).toBe(40 - 14);
+      expect(await a.getQueue(Q)).toEqual({ name: Q, maxItems: 1_000, items: live });
+    });
+
+    it('reports to a watcher the changes of the other instance and its own', async () => {
+      const heard: WillowChange[] = [];
+      await a.watch((change) => heard.push(change));
+      const key = canonicalTags(main);
+      const hears = (change: WillowChange) => waitUntil(async () => heard.some((h) => JSON.stringify(h) === JSON.stringify(change)));
+      await b.enqueue(Q, [item(main, 1)]);
+      await hears({ kind: 'channels', queue: Q, keys: [key] });
+      heard.length = 0;
+      await a.claimHead(Q, key, T0);
+      await hears({ kind: 'channels', queue: Q, keys: [key] });
+      const many = Array.from({ length: 200 }, (_, i) => item({ n: i, pad: 'x'.repeat(40) }, i));
+      await b.enqueue(Q, many);
+      await hears({ kind: 'queue', queue: Q });
+      await a.deleteQueue(Q);
+      await hears({ kind: 'queue_deleted', queue: Q });
+    });
+  });
+});
