@@ -10,6 +10,7 @@ import { LockerService } from './locker.service';
 import { LOCKER_STORE, type LockerStore } from './locker.store';
 import { LockerRpcClient } from './rpc/locker.rpc-client';
 import { LockerRpcController } from './rpc/locker.rpc-controller';
+import { PostgresLockerStore } from './store/postgres-locker.store';
 import { SqliteLockerStore } from './store/sqlite-locker.store';
 
 @Module({})
@@ -29,12 +30,12 @@ export class LockerModule {
         {
           provide: LOCKER_STORE,
           inject: [STORAGE],
-          useFactory: (storage: StorageHandle): LockerStore => {
+          useFactory: async (storage: StorageHandle): Promise<LockerStore> => {
             switch (storage.kind) {
               case 'embedded':
                 return new SqliteLockerStore(storage);
               case 'postgres':
-                throw new Error('the PostgreSQL locker store is being built');
+                return PostgresLockerStore.open(storage);
             }
           },
         },

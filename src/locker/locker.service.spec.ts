@@ -3,21 +3,25 @@ import { ShuttingDownError } from '../common/errors';
 import { canonicalTags, type Tags } from '../common/tags';
 import { ShutdownSignal } from '../platform/lifecycle/shutdown-signal';
 import { isExpired } from './domain/lease';
-import type { LockerStore, SessionOutcome, StoredLock } from './locker.store';
+import { WaitLine } from './domain/wait-line';
+import type { GrantRequest, LockerStore, SessionOutcome, StoredLock } from './locker.store';
 import { LockerService } from './locker.service';
 
 /** In-memory LockerStore; `gate` lets a test hold back the answer of the next tryGrant. */
 class FakeLockerStore implements LockerStore {
   readonly locks = new Map<string, StoredLock>();
+  readonly shared = null;
   gate: Promise<void> | null = null;
   private token = 0;
+  private readonly line = new WaitLine();
 
-  async tryGrant(cmd: { key: string; tags: Tags; timeoutMs: number }, now: number): Promise<StoredLock | null> {
+  async tryGrant({ ticket, ...cmd }: GrantRequest, now: number): Promise<StoredLock | null> {
     const gate = this.gate;
     this.gate = null;
     if (gate) await gate;
     const held = this.locks.get(cmd.key);
-    if (held && !isExpired(held, now)) return null;
+    if ((held && !isExpired(held, now)) || !this.line.mayGrant(cmd.key, ticket, now)) return null;
+    if (ticket !== null) this.line.leave(cmd.key, ticket);
     const lock = { ...cmd, lockId: `lk_${cmd.key}`, sessionId: `ss_${++this.token}`, fencingToken: this.token, expiresAt: now + cmd.timeoutMs };
     this.locks.set(cmd.key, lock);
     return lock;
@@ -38,8 +42,17 @@ class FakeLockerStore implements LockerStore {
   async expireAll(): Promise<StoredLock[]> {
     return [];
   }
-  listHeld(afterKey: string | null, limit: number): StoredLock[] {
+  async listHeld(afterKey: string | null, limit: number): Promise<StoredLock[]> {
     return [...this.locks.values()].filter((l) => afterKey === null || l.key > afterKey).slice(0, limit);
+  }
+  async join(key: string, deadline: number): Promise<number> {
+    return this.line.join(key, deadline);
+  }
+  async leave(key: string, ticket: number): Promise<void> {
+    this.line.leave(key, ticket);
+  }
+  async waiting(): Promise<Map<string, number>> {
+    return new Map();
   }
 }
 

@@ -9,19 +9,29 @@ import { ShutdownSignal } from '../platform/lifecycle/shutdown-signal';
 import { FifoWaiters } from './domain/fifo-waiters';
 import { LockNotFoundError, SessionInvalidError } from './domain/locker.errors';
 import { checkAcquire } from './domain/validate';
+import { LeaseTimers } from './lease-timers';
 import { LOCKER_STORE, type LockerStore, type SessionOutcome, type StoredLock } from './locker.store';
 import type { AcquireLock, LockerPort, LockGrant, LockInfo, LockSession } from './locker.port';
+import { SharedPresence } from './shared-presence';
 
 interface Waiter {
   readonly cmd: AcquireLock;
   readonly signal: AbortSignal | undefined;
+  /** Place in the store's line, which orders waiters across instances on a shared store. */
+  readonly ticket: number;
   settle(result: LockGrant | null | Error): void;
 }
 
+/**
+ * The Locker. The store keeps the line of waiters and only lets in the first live one, so the same code serves one
+ * process (embedded store) and several instances sharing PostgreSQL; there, `SharedPresence` relays every instance's
+ * releases, expiries and departures here, so the first waiter is offered the lock wherever it waits.
+ */
 @Injectable()
 export class LockerService implements LockerPort, OnModuleInit, OnApplicationShutdown {
-  private readonly waiters = new FifoWaiters<Waiter>();
-  private readonly expiryTimers = new Map<string, NodeJS.Timeout>();
+  private readonly waiters = new FifoWaiters<Waiter>((w) => w.ticket);
+  private readonly leases: LeaseTimers;
+  private readonly presence: SharedPresence | null;
   /** Keys whose first waiter is being offered the lock right now; a second offer waits for the first to finish. */
   private readonly pumping = new Map<string, boolean>();
 
@@ -29,21 +39,25 @@ export class LockerService implements LockerPort, OnModuleInit, OnApplicationShu
     @Inject(LOCKER_STORE) private readonly store: LockerStore,
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly shutdown: ShutdownSignal,
-  ) {}
+  ) {
+    this.leases = new LeaseTimers(store, clock, (key) => void this.pump(key));
+    this.presence = store.shared && new SharedPresence(store.shared, store, clock, { freed: (key) => this.offer(key) });
+  }
 
   async onModuleInit(): Promise<void> {
     // Waiters end when shutdown starts, before Nest closes the HTTP server, so their 503 is still written.
     this.shutdown.signal.addEventListener('abort', () => this.endWaits(), { once: true });
     await this.store.expireAll(this.clock.now());
-    for (let page = this.store.listHeld(null, 1_000); page.length > 0; ) {
-      for (const lock of page) this.scheduleExpiry(lock);
-      page = this.store.listHeld(page[page.length - 1].key, 1_000);
+    for (let page = await this.store.listHeld(null, 1_000); page.length > 0; ) {
+      for (const lock of page) this.leases.schedule(lock);
+      page = await this.store.listHeld(page[page.length - 1].key, 1_000);
     }
+    await this.presence?.start();
   }
 
   onApplicationShutdown(): void {
-    for (const timer of this.expiryTimers.values()) clearTimeout(timer);
-    this.expiryTimers.clear();
+    this.presence?.stop();
+    this.leases.clearAll();
     this.endWaits();
   }
 
@@ -52,7 +66,7 @@ export class LockerService implements LockerPort, OnModuleInit, OnApplicationShu
     if (this.shutdown.shuttingDown) throw new ShuttingDownError();
     const key = canonicalTags(cmd.tags);
     if (!this.waiters.has(key)) {
-      const grant = await this.grant(key, cmd);
+      const grant = await this.grant(key, cmd, null);
       if (grant || cmd.waitMs === 0) return grant;
     } else if (cmd.waitMs === 0) {
       return null;
@@ -65,38 +79,45 @@ export class LockerService implements LockerPort, OnModuleInit, OnApplicationShu
   async heartbeat(cmd: LockSession): Promise<{ expiresAt: string }> {
     const outcome = await this.store.renew(cmd.lockId, cmd.sessionId, this.clock.now());
     const lock = this.unwrap(cmd.lockId, outcome);
-    this.scheduleExpiry(lock);
+    this.leases.schedule(lock);
     return { expiresAt: new Date(lock.expiresAt).toISOString() };
   }
 
   async release(cmd: LockSession): Promise<void> {
     const outcome = await this.store.release(cmd.lockId, cmd.sessionId, this.clock.now());
     const lock = this.unwrap(cmd.lockId, outcome);
-    this.clearExpiry(lock.key);
+    this.leases.clear(lock.key);
     void this.pump(lock.key);
   }
 
   async list(query: Query, page: PageRequest): Promise<Page<LockInfo>> {
     const now = this.clock.now();
-    const items: LockInfo[] = [];
-    let cursor = page.cursor;
-    for (;;) {
-      const batch = this.store.listHeld(cursor, Math.max(page.limit, 256));
+    const found: StoredLock[] = [];
+    for (let cursor = page.cursor; ; ) {
+      const batch = await this.store.listHeld(cursor, Math.max(page.limit, 256));
+      if (batch.length === 0) return { items: await this.withWaiters(found, now), nextCursor: null };
       for (const lock of batch) {
         cursor = lock.key;
         if (lock.expiresAt <= now || !matches(query, lock.tags)) continue;
-        items.push(toInfo(lock, this.waiters.count(lock.key)));
-        if (items.length === page.limit) return { items, nextCursor: cursor };
+        found.push(lock);
+        if (found.length === page.limit) return { items: await this.withWaiters(found, now), nextCursor: cursor };
       }
-      if (batch.length === 0) return { items, nextCursor: null };
     }
+  }
+
+  private async withWaiters(locks: readonly StoredLock[], now: number): Promise<LockInfo[]> {
+    const counts = await this.store.waiting(locks.map((l) => l.key), now);
+    return locks.map((lock) => toInfo(lock, counts.get(lock.key) ?? 0));
   }
 
   /** Settles a store outcome: the lock, or the matching domain error (after handing on a lock that just expired). */
   private unwrap(lockId: string, outcome: SessionOutcome): StoredLock {
     if (outcome.kind === 'ok') return outcome.lock;
     if (outcome.kind === 'not_found') throw new LockNotFoundError(lockId);
-    if (outcome.expired) this.onExpired(outcome.expired.key);
+    if (outcome.expired) {
+      this.leases.clear(outcome.expired.key);
+      void this.pump(outcome.expired.key);
+    }
     throw new SessionInvalidError(lockId, outcome.reason);
   }
 
@@ -104,50 +125,66 @@ export class LockerService implements LockerPort, OnModuleInit, OnApplicationShu
     for (const waiter of [...this.waiters.all()]) waiter.settle(new ShuttingDownError());
   }
 
-  private async grant(key: string, cmd: AcquireLock): Promise<LockGrant | null> {
-    const lock = await this.store.tryGrant({ key, tags: cmd.tags, timeoutMs: cmd.timeoutMs }, this.clock.now());
+  private async grant(key: string, cmd: AcquireLock, ticket: number | null): Promise<LockGrant | null> {
+    const lock = await this.store.tryGrant({ key, tags: cmd.tags, timeoutMs: cmd.timeoutMs, ticket }, this.clock.now());
     if (!lock) return null;
-    this.scheduleExpiry(lock);
+    this.leases.schedule(lock);
     return toGrant(lock);
   }
 
-  private queue(key: string, cmd: AcquireLock, signal: AbortSignal | undefined): Promise<LockGrant | null> {
+  /** Joins the store's line, then waits here until `pump` grants the lock, `waitMs` passes or `signal` aborts. */
+  private async queue(key: string, cmd: AcquireLock, signal: AbortSignal | undefined): Promise<LockGrant | null> {
+    const deadline = this.clock.now() + cmd.waitMs;
+    const ticket = await this.store.join(key, deadline, this.clock.now());
+    const leave = () => void this.store.leave(key, ticket).catch(() => undefined);
+    if (signal?.aborted || this.shutdown.shuttingDown) {
+      leave();
+      if (signal?.aborted) return null;
+      throw new ShuttingDownError();
+    }
     return new Promise<LockGrant | null>((resolve, reject) => {
-      const timer = setTimeout(() => waiter.settle(null), cmd.waitMs);
+      const timer = setTimeout(() => waiter.settle(null), Math.max(0, deadline - this.clock.now()));
       const onAbort = () => waiter.settle(null);
       const waiter: Waiter = {
         cmd,
         signal,
+        ticket,
         settle: (result) => {
           if (!this.waiters.remove(key, waiter)) return;
           clearTimeout(timer);
           signal?.removeEventListener('abort', onAbort);
+          if (result === null || result instanceof Error) leave();
           if (result instanceof Error) reject(result);
           else resolve(result);
         },
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       this.waiters.add(key, waiter);
-      // The lock may have been released between the failed try and joining the queue.
+      // The lock may have been released between the failed try and joining the line.
       void this.pump(key);
     });
   }
 
-  /** Offers a free lock to the first waiter, in arrival order, until one takes it or the lock is held. */
+  /** Offers `key` (null: every key with waiters here) to its first waiter here. */
+  private offer(key: string | null): void {
+    for (const k of key === null ? this.waiters.keys() : [key]) void this.pump(k);
+  }
+
+  /** Offers a free lock to the first waiter here, in ticket order, until one takes it or the store says no. */
   private async pump(key: string): Promise<void> {
-    if (this.pumping.get(key)) {
+    if (this.pumping.has(key)) {
       this.pumping.set(key, true);
       return;
     }
     this.pumping.set(key, false);
     try {
       for (let waiter = this.waiters.first(key); waiter; waiter = this.waiters.first(key)) {
-        const grant = await this.grant(key, waiter.cmd);
+        const grant = await this.grant(key, waiter.cmd, waiter.ticket);
         if (!grant) break;
-        if (waiter.signal?.aborted || this.waiters.first(key) !== waiter) {
+        if (waiter.signal?.aborted || !this.waiters.includes(key, waiter)) {
           // The waiter left while the grant was being written: it must never hold the lock. Give it back.
           await this.store.release(grant.lockId, grant.sessionId, this.clock.now());
-          this.clearExpiry(key);
+          this.leases.clear(key);
           continue;
         }
         waiter.settle(grant);
@@ -160,33 +197,6 @@ export class LockerService implements LockerPort, OnModuleInit, OnApplicationShu
       this.pumping.delete(key);
       if (again) void this.pump(key);
     }
-  }
-
-  private scheduleExpiry(lock: StoredLock): void {
-    this.clearExpiry(lock.key);
-    const delay = Math.max(0, lock.expiresAt - this.clock.now());
-    const timer = setTimeout(() => {
-      this.expiryTimers.delete(lock.key);
-      // Timers may fire a millisecond early against the wall clock; never let an early tick drop the expiry.
-      if (this.clock.now() < lock.expiresAt) return this.scheduleExpiry(lock);
-      void this.store.expire(lock.key, this.clock.now()).then(
-        (expired) => expired && this.onExpired(lock.key),
-        () => this.scheduleExpiry({ ...lock, expiresAt: this.clock.now() + 1_000 }),
-      );
-    }, delay);
-    timer.unref();
-    this.expiryTimers.set(lock.key, timer);
-  }
-
-  private onExpired(key: string): void {
-    this.clearExpiry(key);
-    void this.pump(key);
-  }
-
-  private clearExpiry(key: string): void {
-    const timer = this.expiryTimers.get(key);
-    if (timer) clearTimeout(timer);
-    this.expiryTimers.delete(key);
   }
 }
 

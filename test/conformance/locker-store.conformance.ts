@@ -1,5 +1,5 @@
 import { canonicalTags, compareCodePoints, type Tags } from '../../src/common/tags';
-import type { LockerStore, StoredLock } from '../../src/locker/locker.store';
+import type { GrantRequest, LockerStore, StoredLock } from '../../src/locker/locker.store';
 import type { Fixture, FixtureFactory } from './support/fixture';
 
 const T0 = Date.parse('2030-01-01T00:00:00Z');
@@ -47,14 +47,14 @@ export function describeLockerStore(
           timeoutMs: 5_000,
           expiresAt: T0 + 5_000,
         });
-        expect(held()).toEqual([lock]);
+        expect(await held()).toEqual([lock]);
       });
 
       it('returns null while the lease is live, up to its last millisecond, and leaves the holder as it was', async () => {
         const holder = await grant({ a: 1 });
         expect(await sut.tryGrant(cmd({ a: 1 }), T0)).toBeNull();
         expect(await sut.tryGrant(cmd({ a: 1 }), holder.expiresAt - 1)).toBeNull();
-        expect(held()).toEqual([holder]);
+        expect(await held()).toEqual([holder]);
       });
 
       it('grants a tag set whose lease ran out (at expiresAt exactly) to a new session with a larger token', async () => {
@@ -64,7 +64,7 @@ export function describeLockerStore(
         expect(second.sessionId).not.toBe(first.sessionId);
         expect(second.fencingToken).toBeGreaterThan(first.fencingToken);
         expect(second.expiresAt).toBe(first.expiresAt + LEASE_MS);
-        expect(held()).toEqual([second]);
+        expect(await held()).toEqual([second]);
       });
 
       it('keeps distinct tag sets apart, typed values included ("1" is not 1)', async () => {
@@ -72,14 +72,14 @@ export function describeLockerStore(
         const string = await grant({ a: '1' });
         const wider = await grant({ a: 1, b: 2 });
         expect(new Set([number.lockId, string.lockId, wider.lockId]).size).toBe(3);
-        expect(held()).toHaveLength(3);
+        expect(await held()).toHaveLength(3);
       });
 
       it('grants exactly one of 20 concurrent calls for one tag set', async () => {
         const results = await Promise.all(Array.from({ length: 20 }, () => sut.tryGrant(cmd({ race: 'x' }), T0)));
         const granted = results.filter((r): r is StoredLock => r !== null);
         expect(granted).toHaveLength(1);
-        expect(held()).toEqual(granted);
+        expect(await held()).toEqual(granted);
       });
 
       it('grants each of 20 concurrent calls for distinct tag sets, with distinct tokens', async () => {
@@ -115,7 +115,7 @@ export function describeLockerStore(
           const before = await grant({ a: 1 });
           await sut.release(before.lockId, before.sessionId, T0);
           sut = await reopen(fx);
-          expect(held()).toEqual([]);
+          expect(await held()).toEqual([]);
           const after = await grant({ a: 1 });
           expect(after.fencingToken).toBeGreaterThan(before.fencingToken);
           expect(after.lockId).toBe(before.lockId);
@@ -128,7 +128,7 @@ export function describeLockerStore(
         const lock = await grant({ a: 1 }, T0, 5_000);
         const outcome = await sut.renew(lock.lockId, lock.sessionId, T0 + 4_000);
         expect(outcome).toEqual({ kind: 'ok', lock: { ...lock, expiresAt: T0 + 9_000 } });
-        expect(held()).toEqual([{ ...lock, expiresAt: T0 + 9_000 }]);
+        expect(await held()).toEqual([{ ...lock, expiresAt: T0 + 9_000 }]);
         expect(await sut.tryGrant(cmd({ a: 1 }), T0 + 8_999)).toBeNull();
       });
 
@@ -136,14 +136,14 @@ export function describeLockerStore(
         const lock = await grant({ a: 1 });
         const outcome = await sut.renew(lock.lockId, 'ss_not-the-holder', T0 + 1);
         expect(outcome).toEqual({ kind: 'session_invalid', reason: expect.any(String), expired: null });
-        expect(held()).toEqual([lock]);
+        expect(await held()).toEqual([lock]);
       });
 
       it('reports a lease that ran out as session_invalid with `expired` set, and removes it', async () => {
         const lock = await grant({ a: 1 });
         const outcome = await sut.renew(lock.lockId, lock.sessionId, lock.expiresAt);
         expect(outcome).toEqual({ kind: 'session_invalid', reason: expect.any(String), expired: lock });
-        expect(held()).toEqual([]);
+        expect(await held()).toEqual([]);
       });
 
       it('answers not_found for a lockId that names no lock', async () => {
@@ -155,7 +155,7 @@ export function describeLockerStore(
         const old = await grant({ a: 1 });
         const current = await grant({ a: 1 }, old.expiresAt);
         expect(await sut.renew(old.lockId, old.sessionId, old.expiresAt)).toMatchObject({ kind: 'session_invalid', expired: null });
-        expect(held()).toEqual([current]);
+        expect(await held()).toEqual([current]);
       });
     });
 
@@ -163,14 +163,14 @@ export function describeLockerStore(
       it('removes the lock and frees the tag set for the next grant', async () => {
         const lock = await grant({ a: 1 });
         expect(await sut.release(lock.lockId, lock.sessionId, T0 + 1)).toEqual({ kind: 'ok', lock });
-        expect(held()).toEqual([]);
+        expect(await held()).toEqual([]);
         expect(await sut.tryGrant(cmd({ a: 1 }), T0 + 1)).not.toBeNull();
       });
 
       it('refuses a wrong session as session_invalid and keeps the lock', async () => {
         const lock = await grant({ a: 1 });
         expect(await sut.release(lock.lockId, 'ss_not-the-holder', T0)).toMatchObject({ kind: 'session_invalid', expired: null });
-        expect(held()).toEqual([lock]);
+        expect(await held()).toEqual([lock]);
       });
 
       it('reports a lease that ran out as session_invalid with `expired` set, and removes it', async () => {
@@ -180,7 +180,7 @@ export function describeLockerStore(
           reason: expect.any(String),
           expired: lock,
         });
-        expect(held()).toEqual([]);
+        expect(await held()).toEqual([]);
       });
 
       it('answers not_found for a lockId that names no lock, and once a released lock is forgotten', async () => {
@@ -219,9 +219,9 @@ export function describeLockerStore(
       it('removes and returns the lock under key once its lease ran out, and nothing before', async () => {
         const lock = await grant({ a: 1 });
         expect(await sut.expire(lock.key, lock.expiresAt - 1)).toBeNull();
-        expect(held()).toEqual([lock]);
+        expect(await held()).toEqual([lock]);
         expect(await sut.expire(lock.key, lock.expiresAt)).toEqual(lock);
-        expect(held()).toEqual([]);
+        expect(await held()).toEqual([]);
         expect(await sut.expire(lock.key, lock.expiresAt)).toBeNull();
       });
 
@@ -237,14 +237,88 @@ export function describeLockerStore(
         const long = await grant({ lease: 'long' }, T0, 3_000);
         const expired = await sut.expireAll(T0 + 2_000);
         expect(sortByKey(expired)).toEqual(sortByKey([short, edge]));
-        expect(held()).toEqual([long]);
+        expect(await held()).toEqual([long]);
         expect(await sut.expireAll(T0 + 2_000)).toEqual([]);
       });
 
       it('removes nothing when no lease ran out', async () => {
         const lock = await grant({ a: 1 });
         expect(await sut.expireAll(T0)).toEqual([]);
-        expect(held()).toEqual([lock]);
+        expect(await held()).toEqual([lock]);
+      });
+    });
+
+    describe('line of waiters', () => {
+      const KEY = canonicalTags({ a: 1 });
+      const WAIT_UNTIL = T0 + 60_000;
+
+      it('lets only the first live waiter in, then the next, and no newcomer while anyone waits', async () => {
+        const holder = await grant({ a: 1 });
+        const first = await sut.join(KEY, WAIT_UNTIL, T0);
+        const second = await sut.join(KEY, WAIT_UNTIL, T0);
+        expect(second).toBeGreaterThan(first);
+        expect(await sut.waiting([KEY, canonicalTags({ b: 1 })], T0)).toEqual(new Map([[KEY, 2]]));
+        expect(await sut.tryGrant(cmd({ a: 1 }, LEASE_MS, first), T0)).toBeNull();
+        await sut.release(holder.lockId, holder.sessionId, T0);
+        expect(await sut.tryGrant(cmd({ a: 1 }), T0)).toBeNull();
+        expect(await sut.tryGrant(cmd({ a: 1 }, LEASE_MS, second), T0)).toBeNull();
+        const granted = await sut.tryGrant(cmd({ a: 1 }, LEASE_MS, first), T0);
+        expect(granted).not.toBeNull();
+        expect(await sut.waiting([KEY], T0)).toEqual(new Map([[KEY, 1]]));
+        await sut.release(granted!.lockId, granted!.sessionId, T0);
+        expect(await sut.tryGrant(cmd({ a: 1 }, LEASE_MS, second), T0)).not.toBeNull();
+        expect(await sut.waiting([KEY], T0)).toEqual(new Map());
+      });
+
+      it('lets the next waiter in once the first left, and holds nobody back with a waiter past its deadline', async () => {
+        const gone = await sut.join(KEY, WAIT_UNTIL, T0);
+        const late = await sut.join(KEY, T0 + 1_000, T0);
+        const next = await sut.join(KEY, WAIT_UNTIL, T0);
+        await sut.leave(KEY, gone);
+        await sut.leave(KEY, gone);
+        expect(await sut.tryGrant(cmd({ a: 1 }, LEASE_MS, next), T0)).toBeNull();
+        expect(await sut.waiting([KEY], T0 + 1_000)).toEqual(new Map([[KEY, 1]]));
+        expect(await sut.tryGrant(cmd({ a: 1 }, LEASE_MS, next), T0 + 1_000)).not.toBeNull();
+        await sut.leave(KEY, late);
+      });
+
+      it('keeps the lines of different keys apart', async () => {
+        await sut.join(canonicalTags({ other: 1 }), WAIT_UNTIL, T0);
+        expect(await sut.tryGrant(cmd({ a: 1 }), T0)).not.toBeNull();
+      });
+
+      it('grants exactly the first waiter when it races its line and newcomers', async () => {
+        const tickets: number[] = [];
+        for (let i = 0; i < 5; i++) tickets.push(await sut.join(KEY, WAIT_UNTIL, T0));
+        const racers = [...tickets.map((t) => cmd({ a: 1 }, LEASE_MS, t)), ...tickets.map(() => cmd({ a: 1 }))];
+        const results = await Promise.all(racers.reverse().map((c) => sut.tryGrant(c, T0)));
+        expect(results.filter((r) => r !== null)).toHaveLength(1);
+        expect(await sut.waiting([KEY], T0)).toEqual(new Map([[KEY, 4]]));
+      });
+    });
+
+    describe('races', () => {
+      it('grant one racer per round, each with a larger token than the round before', async () => {
+        const winners: StoredLock[] = [];
+        for (let round = 0; round < 5; round++) {
+          const now = T0 + round * LEASE_MS;
+          const results = await Promise.all(Array.from({ length: 10 }, () => sut.tryGrant(cmd({ race: 'r' }), now)));
+          const granted = results.filter((r): r is StoredLock => r !== null);
+          expect(granted).toHaveLength(1);
+          winners.push(granted[0]);
+        }
+        const tokens = winners.map((w) => w.fencingToken);
+        expect(tokens).toEqual([...new Set(tokens)].sort((x, y) => x - y));
+      });
+
+      it('expire a due lease exactly once among concurrent expire and expireAll calls', async () => {
+        const lock = await grant({ a: 1 });
+        const at = lock.expiresAt;
+        const results = await Promise.all([
+          ...Array.from({ length: 5 }, () => sut.expire(lock.key, at)),
+          ...Array.from({ length: 5 }, () => sut.expireAll(at)),
+        ]);
+        expect(results.flat().filter((r) => r !== null)).toEqual([lock]);
       });
     });
 
@@ -256,10 +330,10 @@ export function describeLockerStore(
         for (const tags of tagSets) locks.push(await grant(tags));
         const ordered = sortByKey(locks);
 
-        expect(sut.listHeld(null, 100)).toEqual(ordered);
+        expect(await sut.listHeld(null, 100)).toEqual(ordered);
         const pages: StoredLock[][] = [];
         for (let after: string | null = null; ; ) {
-          const page = sut.listHeld(after, 3);
+          const page = await sut.listHeld(after, 3);
           if (page.length === 0) break;
           expect(page.length).toBeLessThanOrEqual(3);
           pages.push(page);
@@ -267,11 +341,11 @@ export function describeLockerStore(
         }
         expect(pages.map((p) => p.length)).toEqual([3, 3, 1]);
         expect(pages.flat()).toEqual(ordered);
-        expect(sut.listHeld(ordered[ordered.length - 1].key, 3)).toEqual([]);
+        expect(await sut.listHeld(ordered[ordered.length - 1].key, 3)).toEqual([]);
       });
 
-      it('is empty for an empty store', () => {
-        expect(sut.listHeld(null, 10)).toEqual([]);
+      it('is empty for an empty store', async () => {
+        expect(await sut.listHeld(null, 10)).toEqual([]);
       });
     });
 
@@ -282,7 +356,7 @@ export function describeLockerStore(
           const gone = await grant({ job: 'gone' }, T0, 1_000);
           await sut.expire(gone.key, gone.expiresAt);
           sut = await reopen(fx);
-          expect(held()).toEqual([live]);
+          expect(await held()).toEqual([live]);
           expect(await sut.renew(live.lockId, live.sessionId, T0 + 1_000)).toEqual({
             kind: 'ok',
             lock: { ...live, expiresAt: T0 + 61_000 },
@@ -290,13 +364,20 @@ export function describeLockerStore(
           expect(await sut.renew(gone.lockId, gone.sessionId, T0 + 2_000)).toMatchObject({ kind: 'session_invalid' });
           expect(await sut.tryGrant(cmd(live.tags), T0 + 1_000)).toBeNull();
         });
+
+        it('expires on start the leases that ran out while closed, and re-grants them with a larger token', async () => {
+          const lock = await grant({ job: 'stale' }, T0, 1_000);
+          sut = await reopen(fx);
+          expect(await sut.expireAll(T0 + 5_000)).toEqual([lock]);
+          expect((await grant({ job: 'stale' }, T0 + 5_000)).fencingToken).toBeGreaterThan(lock.fencingToken);
+        });
       });
     }
   });
 }
 
-function cmd(tags: Tags, timeoutMs = LEASE_MS) {
-  return { key: canonicalTags(tags), tags, timeoutMs };
+function cmd(tags: Tags, timeoutMs = LEASE_MS, ticket: number | null = null): GrantRequest {
+  return { key: canonicalTags(tags), tags, timeoutMs, ticket };
 }
 
 /** Orders as listHeld must: by key in code-point order (SQLite BINARY, PostgreSQL COLLATE "C"), never by locale. */

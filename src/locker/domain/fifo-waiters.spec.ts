@@ -79,3 +79,17 @@ describe(FifoWaiters.name, () => {
     expect(sut.count('k')).toBe(1);
   });
 });
+
+describe(`${FifoWaiters.name} with a rank`, () => {
+  it('keeps rank order when waiters are added out of it, and appends in order otherwise', () => {
+    const sut = new FifoWaiters<{ ticket: number }>((w) => w.ticket);
+    const [t1, t2, t3, t4] = [1, 2, 3, 4].map((ticket) => ({ ticket }));
+    sut.add('k', t2);
+    sut.add('k', t1);
+    sut.add('k', t4);
+    sut.add('k', t3);
+    expect([...sut.all()]).toEqual([t1, t2, t3, t4]);
+    expect(sut.includes('k', t3)).toBe(true);
+    expect(sut.keys()).toEqual(['k']);
+  });
+});

@@ -8,6 +8,9 @@ export interface HeldLock {
   readonly expiresAt: number;
 }
 
+/** Expired sessions are remembered this long, so their late heartbeats get SESSION_INVALID rather than 404. */
+export const EXPIRED_SESSION_MEMORY_MS = 86_400_000;
+
 export type SessionCheck = { ok: true } | { ok: false; reason: 'wrong session' | 'lease ran out' };
 
 /**

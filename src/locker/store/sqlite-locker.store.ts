@@ -1,36 +1,11 @@
-import { decodeTags, type Tags } from '../../common/tags';
+import { decodeTags } from '../../common/tags';
 import { newId } from '../../common/ids';
-import type { EmbeddedStorage, Migration } from '../../platform/storage/sqlite/embedded-storage';
-import { checkSession, isExpired } from '../domain/lease';
+import type { EmbeddedStorage } from '../../platform/storage/sqlite/embedded-storage';
+import { checkSession, EXPIRED_SESSION_MEMORY_MS, isExpired } from '../domain/lease';
 import { lockIdOf } from '../domain/lock-id';
-import type { LockerStore, SessionOutcome, StoredLock } from '../locker.store';
-
-/** Expired sessions are remembered this long, so their late heartbeats get SESSION_INVALID rather than 404. */
-const EXPIRED_SESSION_MEMORY_MS = 86_400_000;
-
-export const LOCKER_MIGRATIONS: readonly Migration[] = [
-  {
-    id: '001-locks',
-    sql: `
-      CREATE TABLE locker_locks (
-        key TEXT PRIMARY KEY,
-        lock_id TEXT NOT NULL UNIQUE,
-        session_id TEXT NOT NULL,
-        fencing_token INTEGER NOT NULL,
-        timeout_ms INTEGER NOT NULL,
-        expires_at INTEGER NOT NULL
-      ) WITHOUT ROWID;
-      CREATE INDEX locker_locks_expires ON locker_locks (expires_at);
-      CREATE TABLE locker_sequence (id INTEGER PRIMARY KEY CHECK (id = 1), value INTEGER NOT NULL);
-      INSERT INTO locker_sequence (id, value) VALUES (1, 0);
-      CREATE TABLE locker_expired_sessions (
-        session_id TEXT PRIMARY KEY,
-        lock_id TEXT NOT NULL,
-        expired_at INTEGER NOT NULL
-      ) WITHOUT ROWID;
-      CREATE INDEX locker_expired_sessions_at ON locker_expired_sessions (expired_at);`,
-  },
-];
+import { WaitLine } from '../domain/wait-line';
+import type { GrantRequest, LockerStore, SessionOutcome, StoredLock } from '../locker.store';
+import { LOCKER_MIGRATIONS } from './sqlite-locker.migrations';
 
 interface LockRow {
   key: string;
@@ -41,8 +16,14 @@ interface LockRow {
   expires_at: number;
 }
 
+/**
+ * The Locker on the embedded store: one process. Locks, tokens and expired sessions are durable; the line of waiters
+ * lives in memory, since waiters are connections of this process and end with it.
+ */
 export class SqliteLockerStore implements LockerStore {
+  readonly shared = null;
   private readonly sql;
+  private readonly line = new WaitLine();
 
   constructor(private readonly storage: EmbeddedStorage) {
     storage.migrate('locker', LOCKER_MIGRATIONS);
@@ -65,8 +46,9 @@ export class SqliteLockerStore implements LockerStore {
     };
   }
 
-  tryGrant(cmd: { key: string; tags: Tags; timeoutMs: number }, now: number): Promise<StoredLock | null> {
-    return this.storage.write(() => {
+  async tryGrant(cmd: GrantRequest, now: number): Promise<StoredLock | null> {
+    const lock = await this.storage.write(() => {
+      if (!this.line.mayGrant(cmd.key, cmd.ticket, now)) return null;
       const held = this.sql.byKey.get(cmd.key);
       if (held && !isExpired(toLock(held), now)) return null;
       if (held) this.sql.rememberExpired.run(held.session_id, held.lock_id, now);
@@ -81,6 +63,9 @@ export class SqliteLockerStore implements LockerStore {
       this.sql.upsert.run(row);
       return toLock(row);
     });
+    // Out of line once the grant is committed; until then the lock is held, so no one else can be let in.
+    if (lock && cmd.ticket !== null) this.line.leave(cmd.key, cmd.ticket);
+    return lock;
   }
 
   renew(lockId: string, sessionId: string, now: number): Promise<SessionOutcome> {
@@ -116,8 +101,25 @@ export class SqliteLockerStore implements LockerStore {
     });
   }
 
-  listHeld(afterKey: string | null, limit: number): StoredLock[] {
+  async listHeld(afterKey: string | null, limit: number): Promise<StoredLock[]> {
     return this.storage.read(() => this.sql.listHeld.all(afterKey ?? '', limit).map(toLock));
+  }
+
+  async join(key: string, deadline: number): Promise<number> {
+    return this.line.join(key, deadline);
+  }
+
+  async leave(key: string, ticket: number): Promise<void> {
+    this.line.leave(key, ticket);
+  }
+
+  async waiting(keys: readonly string[], now: number): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
+    for (const key of keys) {
+      const n = this.line.count(key, now);
+      if (n > 0) counts.set(key, n);
+    }
+    return counts;
   }
 
   private checkHolder(lockId: string, sessionId: string, now: number): SessionOutcome {

@@ -1,0 +1,44 @@
+import type { Clock } from '../common/clock';
+import type { LockerStore, StoredLock } from './locker.store';
+
+/**
+ * One timer per lock this process granted or renewed, firing when its lease runs out: the store removes the lock
+ * (exactly once, whoever else tries too) and `onExpired` hands it on. A lock renewed elsewhere meanwhile is simply
+ * not due, and the store says so.
+ */
+export class LeaseTimers {
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+
+  constructor(
+    private readonly store: LockerStore,
+    private readonly clock: Clock,
+    private readonly onExpired: (key: string) => void,
+  ) {}
+
+  schedule(lock: Pick<StoredLock, 'key' | 'expiresAt'>): void {
+    this.clear(lock.key);
+    const delay = Math.max(0, lock.expiresAt - this.clock.now());
+    const timer = setTimeout(() => {
+      this.timers.delete(lock.key);
+      // Timers may fire a millisecond early against the wall clock; never let an early tick drop the expiry.
+      if (this.clock.now() < lock.expiresAt) return this.schedule(lock);
+      void this.store.expire(lock.key, this.clock.now()).then(
+        (expired) => expired && this.onExpired(lock.key),
+        () => this.schedule({ key: lock.key, expiresAt: this.clock.now() + 1_000 }),
+      );
+    }, delay);
+    timer.unref();
+    this.timers.set(lock.key, timer);
+  }
+
+  clear(key: string): void {
+    const timer = this.timers.get(key);
+    if (timer) clearTimeout(timer);
+    this.timers.delete(key);
+  }
+
+  clearAll(): void {
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+  }
+}

@@ -1,0 +1,57 @@
+import type { Clock } from '../common/clock';
+import { INSTANCE_BEAT_MS, type LockerStore, type SharedLockerStore } from './locker.store';
+
+/** How often every instance on a shared store removes leases that ran out, whoever granted them. */
+export const LEASE_SWEEP_MS = 1_000;
+
+export interface PresenceHandlers {
+  /** A lock may be free or a waiter gone on `key` (null: on some key); offer it to the waiters here. */
+  freed(key: string | null): void;
+}
+
+/**
+ * This instance's part in a Locker shared by several: it says it is alive (so its waiters count), sweeps leases that
+ * ran out anywhere (an instance that died leaves its locks behind) and turns every instance's changes into offers to
+ * the waiters here. Nothing of it runs on an embedded store.
+ */
+export class SharedPresence {
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private stopped = false;
+
+  constructor(
+    private readonly shared: SharedLockerStore,
+    private readonly store: LockerStore,
+    private readonly clock: Clock,
+    private readonly on: PresenceHandlers,
+  ) {}
+
+  async start(): Promise<void> {
+    await this.shared.beat(this.clock.now());
+    await this.shared.watch((event) => this.on.freed(event.kind === 'freed' ? event.key : null));
+    this.every(INSTANCE_BEAT_MS, () => this.shared.beat(this.clock.now()));
+    this.every(LEASE_SWEEP_MS, async () => {
+      for (const lock of await this.store.expireAll(this.clock.now())) this.on.freed(lock.key);
+    });
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+  }
+
+  /** Runs `task` every `ms`, one run at a time; a failed run (store unreachable) is simply tried again next time. */
+  private every(ms: number, task: () => Promise<void>): void {
+    const tick = () => {
+      this.timers.delete(timer);
+      void task()
+        .catch(() => undefined)
+        .finally(() => {
+          if (!this.stopped) this.every(ms, task);
+        });
+    };
+    const timer = setTimeout(tick, ms);
+    timer.unref();
+    this.timers.add(timer);
+  }
+}
