@@ -28,7 +28,11 @@ export class SharedPresence {
   async start(): Promise<void> {
     await this.shared.beat(this.clock.now());
     await this.shared.watch((event) => this.on.freed(event.kind === 'freed' ? event.key : null));
-    this.every(INSTANCE_BEAT_MS, () => this.shared.beat(this.clock.now()));
+    this.every(INSTANCE_BEAT_MS, async () => {
+      await this.shared.beat(this.clock.now());
+      // A safety net, not the wake-up path: an offer lost to a store fault is made again within a beat.
+      this.on.freed(null);
+    });
     this.every(LEASE_SWEEP_MS, async () => {
       for (const lock of await this.store.expireAll(this.clock.now())) this.on.freed(lock.key);
     });

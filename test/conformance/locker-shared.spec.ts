@@ -3,6 +3,7 @@ import { systemClock } from '../../src/common/clock';
 import type { Tags } from '../../src/common/tags';
 import type { LockGrant } from '../../src/locker/locker.port';
 import { LockerService } from '../../src/locker/locker.service';
+import { INSTANCE_BEAT_MS, INSTANCE_TTL_MS } from '../../src/locker/locker.store';
 import { PostgresLockerStore } from '../../src/locker/store/postgres-locker.store';
 import { ShutdownSignal } from '../../src/platform/lifecycle/shutdown-signal';
 import type { PostgresStorage } from '../../src/platform/storage/postgres/postgres-storage';
@@ -36,8 +37,8 @@ describePostgres('Locker shared by several instances', (url) => {
   };
   /** Stops an instance without releasing anything, as a crash would. */
   const crash = async ({ sut, storage }: Instance) => {
-    sut.onApplicationShutdown();
     await storage.close();
+    sut.onApplicationShutdown();
   };
   const acquire = (on: Instance, opts: { timeoutMs?: number; waitMs?: number } = {}) =>
     on.sut.acquire({ tags: TAGS, timeoutMs: opts.timeoutMs ?? 30_000, waitMs: opts.waitMs ?? 20_000 });
@@ -103,6 +104,23 @@ describePostgres('Locker shared by several instances', (url) => {
     expect(handedAt).toBeLessThan(Date.parse(held!.expiresAt) + 5_000);
     expect(grant!.fencingToken).toBeGreaterThan(held!.fencingToken);
   });
+
+  it('stops holding others back with the waiters of a crashed instance once it is no longer seen', async () => {
+    const [a, b, crashed] = [await start(), await start(), await start()];
+    const held = await acquire(b);
+    const lost = acquire(crashed, { waitMs: 60_000 }).catch((error: unknown) => error);
+    await waitersSeen(b, 1);
+    await crash(crashed);
+    const waiting = acquire(a, { waitMs: 30_000 });
+    await waitersSeen(b, 2);
+    const releasedAt = Date.now();
+    await release(b, held);
+    expect(await stillPending(waiting, 1_000)).toBe(true);
+    expect(await waiting).not.toBeNull();
+    const waitedMs = Date.now() - releasedAt;
+    expect(waitedMs).toBeLessThan(INSTANCE_TTL_MS + 3 * INSTANCE_BEAT_MS);
+    await lost;
+  }, 30_000);
 
   it('renews a lease on another instance than the one that granted it, past the first expiry', async () => {
     const [a, b, c] = [await start(), await start(), await start()];
