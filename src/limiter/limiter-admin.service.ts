@@ -5,7 +5,7 @@ import { CapacityEvents } from './capacity-events';
 import { OverrideNotFoundError, RuleNotFoundError } from './domain/limiter.errors';
 import type { OverrideDef, RuleDef } from './domain/rule-book';
 import { checkNewOverride, checkNewRule, parseLimit } from './domain/validate';
-import { LIMITER_STORE, type LimiterStore, type LimitRef } from './limiter.store';
+import { LIMITER_STORE, type LimiterStore, type LimitRef, type RuleChange } from './limiter.store';
 import type {
   CreateOverride,
   CreateRule,
@@ -79,7 +79,7 @@ export class LimiterAdminService implements LimiterAdminPort {
   }
 
   /** A committed definition change frees capacity for every waiter to re-check (the limits may have risen). */
-  private async change<T extends RuleDef | null>(ruleName: string, write: () => Promise<T>): Promise<T> {
+  private async change<T extends RuleDef | null>(ruleName: string, write: () => Promise<RuleChange<T>>): Promise<T> {
     const rule = (await this.cache.change(ruleName, write)) as T;
     this.events.emit(null);
     return rule;

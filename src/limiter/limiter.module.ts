@@ -12,11 +12,13 @@ import { LimiterAdminService } from './limiter-admin.service';
 import { LIMITER_PORT } from './limiter.port';
 import { LimiterService } from './limiter.service';
 import { LIMITER_STORE, type LimiterStore } from './limiter.store';
+import { PeerSync } from './peer-sync';
 import { RuleCache } from './rule-cache';
 import { CapacityLog } from './rpc/capacity-log';
 import { CapacityPublisher } from './rpc/capacity-publisher';
 import { createLimiterRpcClient, type LimiterRpcClient } from './rpc/limiter.rpc-client';
 import { LimiterRpcController } from './rpc/limiter.rpc-controller';
+import { PostgresLimiterStore } from './store/postgres-limiter.store';
 import { SqliteLimiterStore } from './store/sqlite-limiter.store';
 
 @Module({})
@@ -46,17 +48,18 @@ export class LimiterModule {
         },
         LimiterService,
         LimiterAdminService,
+        PeerSync,
         { provide: LIMITER_PORT, useExisting: LimiterService },
         { provide: LIMITER_ADMIN_PORT, useExisting: LimiterAdminService },
         {
           provide: LIMITER_STORE,
           inject: [STORAGE],
-          useFactory: (storage: StorageHandle): LimiterStore => {
+          useFactory: async (storage: StorageHandle): Promise<LimiterStore> => {
             switch (storage.kind) {
               case 'embedded':
                 return new SqliteLimiterStore(storage);
               case 'postgres':
-                throw new Error('the PostgreSQL limiter store is being built');
+                return PostgresLimiterStore.open(storage);
             }
           },
         },

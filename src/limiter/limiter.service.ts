@@ -8,7 +8,7 @@ import { freedBy } from './domain/capacity';
 import type { CounterMove } from './domain/counter-ops';
 import { evaluate, type LimitPlan } from './domain/limit-plan';
 import { parseAnyTags, parseCounters } from './domain/validate';
-import { LIMITER_STORE, type LimiterStore } from './limiter.store';
+import { LIMITER_STORE, STALE_PLAN, type LimiterStore, type Planned } from './limiter.store';
 import type { CapacityFreed, CounterChange, CounterValue, Explanation, IncrementResult, LimiterPort } from './limiter.port';
 import { RuleCache } from './rule-cache';
 
@@ -29,7 +29,7 @@ export class LimiterService implements LimiterPort {
 
   async tryIncrement(cmd: CounterChange): Promise<IncrementResult> {
     const { tags, key, n } = counterCommand(cmd, 1);
-    const outcome = await this.cache.withPlan(tags, (plan) => this.store.tryIncrement({ key, plan, counters: n }));
+    const outcome = await this.cache.withPlan(tags, (plan, version) => this.store.tryIncrement({ key, plan, counters: n, version }));
     if (outcome.allowed) return { allowed: true, tags, counters: outcome.counters };
     const { rule, override, limit, count, keyValues } = outcome.refusal;
     return { allowed: false, tags, rule, override, limit, count, keyValues };
@@ -37,17 +37,20 @@ export class LimiterService implements LimiterPort {
 
   decrement(cmd: CounterChange): Promise<CounterValue> {
     const { tags, key, n } = counterCommand(cmd, 1);
-    return this.move(tags, (plan) => this.store.decrement({ key, plan, counters: n }));
+    return this.move(tags, (plan, version) => this.store.decrement({ key, plan, counters: n, version }));
   }
 
   set(cmd: { readonly tags: Tags; readonly counters: number }): Promise<CounterValue> {
     const { tags, key, n } = counterCommand(cmd, 0);
-    return this.move(tags, (plan) => this.store.set({ key, plan, counters: n }));
+    return this.move(tags, (plan, version) => this.store.set({ key, plan, counters: n, version }));
   }
 
   async explain(cmd: CounterChange): Promise<Explanation> {
     const { tags, n } = counterCommand(cmd, 1);
-    const verdict = await this.cache.withPlan(tags, async (plan) => evaluate(plan, await this.store.counts(plan.enforced), n));
+    const verdict = await this.cache.withPlan(tags, async (plan, version) => {
+      const counts = await this.store.counts(plan.enforced, version);
+      return counts === STALE_PLAN ? STALE_PLAN : evaluate(plan, counts, n);
+    });
     const limits = verdict.checks.map(({ rule, override, groupBy, limit, count, allowed }) => ({ rule, override, groupBy, limit, count, allowed }));
     return { tags, allowed: verdict.allowed, limits };
   }
@@ -73,7 +76,7 @@ export class LimiterService implements LimiterPort {
   }
 
   /** A decrement or set; publishes capacity-freed once committed, when the counter went down. */
-  private async move(tags: Tags, write: (plan: LimitPlan) => Promise<CounterMove>): Promise<CounterValue> {
+  private async move(tags: Tags, write: (plan: LimitPlan, version: number) => Promise<Planned<CounterMove>>): Promise<CounterValue> {
     const moved = await this.cache.withPlan(tags, write);
     const event = freedBy(tags, moved);
     if (event) this.events.emit(event.tags);

@@ -1,12 +1,12 @@
-import { AlreadyExistsError } from '../../common/errors';
 import { canonicalTags, decodeTags } from '../../common/tags';
 import type { EmbeddedStorage } from '../../platform/storage/sqlite/embedded-storage';
-import { checkAndIncrement, decrementCounter, groupSums, matchingSum, setCounter } from '../domain/counter-ops';
+import { checkAndIncrement, decrementCounter, groupSums, matchingSum, setCounter, type CounterMove, type IncrementOutcome } from '../domain/counter-ops';
 import type { AggregateKey } from '../domain/limit-plan';
 import { OverrideNotFoundError, RuleNotFoundError } from '../domain/limiter.errors';
 import type { OverrideDef, RuleDef } from '../domain/rule-book';
 import { checkOverrideKeys, groupSetKey, type NewOverride, type NewRule } from '../domain/validate';
-import type { LimiterStore, LimitRef, PlannedChange, StoredCounter } from '../limiter.store';
+import { STALE_PLAN, type LimiterStore, type LimitRef, type Planned, type PlannedChange, type RuleChange, type RuleSet, type StoredCounter } from '../limiter.store';
+import { duplicate } from './definition-errors';
 import { SqliteCounterTable } from './sqlite-counter-table';
 import { LIMITER_MIGRATIONS } from './sqlite-limiter.migrations';
 
@@ -26,10 +26,15 @@ interface OverrideRow {
   limit_value: number;
 }
 
-/** The Limiter on the embedded SQLite store: each operation is one `storage.write` (group-committed transaction). */
+/**
+ * The Limiter on the embedded SQLite store: each operation is one `storage.write` (group-committed transaction).
+ * One process owns the database, so the rules version lives in memory: raised by every definition change as it runs
+ * (a change whose commit then fails only costs readers one reload) and checked by counter writes as they run.
+ */
 export class SqliteLimiterStore implements LimiterStore {
   private readonly table: SqliteCounterTable;
   private readonly sql;
+  private version = 0;
 
   constructor(private readonly storage: EmbeddedStorage) {
     storage.migrate('limiter', LIMITER_MIGRATIONS);
@@ -56,8 +61,8 @@ export class SqliteLimiterStore implements LimiterStore {
     };
   }
 
-  async loadRules(): Promise<RuleDef[]> {
-    return this.storage.read(() => {
+  async loadRules(): Promise<RuleSet> {
+    const rules = this.storage.read(() => {
       const overrides = new Map<number, OverrideDef[]>();
       for (const row of this.sql.overrides.all()) {
         const list = overrides.get(row.rule_id) ?? [];
@@ -66,97 +71,96 @@ export class SqliteLimiterStore implements LimiterStore {
       }
       return this.sql.rules.all().map((row) => toRule(row, overrides.get(row.id) ?? []));
     });
+    return { version: this.version, rules };
   }
 
-  createRule(rule: NewRule): Promise<RuleDef> {
+  async rulesVersion(): Promise<number> {
+    return this.version;
+  }
+
+  createRule(rule: NewRule): Promise<RuleChange> {
     return this.storage.write(() => {
-      if (this.sql.ruleByName.get(rule.name)) {
-        throw new AlreadyExistsError(`Rule "${rule.name}" already exists; choose another Name or change its Limit with PUT`, { Rule: rule.name });
-      }
+      if (this.sql.ruleByName.get(rule.name)) throw duplicate.ruleName(rule.name);
       const groupSet = groupSetKey(rule.groupBy);
       const same = this.sql.ruleBySet.get(groupSet);
-      if (same) {
-        throw new AlreadyExistsError(
-          `Rule "${same.name}" already groups by the same keys ${groupSet}; change its Limit or add overrides instead`,
-          { Rule: same.name },
-        );
-      }
+      if (same) throw duplicate.groupSet(same.name, groupSet);
       const id = this.sql.nextId.get()!;
       this.sql.insertRule.run(id, rule.name, JSON.stringify(rule.groupBy), groupSet, rule.limit);
       for (const [groupKey, sum] of groupSums(rule.groupBy, this.table.entries())) this.sql.insertCount.run(id, groupKey, sum);
-      return { id, name: rule.name, groupBy: rule.groupBy, limit: rule.limit, overrides: [] };
+      return this.changed({ id, name: rule.name, groupBy: rule.groupBy, limit: rule.limit, overrides: [] });
     });
   }
 
-  createOverride(ruleName: string, override: NewOverride): Promise<RuleDef> {
+  createOverride(ruleName: string, override: NewOverride): Promise<RuleChange> {
     return this.storage.write(() => {
       const rule = this.ruleRow(ruleName);
       checkOverrideKeys({ name: rule.name, groupBy: JSON.parse(rule.group_by) as string[] }, override.keyValues, 'KeyValues');
       const keyValues = canonicalTags(override.keyValues);
-      if (this.sql.overrideByName.get(rule.id, override.name)) {
-        throw new AlreadyExistsError(`Rule "${rule.name}" already has an override named "${override.name}"; choose another Name`, {
-          Rule: rule.name,
-          Override: override.name,
-        });
-      }
+      if (this.sql.overrideByName.get(rule.id, override.name)) throw duplicate.overrideName(rule.name, override.name);
       const same = this.sql.overrideByValues.get(rule.id, keyValues);
-      if (same) {
-        throw new AlreadyExistsError(`Override "${same.name}" of rule "${rule.name}" already has these KeyValues; change its Limit instead`, {
-          Rule: rule.name,
-          Override: same.name,
-        });
-      }
+      if (same) throw duplicate.keyValues(rule.name, same.name);
       const id = this.sql.nextId.get()!;
       this.sql.insertOverride.run(id, rule.id, override.name, keyValues, override.limit);
       const sum = matchingSum(override.keyValues, this.table.entries());
       if (sum > 0) this.sql.insertCount.run(id, keyValues, sum);
-      return this.ruleDef(rule);
+      return this.changed(this.ruleDef(rule));
     });
   }
 
-  setLimit(ref: LimitRef, limit: number): Promise<RuleDef> {
+  setLimit(ref: LimitRef, limit: number): Promise<RuleChange> {
     return this.storage.write(() => {
       const rule = this.ruleRow(ref.rule);
       if (ref.override === null) this.sql.ruleLimit.run(limit, rule.id);
       else this.sql.overrideLimit.run(limit, this.overrideRow(rule, ref.override).id);
-      return this.ruleDef(this.ruleRow(ref.rule));
+      return this.changed(this.ruleDef(this.ruleRow(ref.rule)));
     });
   }
 
-  remove(ref: LimitRef): Promise<RuleDef | null> {
+  remove(ref: LimitRef): Promise<RuleChange<RuleDef | null>> {
     return this.storage.write(() => {
       const rule = this.ruleRow(ref.rule);
       if (ref.override !== null) {
         const override = this.overrideRow(rule, ref.override);
         this.sql.deleteCounts.run(override.id);
         this.sql.deleteOverride.run(override.id);
-        return this.ruleDef(rule);
+        return this.changed(this.ruleDef(rule));
       }
       this.sql.deleteOverrideCounts.run(rule.id);
       this.sql.deleteCounts.run(rule.id);
       this.sql.deleteRule.run(rule.id); // its overrides go by ON DELETE CASCADE; counters stay
-      return null;
+      return this.changed(null);
     });
   }
 
-  tryIncrement(change: PlannedChange) {
-    return this.storage.write(() => checkAndIncrement(this.table, change.key, change.plan, change.counters));
+  tryIncrement(change: PlannedChange): Promise<Planned<IncrementOutcome>> {
+    return this.planned(change, () => checkAndIncrement(this.table, change.key, change.plan, change.counters));
   }
 
-  decrement(change: PlannedChange) {
-    return this.storage.write(() => decrementCounter(this.table, change.key, change.plan, change.counters));
+  decrement(change: PlannedChange): Promise<Planned<CounterMove>> {
+    return this.planned(change, () => decrementCounter(this.table, change.key, change.plan, change.counters));
   }
 
-  set(change: PlannedChange) {
-    return this.storage.write(() => setCounter(this.table, change.key, change.plan, change.counters));
+  set(change: PlannedChange): Promise<Planned<CounterMove>> {
+    return this.planned(change, () => setCounter(this.table, change.key, change.plan, change.counters));
   }
 
-  async counts(aggregates: readonly AggregateKey[]): Promise<number[]> {
+  async counts(aggregates: readonly AggregateKey[], version: number): Promise<Planned<number[]>> {
+    if (version !== this.version) return STALE_PLAN;
     return this.storage.read(() => aggregates.map((aggregate) => this.table.count(aggregate)));
   }
 
   async listCounters(afterKey: string | null, limit: number): Promise<StoredCounter[]> {
     return this.storage.read(() => this.table.page(afterKey, limit));
+  }
+
+  /** A counter write, run only if the rules are still those it was planned with. */
+  private planned<T>(change: PlannedChange, write: () => T): Promise<Planned<T>> {
+    return this.storage.write(() => (change.version === this.version ? write() : STALE_PLAN));
+  }
+
+  /** Ends a definition change that succeeded: the rules version rises (last, after every check that may refuse). */
+  private changed<R extends RuleDef | null>(rule: R): RuleChange<R> {
+    return { version: ++this.version, rule };
   }
 
   private ruleRow(name: string): RuleRow {

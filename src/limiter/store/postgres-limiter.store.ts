@@ -1,0 +1,172 @@
+import type { QueryResultRow } from 'pg';
+import { decodeTags } from '../../common/tags';
+import type { PostgresStorage, Tx } from '../../platform/storage/postgres/postgres-storage';
+import { checkAndIncrement, decrementCounter, setCounter, type CounterMove, type IncrementOutcome } from '../domain/counter-ops';
+import type { AggregateKey } from '../domain/limit-plan';
+import type { RuleDef } from '../domain/rule-book';
+import type { NewOverride, NewRule } from '../domain/validate';
+import {
+  STALE_PLAN,
+  type LimiterStore,
+  type LimitRef,
+  type PeerListener,
+  type Planned,
+  type PlannedChange,
+  type RuleChange,
+  type RuleSet,
+  type SharedLimiterStore,
+  type StoredCounter,
+} from '../limiter.store';
+import { PendingCounterTable } from './postgres-counter-table';
+import { LIMITER_PG_MIGRATIONS } from './postgres-limiter.migrations';
+import { definitions } from './postgres-limiter.rules';
+import * as q from './postgres-limiter.sql';
+
+/** The NOTIFY channel (scoped to the schema by the storage). */
+const CHANNEL = 'limiter';
+/** NOTIFY refuses payloads of 8000 bytes or more; a longer freed key is sent as "some counters went down". */
+const MAX_PAYLOAD_BYTES = 7_900;
+
+/** What travels on the channel: who sent it, and either a counter that went down (key, or null) or a rules version. */
+type Note = { readonly from: string } & ({ readonly freed: string | null } | { readonly rules: number });
+
+interface StateRow extends QueryResultRow {
+  version: string;
+  counter: string | null;
+  counts: string[];
+}
+
+/**
+ * The Limiter on PostgreSQL, shared by every instance on one schema. Each method is one transaction under the locks
+ * described in `postgres-limiter.sql.ts`; counter writes check the rules version their plan was made with and
+ * answer STALE_PLAN when another instance changed the rules. Every definition change, and every counter that went
+ * down, is announced on commit to the other instances (`shared.watch`).
+ */
+export class PostgresLimiterStore implements LimiterStore {
+  readonly shared: SharedLimiterStore = { watch: (listener) => this.watch(listener) };
+
+  private constructor(private readonly storage: PostgresStorage) {}
+
+  static async open(storage: PostgresStorage): Promise<PostgresLimiterStore> {
+    await storage.migrate('limiter', LIMITER_PG_MIGRATIONS);
+    return new PostgresLimiterStore(storage);
+  }
+
+  loadRules(): Promise<RuleSet> {
+    return this.storage.tx(async (sql) => {
+      await sql.query(q.LOCK_RULES_SHARED);
+      const version = await this.versionIn(sql);
+      return { version, rules: await definitions.all(sql) };
+    });
+  }
+
+  async rulesVersion(): Promise<number> {
+    return Number((await this.storage.query<{ version: string }>(q.RULES_VERSION))[0].version);
+  }
+
+  createRule(rule: NewRule): Promise<RuleChange> {
+    return this.define((sql) => definitions.createRule(sql, rule));
+  }
+
+  createOverride(rule: string, override: NewOverride): Promise<RuleChange> {
+    return this.define((sql) => definitions.createOverride(sql, rule, override));
+  }
+
+  setLimit(ref: LimitRef, limit: number): Promise<RuleChange> {
+    return this.define((sql) => definitions.setLimit(sql, ref, limit));
+  }
+
+  remove(ref: LimitRef): Promise<RuleChange<RuleDef | null>> {
+    return this.define((sql) => definitions.remove(sql, ref));
+  }
+
+  tryIncrement(change: PlannedChange): Promise<Planned<IncrementOutcome>> {
+    return this.counterTx(change, change.plan.enforced, (table) => checkAndIncrement(table, change.key, change.plan, change.counters));
+  }
+
+  decrement(change: PlannedChange): Promise<Planned<CounterMove>> {
+    return this.counterTx(change, [], (table) => decrementCounter(table, change.key, change.plan, change.counters));
+  }
+
+  set(change: PlannedChange): Promise<Planned<CounterMove>> {
+    return this.counterTx(change, [], (table) => setCounter(table, change.key, change.plan, change.counters));
+  }
+
+  counts(aggregates: readonly AggregateKey[], version: number): Promise<Planned<number[]>> {
+    return this.storage.tx(async (sql) => {
+      await sql.query(q.LOCK_RULES_SHARED);
+      const state = await this.state(sql, '', aggregates);
+      return Number(state.version) === version ? state.counts.map(Number) : STALE_PLAN;
+    });
+  }
+
+  async listCounters(afterKey: string | null, limit: number): Promise<StoredCounter[]> {
+    const rows = await this.storage.query<{ key: string; counters: string }>(q.LIST_COUNTERS, [afterKey ?? '', limit]);
+    return rows.map((row) => ({ key: row.key, counters: Number(row.counters) }));
+  }
+
+  /**
+   * One counter write: the rules lock shared, then the counter's lock and those of `locked` (the aggregates whose
+   * counts decide it); the state read after them is current, and the domain's arithmetic runs on it.
+   */
+  private counterTx<T>(change: PlannedChange, locked: readonly AggregateKey[], op: (table: PendingCounterTable) => T): Promise<Planned<T>> {
+    return this.storage.tx(async (sql) => {
+      const names = [`c${change.key}`, ...locked.map((a) => `a${a.limitId}:${a.groupKey}`)];
+      await sql.query(q.LOCK_FOR_COUNTER, [names]);
+      const state = await this.state(sql, change.key, locked);
+      if (Number(state.version) !== change.version) return STALE_PLAN;
+      const table = new PendingCounterTable(change.key, Number(state.counter ?? 0), locked, state.counts.map(Number));
+      const result = op(table);
+      await table.flush(sql);
+      if (table.lowered) await this.announce(sql, { from: this.storage.instanceId, freed: change.key });
+      return result;
+    });
+  }
+
+  private async state(sql: Tx, key: string, aggregates: readonly AggregateKey[]): Promise<StateRow> {
+    const params = [key, aggregates.map((a) => a.limitId), aggregates.map((a) => a.groupKey)];
+    return (await sql.query<StateRow>(q.COUNTER_STATE, params)).rows[0];
+  }
+
+  /** A definition change: the rules lock exclusively, a new rules version, the change, an announcement on commit. */
+  private define<R extends RuleDef | null>(change: (sql: Tx) => Promise<R>): Promise<RuleChange<R>> {
+    return this.storage.tx(async (sql) => {
+      await sql.query(q.LOCK_RULES);
+      const version = Number((await sql.query<{ version: string }>(q.BUMP_RULES_VERSION)).rows[0].version);
+      const rule = await change(sql);
+      await this.announce(sql, { from: this.storage.instanceId, rules: version });
+      return { version, rule };
+    });
+  }
+
+  private async versionIn(sql: Tx): Promise<number> {
+    return Number((await sql.query<{ version: string }>(q.RULES_VERSION)).rows[0].version);
+  }
+
+  private async announce(sql: Tx, note: Note): Promise<void> {
+    let payload = JSON.stringify(note);
+    if ('freed' in note && Buffer.byteLength(payload) > MAX_PAYLOAD_BYTES) payload = JSON.stringify({ ...note, freed: null });
+    await this.storage.notify(sql, CHANNEL, payload);
+  }
+
+  /** Delivers other instances' notes; this instance's own writes were already published where they were made. */
+  private watch(listener: PeerListener): Promise<void> {
+    return this.storage.listen(CHANNEL, {
+      message: (payload) => {
+        const note = parseNote(payload);
+        if (!note || note.from === this.storage.instanceId) return;
+        if ('rules' in note) listener.rulesChanged(note.rules);
+        else listener.freed(note.freed === null ? null : decodeTags(note.freed));
+      },
+      resync: () => listener.resync(),
+    });
+  }
+}
+
+function parseNote(payload: string): Note | null {
+  try {
+    return JSON.parse(payload) as Note;
+  } catch {
+    return null; // not ours: nothing else writes on this channel
+  }
+}
