@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { decodeTags, type Tags } from '../common/tags';
 import { Dispatcher } from './dispatcher';
 import { QueueDeletedError } from './domain/willow.errors';
@@ -12,19 +12,34 @@ export interface ChannelDelta {
   readonly head?: 'reread' | 'first';
 }
 
+/** At most this many channels are read in one statement. */
+const READ_BATCH = 1_000;
+
+/**
+ * Shared store: how often the channels of queues that consumers wait on are read again in full, whatever was heard.
+ * Announcements are sent just after their write commits, so an instance killed in between takes that announcement
+ * with it; this bounds how long a consumer elsewhere can miss the item it would have announced.
+ */
+export const CATCH_UP_MS = 5_000;
+
 /**
  * Keeps the dispatch index equal to the store.
  * - Embedded store (one process): each write of this process is applied at once, in the same turn as the write, with
  *   the head read synchronously, so the index never lags.
  * - Shared store (several instances on one database): the index holds what the store last said. Every write of any
- *   instance (this one included) is reported by `watch`, and the channels it names are read again. A read is applied
- *   only if no read started later has been applied already, so a slow read never overwrites a newer one.
+ *   instance is reported by `watch`, and the channels it names are read again (this instance's writes are read again as
+ *   it makes them). The channels of one queue are read together: whatever changes while a read is in flight joins the
+ *   next one. A read is applied only if no read started later has been applied already, so a slow read never
+ *   overwrites a newer one. Queues with waiting consumers are also read again every CATCH_UP_MS.
  */
 @Injectable()
-export class IndexSync {
+export class IndexSync implements OnApplicationShutdown {
   private readonly logger = new Logger(IndexSync.name);
-  /** Channels being read again; `again` when another change arrived meanwhile. */
-  private readonly rereading = new Map<string, { again: boolean }>();
+  /** Per queue, the channels to read again. */
+  private readonly dirty = new Map<string, Set<string>>();
+  /** Queues whose channels are being read (or about to be). */
+  private readonly reading = new Set<string>();
+  private catchUpTimer: NodeJS.Timeout | null = null;
   /** Per channel, when (in `tick`s) the read last applied was started. */
   private readonly appliedAt = new Map<string, number>();
   private tick = 0;
@@ -41,7 +56,13 @@ export class IndexSync {
 
   /** Starts hearing other instances' changes (shared store); resolves once listening. */
   async start(): Promise<void> {
-    if (this.store.watch) await this.store.watch((change) => this.onChange(change));
+    if (!this.store.watch) return;
+    await this.store.watch((change) => this.onChange(change));
+    this.catchUpTimer = setInterval(() => void this.catchUp(), CATCH_UP_MS).unref();
+  }
+
+  onApplicationShutdown(): void {
+    if (this.catchUpTimer) clearInterval(this.catchUpTimer);
   }
 
   /** A write of this process committed a change to the channel `key` of `queue`. `create`: make the queue's index
@@ -95,33 +116,53 @@ export class IndexSync {
     try {
       await this.reload();
       for (const name of this.dispatcher.queuesWithWaiters()) {
-        if (!(await this.store.getQueue(name))) this.onChange({ kind: 'queue_deleted', queue: name });
+        if (!(await this.store.hasQueue(name))) this.onChange({ kind: 'queue_deleted', queue: name });
       }
     } catch (error) {
       this.lost(error);
     }
   }
 
+  private async catchUp(): Promise<void> {
+    for (const queue of this.dispatcher.queuesWithWaiters()) {
+      await this.reload(queue).catch((error: unknown) => this.lost(error));
+    }
+  }
+
   private reread(queue: string, key: string): void {
-    const id = `${queue}\u0000${key}`;
-    const pending = this.rereading.get(id);
-    if (pending) {
-      pending.again = true;
+    const keys = this.dirty.get(queue) ?? new Set<string>();
+    this.dirty.set(queue, keys);
+    keys.add(key);
+    if (this.reading.has(queue)) return; // read when the read in flight ends
+    this.reading.add(queue);
+    queueMicrotask(() => this.readDirty(queue));
+  }
+
+  /** Reads the queue's dirty channels (a batch of them), then again while more turned dirty meanwhile. */
+  private readDirty(queue: string): void {
+    const keys = this.dirty.get(queue);
+    if (!keys || keys.size === 0) {
+      this.dirty.delete(queue);
+      this.reading.delete(queue);
       return;
     }
-    const entry = { again: false };
-    this.rereading.set(id, entry);
+    const batch: string[] = [];
+    for (const key of keys) {
+      batch.push(key);
+      keys.delete(key);
+      if (batch.length === READ_BATCH) break;
+    }
     const started = ++this.tick;
     this.store
-      .channelState(queue, key)
+      .channelStates(queue, batch)
       .then(
-        (state) => this.apply(queue, key, state, started),
+        (states) => {
+          const byKey = new Map(states.map((state) => [state.key, state]));
+          for (const key of batch) this.apply(queue, key, byKey.get(key) ?? null, started);
+        },
         (error: unknown) => this.lost(error),
       )
-      .finally(() => {
-        this.rereading.delete(id);
-        if (entry.again) this.reread(queue, key);
-      });
+      .finally(() => this.readDirty(queue));
   }
 
   private apply(queue: string, key: string, state: ChannelLoad | null, started: number): void {

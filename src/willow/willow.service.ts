@@ -68,7 +68,7 @@ export class WillowService implements WillowPort, OnModuleInit, OnApplicationShu
     parseSafeInt(cmd.count, 'Count', { min: 1, max: DEQUEUE_COUNT_MAX });
     parseDuration(cmd.waitMs, 'Wait', WAIT_BOUNDS);
     if (this.shutdown.shuttingDown) throw new ShuttingDownError();
-    if (!(await this.store.getQueue(cmd.queue))) throw new QueueNotFoundError(cmd.queue);
+    if (!(await this.store.hasQueue(cmd.queue))) throw new QueueNotFoundError(cmd.queue);
     const deadline = this.clock.now() + cmd.waitMs;
     const queryKey = JSON.stringify(cmd.query);
     for (;;) {
@@ -99,7 +99,7 @@ export class WillowService implements WillowPort, OnModuleInit, OnApplicationShu
     if (acks.length < 1 || acks.length > BATCH_MAX) {
       throw new InvalidInputError('Acks', `must hold 1 to ${BATCH_MAX} acks (got ${acks.length})`);
     }
-    if (!(await this.store.getQueue(queue))) throw new QueueNotFoundError(queue);
+    if (!(await this.store.hasQueue(queue))) throw new QueueNotFoundError(queue);
     const results = await this.store.settle(queue, acks, this.clock.now());
     // Every settled item's counter goes down together: the decrements share one commit.
     await Promise.all(results.map((result) => 'outcome' in result && this.leases.afterSettled(result)));

@@ -87,6 +87,8 @@ export interface WillowStore {
   /** Deletes the queue with its items and dead letters; returns the items that were processing. */
   deleteQueue(name: string): Promise<StoredItem[]>;
   getQueue(name: string): Promise<QueueRecord | null>;
+  /** Whether the queue exists: what dequeue and ack check, without counting the queue's items. */
+  hasQueue(name: string): Promise<boolean>;
   listQueues(afterName: string | null, limit: number): Promise<QueueRecord[]>;
 
   /** Enqueues in order with collapse, all-or-nothing; QUEUE_NOT_FOUND, QUEUE_FULL. `data` is the item's Data as
@@ -115,8 +117,9 @@ export interface WillowStore {
   /** Embedded stores only: sequence of the first waiting item of a channel, or null, read synchronously so the
    * index applies it in the same turn as the write it follows. */
   channelHead?(queue: string, key: string): number | null;
-  /** A channel's committed counts and head; null when it has no waiting or processing item. */
-  channelState(queue: string, key: string): Promise<ChannelLoad | null>;
+  /** The committed counts and head of each of these channels of `queue` that holds waiting or processing items (one
+   * entry each; a channel missing from the answer holds none). */
+  channelStates(queue: string, keys: readonly string[]): Promise<ChannelLoad[]>;
   /** Every channel with waiting or processing items (start-up, resync), or only those of `queue`. */
   loadChannels(queue?: string): Promise<ChannelLoad[]>;
   /** Processing items' leases: all of them (start-up), or at most `limit` that ran out by `dueBy` (the sweep). */

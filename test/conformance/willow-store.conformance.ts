@@ -64,8 +64,9 @@ export function describeWillowStore(
     const fail = async (got: StoredItem, now = T0) => settled((await sut.settle(Q, [{ id: got.id, passed: false, attempt: got.attempt }], now))[0]);
     const pass = async (got: StoredItem) => settled((await sut.settle(Q, [{ id: got.id, passed: true, attempt: got.attempt }], T0))[0]);
     const items = async () => (await sut.getQueue(Q))?.items;
+    const channelState = async (queue: string, k: string) => (await sut.channelStates(queue, [k]))[0] ?? null;
     /** The seq of a channel's first waiting item, or null, as every store answers it. */
-    const headSeq = async (queue: string, k: string) => (await sut.channelState(queue, k))?.headSeq ?? null;
+    const headSeq = async (queue: string, k: string) => (await channelState(queue, k))?.headSeq ?? null;
 
     describe('queues', () => {
       it('creates a queue, refuses a duplicate name, and lists queues by name in pages', async () => {
@@ -565,17 +566,37 @@ export function describeWillowStore(
       it('reads one channel: its counts and head, and null once it holds no waiting or processing item', async () => {
         await enqueue(fixed(main, 1), fixed(main, 2), fixed(dev, 3));
         const first = await claim(main);
-        const state = await sut.channelState(Q, key(main));
+        const state = await channelState(Q, key(main));
         expect(state).toEqual({ queue: Q, key: key(main), waiting: 1, processing: 1, headSeq: expect.any(Number) });
         expect(state!.headSeq).toBeGreaterThan(first.seq);
         const second = await claim(main);
-        expect(await sut.channelState(Q, key(main))).toEqual({ queue: Q, key: key(main), waiting: 0, processing: 2, headSeq: null });
+        expect(await channelState(Q, key(main))).toEqual({ queue: Q, key: key(main), waiting: 0, processing: 2, headSeq: null });
         await pass(first);
         await fail(second);
         // Acked and dead items belong to no channel.
-        expect(await sut.channelState(Q, key(main))).toBeNull();
-        expect(await sut.channelState(Q, key({ none: 1 }))).toBeNull();
-        expect(await sut.channelState('other', key(dev))).toBeNull();
+        expect(await channelState(Q, key(main))).toBeNull();
+        expect(await channelState(Q, key({ none: 1 }))).toBeNull();
+        expect(await channelState('other', key(dev))).toBeNull();
+      });
+
+      it('reads several channels of a queue in one call, leaving out those that hold nothing', async () => {
+        await enqueue(fixed(main, 1), fixed(main, 2), fixed(dev, 3));
+        const claimed = await claim(dev);
+        const states = await sut.channelStates(Q, [key(main), key(dev), key({ none: 1 })]);
+        expect([...states].sort((a, b) => a.key.localeCompare(b.key))).toEqual(
+          [
+            { queue: Q, key: key(main), waiting: 2, processing: 0, headSeq: expect.any(Number) },
+            { queue: Q, key: key(dev), waiting: 0, processing: 1, headSeq: null },
+          ].sort((a, b) => a.key.localeCompare(b.key)),
+        );
+        expect(claimed.key).toBe(key(dev));
+        expect(await sut.channelStates(Q, [])).toEqual([]);
+        expect(await sut.channelStates('other', [key(main)])).toEqual([]);
+      });
+
+      it('tells whether a queue exists', async () => {
+        expect(await sut.hasQueue(Q)).toBe(true);
+        expect(await sut.hasQueue('nope')).toBe(false);
       });
 
       it('loads the channels of one queue only', async () => {

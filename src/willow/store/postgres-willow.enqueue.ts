@@ -4,7 +4,7 @@ import { decideEnqueue } from '../domain/retry-policy';
 import { QueueFullError, QueueNotFoundError } from '../domain/willow.errors';
 import type { NewItem } from '../willow.port';
 import type { EnqueueOutcome } from '../willow.store';
-import { notifyChannels } from './postgres-willow.changes';
+import { announceChannels } from './postgres-willow.changes';
 import type { QueueRow } from './postgres-willow.rows';
 import * as SQL from './postgres-willow.sql';
 
@@ -60,23 +60,26 @@ export function planEnqueue(items: EnqueueInput, lastWaiting: LastWaiting): Plan
   return plan;
 }
 
+type StateRow = { max_items: number } & ({ seq: string; id: string; channel: string; updateable: boolean } | { seq: null });
+
 /**
- * One enqueue transaction: queue and channel locks, the channels' last waiting items (locked), the MaxItems check on a
- * bounded queue, one UPDATE for all collapses, one INSERT for all new items, one notification.
+ * One enqueue transaction: queue and channel locks; the queue's bound with the channels' last waiting items (locked);
+ * the MaxItems check on a bounded queue; one UPDATE for all collapses, one INSERT for all new items; the changed
+ * channels announced once it has committed.
  */
 export async function enqueueTx(storage: PostgresStorage, sql: Tx, queue: string, items: EnqueueInput): Promise<EnqueueOutcome[]> {
   const keys = [...new Set(items.map((x) => x.key))];
   await sql.query(SQL.LOCK_FOR_ENQUEUE, [queue, keys]);
-  const q = (await sql.query<{ max_items: number }>(SQL.QUEUE_BOUND, [queue])).rows[0];
-  if (!q) throw new QueueNotFoundError(queue);
-  const last = await sql.query<{ seq: string; id: string; channel: string; updateable: boolean }>(SQL.LAST_WAITING_LOCKED, [queue, keys]);
-  const plan = planEnqueue(items, new Map(last.rows.map((r) => [r.channel, r])));
+  const { rows } = await sql.query<StateRow>(SQL.ENQUEUE_STATE, [queue, keys]);
+  if (rows.length === 0) throw new QueueNotFoundError(queue);
+  const maxItems = rows[0].max_items;
+  const plan = planEnqueue(items, new Map(rows.flatMap((r) => (r.seq === null ? [] : [[r.channel, r] as const]))));
   // Only new items count: a batch of collapses fits even where a lowered MaxItems is already exceeded.
-  if (q.max_items >= 0 && plan.inserts.length > 0) await reserve(sql, queue, q.max_items, plan.inserts.length);
+  if (maxItems >= 0 && plan.inserts.length > 0) await reserve(sql, queue, maxItems, plan.inserts.length);
   if (plan.collapses.size > 0) await sql.query(SQL.COLLAPSE, collapseParams(plan.collapses));
   if (plan.inserts.length > 0) await sql.query(SQL.INSERT_ITEMS, insertParams(queue, plan.inserts));
   // A collapse changes no channel's counts or head: only channels that gained an item are announced.
-  await notifyChannels(storage, sql, queue, plan.inserts.map((w) => w.key));
+  announceChannels(storage, sql, queue, plan.inserts.map((w) => w.key));
   return plan.outcomes;
 }
 

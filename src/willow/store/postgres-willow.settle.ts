@@ -1,7 +1,7 @@
 import type { PostgresStorage, Tx } from '../../platform/storage/postgres/postgres-storage';
 import { decideFailure } from '../domain/retry-policy';
 import type { ItemCheck, Settled, StoredItem } from '../willow.store';
-import { notifyChannels } from './postgres-willow.changes';
+import { announceChannels } from './postgres-willow.changes';
 import { DEAD, WAITING } from './postgres-willow.migrations';
 import { checkItem, toItem, type ItemRow } from './postgres-willow.rows';
 import * as SQL from './postgres-willow.sql';
@@ -95,7 +95,7 @@ export async function settleLocked(storage: PostgresStorage, sql: Tx, queue: str
   await applyWrites(sql, batch, results, now, opts.reason);
   const released = batch.removed.length + batch.dead.length;
   if (released > 0 && (rows[0]?.max_items ?? -1) >= 0) await sql.query(SQL.RELEASE_ITEMS, [queue, released]);
-  await notifyChannels(storage, sql, queue, batch.keys);
+  announceChannels(storage, sql, queue, batch.keys);
   return results;
 }
 

@@ -27,6 +27,8 @@ export const LOCK_FOR_ENQUEUE = `SELECT pg_advisory_xact_lock_shared(${QUEUE_KEY
 /** $1 name, $2 max_items, $3 now. No row when the name is taken. */
 export const INSERT_QUEUE = `INSERT INTO willow_queues (name, max_items, items, created_at) VALUES ($1, $2, 0, $3)
   ON CONFLICT (name) DO NOTHING RETURNING name`;
+/** $1 name. */
+export const QUEUE_EXISTS = 'SELECT 1 FROM willow_queues WHERE name = $1';
 /** $1 name. `items` is the real count: the stored one when bounded, a count otherwise. */
 export const QUEUE = `SELECT name, max_items, CASE WHEN max_items >= 0 THEN items ELSE (${LIVE_COUNT}) END AS items
   FROM willow_queues q WHERE name = $1`;
@@ -52,12 +54,15 @@ export const DELETE_QUEUE = 'DELETE FROM willow_queues WHERE name = $1';
 const LAST_WAITING_OF_KEYS = `unnest($2::text[]) AS k(channel) CROSS JOIN LATERAL (SELECT seq FROM willow_items
     WHERE queue = $1 AND channel = k.channel AND state = 0 ORDER BY seq DESC LIMIT 1) AS last`;
 /**
- * $1 queue, $2 channel keys (text[]). The last waiting item of each channel, locked. `state = 0` is checked again on
- * the locked row: an item claimed meanwhile is left out, so the enqueue appends instead of changing it.
+ * $1 queue, $2 channel keys (text[]). The queue's max_items (no row: no such queue) with the last waiting item of each
+ * channel, locked (one row per channel that has one; null columns when none has). `state = 0` is checked again on the
+ * locked row: an item claimed meanwhile is left out, so the enqueue appends instead of changing it.
  */
-export const LAST_WAITING_LOCKED = `SELECT i.seq, i.id, i.channel, i.updateable
-  FROM ${LAST_WAITING_OF_KEYS} JOIN willow_items i ON i.seq = last.seq
-  WHERE i.state = 0 FOR UPDATE OF i`;
+export const ENQUEUE_STATE = `SELECT q.max_items, t.seq, t.id, t.channel, t.updateable FROM willow_queues q
+  LEFT JOIN LATERAL (SELECT i.seq, i.id, i.channel, i.updateable
+    FROM ${LAST_WAITING_OF_KEYS} JOIN willow_items i ON i.seq = last.seq
+    WHERE i.state = 0 FOR UPDATE OF i) t ON true
+  WHERE q.name = $1`;
 /** $1 queue, $2 channel keys (text[]). The last waiting seq of each channel, unlocked. */
 export const LAST_WAITING_SEQS = `SELECT k.channel, last.seq FROM ${LAST_WAITING_OF_KEYS}`;
 /** $1 seqs, $2 data, $3 updateable, $4 retry_attempts, $5 retry_front, $6 timeout_ms (arrays). Attempts reset. */
@@ -77,15 +82,13 @@ export const INSERT_ITEMS = `INSERT INTO willow_items
   ORDER BY u.ord`;
 
 /**
- * $1 queue, $2 channel key, $3 now, $4 notify channel, $5 notify payload. One statement: the first waiting item that
- * no concurrent claim holds becomes processing, and the change is announced when it commits.
+ * $1 queue, $2 channel key, $3 now. One statement: the first waiting item that no concurrent claim holds becomes
+ * processing.
  */
-export const CLAIM_HEAD = `WITH claimed AS (
-    UPDATE willow_items SET state = 1, attempt = attempt + 1, expires_at = $3::bigint + timeout_ms
-    WHERE seq = (SELECT seq FROM willow_items WHERE queue = $1 AND channel = $2 AND state = 0
-      ORDER BY seq LIMIT 1 FOR UPDATE SKIP LOCKED)
-    RETURNING ${ITEM})
-  SELECT claimed.*, pg_notify($4, $5)::text AS notified FROM claimed`;
+export const CLAIM_HEAD = `UPDATE willow_items SET state = 1, attempt = attempt + 1, expires_at = $3::bigint + timeout_ms
+  WHERE seq = (SELECT seq FROM willow_items WHERE queue = $1 AND channel = $2 AND state = 0
+    ORDER BY seq LIMIT 1 FOR UPDATE SKIP LOCKED)
+  RETURNING ${ITEM}`;
 /** $1 id. */
 export const ITEM_BY_ID = `SELECT ${ITEM} FROM willow_items WHERE id = $1`;
 /** $1 queue, $2 id, $3 attempt or null, $4 now. No row unless that delivery is current. */
@@ -125,8 +128,9 @@ export const REQUEUE = `UPDATE willow_items SET state = 0, attempt = 0, dead_rea
 /** $1 queue, $2 id. */
 export const DELETE_DEAD = 'DELETE FROM willow_items WHERE id = $2 AND queue = $1 AND state = 2 RETURNING seq';
 
-/** $1 queue, $2 channel key. */
-export const CHANNEL_STATE = `${CHANNEL_LOAD} WHERE queue = $1 AND channel = $2 AND state IN (0, 1) GROUP BY queue, channel`;
+/** $1 queue, $2 channel keys (text[]). */
+export const CHANNEL_STATES = `${CHANNEL_LOAD} WHERE queue = $1 AND channel = ANY($2::text[]) AND state IN (0, 1)
+  GROUP BY queue, channel`;
 /** No parameters. */
 export const LOAD_CHANNELS = `${CHANNEL_LOAD} WHERE state IN (0, 1) GROUP BY queue, channel`;
 /** $1 queue. */

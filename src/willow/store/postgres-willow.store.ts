@@ -2,7 +2,7 @@ import { AlreadyExistsError } from '../../common/errors';
 import type { PostgresStorage, Tx } from '../../platform/storage/postgres/postgres-storage';
 import { QueueNotFoundError } from '../domain/willow.errors';
 import type { ChannelLoad, EnqueueOutcome, ItemCheck, LeaseRecord, QueueRecord, Settled, StoredItem, WillowChange, WillowStore } from '../willow.store';
-import { CHANGES, channelsPayload, notifyChannels, queueDeletedPayload, watchChanges } from './postgres-willow.changes';
+import { announceChannels, CHANGES, publishChannels, queueDeletedPayload, watchChanges } from './postgres-willow.changes';
 import { enqueueTx, reserve, type EnqueueInput } from './postgres-willow.enqueue';
 import { PROCESSING, WILLOW_PG_MIGRATIONS } from './postgres-willow.migrations';
 import * as Row from './postgres-willow.rows';
@@ -51,6 +51,10 @@ export class PostgresWillowStore implements WillowStore {
     });
   }
 
+  async hasQueue(name: string): Promise<boolean> {
+    return (await this.storage.query(SQL.QUEUE_EXISTS, [name])).length > 0;
+  }
+
   async getQueue(name: string): Promise<QueueRecord | null> {
     const [row] = await this.storage.query<Row.QueueRow>(SQL.QUEUE, [name]);
     return row ? Row.toQueue(row) : null;
@@ -64,11 +68,12 @@ export class PostgresWillowStore implements WillowStore {
     return this.storage.tx((sql) => enqueueTx(this.storage, sql, queue, items));
   }
 
-  /** One statement, outside any explicit transaction: claim and notification commit together. */
+  /** One statement, outside any explicit transaction; the claim is announced once it has committed. */
   async claimHead(queue: string, key: string, now: number): Promise<StoredItem | null> {
-    const params = [queue, key, now, this.storage.channel(CHANGES), channelsPayload(queue, [key])];
-    const [row] = await this.storage.query<Row.ItemRow>(SQL.CLAIM_HEAD, params);
-    return row ? Row.toItem(row) : null;
+    const [row] = await this.storage.query<Row.ItemRow>(SQL.CLAIM_HEAD, [queue, key, now]);
+    if (!row) return null;
+    publishChannels(this.storage, queue, [key]);
+    return Row.toItem(row);
   }
 
   async check(queue: string, id: string, attempt: number | null): Promise<ItemCheck> {
@@ -96,7 +101,7 @@ export class PostgresWillowStore implements WillowStore {
       const check = Row.checkItem(row && Row.toItem(row), queue, row?.state ?? -1, attempt);
       if (check.kind !== 'ok') return null;
       await sql.query(SQL.GIVE_BACK, [row.seq]);
-      await notifyChannels(this.storage, sql, queue, [check.item.key]);
+      announceChannels(this.storage, sql, queue, [check.item.key]);
       return { item: check.item, outcome: 'given_back' as const };
     });
   }
@@ -120,7 +125,7 @@ export class PostgresWillowStore implements WillowStore {
       const { rows } = await sql.query<Row.ItemRow>(SQL.DELETE_CHANNEL, [queue, key]);
       if (rows.length === 0) return [];
       if (maxItems >= 0) await sql.query(SQL.RELEASE_ITEMS, [queue, rows.length]);
-      await notifyChannels(this.storage, sql, queue, [key]);
+      announceChannels(this.storage, sql, queue, [key]);
       return rows.filter((r) => r.state === PROCESSING).map(Row.toItem);
     });
   }
@@ -137,7 +142,7 @@ export class PostgresWillowStore implements WillowStore {
       const maxItems = await this.requireQueue(sql, queue);
       if (maxItems >= 0) await reserve(sql, queue, maxItems, 1);
       const [row] = (await sql.query<Row.ItemRow>(SQL.REQUEUE, [dead.seq])).rows;
-      await notifyChannels(this.storage, sql, queue, [row.channel]);
+      announceChannels(this.storage, sql, queue, [row.channel]);
       return Row.toItem(row);
     });
   }
@@ -146,9 +151,9 @@ export class PostgresWillowStore implements WillowStore {
     return (await this.storage.query(SQL.DELETE_DEAD, [queue, id])).length > 0;
   }
 
-  async channelState(queue: string, key: string): Promise<ChannelLoad | null> {
-    const [row] = await this.storage.query<Row.ChannelRow>(SQL.CHANNEL_STATE, [queue, key]);
-    return row ? Row.toChannel(row) : null;
+  async channelStates(queue: string, keys: readonly string[]): Promise<ChannelLoad[]> {
+    if (keys.length === 0) return [];
+    return (await this.storage.query<Row.ChannelRow>(SQL.CHANNEL_STATES, [queue, keys])).map(Row.toChannel);
   }
 
   async loadChannels(queue?: string): Promise<ChannelLoad[]> {

@@ -50,6 +50,10 @@ export class SqliteWillowStore implements WillowStore {
     return row ? toQueue(row) : null;
   }
 
+  async hasQueue(name: string): Promise<boolean> {
+    return this.storage.read(() => this.sql.queue.get(name) !== undefined);
+  }
+
   async listQueues(afterName: string | null, limit: number): Promise<QueueRecord[]> {
     return this.storage.read(() => this.sql.listQueues.all(afterName ?? '', limit).map(toQueue));
   }
@@ -171,9 +175,9 @@ export class SqliteWillowStore implements WillowStore {
     return this.storage.read(() => this.sql.firstWaitingSeq.get(queue, key)?.seq ?? null);
   }
 
-  async channelState(queue: string, key: string): Promise<ChannelLoad | null> {
-    const row = this.storage.read(() => this.sql.channelState.get(queue, key));
-    return row ? toChannel(row) : null;
+  async channelStates(queue: string, keys: readonly string[]): Promise<ChannelLoad[]> {
+    const rows = this.storage.read(() => keys.map((key) => this.sql.channelState.get(queue, key)));
+    return rows.filter((row) => row !== undefined).map(toChannel);
   }
 
   async loadChannels(queue?: string): Promise<ChannelLoad[]> {

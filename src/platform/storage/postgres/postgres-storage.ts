@@ -1,7 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { Logger } from '@nestjs/common';
 import { Pool, type PoolClient, type QueryResultRow } from 'pg';
 import type { Migration } from '../sqlite/embedded-storage';
+import { Admission } from './admission';
 import { PgListener, type ChannelHandler } from './pg-listener';
+import { PgPublisher } from './pg-publisher';
 import { isRetryable, mapPgError } from './pg-errors';
 
 export interface PostgresOptions {
@@ -29,7 +32,13 @@ export class PostgresStorage {
   readonly instanceId = randomUUID();
   readonly pool: Pool;
   private readonly listener: PgListener;
+  private readonly publisher: PgPublisher;
+  /** Checkouts beyond the pool's size wait here, in order, however long: the pool's connection timeout is then only
+   * ever spent connecting, so a busy pool is never mistaken for an unreachable database. */
+  private readonly admission: Admission;
   private readonly lockKey: string;
+  /** Per open transaction (by its connection): what `announce` asked to publish once it commits. */
+  private readonly onCommit = new WeakMap<object, Array<readonly [string, string]>>();
   private closed = false;
 
   constructor(readonly options: PostgresOptions) {
@@ -42,7 +51,11 @@ export class PostgresStorage {
     });
     // An idle connection dropped by the server must not crash the process; the next checkout reconnects.
     this.pool.on('error', () => undefined);
+    this.admission = new Admission(options.poolSize);
     this.listener = new PgListener({ connectionString: options.url });
+    this.publisher = new PgPublisher({ connectionString: options.url, connectionTimeoutMillis: 3_000 }, (error, count) =>
+      new Logger(PostgresStorage.name).warn({ err: error }, `${count} notification(s) could not be sent; listeners catch up`),
+    );
     this.lockKey = `willow.migrate.${options.schema}`;
   }
 
@@ -79,17 +92,22 @@ export class PostgresStorage {
    */
   async tx<T>(fn: (sql: Tx) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
+      await this.admission.enter();
       let client: PoolClient;
       try {
         client = await this.pool.connect();
       } catch (error) {
+        this.admission.leave();
         throw mapPgError(error);
       }
       let broken = false;
+      const announcements: Array<readonly [string, string]> = [];
+      this.onCommit.set(client, announcements);
       try {
         await client.query('BEGIN');
         const result = await fn(client);
         await client.query('COMMIT');
+        for (const [name, payload] of announcements) this.publish(name, payload);
         return result;
       } catch (error) {
         try {
@@ -103,17 +121,22 @@ export class PostgresStorage {
         }
         throw mapPgError(error);
       } finally {
+        this.onCommit.delete(client);
         client.release(broken);
+        this.admission.leave();
       }
     }
   }
 
   /** One statement outside any explicit transaction (reads of committed state). */
   async query<R extends QueryResultRow>(text: string, params: readonly unknown[] = []): Promise<R[]> {
+    await this.admission.enter();
     try {
       return (await this.pool.query<R>(text, params as unknown[])).rows;
     } catch (error) {
       throw mapPgError(error);
+    } finally {
+      this.admission.leave();
     }
   }
 
@@ -126,6 +149,24 @@ export class PostgresStorage {
   /** Sends `payload` on `name` when `sql`'s transaction commits (nothing is sent if it rolls back). */
   async notify(sql: Tx, name: string, payload: string): Promise<void> {
     await sql.query('SELECT pg_notify($1, $2)', [this.channel(name), payload]);
+  }
+
+  /**
+   * Publishes `payload` on `name` (as `publish` does) once `sql`'s transaction has committed; nothing if it rolls back
+   * or is run again. Unlike `notify`, the commit does not wait for other notifying commits.
+   */
+  announce(sql: Tx, name: string, payload: string): void {
+    const pending = this.onCommit.get(sql);
+    if (!pending) throw new Error('announce() needs a transaction opened by tx()');
+    pending.push([name, payload]);
+  }
+
+  /**
+   * Sends `payload` on `name` soon, outside any transaction, batched with other publications (see PgPublisher): for
+   * announcements of writes that have already committed, where a NOTIFY inside the write would serialise commits.
+   */
+  publish(name: string, payload: string): void {
+    this.publisher.publish(this.channel(name), payload);
   }
 
   /**
@@ -143,6 +184,7 @@ export class PostgresStorage {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.publisher.close();
     await this.listener.close();
     await this.pool.end();
   }

@@ -1,0 +1,79 @@
+import { Client, type ClientConfig } from 'pg';
+
+/** At most this many notifications per statement (they are sent together, in one transaction). */
+const MAX_BATCH = 500;
+
+/**
+ * Sends notifications after the writes they announce have committed, over one dedicated connection, many per
+ * statement. A NOTIFY inside a write transaction makes every such commit wait for the previous one (PostgreSQL
+ * queues notifications in commit order under one lock held until the commit is flushed), which serialises the hot
+ * path; sent here instead, writes commit together and one short transaction (commit not waited for: a notification is
+ * not data) carries the announcements of all of them. The price: a process that dies between a commit and its
+ * publication loses that announcement, so listeners must also catch up on their own (see IndexSync).
+ * A batch that cannot be sent (the database is away) is dropped: listeners resync when their connection returns.
+ */
+export class PgPublisher {
+  private pending: Array<{ readonly channel: string; readonly payload: string }> = [];
+  private client: Client | null = null;
+  private flushing = false;
+  private closed = false;
+
+  constructor(
+    private readonly config: ClientConfig,
+    private readonly onDropped: (error: unknown, count: number) => void,
+  ) {}
+
+  publish(channel: string, payload: string): void {
+    if (this.closed) return;
+    this.pending.push({ channel, payload });
+    if (!this.flushing) {
+      this.flushing = true;
+      queueMicrotask(() => void this.flush());
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    while (this.flushing) await new Promise((resolve) => setTimeout(resolve, 5));
+    await this.client?.end().catch(() => undefined);
+    this.client = null;
+  }
+
+  /** Sends everything pending, batch after batch; what is published meanwhile joins the next batch. */
+  private async flush(): Promise<void> {
+    try {
+      while (this.pending.length > 0) {
+        const batch = this.pending.splice(0, MAX_BATCH);
+        try {
+          const client = await this.connect();
+          await client.query('SELECT pg_notify(n.channel, n.payload) FROM unnest($1::text[], $2::text[]) AS n(channel, payload)', [
+            batch.map((n) => n.channel),
+            batch.map((n) => n.payload),
+          ]);
+        } catch (error) {
+          this.drop();
+          this.onDropped(error, batch.length);
+        }
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  private async connect(): Promise<Client> {
+    if (this.client) return this.client;
+    const client = new Client({ ...this.config, options: [this.config.options, '-c synchronous_commit=off'].filter(Boolean).join(' ') });
+    client.on('error', () => {
+      if (this.client === client) this.drop();
+    });
+    await client.connect();
+    this.client = client;
+    return client;
+  }
+
+  private drop(): void {
+    const client = this.client;
+    this.client = null;
+    void client?.end().catch(() => undefined);
+  }
+}
