@@ -69,7 +69,7 @@ export class IndexSync implements OnApplicationShutdown {
    * if it has none (an enqueue), rather than ignoring the change (the queue was deleted meanwhile). */
   changed(queue: string, key: string, tags: Tags, delta: ChannelDelta, create = false): void {
     const channelHead = this.store.channelHead?.bind(this.store);
-    if (!channelHead) return this.reread(queue, key);
+    if (!channelHead) return this.provisional(queue, key, tags, delta, create);
     const index = create ? this.dispatcher.index(queue) : this.dispatcher.peekIndex(queue);
     if (!index) return;
     const channel = index.channel(key, tags);
@@ -77,6 +77,21 @@ export class IndexSync implements OnApplicationShutdown {
       delta.head === 'reread' ? channelHead(queue, key) : delta.head === 'first' ? (channel.headSeq ?? channelHead(queue, key)) : undefined;
     index.apply(channel, { waiting: delta.waiting, processing: delta.processing, headSeq });
     this.dispatcher.wake(queue, channel);
+  }
+
+  /**
+   * Shared store: the counts move at once, so a claimed item is not offered again (to be claimed in vain, after a
+   * limiter increment) while the channel is read again; the read then sets counts and head as committed.
+   */
+  private provisional(queue: string, key: string, tags: Tags, delta: ChannelDelta, create: boolean): void {
+    const index = create ? this.dispatcher.index(queue) : this.dispatcher.peekIndex(queue);
+    const channel = index && (index.get(key) ?? (create ? index.channel(key, tags) : undefined));
+    if (index && channel) {
+      const waiting = Math.max(delta.waiting ?? 0, -channel.waiting);
+      const processing = Math.max(delta.processing ?? 0, -channel.processing);
+      if (waiting !== 0 || processing !== 0) index.apply(channel, { waiting, processing });
+    }
+    this.reread(queue, key);
   }
 
   /** Start-up and resync: every channel (or those of `queue`) as the store holds them now. */

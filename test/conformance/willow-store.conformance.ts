@@ -219,6 +219,27 @@ export function describeWillowStore(
         expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(10);
         expect((await sut.getQueue('ten'))?.items).toBe(10);
       });
+
+      it('judges concurrent requests into one channel in arrival order, each fitting under MaxItems or failing alone', async () => {
+        await sut.createQueue('three', 3, T0);
+        const sizes = [2, 2, 1, 2];
+        // Every request starts in the channel `main`, so none can overtake another.
+        const request = (n: number, r: number) => Array.from({ length: n }, (_, i) => fixed(i === 0 ? main : { r, i }, `${r}.${i}`));
+        const results = await Promise.allSettled(sizes.map((n, r) => sut.enqueue('three', request(n, r))));
+        expect(results.map((x) => x.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'rejected']);
+        expect(results[1]).toMatchObject({ reason: { code: 'QUEUE_FULL' } });
+        expect((await sut.getQueue('three'))?.items).toBe(3);
+        expect(await drain(main, 'three')).toEqual(['0.0', '2.0']);
+        expect(await drain({ r: 0, i: 1 }, 'three')).toEqual(['0.1']);
+      });
+
+      it('collapses concurrent requests into one channel as if sent one by one: one item, the last Data', async () => {
+        const results = await Promise.all(Array.from({ length: 20 }, (_, i) => enqueue(item(main, i))));
+        const ids = new Set(results.map(([r]) => r.id));
+        expect(ids.size).toBe(1);
+        expect(results.filter(([r]) => !r.collapsed)).toHaveLength(1);
+        expect(await drain(main)).toEqual([19]);
+      });
     });
 
     describe('claimHead', () => {

@@ -1,6 +1,7 @@
 import type { QueryResultRow } from 'pg';
 import { decodeTags } from '../../common/tags';
 import type { PostgresStorage, Tx } from '../../platform/storage/postgres/postgres-storage';
+import { laneOf, WriteBatcher } from '../../platform/storage/postgres/write-batcher';
 import { checkAndIncrement, decrementCounter, setCounter, type CounterMove, type IncrementOutcome } from '../domain/counter-ops';
 import type { AggregateKey } from '../domain/limit-plan';
 import type { RuleDef } from '../domain/rule-book';
@@ -30,6 +31,18 @@ const MAX_PAYLOAD_BYTES = 7_900;
 /** What travels on the channel: who sent it, and either a counter that went down (key, or null) or a rules version. */
 type Note = { readonly from: string } & ({ readonly freed: string | null } | { readonly rules: number });
 
+/** The most counter writes one batched transaction makes. */
+const BATCH_WRITES = 200;
+/** Batches of counter writes in flight at once (a counter's writes always share one, in arrival order). */
+const LANES = 4;
+
+/** One counter write waiting for its batch: the change, the aggregates its decision reads, the domain operation. */
+interface CounterWrite {
+  readonly change: PlannedChange;
+  readonly locked: readonly AggregateKey[];
+  readonly op: (table: PendingCounterTable) => unknown;
+}
+
 interface StateRow extends QueryResultRow {
   version: string;
   counter: string | null;
@@ -44,6 +57,8 @@ interface StateRow extends QueryResultRow {
  */
 export class PostgresLimiterStore implements LimiterStore {
   readonly shared: SharedLimiterStore = { watch: (listener) => this.watch(listener) };
+  /** Counter writes arriving while one is written are written together, in arrival order (see WriteBatcher). */
+  private readonly writes = new WriteBatcher<CounterWrite, unknown>((_line, batch) => this.counterBatch(batch), BATCH_WRITES, LANES);
 
   private constructor(private readonly storage: PostgresStorage) {}
 
@@ -110,17 +125,50 @@ export class PostgresLimiterStore implements LimiterStore {
    * counts decide it); the state read after them is current, and the domain's arithmetic runs on it.
    */
   private counterTx<T>(change: PlannedChange, locked: readonly AggregateKey[], op: (table: PendingCounterTable) => T): Promise<Planned<T>> {
-    return this.storage.tx(async (sql) => {
-      const names = [`c${change.key}`, ...locked.map((a) => `a${a.limitId}:${a.groupKey}`)];
-      await sql.query(q.LOCK_FOR_COUNTER, [names]);
+    return this.writes.submit('counters', { change, locked, op }, 1, laneOf(change.key)) as Promise<Planned<T>>;
+  }
+
+  /**
+   * Several writes in one transaction: every lock they need, taken together in hash order, then each write in arrival
+   * order (each reads what the earlier ones wrote). If the transaction fails, each write is made alone instead, so a
+   * write fails only for its own reason.
+   */
+  private async counterBatch(batch: readonly CounterWrite[]): Promise<Array<PromiseSettledResult<unknown>>> {
+    if (batch.length > 1) {
+      try {
+        const results = await this.storage.tx((sql) => this.applyWrites(sql, batch));
+        return results.map((value) => ({ status: 'fulfilled', value }));
+      } catch {
+        // Made alone below.
+      }
+    }
+    const results: Array<PromiseSettledResult<unknown>> = [];
+    for (const write of batch) {
+      const [result] = await Promise.allSettled([this.storage.tx((sql) => this.applyWrites(sql, [write]))]);
+      results.push(result.status === 'fulfilled' ? { status: 'fulfilled', value: result.value[0] } : result);
+    }
+    return results;
+  }
+
+  /** Locks for every write, then each write on the state as the earlier ones left it; announces counters that went down. */
+  private async applyWrites(sql: Tx, batch: readonly CounterWrite[]): Promise<unknown[]> {
+    const names = batch.flatMap(({ change, locked }) => [`c${change.key}`, ...locked.map((a) => `a${a.limitId}:${a.groupKey}`)]);
+    await sql.query(q.LOCK_FOR_COUNTER, [names]);
+    const results: unknown[] = [];
+    const freed = new Set<string>();
+    for (const { change, locked, op } of batch) {
       const state = await this.state(sql, change.key, locked);
-      if (Number(state.version) !== change.version) return STALE_PLAN;
+      if (Number(state.version) !== change.version) {
+        results.push(STALE_PLAN);
+        continue;
+      }
       const table = new PendingCounterTable(change.key, Number(state.counter ?? 0), locked, state.counts.map(Number));
-      const result = op(table);
+      results.push(op(table));
       await table.flush(sql);
-      if (table.lowered) await this.announce(sql, { from: this.storage.instanceId, freed: change.key });
-      return result;
-    });
+      if (table.lowered) freed.add(change.key);
+    }
+    await this.announce(sql, [...freed].map((key) => ({ from: this.storage.instanceId, freed: key })));
+    return results;
   }
 
   private async state(sql: Tx, key: string, aggregates: readonly AggregateKey[]): Promise<StateRow> {
@@ -134,7 +182,7 @@ export class PostgresLimiterStore implements LimiterStore {
       await sql.query(q.LOCK_RULES);
       const version = Number((await sql.query<{ version: string }>(q.BUMP_RULES_VERSION)).rows[0].version);
       const rule = await change(sql);
-      await this.announce(sql, { from: this.storage.instanceId, rules: version });
+      await this.announce(sql, [{ from: this.storage.instanceId, rules: version }]);
       return { version, rule };
     });
   }
@@ -143,10 +191,13 @@ export class PostgresLimiterStore implements LimiterStore {
     return Number((await sql.query<{ version: string }>(q.RULES_VERSION)).rows[0].version);
   }
 
-  private async announce(sql: Tx, note: Note): Promise<void> {
-    let payload = JSON.stringify(note);
-    if ('freed' in note && Buffer.byteLength(payload) > MAX_PAYLOAD_BYTES) payload = JSON.stringify({ ...note, freed: null });
-    await this.storage.notify(sql, CHANNEL, payload);
+  /** Sends the notes when `sql` commits, in one statement. */
+  private async announce(sql: Tx, notes: readonly Note[]): Promise<void> {
+    const payloads = notes.map((note) => {
+      const payload = JSON.stringify(note);
+      return 'freed' in note && Buffer.byteLength(payload) > MAX_PAYLOAD_BYTES ? JSON.stringify({ ...note, freed: null }) : payload;
+    });
+    await this.storage.notify(sql, CHANNEL, payloads);
   }
 
   /** Delivers other instances' notes; this instance's own writes were already published where they were made. */

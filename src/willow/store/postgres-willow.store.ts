@@ -1,5 +1,6 @@
 import { AlreadyExistsError } from '../../common/errors';
 import type { PostgresStorage, Tx } from '../../platform/storage/postgres/postgres-storage';
+import { laneOf, WriteBatcher } from '../../platform/storage/postgres/write-batcher';
 import { QueueNotFoundError } from '../domain/willow.errors';
 import type { ChannelLoad, EnqueueOutcome, ItemCheck, LeaseRecord, QueueRecord, Settled, StoredItem, WillowChange, WillowStore } from '../willow.store';
 import { announceChannels, CHANGES, publishChannels, queueDeletedPayload, watchChanges } from './postgres-willow.changes';
@@ -9,6 +10,16 @@ import * as Row from './postgres-willow.rows';
 import { settleLocked, type Ack, type AckResult } from './postgres-willow.settle';
 import * as SQL from './postgres-willow.sql';
 
+/** The most items (or acks) one batched transaction writes; a larger request is written alone. */
+const BATCH_ITEMS = 1_000;
+/** Batches of one queue's enqueues (or acks) in flight at once. */
+const LANES = 4;
+
+interface SettleRequest {
+  readonly acks: readonly Ack[];
+  readonly now: number;
+}
+
 /**
  * The Willow store shared by several instances on one PostgreSQL database. Every claim and settlement is decided by
  * row locks in the database, so instances never hand out one item twice or settle one delivery twice; every write
@@ -16,6 +27,11 @@ import * as SQL from './postgres-willow.sql';
  * included). It has no `channelHead`: the service reads channels again when it hears of a change.
  */
 export class PostgresWillowStore implements WillowStore {
+  /** Enqueues of one queue arriving while one is written are written together (see WriteBatcher). */
+  private readonly enqueues = new WriteBatcher<EnqueueInput, EnqueueOutcome[]>((queue, requests) => this.enqueueBatch(queue, requests), BATCH_ITEMS, LANES);
+  /** Acks of one queue likewise; each ack is judged alone whatever batch it is written in. */
+  private readonly settles = new WriteBatcher<SettleRequest, AckResult[]>((queue, requests) => this.settleBatch(queue, requests), BATCH_ITEMS, LANES);
+
   private constructor(private readonly storage: PostgresStorage) {}
 
   static async open(storage: PostgresStorage): Promise<PostgresWillowStore> {
@@ -64,8 +80,31 @@ export class PostgresWillowStore implements WillowStore {
     return (await this.storage.query<Row.QueueRow>(SQL.LIST_QUEUES, [afterName ?? '', limit])).map(Row.toQueue);
   }
 
-  async enqueue(queue: string, items: EnqueueInput): Promise<EnqueueOutcome[]> {
-    return this.storage.tx((sql) => enqueueTx(this.storage, sql, queue, items));
+  enqueue(queue: string, items: EnqueueInput): Promise<EnqueueOutcome[]> {
+    // A request's lane is its first channel's: requests into one channel keep their order.
+    return this.enqueues.submit(queue, items, items.length, laneOf(items[0]?.key ?? ''));
+  }
+
+  /**
+   * Several requests: one transaction, their items planned in arrival order as if sent one by one. If the batch does
+   * not fit under MaxItems, each request is written alone instead, so each fits or fails on its own.
+   */
+  private async enqueueBatch(queue: string, requests: readonly EnqueueInput[]): Promise<Array<PromiseSettledResult<EnqueueOutcome[]>>> {
+    if (requests.length > 1) {
+      try {
+        const outcomes = await this.storage.tx((sql) => enqueueTx(this.storage, sql, queue, requests.flat()));
+        let at = 0;
+        return requests.map((items) => ({ status: 'fulfilled', value: outcomes.slice(at, (at += items.length)) }));
+      } catch (error) {
+        if ((error as { code?: unknown }).code !== 'QUEUE_FULL') throw error;
+      }
+    }
+    const results: Array<PromiseSettledResult<EnqueueOutcome[]>> = [];
+    for (const items of requests) {
+      const [result] = await Promise.allSettled([this.storage.tx((sql) => enqueueTx(this.storage, sql, queue, items))]);
+      results.push(result);
+    }
+    return results;
   }
 
   /** One statement, outside any explicit transaction; the claim is announced once it has committed. */
@@ -89,10 +128,18 @@ export class PostgresWillowStore implements WillowStore {
 
   async settle(queue: string, acks: readonly Ack[], now: number): Promise<AckResult[]> {
     if (acks.length === 0) return [];
-    return this.storage.tx(async (sql) => {
+    return this.settles.submit(queue, { acks, now }, acks.length, laneOf(acks[0].id));
+  }
+
+  /** Several requests' acks judged in arrival order in one transaction, at the latest of their times. */
+  private async settleBatch(queue: string, requests: readonly SettleRequest[]): Promise<Array<PromiseSettledResult<AckResult[]>>> {
+    const now = Math.max(...requests.map((r) => r.now));
+    const results = await this.storage.tx(async (sql) => {
       await sql.query(SQL.LOCK_QUEUE_SHARED, [queue]);
-      return settleLocked(this.storage, sql, queue, acks, now, { reason: 'failed' });
+      return settleLocked(this.storage, sql, queue, requests.flatMap((r) => r.acks), now, { reason: 'failed' });
     });
+    let at = 0;
+    return requests.map((r) => ({ status: 'fulfilled', value: results.slice(at, (at += r.acks.length)) }));
   }
 
   giveBack(queue: string, id: string, attempt: number): Promise<Settled | null> {

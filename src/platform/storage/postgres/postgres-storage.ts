@@ -147,8 +147,9 @@ export class PostgresStorage {
   }
 
   /** Sends `payload` on `name` when `sql`'s transaction commits (nothing is sent if it rolls back). */
-  async notify(sql: Tx, name: string, payload: string): Promise<void> {
-    await sql.query('SELECT pg_notify($1, $2)', [this.channel(name), payload]);
+  async notify(sql: Tx, name: string, payload: string | readonly string[]): Promise<void> {
+    if (typeof payload === 'string') await sql.query('SELECT pg_notify($1, $2)', [this.channel(name), payload]);
+    else if (payload.length > 0) await sql.query('SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p', [this.channel(name), payload]);
   }
 
   /**

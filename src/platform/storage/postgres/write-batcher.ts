@@ -1,0 +1,71 @@
+interface Pending<In, Out> {
+  readonly input: In;
+  readonly size: number;
+  readonly resolve: (value: Out) => void;
+  readonly reject: (reason: unknown) => void;
+}
+
+/** Runs a batch of requests of one line; one settled result per request, in order. */
+export type BatchRunner<In, Out> = (line: string, inputs: readonly In[]) => Promise<Array<PromiseSettledResult<Out>>>;
+
+/**
+ * Application-level group commit for a shared database. Requests of one line (a queue) that arrive while a batch of
+ * that line is being written wait and are then written together, in arrival order, in one transaction: under load a
+ * round trip is paid per batch instead of per request; alone, a request is written at once. A line has `lanes`
+ * lanes, each with at most one batch in flight (the caller picks a request's lane: requests that must stay in
+ * arrival order share one). A batch holds at most `maxSize` units (items); a larger request is written alone.
+ */
+export class WriteBatcher<In, Out> {
+  /** Waiting requests by line and lane. */
+  private readonly lanes = new Map<string, Array<Pending<In, Out>>>();
+
+  constructor(
+    private readonly run: BatchRunner<In, Out>,
+    private readonly maxSize: number,
+    readonly laneCount = 1,
+  ) {}
+
+  /** `lane`: any integer, taken modulo the lane count. */
+  submit(line: string, input: In, size: number, lane = 0): Promise<Out> {
+    const id = `${line}\u0000${Math.abs(lane) % this.laneCount}`;
+    return new Promise<Out>((resolve, reject) => {
+      const waiting = this.lanes.get(id);
+      const pending = { input, size, resolve, reject };
+      if (waiting) {
+        waiting.push(pending);
+        return;
+      }
+      this.lanes.set(id, [pending]);
+      void this.drain(id, line);
+    });
+  }
+
+  /** Writes the lane's waiting requests batch after batch until none is left. */
+  private async drain(id: string, line: string): Promise<void> {
+    const waiting = this.lanes.get(id)!;
+    while (waiting.length > 0) {
+      let units = waiting[0].size;
+      let count = 1;
+      while (count < waiting.length && units + waiting[count].size <= this.maxSize) units += waiting[count++].size;
+      const batch = waiting.splice(0, count);
+      try {
+        const results = await this.run(line, batch.map((p) => p.input));
+        batch.forEach((p, i) => {
+          const result = results[i];
+          if (result.status === 'fulfilled') p.resolve(result.value);
+          else p.reject(result.reason);
+        });
+      } catch (error) {
+        for (const p of batch) p.reject(error);
+      }
+    }
+    this.lanes.delete(id);
+  }
+}
+
+/** A stable lane number for a string (a channel or counter key), so requests on one key keep their order. */
+export function laneOf(key: string): number {
+  let hash = 0;
+  for (let i = 0; i < key.length; i++) hash = (Math.imul(hash, 31) + key.charCodeAt(i)) | 0;
+  return hash;
+}
