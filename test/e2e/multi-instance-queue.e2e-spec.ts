@@ -2,6 +2,8 @@ import { Client } from 'pg';
 import { call, type ChildServer } from '../support/child-server';
 import { expectCall, isRunning, startCluster, summary, type Cluster } from '../support/cluster';
 import { sleep, waitUntil } from '../support/wait';
+import { canonicalTags } from '../../src/common/tags';
+import { CATCH_UP_MS } from '../../src/willow/index-sync';
 import { describePostgres } from '../conformance/support/postgres-fixture';
 
 jest.setTimeout(120_000);
@@ -196,5 +198,28 @@ describePostgres('several instances on one PostgreSQL database: the queue', (dat
     const { p50, max } = summary(latencies);
     console.log(`multi-instance wake-up, enqueue on B -> dequeue on A: p50 ${p50} ms, max ${max} ms (${latencies.join(', ')})`);
     expect(max).toBeLessThan(1_000);
+  });
+
+  it('catches up on an item whose announcement was lost (its instance died between commit and publish)', async () => {
+    await expectCall(nodes[0], 201, 'POST', '/v1/queues', { Name: 'lost' });
+    const waiting = call(nodes[1].url, 'POST', '/v1/queues/lost/items/dequeue', { Wait: '15s' });
+    await sleep(300);
+    // Written as an enqueue would write it, with no announcement: what a crash right after the commit leaves behind.
+    const db = new Client({ connectionString: cluster.databaseUrl, options: `-c search_path=${cluster.schema}` });
+    await db.connect();
+    try {
+      await db.query(`INSERT INTO willow_items (seq, id, queue, channel, state, data, updateable, retry_attempts, retry_front,
+        timeout_ms, attempt) VALUES (nextval('willow_item_seq'), 'lost-1', 'lost', $1, 0, '"found"', false, 0, true, 60000, 0)`, [
+        canonicalTags({ lost: 'yes' }),
+      ]);
+    } finally {
+      await db.end();
+    }
+    const insertedAt = Date.now();
+    const res = await waiting;
+    const caughtUpMs = Date.now() - insertedAt;
+    console.log(`multi-instance catch-up of an unannounced item: ${caughtUpMs} ms (bound ${CATCH_UP_MS} ms)`);
+    expect(res).toMatchObject({ status: 200, body: { ID: 'lost-1', Data: 'found' } });
+    expect(caughtUpMs).toBeLessThan(CATCH_UP_MS + 2_000);
   });
 });
