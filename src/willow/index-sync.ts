@@ -80,15 +80,17 @@ export class IndexSync implements OnApplicationShutdown {
   }
 
   /**
-   * Shared store: the counts move at once, so a claimed item is not offered again (to be claimed in vain, after a
-   * limiter increment) while the channel is read again; the read then sets counts and head as committed.
+   * Shared store: counts that went down move at once, so a claimed item is not offered again (to be claimed in vain,
+   * after a limiter increment) while the channel is read again; the read then sets counts and head as committed.
+   * Counts that went up wait for the read: added to a count that may not yet show another instance's decrease, they
+   * could report more processing than a limit allows.
    */
   private provisional(queue: string, key: string, tags: Tags, delta: ChannelDelta, create: boolean): void {
     const index = create ? this.dispatcher.index(queue) : this.dispatcher.peekIndex(queue);
     const channel = index && (index.get(key) ?? (create ? index.channel(key, tags) : undefined));
     if (index && channel) {
-      const waiting = Math.max(delta.waiting ?? 0, -channel.waiting);
-      const processing = Math.max(delta.processing ?? 0, -channel.processing);
+      const waiting = Math.min(0, Math.max(delta.waiting ?? 0, -channel.waiting));
+      const processing = Math.min(0, Math.max(delta.processing ?? 0, -channel.processing));
       if (waiting !== 0 || processing !== 0) index.apply(channel, { waiting, processing });
     }
     this.reread(queue, key);

@@ -90,7 +90,12 @@ describePostgres('several instances on one PostgreSQL database: limits and locks
     expect(done).toBe(ITEMS);
     expect(maxOutstanding).toBeGreaterThanOrEqual(2); // the consumers did run concurrently
     expect(maxReported).toBeLessThanOrEqual(LIMIT);
-    for (const node of nodes) expect(await expectCall(node, 200, 'GET', '/v1/queues/limited')).toMatchObject({ Waiting: 0, Processing: 0 });
+    for (const node of nodes) {
+      await waitUntil(async () => {
+        const info = await expectCall(node, 200, 'GET', '/v1/queues/limited');
+        return info.Waiting === 0 && info.Processing === 0;
+      }, 5_000);
+    }
   });
 
   it('resumes a channel blocked by a limit on one instance when an item is acked on another, well under a second', async () => {

@@ -127,7 +127,10 @@ describePostgres('several instances on one PostgreSQL database: the queue', (dat
     expect(acked).toBe(TOTAL);
     expect([...ackStatuses.values()].every((s) => s === 200)).toBe(true);
     for (const node of nodes) {
-      expect(await expectCall(node, 200, 'GET', '/v1/queues/bulk')).toMatchObject({ Waiting: 0, Processing: 0, Channels: 0 });
+      await waitUntil(async () => {
+        const info = await expectCall(node, 200, 'GET', '/v1/queues/bulk');
+        return info.Waiting === 0 && info.Processing === 0 && info.Channels === 0;
+      }, 5_000);
       expect((await call(node.url, 'POST', '/v1/queues/bulk/items/dequeue', { Wait: 0 })).status).toBe(204);
     }
   });
