@@ -130,16 +130,18 @@ export class PostgresLimiterStore implements LimiterStore {
 
   /**
    * Several writes in one transaction: every lock they need, taken together in hash order, then each write in arrival
-   * order (each reads what the earlier ones wrote). If the transaction fails, each write is made alone instead, so a
-   * write fails only for its own reason.
+   * order (each reads what the earlier ones wrote). If the transaction fails for another reason than the store
+   * being unavailable or full (which every write would meet), each write is made alone instead, so a write fails
+   * only for its own reason.
    */
   private async counterBatch(batch: readonly CounterWrite[]): Promise<Array<PromiseSettledResult<unknown>>> {
     if (batch.length > 1) {
       try {
         const results = await this.storage.tx((sql) => this.applyWrites(sql, batch));
         return results.map((value) => ({ status: 'fulfilled', value }));
-      } catch {
-        // Made alone below.
+      } catch (error) {
+        const code = (error as { code?: unknown }).code;
+        if (code === 'STORE_UNAVAILABLE' || code === 'STORAGE_FULL') throw error;
       }
     }
     const results: Array<PromiseSettledResult<unknown>> = [];
