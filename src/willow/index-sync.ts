@@ -69,7 +69,7 @@ export class IndexSync implements OnApplicationShutdown {
    * if it has none (an enqueue), rather than ignoring the change (the queue was deleted meanwhile). */
   changed(queue: string, key: string, tags: Tags, delta: ChannelDelta, create = false): void {
     const channelHead = this.store.channelHead?.bind(this.store);
-    if (!channelHead) return this.provisional(queue, key, tags, delta, create);
+    if (!channelHead) return this.provisional(queue, key, delta);
     const index = create ? this.dispatcher.index(queue) : this.dispatcher.peekIndex(queue);
     if (!index) return;
     const channel = index.channel(key, tags);
@@ -83,11 +83,12 @@ export class IndexSync implements OnApplicationShutdown {
    * Shared store: counts that went down move at once, so a claimed item is not offered again (to be claimed in vain,
    * after a limiter increment) while the channel is read again; the read then sets counts and head as committed.
    * Counts that went up wait for the read: added to a count that may not yet show another instance's decrease, they
-   * could report more processing than a limit allows.
+   * could report more processing than a limit allows. (A channel or queue index this instance lacks is made by the
+   * read, when it finds items.)
    */
-  private provisional(queue: string, key: string, tags: Tags, delta: ChannelDelta, create: boolean): void {
-    const index = create ? this.dispatcher.index(queue) : this.dispatcher.peekIndex(queue);
-    const channel = index && (index.get(key) ?? (create ? index.channel(key, tags) : undefined));
+  private provisional(queue: string, key: string, delta: ChannelDelta): void {
+    const index = this.dispatcher.peekIndex(queue);
+    const channel = index?.get(key);
     if (index && channel) {
       const waiting = Math.min(0, Math.max(delta.waiting ?? 0, -channel.waiting));
       const processing = Math.min(0, Math.max(delta.processing ?? 0, -channel.processing));

@@ -57,8 +57,16 @@ interface StateRow extends QueryResultRow {
  */
 export class PostgresLimiterStore implements LimiterStore {
   readonly shared: SharedLimiterStore = { watch: (listener) => this.watch(listener) };
-  /** Counter writes arriving while one is written are written together, in arrival order (see WriteBatcher). */
-  private readonly writes = new WriteBatcher<CounterWrite, unknown>((_line, batch) => this.counterBatch(batch), BATCH_WRITES, LANES);
+  /**
+   * Counter writes arriving while one is written are written together, in arrival order (see WriteBatcher). A batch
+   * that failed for another reason than the store being unavailable or full (which every write would meet) is written
+   * write by write, so a write fails only for its own reason.
+   */
+  private readonly writes = new WriteBatcher<CounterWrite, unknown>((_line, batch) => this.storage.tx((sql) => this.applyWrites(sql, batch)), {
+    maxSize: BATCH_WRITES,
+    lanes: LANES,
+    retryAlone: (error) => !['STORE_UNAVAILABLE', 'STORAGE_FULL'].includes((error as { code?: unknown }).code as string),
+  });
 
   private constructor(private readonly storage: PostgresStorage) {}
 
@@ -130,29 +138,8 @@ export class PostgresLimiterStore implements LimiterStore {
 
   /**
    * Several writes in one transaction: every lock they need, taken together in hash order, then each write in arrival
-   * order (each reads what the earlier ones wrote). If the transaction fails for another reason than the store
-   * being unavailable or full (which every write would meet), each write is made alone instead, so a write fails
-   * only for its own reason.
+   * order on the state as the earlier ones left it; announces counters that went down.
    */
-  private async counterBatch(batch: readonly CounterWrite[]): Promise<Array<PromiseSettledResult<unknown>>> {
-    if (batch.length > 1) {
-      try {
-        const results = await this.storage.tx((sql) => this.applyWrites(sql, batch));
-        return results.map((value) => ({ status: 'fulfilled', value }));
-      } catch (error) {
-        const code = (error as { code?: unknown }).code;
-        if (code === 'STORE_UNAVAILABLE' || code === 'STORAGE_FULL') throw error;
-      }
-    }
-    const results: Array<PromiseSettledResult<unknown>> = [];
-    for (const write of batch) {
-      const [result] = await Promise.allSettled([this.storage.tx((sql) => this.applyWrites(sql, [write]))]);
-      results.push(result.status === 'fulfilled' ? { status: 'fulfilled', value: result.value[0] } : result);
-    }
-    return results;
-  }
-
-  /** Locks for every write, then each write on the state as the earlier ones left it; announces counters that went down. */
   private async applyWrites(sql: Tx, batch: readonly CounterWrite[]): Promise<unknown[]> {
     const names = batch.flatMap(({ change, locked }) => [`c${change.key}`, ...locked.map((a) => `a${a.limitId}:${a.groupKey}`)]);
     await sql.query(q.LOCK_FOR_COUNTER, [names]);

@@ -27,10 +27,20 @@ interface SettleRequest {
  * included). It has no `channelHead`: the service reads channels again when it hears of a change.
  */
 export class PostgresWillowStore implements WillowStore {
-  /** Enqueues of one queue arriving while one is written are written together (see WriteBatcher). */
-  private readonly enqueues = new WriteBatcher<EnqueueInput, EnqueueOutcome[]>((queue, requests) => this.enqueueBatch(queue, requests), BATCH_ITEMS, LANES);
+  /**
+   * Enqueues of one queue arriving while one is written are written together (see WriteBatcher). A batch that does
+   * not fit under MaxItems is written request by request, so each request fits or fails on its own.
+   */
+  private readonly enqueues = new WriteBatcher<EnqueueInput, EnqueueOutcome[]>((queue, requests) => this.enqueueBatch(queue, requests), {
+    maxSize: BATCH_ITEMS,
+    lanes: LANES,
+    retryAlone: (error) => (error as { code?: unknown }).code === 'QUEUE_FULL',
+  });
   /** Acks of one queue likewise; each ack is judged alone whatever batch it is written in. */
-  private readonly settles = new WriteBatcher<SettleRequest, AckResult[]>((queue, requests) => this.settleBatch(queue, requests), BATCH_ITEMS, LANES);
+  private readonly settles = new WriteBatcher<SettleRequest, AckResult[]>((queue, requests) => this.settleBatch(queue, requests), {
+    maxSize: BATCH_ITEMS,
+    lanes: LANES,
+  });
 
   private constructor(private readonly storage: PostgresStorage) {}
 
@@ -85,26 +95,11 @@ export class PostgresWillowStore implements WillowStore {
     return this.enqueues.submit(queue, items, items.length, laneOf(items[0]?.key ?? ''));
   }
 
-  /**
-   * Several requests: one transaction, their items planned in arrival order as if sent one by one. If the batch does
-   * not fit under MaxItems, each request is written alone instead, so each fits or fails on its own.
-   */
-  private async enqueueBatch(queue: string, requests: readonly EnqueueInput[]): Promise<Array<PromiseSettledResult<EnqueueOutcome[]>>> {
-    if (requests.length > 1) {
-      try {
-        const outcomes = await this.storage.tx((sql) => enqueueTx(this.storage, sql, queue, requests.flat()));
-        let at = 0;
-        return requests.map((items) => ({ status: 'fulfilled', value: outcomes.slice(at, (at += items.length)) }));
-      } catch (error) {
-        if ((error as { code?: unknown }).code !== 'QUEUE_FULL') throw error;
-      }
-    }
-    const results: Array<PromiseSettledResult<EnqueueOutcome[]>> = [];
-    for (const items of requests) {
-      const [result] = await Promise.allSettled([this.storage.tx((sql) => enqueueTx(this.storage, sql, queue, items))]);
-      results.push(result);
-    }
-    return results;
+  /** Several requests in one transaction, their items planned in arrival order as if sent one by one. */
+  private async enqueueBatch(queue: string, requests: readonly EnqueueInput[]): Promise<EnqueueOutcome[][]> {
+    const outcomes = await this.storage.tx((sql) => enqueueTx(this.storage, sql, queue, requests.flat()));
+    let at = 0;
+    return requests.map((items) => outcomes.slice(at, (at += items.length)));
   }
 
   /** One statement, outside any explicit transaction; the claim is announced once it has committed. */
@@ -132,14 +127,14 @@ export class PostgresWillowStore implements WillowStore {
   }
 
   /** Several requests' acks judged in arrival order in one transaction, at the latest of their times. */
-  private async settleBatch(queue: string, requests: readonly SettleRequest[]): Promise<Array<PromiseSettledResult<AckResult[]>>> {
+  private async settleBatch(queue: string, requests: readonly SettleRequest[]): Promise<AckResult[][]> {
     const now = Math.max(...requests.map((r) => r.now));
     const results = await this.storage.tx(async (sql) => {
       await sql.query(SQL.LOCK_QUEUE_SHARED, [queue]);
       return settleLocked(this.storage, sql, queue, requests.flatMap((r) => r.acks), now, { reason: 'failed' });
     });
     let at = 0;
-    return requests.map((r) => ({ status: 'fulfilled', value: results.slice(at, (at += r.acks.length)) }));
+    return requests.map((r) => results.slice(at, (at += r.acks.length)));
   }
 
   giveBack(queue: string, id: string, attempt: number): Promise<Settled | null> {

@@ -15,7 +15,8 @@ const MAX_BATCH = 500;
 export class PgPublisher {
   private pending: Array<{ readonly channel: string; readonly payload: string }> = [];
   private client: Client | null = null;
-  private flushing = false;
+  /** The flush in progress (or scheduled), if any. */
+  private flushing: Promise<void> | null = null;
   private closed = false;
 
   constructor(
@@ -26,38 +27,36 @@ export class PgPublisher {
   publish(channel: string, payload: string): void {
     if (this.closed) return;
     this.pending.push({ channel, payload });
-    if (!this.flushing) {
-      this.flushing = true;
-      queueMicrotask(() => void this.flush());
-    }
+    // Started after the current turn, so what else is published in it joins the first batch.
+    this.flushing ??= Promise.resolve().then(() => this.flush());
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    while (this.flushing) await new Promise((resolve) => setTimeout(resolve, 5));
+    await this.flushing;
     await this.client?.end().catch(() => undefined);
     this.client = null;
   }
 
-  /** Sends everything pending, batch after batch; what is published meanwhile joins the next batch. */
+  /**
+   * Sends everything pending, batch after batch; what is published meanwhile joins the next batch. Never throws, and
+   * clears `flushing` in the same turn as it finds nothing left, so no publication is left behind.
+   */
   private async flush(): Promise<void> {
-    try {
-      while (this.pending.length > 0) {
-        const batch = this.pending.splice(0, MAX_BATCH);
-        try {
-          const client = await this.connect();
-          await client.query('SELECT pg_notify(n.channel, n.payload) FROM unnest($1::text[], $2::text[]) AS n(channel, payload)', [
-            batch.map((n) => n.channel),
-            batch.map((n) => n.payload),
-          ]);
-        } catch (error) {
-          this.drop();
-          this.onDropped(error, batch.length);
-        }
+    while (this.pending.length > 0) {
+      const batch = this.pending.splice(0, MAX_BATCH);
+      try {
+        const client = await this.connect();
+        await client.query('SELECT pg_notify(n.channel, n.payload) FROM unnest($1::text[], $2::text[]) AS n(channel, payload)', [
+          batch.map((n) => n.channel),
+          batch.map((n) => n.payload),
+        ]);
+      } catch (error) {
+        this.drop();
+        this.onDropped(error, batch.length);
       }
-    } finally {
-      this.flushing = false;
     }
+    this.flushing = null;
   }
 
   private async connect(): Promise<Client> {

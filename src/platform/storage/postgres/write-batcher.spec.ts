@@ -1,16 +1,21 @@
 import { WriteBatcher } from './write-batcher';
 
 describe('WriteBatcher', () => {
-  function recording(fail?: (inputs: readonly number[]) => unknown) {
+  /** A negative input fails its batch with "bad <n>" (written again alone); 99 fails it with "store down". */
+  function recording() {
     const batches: number[][] = [];
     const waiting: Array<() => void> = [];
-    const batcher = new WriteBatcher<number, string>(async (_line, inputs) => {
-      batches.push([...inputs]);
-      await new Promise<void>((resolve) => waiting.push(resolve));
-      const error = fail?.(inputs);
-      if (error) throw error;
-      return inputs.map((n) => (n < 0 ? { status: 'rejected', reason: new Error(`bad ${n}`) } : { status: 'fulfilled', value: `ok ${n}` }));
-    }, 5);
+    const batcher = new WriteBatcher<number, string>(
+      async (_line, inputs) => {
+        batches.push([...inputs]);
+        await new Promise<void>((resolve) => waiting.push(resolve));
+        if (inputs.includes(99)) throw new Error('store down');
+        const bad = inputs.find((n) => n < 0);
+        if (bad !== undefined) throw new Error(`bad ${bad}`);
+        return inputs.map((n) => `ok ${n}`);
+      },
+      { maxSize: 5, retryAlone: (error) => (error as Error).message.startsWith('bad') },
+    );
     /** Lets every batch in flight finish. */
     const release = () => waiting.splice(0).forEach((resolve) => resolve());
     return { batcher, batches, release };
@@ -38,8 +43,8 @@ describe('WriteBatcher', () => {
     const batcher = new WriteBatcher<number, number>(async (_line, inputs) => {
       batches.push([...inputs]);
       await new Promise<void>((resolve) => waiting.push(resolve));
-      return inputs.map((value) => ({ status: 'fulfilled' as const, value }));
-    }, 10, 2);
+      return [...inputs];
+    }, { maxSize: 10, lanes: 2 });
     const all = [1, 2, 3, 4, 5, 6].map((n) => batcher.submit('q', n, 1, n));
     await tick();
     expect(batches).toEqual([[1], [2]]);
@@ -64,20 +69,29 @@ describe('WriteBatcher', () => {
     await expect(Promise.all(all)).resolves.toHaveLength(5);
   });
 
-  it('settles each request with its own result, or all of a batch with the error that failed it', async () => {
-    const { batcher, release } = recording((inputs) => (inputs.includes(99) ? new Error('store down') : null));
+  it('writes a failed batch again request by request when told to, else fails all of it with the error', async () => {
+    const { batcher, batches, release } = recording();
     const first = batcher.submit('q', 1, 1);
     const bad = batcher.submit('q', -2, 1);
     const good = batcher.submit('q', 3, 1);
     release();
     await first;
-    await tick();
-    release();
+    for (let i = 0; i < 3; i++) {
+      await tick();
+      release();
+    }
     await expect(bad).rejects.toThrow('bad -2');
     await expect(good).resolves.toBe('ok 3');
-    const doomed = [batcher.submit('q', 99, 1)];
+    expect(batches).toEqual([[1], [-2, 3], [-2], [3]]);
+    const held = batcher.submit('q', 1, 1);
+    const doomed = [batcher.submit('q', 99, 1), batcher.submit('q', 4, 1)];
+    await tick();
+    release();
+    await held;
     await tick();
     release();
     await expect(doomed[0]).rejects.toThrow('store down');
+    await expect(doomed[1]).rejects.toThrow('store down');
+    expect(batches.slice(4)).toEqual([[1], [99, 4]]);
   });
 });

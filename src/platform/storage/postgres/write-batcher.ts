@@ -5,25 +5,43 @@ interface Pending<In, Out> {
   readonly reject: (reason: unknown) => void;
 }
 
-/** Runs a batch of requests of one line; one settled result per request, in order. */
-export type BatchRunner<In, Out> = (line: string, inputs: readonly In[]) => Promise<Array<PromiseSettledResult<Out>>>;
+/** Writes a batch of requests of one line; one result per request, in order. */
+export type BatchRunner<In, Out> = (line: string, inputs: readonly In[]) => Promise<Out[]>;
+
+export interface WriteBatcherOptions {
+  /** The most units (items) one batch holds; a larger request is written alone. */
+  readonly maxSize: number;
+  /** Batches of one line in flight at once (default 1). */
+  readonly lanes?: number;
+  /**
+   * Whether a batch that failed with `error` is written again request by request, so that each request fails only
+   * for its own reason (default: never; the error then fails every request of the batch).
+   */
+  readonly retryAlone?: (error: unknown) => boolean;
+}
 
 /**
  * Application-level group commit for a shared database. Requests of one line (a queue) that arrive while a batch of
  * that line is being written wait and are then written together, in arrival order, in one transaction: under load a
  * round trip is paid per batch instead of per request; alone, a request is written at once. A line has `lanes`
  * lanes, each with at most one batch in flight (the caller picks a request's lane: requests that must stay in
- * arrival order share one). A batch holds at most `maxSize` units (items); a larger request is written alone.
+ * arrival order share one).
  */
 export class WriteBatcher<In, Out> {
   /** Waiting requests by line and lane. */
   private readonly lanes = new Map<string, Array<Pending<In, Out>>>();
+  private readonly maxSize: number;
+  private readonly laneCount: number;
+  private readonly retryAlone: (error: unknown) => boolean;
 
   constructor(
     private readonly run: BatchRunner<In, Out>,
-    private readonly maxSize: number,
-    readonly laneCount = 1,
-  ) {}
+    options: WriteBatcherOptions,
+  ) {
+    this.maxSize = options.maxSize;
+    this.laneCount = options.lanes ?? 1;
+    this.retryAlone = options.retryAlone ?? (() => false);
+  }
 
   /** `lane`: any integer, taken modulo the lane count. */
   submit(line: string, input: In, size: number, lane = 0): Promise<Out> {
@@ -47,19 +65,22 @@ export class WriteBatcher<In, Out> {
       let units = waiting[0].size;
       let count = 1;
       while (count < waiting.length && units + waiting[count].size <= this.maxSize) units += waiting[count++].size;
-      const batch = waiting.splice(0, count);
-      try {
-        const results = await this.run(line, batch.map((p) => p.input));
-        batch.forEach((p, i) => {
-          const result = results[i];
-          if (result.status === 'fulfilled') p.resolve(result.value);
-          else p.reject(result.reason);
-        });
-      } catch (error) {
-        for (const p of batch) p.reject(error);
-      }
+      await this.write(line, waiting.splice(0, count));
     }
     this.lanes.delete(id);
+  }
+
+  private async write(line: string, batch: ReadonlyArray<Pending<In, Out>>): Promise<void> {
+    try {
+      const results = await this.run(line, batch.map((p) => p.input));
+      batch.forEach((p, i) => p.resolve(results[i]));
+    } catch (error) {
+      if (batch.length > 1 && this.retryAlone(error)) {
+        for (const p of batch) await this.write(line, [p]);
+        return;
+      }
+      for (const p of batch) p.reject(error);
+    }
   }
 }
 
