@@ -38,6 +38,18 @@ export class InvalidInputError extends DomainError<'INVALID_INPUT'> {
   }
 }
 
+/** A request body that is not JSON, or could not be decoded (broken `Content-Encoding`, unsupported charset). */
+export class InvalidJsonError extends DomainError<'INVALID_JSON'> {
+  readonly code = 'INVALID_JSON';
+}
+
+export class TooDeepError extends DomainError<'TOO_DEEP'> {
+  readonly code = 'TOO_DEEP';
+  constructor(maxDepth: number) {
+    super(`Request body is nested deeper than ${maxDepth} levels; flatten it`, { MaxDepth: maxDepth });
+  }
+}
+
 export class TooLargeError extends DomainError<'TOO_LARGE'> {
   readonly code = 'TOO_LARGE';
   constructor(what: string, limitBytes: number) {

@@ -1,10 +1,10 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { LoggerModule } from 'nestjs-pino';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { newId } from '../common/ids';
+import type { IncomingMessage } from 'node:http';
 import { CONFIG, type Config } from '../config';
 import { HealthController } from './health/health.controller';
+import { assignRequestId } from './http/request-id';
 import { ReadinessChecks } from './health/readiness-checks';
 import { ShutdownSignal } from './lifecycle/shutdown-signal';
 import { StorageModule } from './storage/storage.module';
@@ -12,7 +12,6 @@ import { CLOCK } from './clock.token';
 import { systemClock } from '../common/clock';
 
 const REQUEST_LOG_LEVELS = new Set(['info', 'debug', 'trace']);
-const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
 
 /** Nest glue every module uses: config, storage, logging with request ids, health, shutdown. Never imports a module. */
 @Global()
@@ -25,12 +24,7 @@ export class PlatformModule {
         LoggerModule.forRoot({
           pinoHttp: {
             level: config.logLevel,
-            genReqId: (req: IncomingMessage, res: ServerResponse) => {
-              const given = req.headers['x-request-id'];
-              const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : newId();
-              res.setHeader('X-Request-ID', id);
-              return id;
-            },
+            genReqId: assignRequestId,
             customProps: (req: IncomingMessage) => ({ requestId: (req as IncomingMessage & { id?: unknown }).id }),
             // One line per request at info; below that level pino-http skips the per-request work altogether.
             autoLogging: REQUEST_LOG_LEVELS.has(config.logLevel) && {

@@ -1,3 +1,5 @@
+import { request as httpRequest } from 'node:http';
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { createTestApp, type TestApp } from '../support/test-app';
 
 /** Nothing a client sends may reach a 500: every fault is a 4xx `{Message, Code}` naming the field. */
@@ -95,6 +97,60 @@ describe('Bad input over HTTP', () => {
     expect(given.headers['x-request-id']).toBe('req-123');
     const generated = await sut.http().get('/health/live');
     expect(generated.headers['x-request-id']).toMatch(/^\S{10,}$/);
+  });
+
+  /** A raw POST (supertest would encode the body itself), answering status, headers and the parsed body. */
+  function rawPost(path: string, headers: Record<string, string>, body: Buffer): Promise<{ status: number; headers: Record<string, unknown>; body: any }> {
+    return new Promise((resolve, reject) => {
+      const req = httpRequest(`${sut.url}${path}`, { method: 'POST', headers: { 'content-length': String(body.length), ...headers } }, (res) => {
+        let text = '';
+        res.on('data', (d: Buffer) => (text += d.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text ? JSON.parse(text) : undefined }));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+
+  it.each([
+    ['gzip', Buffer.from('this is not gzip at all')],
+    ['gzip', gzipSync(Buffer.from('{"KeyValues": {"a": 1}}')).subarray(0, 12)],
+    ['deflate', Buffer.from([0x78, 0x9c, 0xff, 0xff, 0x00, 0x01])],
+    ['br', Buffer.from('garbage garbage garbage')],
+  ])('answers a body in a broken Content-Encoding (%s) with 400 INVALID_JSON and a request id', async (encoding, body) => {
+    const res = await rawPost('/v1/locks', { 'content-type': 'application/json', 'content-encoding': encoding, 'x-request-id': 'enc-1' }, body);
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ Code: 'INVALID_JSON', Message: expect.stringContaining('Content-Encoding') });
+    expect(res.headers['x-request-id']).toBe('enc-1');
+  });
+
+  it.each([
+    ['gzip', gzipSync],
+    ['deflate', deflateSync],
+    ['br', brotliCompressSync],
+  ])('accepts a well-formed %s body', async (encoding, compress) => {
+    const body = compress(Buffer.from(JSON.stringify({ KeyValues: { encoded: encoding }, Wait: 0 })));
+    const res = await rawPost('/v1/locks', { 'content-type': 'application/json', 'content-encoding': encoding }, body);
+    expect(res.status).toBe(201);
+    expect(res.body.KeyValues).toEqual({ encoded: encoding });
+  });
+
+  it('answers a body in an unknown Content-Encoding with 400 INVALID_JSON', async () => {
+    const res = await rawPost('/v1/locks', { 'content-encoding': 'zstd-ish' }, Buffer.from('{}'));
+    expect(res.status).toBe(400);
+    expect(res.body.Code).toBe('INVALID_JSON');
+  });
+
+  it('puts the request id on every answer, including malformed JSON, too-deep and too-large bodies', async () => {
+    const malformed = await sut.http().post('/v1/locks').set('content-type', 'application/json').set('X-Request-ID', 'bad-json-1').send('{"KeyValues": {');
+    expect(malformed.status).toBe(400);
+    expect(malformed.headers['x-request-id']).toBe('bad-json-1');
+    const deep = await sut.http().post('/v1/locks').set('content-type', 'application/json').send(`{"KeyValues": ${'['.repeat(100)}${']'.repeat(100)}}`);
+    expect(deep.body.Code).toBe('TOO_DEEP');
+    expect(deep.headers['x-request-id']).toMatch(/^\S{10,}$/);
+    const huge = await sut.http().post('/v1/locks').set('content-type', 'application/json').send(JSON.stringify({ KeyValues: { a: 'x'.repeat(sut.config.maxBodyBytes + 10) } }));
+    expect(huge.status).toBe(413);
+    expect(huge.headers['x-request-id']).toMatch(/^\S{10,}$/);
   });
 
   it('reports readiness and liveness', async () => {

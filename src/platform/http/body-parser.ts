@@ -1,35 +1,72 @@
-import type { NextFunction, Request, Response, RequestHandler, ErrorRequestHandler } from 'express';
+import type { CanActivate, ExecutionContext } from '@nestjs/common';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { json } from 'express';
+import { DomainError, InvalidInputError, InvalidJsonError, TooDeepError, TooLargeError } from '../../common/errors';
 import { jsonDepthExceeds, MAX_JSON_DEPTH } from '../../common/json-depth';
+import { assertStorableJson } from '../../common/json-input';
+
+type WithBodyFault = Request & { bodyFault?: DomainError };
 
 /**
  * JSON body parsing with Willow's error bodies. Any Content-Type is read as JSON (a client that omits the header is
- * accepted), malformed JSON is 400 INVALID_JSON, an oversized body 413 TOO_LARGE, and nesting deeper than 64 levels
- * 400 TOO_DEEP before any validation runs.
+ * accepted). A body that cannot be taken as sent is not answered here: its fault is kept on the request and thrown
+ * by `BodyFaultGuard` once the request is routed, so the answer goes through the one error filter and the request
+ * logger like any other (request id, log line). Faults: malformed JSON or an undecodable `Content-Encoding` or
+ * charset 400 INVALID_JSON, an oversized body 413 TOO_LARGE, nesting deeper than 64 levels 400 TOO_DEEP, and a
+ * `__proto__` key or a number JSON cannot hold (`1e400`) 400 INVALID_INPUT naming its path.
  */
-export function jsonBody(limitBytes: number): [RequestHandler, ErrorRequestHandler, RequestHandler] {
+export function jsonBody(limitBytes: number): RequestHandler {
   const parse = json({ limit: limitBytes, type: () => true, strict: false });
-  const onParseError: ErrorRequestHandler = (err: { type?: string; status?: number; message?: string }, _req, res, next) => {
-    if (err?.type === 'entity.too.large') {
-      res.status(413).json({ Message: `Request body is larger than ${limitBytes} bytes; send less per request`, Code: 'TOO_LARGE', LimitBytes: limitBytes });
-      return;
-    }
-    if (err?.type === 'entity.parse.failed') {
-      res.status(400).json({ Message: `Request body is not valid JSON (${err.message ?? 'parse error'}); send a JSON object`, Code: 'INVALID_JSON' });
-      return;
-    }
-    if (err?.type === 'encoding.unsupported' || err?.type === 'charset.unsupported' || err?.type === 'request.aborted') {
-      res.status(err.status ?? 400).json({ Message: `Request body could not be read (${err.message ?? err.type}); send UTF-8 JSON`, Code: 'INVALID_JSON' });
-      return;
-    }
-    next(err);
+  return (req: Request, res: Response, next: NextFunction) => {
+    parse(req, res, (err?: unknown) => {
+      const fault = err === undefined ? checkBody(req.body) : toBodyFault(err as ParserError, limitBytes);
+      if (fault) {
+        (req as WithBodyFault).bodyFault = fault;
+        req.body = undefined;
+      }
+      next();
+    });
   };
-  const depthGuard = (req: Request, res: Response, next: NextFunction) => {
-    if (req.body !== undefined && jsonDepthExceeds(req.body, MAX_JSON_DEPTH)) {
-      res.status(400).json({ Message: `Request body is nested deeper than ${MAX_JSON_DEPTH} levels; flatten it`, Code: 'TOO_DEEP' });
-      return;
-    }
-    next();
-  };
-  return [parse, onParseError, depthGuard];
+}
+
+interface ParserError {
+  readonly type?: string;
+  readonly status?: number;
+  readonly message?: string;
+}
+
+function checkBody(body: unknown): DomainError | null {
+  if (body === undefined) return null;
+  if (jsonDepthExceeds(body, MAX_JSON_DEPTH)) return new TooDeepError(MAX_JSON_DEPTH);
+  try {
+    assertStorableJson(body);
+    return null;
+  } catch (error) {
+    if (error instanceof InvalidInputError) return error;
+    throw error;
+  }
+}
+
+function toBodyFault(err: ParserError, limitBytes: number): DomainError {
+  if (err.type === 'entity.too.large') return new TooLargeError('Request body', limitBytes);
+  if (err.type === 'entity.parse.failed') {
+    return new InvalidJsonError(`Request body is not valid JSON (${err.message ?? 'parse error'}); send a JSON object`);
+  }
+  if (err.type === 'encoding.unsupported' || err.type === 'charset.unsupported') {
+    return new InvalidJsonError(`Request body could not be read (${err.message ?? err.type}); send UTF-8 JSON, plain or gzip, deflate or br encoded`);
+  }
+  // Anything else the parser reports is a body that could not be read: a broken gzip/deflate/br stream, an aborted
+  // upload. None of it is the server's fault.
+  const cause = err.message ?? err.type ?? 'read error';
+  return new InvalidJsonError(`Request body could not be decoded (${cause}); check its Content-Encoding`);
+}
+
+/** Throws the body fault the parser kept, for every routed HTTP request (see `jsonBody`). */
+export class BodyFaultGuard implements CanActivate {
+  canActivate(context: ExecutionContext): boolean {
+    if (context.getType() !== 'http') return true;
+    const fault = context.switchToHttp().getRequest<WithBodyFault>().bodyFault;
+    if (fault) throw fault;
+    return true;
+  }
 }

@@ -1,12 +1,13 @@
 import type { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from '../../config';
 import { ShutdownSignal } from '../lifecycle/shutdown-signal';
-import { jsonBody } from './body-parser';
+import { BodyFaultGuard, jsonBody } from './body-parser';
 import { DomainErrorFilter } from './domain-error.filter';
 import type { ErrorStatusTable } from './kernel.error-status';
+import { assignRequestId } from './request-id';
 import { createValidationPipe } from './validation-pipe';
 
 /** Everything main.ts applies to the app, shared with the e2e tests so they exercise the real stack. */
@@ -14,13 +15,19 @@ export function configureApp(app: NestExpressApplication, config: Config, status
   app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
   app.set('etag', false);
+  // First, so that every answer carries the request id, even one the body parser refuses.
+  app.use((req: IncomingMessage, res: ServerResponse, next: () => void) => {
+    assignRequestId(req, res);
+    next();
+  });
   const shutdown = app.get(ShutdownSignal);
   // Shutdown waits for these answers before Nest closes the server and destroys the sockets.
   app.use((_req: unknown, res: ServerResponse, next: () => void) => {
     shutdown.track(res);
     next();
   });
-  app.use(...jsonBody(config.maxBodyBytes));
+  app.use(jsonBody(config.maxBodyBytes));
+  app.useGlobalGuards(new BodyFaultGuard());
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new DomainErrorFilter(statusByCode));
   app.enableShutdownHooks();

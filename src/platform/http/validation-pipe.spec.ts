@@ -1,9 +1,9 @@
-import type { ArgumentMetadata, ValidationPipe } from '@nestjs/common';
-import { Type } from 'class-transformer';
+import type { ArgumentMetadata, PipeTransform } from '@nestjs/common';
 import { ArrayMaxSize, IsArray, IsBoolean, IsOptional, IsString, ValidateNested } from 'class-validator';
 import { InvalidInputError } from '../../common/errors';
 import { parseDuration } from '../../common/duration';
 import { parseTags, type Tags } from '../../common/tags';
+import { NestedDto } from './dto/dto-instance';
 import { ParsedBy } from './dto/parsed-by';
 import { createValidationPipe } from './validation-pipe';
 
@@ -29,7 +29,7 @@ class BatchBody {
   @IsArray()
   @ArrayMaxSize(10)
   @ValidateNested({ each: true })
-  @Type(() => ItemBody)
+  @NestedDto(() => ItemBody)
   readonly Items!: ItemBody[];
 
   @IsOptional()
@@ -38,7 +38,7 @@ class BatchBody {
 }
 
 describe('createValidationPipe', () => {
-  let sut: ValidationPipe;
+  let sut: PipeTransform;
   beforeEach(() => {
     sut = createValidationPipe();
   });
@@ -80,6 +80,19 @@ describe('createValidationPipe', () => {
     const nested = await fault({ Items: [item({ os: 'a' }), item({ os: 'b' }), { ...item({ os: 'c' }), Keyvalues: {} }] });
     expect(nested.path).toBe('Items[2].Keyvalues');
     expect(nested.problem).toMatch(/not a known field/);
+  });
+
+  it('hands nested values over exactly as sent, keys named like Object.prototype members included', async () => {
+    const keyValues = { os: 'linux', constructor: 'x', toString: 1, valueOf: true, hasOwnProperty: 'y', prototype: 'z' };
+    const value = (await sut.transform({ Items: [item(keyValues)] }, body(BatchBody))) as BatchBody;
+    expect(value.Items[0].KeyValues).toEqual(keyValues);
+    expect(Object.keys(value.Items[0].KeyValues)).toEqual(Object.keys(keyValues));
+  });
+
+  it.each(['constructor', 'toString', 'prototype'])('refuses a top-level field named %s as unknown', async (name) => {
+    const error = await fault({ Items: [], [name]: 'x' });
+    expect(error.path).toBe(name);
+    expect(error.problem).toMatch(/not a known field/);
   });
 
   it('names the top-level field for a fault of the array itself', async () => {

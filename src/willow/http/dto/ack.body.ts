@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsNotEmpty, IsString, MaxLength, ValidateNested } from 'class-validator';
 import { parseSafeInt } from '../../../common/names';
+import { NestedDto } from '../../../platform/http/dto/dto-instance';
 import { ParsedBy } from '../../../platform/http/dto/parsed-by';
 import { BATCH_MAX } from '../../domain/validate';
 import type { AckCommand } from '../../willow.port';
@@ -39,6 +39,6 @@ export class AckBatchBody {
   @ArrayMinSize(1)
   @ArrayMaxSize(BATCH_MAX)
   @ValidateNested({ each: true })
-  @Type(() => AckBatchEntry)
+  @NestedDto(() => AckBatchEntry)
   readonly Acks!: AckBatchEntry[];
 }
