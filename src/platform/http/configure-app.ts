@@ -11,8 +11,15 @@ import { assignRequestId } from './request-id';
 import { createValidationPipe } from './validation-pipe';
 
 /** Everything main.ts applies to the app, shared with the e2e tests so they exercise the real stack. */
-export function configureApp(app: NestExpressApplication, config: Config, statusByCode: ErrorStatusTable): INestApplication {
+export function configureApp(
+  app: NestExpressApplication,
+  config: Config,
+  statusByCode: ErrorStatusTable,
+  opts: { flushLogs: boolean } = { flushLogs: true },
+): INestApplication {
   app.useLogger(app.get(Logger));
+  // main.ts keeps start-up logs buffered until it listens, so a port in use prints its one line alone.
+  if (opts.flushLogs) app.flushLogs();
   app.disable('x-powered-by');
   app.set('etag', false);
   // First, so that every answer carries the request id, even one the body parser refuses.

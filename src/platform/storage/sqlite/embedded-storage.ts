@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { StartupError } from '../../lifecycle/startup-error';
+import { claimDataDir, prepareDataDir } from './data-dir';
 import { mapSqliteError } from './sqlite-errors';
 import { GroupCommitter } from './group-commit';
 
@@ -26,9 +27,10 @@ export class EmbeddedStorage {
   private readonly committer: GroupCommitter;
 
   constructor(readonly options: EmbeddedOptions) {
-    const file = options.dataDir === ':memory:' ? ':memory:' : join(prepareDir(options.dataDir), 'willow.db');
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
+    const onDisk = options.dataDir !== ':memory:';
+    this.db = openDatabase(onDisk ? join(prepareDataDir(options.dataDir), 'willow.db') : ':memory:');
+    if (onDisk) claimDataDir(this.db, options.dataDir);
+    else this.db.pragma('journal_mode = WAL');
     this.db.pragma(`synchronous = ${options.sync === 'full' ? 'FULL' : 'NORMAL'}`);
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
@@ -79,7 +81,10 @@ export class EmbeddedStorage {
   }
 }
 
-function prepareDir(dir: string): string {
-  mkdirSync(dir, { recursive: true });
-  return dir;
+function openDatabase(file: string): Database.Database {
+  try {
+    return new Database(file);
+  } catch (error) {
+    throw new StartupError(`Invalid data directory: ${file} cannot be opened (${(error as Error).message}); point WILLOW_DATA_DIR at another directory`);
+  }
 }
