@@ -1,5 +1,6 @@
 import { InvalidInputError } from './errors';
 import { parseQuery, parseWhere, type Where } from './query';
+import { MAX_QUERY_CHARS } from './query-parse';
 
 function expectInvalid(raw: unknown, path: string, message?: RegExp, prefix?: string): void {
   let error: unknown;
@@ -133,5 +134,15 @@ describe('parseQuery', () => {
       for (let i = 0; i < 10_000; i++) where = { $not: where };
       expect(() => parseWhere(where, 'Where')).toThrow(/nests too deeply/);
     });
+  });
+});
+
+describe('parseQuery size bound', () => {
+  it('accepts a query up to MAX_QUERY_CHARS of JSON and refuses a larger one naming the path', () => {
+    const raw = (n: number) => ({ Where: { os: { $in: Array.from({ length: n }, (_, i) => `value-${i}`) } } });
+    let n = 1;
+    while (JSON.stringify(raw(n + 1)).length <= MAX_QUERY_CHARS) n++;
+    expect(() => parseQuery(raw(n))).not.toThrow();
+    expect(() => parseQuery(raw(n + 1), 'Query')).toThrow(/^Query: is \d+ characters as JSON; at most 16384 are allowed/);
   });
 });

@@ -22,6 +22,12 @@ const MISPLACED_OPERATOR =
 const TRUE: Where = Object.freeze({ kind: 'and', parts: Object.freeze([]) });
 
 /**
+ * Largest Query, as JSON text (DESIGN.md §4). Each distinct dequeue query is kept as a dispatch view and every new
+ * channel is matched against the views, so a query's size is both memory and per-enqueue work.
+ */
+export const MAX_QUERY_CHARS = 16 * 1024;
+
+/**
  * Parses a wire Query (`{Where?, MinKeys?, MaxKeys?, OnlyKeys?}`; undefined or `{}` selects everything). Faults are
  * reported under `path`: `Query.Where.os.$gt`, `Query.Where.$or[1].os`; pass `''` for `Where.os.$gt`.
  */
@@ -33,6 +39,10 @@ export function parseQuery(raw: unknown, path = 'Query'): Query {
   }
   for (const field of Object.keys(raw)) {
     if (!QUERY_FIELDS.includes(field)) throw unknownField(path, field);
+  }
+  const size = JSON.stringify(raw).length;
+  if (size > MAX_QUERY_CHARS) {
+    throw new InvalidInputError(path, `is ${size} characters as JSON; at most ${MAX_QUERY_CHARS} are allowed (use $in lists or fewer conditions, or split the work across queues)`);
   }
   const query: { where?: Where; minKeys?: number; maxKeys?: number; onlyKeys?: readonly string[] } = {};
   if (raw.Where !== undefined) {

@@ -4,6 +4,7 @@ import { matches, type Query } from '../common/query';
 import type { Tags } from '../common/tags';
 import { ShutdownSignal } from '../platform/lifecycle/shutdown-signal';
 import { QueueIndex, type Channel } from './domain/queue-index';
+import { ViewBudget } from './domain/view-budget';
 
 interface Waiter {
   readonly query: Query;
@@ -20,6 +21,8 @@ export type WaitOutcome = 'woken' | 'timeout' | 'aborted';
 @Injectable()
 export class Dispatcher {
   private readonly indexes = new Map<string, QueueIndex>();
+  /** Bounds the dispatch views of every queue together (see ViewBudget). */
+  private readonly viewBudget = new ViewBudget();
   private readonly waiters = new Map<string, Set<Waiter>>();
   /** Rises with every capacity-freed event; a refusal that raced with one is retried instead of blocking. */
   capacityEpoch = 0;
@@ -34,7 +37,7 @@ export class Dispatcher {
 
   index(queue: string): QueueIndex {
     let index = this.indexes.get(queue);
-    if (!index) this.indexes.set(queue, (index = new QueueIndex()));
+    if (!index) this.indexes.set(queue, (index = new QueueIndex(this.viewBudget)));
     return index;
   }
 
@@ -43,6 +46,7 @@ export class Dispatcher {
   }
 
   forget(queue: string): void {
+    this.indexes.get(queue)?.dispose();
     this.indexes.delete(queue);
   }
 

@@ -86,6 +86,13 @@ describe('Bad input over HTTP', () => {
     expect(unknownOp.body.Path).toBe('Where.os.$regex');
   });
 
+  it('refuses a query larger than 16384 characters of JSON with 400 naming it', async () => {
+    const values = Array.from({ length: 2_000 }, (_, i) => `value-${i}`);
+    const res = await sut.http().post('/v1/locks/query').send({ Where: { os: { $in: values } } });
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ Code: 'INVALID_INPUT', Message: expect.stringMatching(/at most 16384 are allowed/) });
+  });
+
   it('answers a bad page Limit with 400', async () => {
     const res = await sut.http().get('/v1/locks?Limit=0');
     expect(res.status).toBe(400);

@@ -1,6 +1,7 @@
 import { matches, type Query } from '../../common/query';
 import { canonicalTags, projectTags, type Tags } from '../../common/tags';
 import { IndexedHeap } from './indexed-heap';
+import { ViewBudget, viewWeight, type BudgetedView, type ViewOwner } from './view-budget';
 
 /** The limit that refused a channel's head; capacity returns when a counter holding all of `keyValues` goes down. */
 export interface BlockedBy {
@@ -40,31 +41,39 @@ export class Channel {
 }
 
 /** The ready channels matching one query, ordered by how long their head has waited. */
-class View {
+class View implements BudgetedView {
   readonly heap = new IndexedHeap<Channel>((a, b) => a.headSeq! < b.headSeq!);
   readonly members = new Set<Channel>();
-  lastUsed = 0;
+  readonly bytes: number;
+  lastUsedAt = 0;
 
-  constructor(readonly query: Query) {}
+  constructor(
+    readonly key: string,
+    readonly query: Query,
+  ) {
+    this.bytes = viewWeight(key);
+  }
 }
-
-const MAX_VIEWS = 256;
 
 /**
  * In-memory dispatch index of one queue. A dequeue with a query finds the matching ready channel whose head has
  * waited longest in O(log channels): each distinct query gets a view (a heap of the channels it matches), built once
  * and then kept up to date as channels change, so the cost does not grow with the number of channels.
  */
-export class QueueIndex {
+export class QueueIndex implements ViewOwner<View> {
   private readonly channels = new Map<string, Channel>();
   private readonly views = new Map<string, View>();
   /** Blocked channels by the canonical key values of the limit that refused them. */
   private readonly blocked = new Map<string, Set<Channel>>();
   /** Distinct key sets among blocking limits, with how many blocked channels use each. */
   private readonly blockedKeySets = new Map<string, { keys: readonly string[]; uses: number }>();
-  private useClock = 0;
   waiting = 0;
   processing = 0;
+  viewCount = 0;
+  viewBytes = 0;
+
+  /** `budget` bounds the views of this index together with those of every index sharing it. */
+  constructor(private readonly budget: ViewBudget<BudgetedView> = new ViewBudget()) {}
 
   get channelCount(): number {
     return this.channels.size;
@@ -194,13 +203,25 @@ export class QueueIndex {
   private view(queryKey: string, query: Query): View {
     let view = this.views.get(queryKey);
     if (!view) {
-      if (this.views.size >= MAX_VIEWS) this.evictLeastUsedView();
-      view = new View(query);
+      view = new View(queryKey, query);
       this.views.set(queryKey, view);
       for (const channel of this.channels.values()) if (matches(query, channel.tags)) this.join(view, channel);
     }
-    view.lastUsed = ++this.useClock;
+    this.budget.use(view, this as ViewOwner<BudgetedView>);
     return view;
+  }
+
+  /** Called by the budget: drops a view, which its query's next dequeue rebuilds. */
+  evict(view: View): void {
+    if (this.views.get(view.key) !== view) return;
+    this.views.delete(view.key);
+    for (const channel of [...view.members]) this.leave(view, channel);
+  }
+
+  /** Releases this index's share of the budget (its queue is gone). */
+  dispose(): void {
+    this.budget.forgetOwner(this as ViewOwner<BudgetedView>);
+    this.views.clear();
   }
 
   private join(view: View, channel: Channel): void {
@@ -213,13 +234,5 @@ export class QueueIndex {
     view.members.delete(channel);
     view.heap.remove(channel);
     channel.views.delete(view);
-  }
-
-  private evictLeastUsedView(): void {
-    let oldest: [string, View] | null = null;
-    for (const entry of this.views) if (!oldest || entry[1].lastUsed < oldest[1].lastUsed) oldest = entry;
-    if (!oldest) return;
-    this.views.delete(oldest[0]);
-    for (const channel of [...oldest[1].members]) this.leave(oldest[1], channel);
   }
 }
