@@ -125,7 +125,7 @@ export class WillowService implements WillowPort, OnModuleInit, OnApplicationShu
 }
 
 function toError(queue: string, id: string, attempt: number | null, check: Exclude<ItemCheck, { kind: 'ok' }>) {
-  return check.kind === 'lease_lost' ? new LeaseLostError(id, attempt ?? 0, check.current) : new ItemNotFoundError(queue, id);
+  return check.kind === 'lease_lost' ? new LeaseLostError(id, attempt, check.current) : new ItemNotFoundError(queue, id);
 }
 
 function unwrap(queue: string, id: string, attempt: number | null, check: ItemCheck): StoredItem {
