@@ -1,4 +1,4 @@
-import { newId } from './ids';
+import { isWellFormedId, MAX_ID_LENGTH, newId } from './ids';
 
 describe('newId', () => {
   afterEach(() => jest.useRealTimers());
@@ -27,5 +27,23 @@ describe('newId', () => {
     expect(newId().slice(0, 10)).toBe('0000000000');
     jest.setSystemTime(2 ** 48 - 1);
     expect(newId().slice(0, 10)).toBe('7ZZZZZZZZZ');
+  });
+});
+
+describe(isWellFormedId.name, () => {
+  it('accepts every id Willow hands out and other plain opaque text', () => {
+    expect(isWellFormedId(newId())).toBe(true);
+    expect(isWellFormedId('lk_0123')).toBe(true);
+    expect(isWellFormedId('x'.repeat(MAX_ID_LENGTH))).toBe(true);
+  });
+
+  it.each([
+    ['empty', ''],
+    ['a NUL byte', 'ab\u0000'],
+    ['a newline', 'ab\n'],
+    ['an unpaired surrogate', 'ab\ud800'],
+    ['too long', 'x'.repeat(MAX_ID_LENGTH + 1)],
+  ])('refuses an id that is %s', (_what, id) => {
+    expect(isWellFormedId(id)).toBe(false);
   });
 });

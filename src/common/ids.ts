@@ -1,4 +1,8 @@
+import { hasControlChar, hasLoneSurrogate } from './names';
 import { randomFillSync } from 'node:crypto';
+
+/** The longest id any route accepts (ids are opaque, but none Willow makes comes near this). */
+export const MAX_ID_LENGTH = 256;
 
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ'; // Crockford base32: URL-safe, no I, L, O or U
 const RANDOM_BYTES = 10;
@@ -40,4 +44,13 @@ function encode40(bytes: Buffer, offset: number): string {
     rest = Math.floor(rest / 32);
   }
   return out;
+}
+
+/**
+ * Whether `raw` could be an id Willow handed out: 1 to MAX_ID_LENGTH characters of well-formed text without control
+ * characters. Ids are opaque, so one that fails this is simply unknown (DESIGN.md §2: 404, never 400); callers answer
+ * so without asking a store, which may not even hold such text (PostgreSQL refuses a NUL byte).
+ */
+export function isWellFormedId(raw: unknown): raw is string {
+  return typeof raw === 'string' && raw.length > 0 && raw.length <= MAX_ID_LENGTH && !hasControlChar(raw) && !hasLoneSurrogate(raw);
 }

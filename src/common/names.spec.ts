@@ -1,5 +1,5 @@
 import { InvalidInputError } from './errors';
-import { charCount, fieldPath, isJsonObject, parseName, parseSafeInt } from './names';
+import { charCount, fieldPath, isJsonObject, isName, parseName, parseSafeInt } from './names';
 
 function expectInvalid(fn: () => unknown, path: string, message: RegExp): void {
   let error: unknown;
@@ -83,5 +83,15 @@ describe('isJsonObject', () => {
     expect(isJsonObject([])).toBe(false);
     expect(isJsonObject(null)).toBe(false);
     expect(isJsonObject(new Map())).toBe(false);
+  });
+});
+
+describe(isName.name, () => {
+  it('holds exactly for what parseName accepts', () => {
+    for (const name of ['builds', 'git commits', 'a'.repeat(128)]) expect([isName(name), parseName(name, 'Name')]).toEqual([true, name]);
+    for (const name of ['', 'a\u0000', 'a/b', '..', 'a'.repeat(129), 'a\ud800', 7]) {
+      expect(isName(name)).toBe(false);
+      expect(() => parseName(name, 'Name')).toThrow(InvalidInputError);
+    }
   });
 });

@@ -79,23 +79,29 @@ export function describeJsonType(raw: unknown): string {
 
 /** A queue, rule or override name: 1–128 characters, no control characters, no `/` (DESIGN.md §2). */
 export function parseName(raw: unknown, path: string): string {
+  const problem = nameProblem(raw);
+  if (problem !== null) throw new InvalidInputError(path, problem);
+  return raw as string;
+}
+
+/**
+ * Whether `raw` could name a queue, rule or override. A name in a path that fails this names nothing that exists:
+ * the caller answers "not found" without asking a store (which may not even hold such text, e.g. a NUL byte).
+ */
+export function isName(raw: unknown): raw is string {
+  return nameProblem(raw) === null;
+}
+
+function nameProblem(raw: unknown): string | null {
   const rule = `a name of 1 to ${MAX_NAME_LENGTH} characters without "/" or control characters`;
-  if (typeof raw !== 'string') throw new InvalidInputError(path, `must be ${rule}; got ${describeJsonType(raw)}`);
-  if (raw.length === 0) throw new InvalidInputError(path, `must not be empty; use ${rule}`);
-  if (exceedsChars(raw, MAX_NAME_LENGTH)) {
-    throw new InvalidInputError(path, `is ${charCount(raw)} characters long; shorten it to at most ${MAX_NAME_LENGTH}`);
-  }
-  if (hasControlChar(raw)) {
-    throw new InvalidInputError(path, 'must not contain control characters (such as newlines or tabs); remove them');
-  }
-  if (raw.includes('/')) throw new InvalidInputError(path, 'must not contain "/"; choose a name without slashes');
-  if (hasLoneSurrogate(raw)) {
-    throw new InvalidInputError(path, 'must be well-formed Unicode text; remove the unpaired surrogate');
-  }
-  if (raw === '.' || raw === '..') {
-    throw new InvalidInputError(path, 'must not be "." or ".." (URL paths cannot carry them); choose another name');
-  }
-  return raw;
+  if (typeof raw !== 'string') return `must be ${rule}; got ${describeJsonType(raw)}`;
+  if (raw.length === 0) return `must not be empty; use ${rule}`;
+  if (exceedsChars(raw, MAX_NAME_LENGTH)) return `is ${charCount(raw)} characters long; shorten it to at most ${MAX_NAME_LENGTH}`;
+  if (hasControlChar(raw)) return 'must not contain control characters (such as newlines or tabs); remove them';
+  if (raw.includes('/')) return 'must not contain "/"; choose a name without slashes';
+  if (hasLoneSurrogate(raw)) return 'must be well-formed Unicode text; remove the unpaired surrogate';
+  if (raw === '.' || raw === '..') return 'must not be "." or ".." (URL paths cannot carry them); choose another name';
+  return null;
 }
 
 /** A JSON integer (a number, never a numeric string) that is a safe integer within `bounds`. */

@@ -1,3 +1,5 @@
+import { InvalidInputError } from './errors';
+
 /** One page of a deterministic listing; `nextCursor` is null on the last page. */
 export interface Page<T> {
   readonly items: readonly T[];
@@ -12,3 +14,27 @@ export interface PageRequest {
 
 export const PAGE_LIMIT_DEFAULT = 1_000;
 export const PAGE_LIMIT_MAX = 10_000;
+
+const BASE64URL = /^[A-Za-z0-9_-]*$/;
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The listing key a `?Cursor=` carries: the exact base64url encoding (no padding, no stray bits) of UTF-8 text
+ * without a NUL, which is what every `Willow-Next-Cursor` is. Anything else is 400 on every store: a garbled cursor
+ * must not silently restart the listing, nor reach a store that cannot hold the text.
+ */
+export function decodeCursor(cursor: string, path = 'Cursor'): string {
+  const bytes = BASE64URL.test(cursor) ? Buffer.from(cursor, 'base64url') : null;
+  let key: string | null = null;
+  if (bytes && bytes.toString('base64url') === cursor) {
+    try {
+      key = UTF8.decode(bytes);
+    } catch {
+      key = null;
+    }
+  }
+  if (key === null || key.includes('\u0000')) {
+    throw new InvalidInputError(path, 'is not a cursor this service sent; pass the Willow-Next-Cursor header of the previous page unchanged');
+  }
+  return key;
+}

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { isName } from '../common/names';
 import type { Page, PageRequest } from '../common/page';
 import { compareCodePoints } from '../common/tags';
 import { CapacityEvents } from './capacity-events';
@@ -41,15 +42,18 @@ export class LimiterAdminService implements LimiterAdminPort {
 
   async updateRuleLimit(cmd: RuleRef & { readonly limit: number }): Promise<RuleInfo> {
     const limit = parseLimit(cmd.limit, 'Limit');
+    knownRule(cmd.name);
     return toRuleInfo(await this.change(cmd.name, () => this.store.setLimit({ rule: cmd.name, override: null }, limit)));
   }
 
   async deleteRule(ref: RuleRef): Promise<void> {
+    knownRule(ref.name);
     await this.change(ref.name, () => this.store.remove({ rule: ref.name, override: null }));
   }
 
   async createOverride(cmd: CreateOverride): Promise<OverrideInfo> {
     const override = checkNewOverride(cmd);
+    knownRule(cmd.rule);
     const rule = await this.change(cmd.rule, () => this.store.createOverride(cmd.rule, override));
     return toOverrideInfo(findOverride(rule, override.name));
   }
@@ -64,11 +68,13 @@ export class LimiterAdminService implements LimiterAdminPort {
 
   async updateOverrideLimit(cmd: OverrideRef & { readonly limit: number }): Promise<OverrideInfo> {
     const limit = parseLimit(cmd.limit, 'Limit');
+    knownOverride(cmd.rule, cmd.name);
     const ref: LimitRef = { rule: cmd.rule, override: cmd.name };
     return toOverrideInfo(findOverride(await this.change(cmd.rule, () => this.store.setLimit(ref, limit)), cmd.name));
   }
 
   async deleteOverride(ref: OverrideRef): Promise<void> {
+    knownOverride(ref.rule, ref.name);
     await this.change(ref.rule, () => this.store.remove({ rule: ref.rule, override: ref.name }));
   }
 
@@ -84,6 +90,16 @@ export class LimiterAdminService implements LimiterAdminPort {
     this.events.emit(null);
     return rule;
   }
+}
+
+/** Names in paths: one no rule or override can carry is unknown, whatever the store (which may not hold such text). */
+function knownRule(name: string): void {
+  if (!isName(name)) throw new RuleNotFoundError(name);
+}
+
+function knownOverride(rule: string, name: string): void {
+  knownRule(rule);
+  if (!isName(name)) throw new OverrideNotFoundError(rule, name);
 }
 
 function findOverride(rule: RuleDef | null, name: string): OverrideDef {

@@ -1,6 +1,7 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { Clock } from '../common/clock';
 import { ShuttingDownError } from '../common/errors';
+import { isWellFormedId } from '../common/ids';
 import type { Page, PageRequest } from '../common/page';
 import { matches, type Query } from '../common/query';
 import { canonicalTags } from '../common/tags';
@@ -77,14 +78,16 @@ export class LockerService implements LockerPort, OnModuleInit, OnApplicationShu
   }
 
   async heartbeat(cmd: LockSession): Promise<{ expiresAt: string }> {
-    const outcome = await this.store.renew(cmd.lockId, cmd.sessionId, this.clock.now());
+    knownLock(cmd.lockId);
+    const outcome = await this.store.renew(cmd.lockId, storableSession(cmd.sessionId), this.clock.now());
     const lock = this.unwrap(cmd.lockId, outcome);
     this.leases.schedule(lock);
     return { expiresAt: new Date(lock.expiresAt).toISOString() };
   }
 
   async release(cmd: LockSession): Promise<void> {
-    const outcome = await this.store.release(cmd.lockId, cmd.sessionId, this.clock.now());
+    knownLock(cmd.lockId);
+    const outcome = await this.store.release(cmd.lockId, storableSession(cmd.sessionId), this.clock.now());
     const lock = this.unwrap(cmd.lockId, outcome);
     this.leases.clear(lock.key);
     void this.pump(lock.key);
@@ -219,4 +222,15 @@ function toInfo(lock: StoredLock, waiters: number): LockInfo {
     expiresAt: new Date(lock.expiresAt).toISOString(),
     waiters,
   };
+}
+
+/** A LockID never handed out (e.g. with a NUL byte, which PostgreSQL cannot even hold) is an unknown lock. */
+function knownLock(lockId: string): void {
+  if (!isWellFormedId(lockId)) throw new LockNotFoundError(lockId);
+}
+
+/** A SessionID never handed out matches no session: it is passed on as '', which matches none either but every store
+ * can hold (PostgreSQL refuses a NUL byte), so the answer stays LOCK_NOT_FOUND or SESSION_INVALID as for any other. */
+function storableSession(sessionId: string): string {
+  return isWellFormedId(sessionId) ? sessionId : '';
 }

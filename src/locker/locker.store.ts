@@ -42,8 +42,9 @@ export interface LockerStore {
   /** Removes the lock held under `key` when its lease ran out by `now`; returns it, or null. Exactly once: of
    * concurrent calls (several instances) one removes it and the others get null. */
   expire(key: string, now: number): Promise<StoredLock | null>;
-  /** Removes every lease that ran out by `now` (start-up, and the sweep on a shared store) and forgets old expired
-   * sessions. Each removed lock is returned by exactly one caller. */
+  /** Removes every lease that ran out by `now` (start-up, and the sweep on a shared store). Each removed lock is
+   * returned by exactly one caller. Like every call that removes an expired lease, it forgets the expired sessions
+   * remembered for more than EXPIRED_SESSION_MEMORY_MS (their late calls then get not_found). */
   expireAll(now: number): Promise<StoredLock[]>;
   /** Held locks ordered by key (code-point order), strictly after `afterKey`. */
   listHeld(afterKey: string | null, limit: number): Promise<StoredLock[]>;

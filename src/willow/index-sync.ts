@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { decodeTags, type Tags } from '../common/tags';
 import { Dispatcher } from './dispatcher';
+import { ReadOrder } from './domain/read-order';
 import { QueueDeletedError } from './domain/willow.errors';
 import { WILLOW_STORE, type ChannelLoad, type WillowChange, type WillowStore } from './willow.store';
 
@@ -40,9 +41,8 @@ export class IndexSync implements OnApplicationShutdown {
   /** Queues whose channels are being read (or about to be). */
   private readonly reading = new Set<string>();
   private catchUpTimer: NodeJS.Timeout | null = null;
-  /** Per channel, when (in `tick`s) the read last applied was started. */
-  private readonly appliedAt = new Map<string, number>();
-  private tick = 0;
+  /** Which read's answer about a channel may still be applied (bounded: forgotten as reads end). */
+  private readonly order = new ReadOrder();
 
   constructor(
     @Inject(WILLOW_STORE) private readonly store: WillowStore,
@@ -97,10 +97,22 @@ export class IndexSync implements OnApplicationShutdown {
     this.reread(queue, key);
   }
 
+  /** Channels whose read order is remembered (for tests and diagnostics). */
+  get trackedChannels(): number {
+    return this.order.size;
+  }
+
   /** Start-up and resync: every channel (or those of `queue`) as the store holds them now. */
   async reload(queue?: string): Promise<void> {
-    const started = ++this.tick;
-    const loads = await this.store.loadChannels(queue);
+    const started = this.order.start();
+    try {
+      this.applyLoads(queue, await this.store.loadChannels(queue), started);
+    } finally {
+      this.order.end(started);
+    }
+  }
+
+  private applyLoads(queue: string | undefined, loads: readonly ChannelLoad[], started: number): void {
     const seen = new Set<string>();
     for (const load of loads) {
       seen.add(`${load.queue}\u0000${load.key}`);
@@ -170,7 +182,7 @@ export class IndexSync implements OnApplicationShutdown {
       keys.delete(key);
       if (batch.length === READ_BATCH) break;
     }
-    const started = ++this.tick;
+    const started = this.order.start();
     this.store
       .channelStates(queue, batch)
       .then(
@@ -180,13 +192,14 @@ export class IndexSync implements OnApplicationShutdown {
         },
         (error: unknown) => this.lost(error),
       )
-      .finally(() => this.readDirty(queue));
+      .finally(() => {
+        this.order.end(started);
+        this.readDirty(queue);
+      });
   }
 
   private apply(queue: string, key: string, state: ChannelLoad | null, started: number): void {
-    const id = `${queue}\u0000${key}`;
-    if ((this.appliedAt.get(id) ?? 0) > started) return;
-    this.appliedAt.set(id, started);
+    if (!this.order.admit(`${queue}\u0000${key}`, started)) return;
     const index = state ? this.dispatcher.index(queue) : this.dispatcher.peekIndex(queue);
     const channel = index && (index.get(key) ?? (state ? index.channel(key, decodeTags(key)) : undefined));
     if (!index || !channel) return;

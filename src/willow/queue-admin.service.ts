@@ -1,12 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Clock } from '../common/clock';
+import { InvalidInputError } from '../common/errors';
+import { isWellFormedId } from '../common/ids';
 import { parseName, parseSafeInt } from '../common/names';
 import type { Page, PageRequest } from '../common/page';
 import { matches, type Query } from '../common/query';
 import { canonicalTags, parseTags, type Tags } from '../common/tags';
 import { CLOCK } from '../platform/clock.token';
 import { Dispatcher } from './dispatcher';
-import { MAX_ITEMS_MAX } from './domain/validate';
+import { knownQueueName, MAX_ITEMS_MAX } from './domain/validate';
 import { DeadLetterNotFoundError, QueueDeletedError, QueueNotFoundError } from './domain/willow.errors';
 import { IndexSync } from './index-sync';
 import { LeaseKeeper } from './lease-keeper';
@@ -39,12 +41,13 @@ export class QueueAdminService implements QueueAdminPort {
   }
 
   async updateQueue(cmd: { name: string; maxItems: number }): Promise<QueueInfo> {
-    checkQueue(cmd);
+    knownQueueName(cmd.name);
+    parseSafeInt(cmd.maxItems, 'MaxItems', { min: -1, max: MAX_ITEMS_MAX });
     return this.info(await this.store.updateQueue(cmd.name, cmd.maxItems));
   }
 
   async deleteQueue(name: string): Promise<void> {
-    const processing = await this.store.deleteQueue(name);
+    const processing = await this.store.deleteQueue(knownQueueName(name));
     this.dispatcher.failWaiters(name, new QueueDeletedError(name));
     this.dispatcher.forget(name);
     await this.freeCounters(processing);
@@ -71,7 +74,7 @@ export class QueueAdminService implements QueueAdminPort {
 
   async deleteChannel(queue: string, tags: Tags): Promise<void> {
     const key = canonicalTags(parseTags(tags, 'KeyValues'));
-    const processing = await this.store.deleteChannel(queue, key);
+    const processing = await this.store.deleteChannel(knownQueueName(queue), key);
     const index = this.dispatcher.peekIndex(queue);
     const channel = index?.get(key);
     if (index && channel) index.drop(channel);
@@ -80,8 +83,8 @@ export class QueueAdminService implements QueueAdminPort {
 
   async listDeadLetters(queue: string, page: PageRequest): Promise<Page<DeadLetter>> {
     await this.requireQueue(queue);
-    const after = page.cursor === null ? null : Number.parseInt(page.cursor, 10);
-    const rows = await this.store.listDead(queue, Number.isSafeInteger(after) ? after : null, page.limit + 1);
+    const after = page.cursor === null ? null : deadLetterPlace(page.cursor);
+    const rows = await this.store.listDead(queue, after, page.limit + 1);
     const items = rows.slice(0, page.limit).map((row) => ({
       id: row.id,
       tags: row.tags,
@@ -95,7 +98,7 @@ export class QueueAdminService implements QueueAdminPort {
 
   async requeueDeadLetter(queue: string, id: string): Promise<{ id: string }> {
     await this.requireQueue(queue);
-    const item = await this.store.requeueDead(queue, id);
+    const item = isWellFormedId(id) ? await this.store.requeueDead(queue, id) : null;
     if (!item) throw new DeadLetterNotFoundError(queue, id);
     this.sync.changed(queue, item.key, item.tags, { waiting: 1, head: 'reread' }, true);
     return { id: item.id };
@@ -103,11 +106,11 @@ export class QueueAdminService implements QueueAdminPort {
 
   async deleteDeadLetter(queue: string, id: string): Promise<void> {
     await this.requireQueue(queue);
-    if (!(await this.store.deleteDead(queue, id))) throw new DeadLetterNotFoundError(queue, id);
+    if (!isWellFormedId(id) || !(await this.store.deleteDead(queue, id))) throw new DeadLetterNotFoundError(queue, id);
   }
 
   private async requireQueue(name: string): Promise<QueueRecord> {
-    const queue = await this.store.getQueue(name);
+    const queue = await this.store.getQueue(knownQueueName(name));
     if (!queue) throw new QueueNotFoundError(name);
     return queue;
   }
@@ -126,6 +129,15 @@ export class QueueAdminService implements QueueAdminPort {
   private async freeCounters(items: readonly StoredItem[]): Promise<void> {
     for (const item of items) await this.leases.decrement(item.tags, item.queue);
   }
+}
+
+/** A dead-letter listing's cursor is the place (sequence number) of the last dead letter answered. */
+function deadLetterPlace(cursor: string): number {
+  const place = /^(0|[1-9]\d{0,15})$/.test(cursor) ? Number(cursor) : NaN;
+  if (!Number.isSafeInteger(place)) {
+    throw new InvalidInputError('Cursor', 'is not a cursor of this listing; pass the Willow-Next-Cursor header of the previous page unchanged');
+  }
+  return place;
 }
 
 function checkQueue(cmd: { name: string; maxItems: number }): void {

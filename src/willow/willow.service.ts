@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleIn
 import type { Subscription } from 'rxjs';
 import type { Clock } from '../common/clock';
 import { InvalidInputError, ShuttingDownError } from '../common/errors';
-import { parseSafeInt } from '../common/names';
+import { isName, parseSafeInt } from '../common/names';
 import { canonicalTags } from '../common/tags';
 import { CONFIG, type Config } from '../config';
 import { LIMITER_PORT, type LimiterPort } from '../limiter';
@@ -10,13 +10,14 @@ import { CLOCK } from '../platform/clock.token';
 import { ShutdownSignal } from '../platform/lifecycle/shutdown-signal';
 import { Dispatcher } from './dispatcher';
 import { ItemNotFoundError, LeaseLostError, QueueNotFoundError } from './domain/willow.errors';
-import { BATCH_MAX, checkItem, DEQUEUE_COUNT_MAX, WAIT_BOUNDS } from './domain/validate';
+import { BATCH_MAX, checkItem, DEQUEUE_COUNT_MAX, knownQueueName, WAIT_BOUNDS } from './domain/validate';
+import { isWellFormedId } from '../common/ids';
 import { parseDuration } from '../common/duration';
 import { Gate } from './gate';
 import { IndexSync } from './index-sync';
 import { LeaseKeeper } from './lease-keeper';
 import type { AckCommand, AckOutcome, Delivery, DequeueCommand, EnqueueResult, NewItem, WillowPort } from './willow.port';
-import { WILLOW_STORE, type ItemCheck, type StoredItem, type WillowStore } from './willow.store';
+import { WILLOW_STORE, type ItemCheck, type Settled, type StoredItem, type WillowStore } from './willow.store';
 
 @Injectable()
 export class WillowService implements WillowPort, OnModuleInit, OnApplicationShutdown {
@@ -55,7 +56,7 @@ export class WillowService implements WillowPort, OnModuleInit, OnApplicationShu
       item,
       data: checkItem(item, prefix(i), this.config.maxDataBytes),
     }));
-    const outcomes = await this.store.enqueue(queue, keyed);
+    const outcomes = await this.store.enqueue(knownQueueName(queue), keyed);
     const appended = new Map<string, number>();
     outcomes.forEach((o) => !o.collapsed && appended.set(o.key, (appended.get(o.key) ?? 0) + 1));
     const tagsByKey = new Map(keyed.map((k) => [k.key, k.item.tags]));
@@ -68,7 +69,7 @@ export class WillowService implements WillowPort, OnModuleInit, OnApplicationShu
     parseSafeInt(cmd.count, 'Count', { min: 1, max: DEQUEUE_COUNT_MAX });
     parseDuration(cmd.waitMs, 'Wait', WAIT_BOUNDS);
     if (this.shutdown.shuttingDown) throw new ShuttingDownError();
-    if (!(await this.store.hasQueue(cmd.queue))) throw new QueueNotFoundError(cmd.queue);
+    if (!(await this.store.hasQueue(knownQueueName(cmd.queue)))) throw new QueueNotFoundError(cmd.queue);
     const deadline = this.clock.now() + cmd.waitMs;
     const queryKey = JSON.stringify(cmd.query);
     for (;;) {
@@ -89,7 +90,9 @@ export class WillowService implements WillowPort, OnModuleInit, OnApplicationShu
   }
 
   async heartbeat(cmd: { queue: string; id: string; attempt: number | null }): Promise<{ expiresAt: string }> {
-    const check = await this.store.renew(cmd.queue, cmd.id, cmd.attempt, this.clock.now());
+    // An item of a queue that cannot exist, or an id never handed out, is simply not found.
+    const known = isName(cmd.queue) && isWellFormedId(cmd.id);
+    const check: ItemCheck = known ? await this.store.renew(cmd.queue, cmd.id, cmd.attempt, this.clock.now()) : { kind: 'not_found' };
     const item = unwrap(cmd.queue, cmd.id, cmd.attempt, check);
     this.leases.watch(item);
     return { expiresAt: new Date(item.expiresAt!).toISOString() };
@@ -99,8 +102,8 @@ export class WillowService implements WillowPort, OnModuleInit, OnApplicationShu
     if (acks.length < 1 || acks.length > BATCH_MAX) {
       throw new InvalidInputError('Acks', `must hold 1 to ${BATCH_MAX} acks (got ${acks.length})`);
     }
-    if (!(await this.store.hasQueue(queue))) throw new QueueNotFoundError(queue);
-    const results = await this.store.settle(queue, acks, this.clock.now());
+    if (!(await this.store.hasQueue(knownQueueName(queue)))) throw new QueueNotFoundError(queue);
+    const results = await this.settle(queue, acks);
     // Every settled item's counter goes down together: the decrements share one commit.
     await Promise.all(results.map((result) => 'outcome' in result && this.leases.afterSettled(result)));
     return results.map((result, i): AckOutcome => {
@@ -110,10 +113,19 @@ export class WillowService implements WillowPort, OnModuleInit, OnApplicationShu
       return { id, ok: false, code: error.code, message: error.message, details: error.details };
     });
   }
+
+  /** An id never handed out is judged `not_found` here; only the others reach the store. */
+  private async settle(queue: string, acks: readonly AckCommand[]): Promise<Array<Settled | Exclude<ItemCheck, { kind: 'ok' }>>> {
+    const known = acks.filter((a) => isWellFormedId(a.id));
+    if (known.length === acks.length) return this.store.settle(queue, acks, this.clock.now());
+    const settled = known.length > 0 ? await this.store.settle(queue, known, this.clock.now()) : [];
+    let at = 0;
+    return acks.map((a) => (isWellFormedId(a.id) ? settled[at++] : { kind: 'not_found' as const }));
+  }
 }
 
 function toError(queue: string, id: string, attempt: number | null, check: Exclude<ItemCheck, { kind: 'ok' }>) {
-  return check.kind === 'lease_lost' ? new LeaseLostError(id, attempt ?? 0, check.current) : new ItemNotFoundError(queue, id);
+  return check.kind === 'lease_lost' ? new LeaseLostError(id, attempt, check.current) : new ItemNotFoundError(queue, id);
 }
 
 function unwrap(queue: string, id: string, attempt: number | null, check: ItemCheck): StoredItem {

@@ -1,4 +1,5 @@
 import { canonicalTags, compareCodePoints, type Tags } from '../../src/common/tags';
+import { EXPIRED_SESSION_MEMORY_MS } from '../../src/locker/domain/lease';
 import type { GrantRequest, LockerStore, StoredLock } from '../../src/locker/locker.store';
 import type { Fixture, FixtureFactory } from './support/fixture';
 
@@ -205,6 +206,20 @@ export function describeLockerStore(
         const later = lock.expiresAt + 60_000;
         expect(await sut.renew(lock.lockId, lock.sessionId, later)).toMatchObject({ kind: 'session_invalid' });
         expect(await sut.release(lock.lockId, lock.sessionId, later)).toMatchObject({ kind: 'session_invalid' });
+      });
+
+      it.each(expiries)('forgets expired sessions once remembered long enough, while running (when %s removes a later lease)', async (_, removeIt) => {
+        const old = await grant({ a: 1 });
+        await sut.expire(old.key, old.expiresAt);
+        const forgetAt = old.expiresAt + EXPIRED_SESSION_MEMORY_MS;
+        // A lease that runs out 1 ms before the old session has been remembered long enough: the old one stays.
+        const within = await grant({ b: 1 }, forgetAt - 1 - LEASE_MS);
+        await removeIt(sut, within);
+        expect(await sut.renew(old.lockId, old.sessionId, forgetAt - 1)).toMatchObject({ kind: 'session_invalid' });
+        const after = await grant({ c: 1 }, forgetAt - LEASE_MS);
+        await removeIt(sut, after);
+        expect(await sut.renew(old.lockId, old.sessionId, forgetAt)).toEqual({ kind: 'not_found' });
+        expect(await sut.release(within.lockId, within.sessionId, forgetAt)).toMatchObject({ kind: 'session_invalid' });
       });
 
       it('stays session_invalid after the next holder released the lock', async () => {

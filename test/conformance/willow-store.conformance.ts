@@ -2,6 +2,7 @@ import { canonicalTags, type Tags } from '../../src/common/tags';
 import type { NewItem } from '../../src/willow/willow.port';
 import type { ItemCheck, Settled, StoredItem, WillowStore } from '../../src/willow/willow.store';
 import type { Fixture, FixtureFactory } from './support/fixture';
+import { describeLeasesAndAckBatches } from './willow-store-leases.conformance';
 
 const T0 = Date.parse('2030-01-01T00:00:00Z');
 const LEASE_MS = 60_000;
@@ -440,6 +441,8 @@ export function describeWillowStore(
         expect(await items()).toBe(0);
       });
     });
+
+    describeLeasesAndAckBatches(() => sut, Q);
 
     describe('expireLease', () => {
       it('expires a delivery only once its lease ran out (at expiresAt exactly) and only for its attempt', async () => {

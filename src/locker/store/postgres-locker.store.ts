@@ -50,7 +50,7 @@ export class PostgresLockerStore implements LockerStore {
       const expiresAt = now + cmd.timeoutMs;
       let row: LockRow | null;
       if (held) {
-        await sql.query(q.REMEMBER_EXPIRED, [held.session_id, held.lock_id, now]);
+        await remember(sql, held, now);
         row = await one<LockRow>(sql, q.REGRANT_LOCK, [cmd.key, sessionId, cmd.timeoutMs, expiresAt]);
       } else {
         row = await one<LockRow>(sql, q.INSERT_LOCK, [cmd.key, lockIdOf(cmd.key), sessionId, cmd.timeoutMs, expiresAt]);
@@ -85,6 +85,7 @@ export class PostgresLockerStore implements LockerStore {
     return this.storage.tx(async (sql) => {
       const row = await one<LockRow>(sql, q.EXPIRE_KEY, [key, now]);
       if (!row) return null;
+      await sql.query(q.FORGET_EXPIRED, [now - EXPIRED_SESSION_MEMORY_MS]);
       await this.announce(sql, key);
       return toLock(row);
     });
@@ -157,10 +158,16 @@ export class PostgresLockerStore implements LockerStore {
     if (check.ok) return { kind: 'ok', lock };
     if (!isExpired(lock, now)) return { kind: 'session_invalid', reason: check.reason, expired: null };
     await sql.query(q.DELETE_LOCK, [lock.key]);
-    await sql.query(q.REMEMBER_EXPIRED, [lock.sessionId, lock.lockId, now]);
+    await remember(sql, { session_id: lock.sessionId, lock_id: lock.lockId }, now);
     await this.announce(sql, lock.key);
     return { kind: 'session_invalid', reason: check.reason, expired: lock };
   }
+}
+
+/** Remembers an expired session, and forgets those remembered long enough: while running, not only at start. */
+async function remember(sql: Tx, row: Pick<LockRow, 'session_id' | 'lock_id'>, now: number): Promise<void> {
+  await sql.query(q.FORGET_EXPIRED, [now - EXPIRED_SESSION_MEMORY_MS]);
+  await sql.query(q.REMEMBER_EXPIRED, [row.session_id, row.lock_id, now]);
 }
 
 async function one<R extends QueryResultRow>(sql: Tx, text: string, params: unknown[]): Promise<R | null> {

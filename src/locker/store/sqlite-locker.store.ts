@@ -51,7 +51,7 @@ export class SqliteLockerStore implements LockerStore {
       if (!this.line.mayGrant(cmd.key, cmd.ticket, now)) return null;
       const held = this.sql.byKey.get(cmd.key);
       if (held && !isExpired(toLock(held), now)) return null;
-      if (held) this.sql.rememberExpired.run(held.session_id, held.lock_id, now);
+      if (held) this.remember(held, now);
       const row: LockRow = {
         key: cmd.key,
         lock_id: lockIdOf(cmd.key),
@@ -138,8 +138,14 @@ export class SqliteLockerStore implements LockerStore {
 
   private expireRow(row: LockRow, now: number): StoredLock {
     this.sql.remove.run(row.key);
-    this.sql.rememberExpired.run(row.session_id, row.lock_id, now);
+    this.remember(row, now);
     return toLock(row);
+  }
+
+  /** Remembers an expired session, and forgets those remembered long enough: while running, not only at start. */
+  private remember(row: LockRow, now: number): void {
+    this.sql.forgetExpired.run(now - EXPIRED_SESSION_MEMORY_MS);
+    this.sql.rememberExpired.run(row.session_id, row.lock_id, now);
   }
 }
 

@@ -27,3 +27,11 @@ export function decideFailure(item: {
 export function decideEnqueue(lastWaiting: { readonly updateable: boolean } | null): 'collapse' | 'append' {
   return lastWaiting?.updateable ? 'collapse' : 'append';
 }
+
+/**
+ * DESIGN §7.4: a delivery whose lease ran out by `now` (at `expiresAt` exactly, as the sweep counts it) is lost, even
+ * before a sweep has settled it: its heartbeat and ack get LEASE_LOST and must not revive it.
+ */
+export function leaseRanOut(delivery: { readonly expiresAt: number | null }, now: number): boolean {
+  return delivery.expiresAt !== null && delivery.expiresAt <= now;
+}

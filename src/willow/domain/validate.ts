@@ -1,8 +1,9 @@
 import { LIMITS, parseDuration } from '../../common/duration';
 import { InvalidInputError, TooLargeError } from '../../common/errors';
-import { parseSafeInt } from '../../common/names';
+import { isName, parseSafeInt } from '../../common/names';
 import { parseTags } from '../../common/tags';
 import type { NewItem } from '../willow.port';
+import { QueueNotFoundError } from './willow.errors';
 
 export const ITEM_TIMEOUT_DEFAULT_MS = 60_000;
 export const DEQUEUE_WAIT_DEFAULT_MS = 30_000;
@@ -29,4 +30,10 @@ export function checkItem(item: NewItem, path: string, maxDataBytes: number): st
     throw new InvalidInputError(`${path}RetryPosition`, 'must be "front" or "back"');
   }
   return data;
+}
+
+/** A queue named in a path: a name no queue can carry is an unknown queue (QUEUE_NOT_FOUND), whatever the store. */
+export function knownQueueName(name: string): string {
+  if (!isName(name)) throw new QueueNotFoundError(name);
+  return name;
 }

@@ -42,9 +42,10 @@ export class QueueFullError extends DomainError<'QUEUE_FULL'> {
 
 export class LeaseLostError extends DomainError<'LEASE_LOST'> {
   readonly code = 'LEASE_LOST';
-  constructor(id: string, attempt: number, current: number | null) {
+  /** `attempt`: the delivery the client named, or null when it named none. */
+  constructor(id: string, attempt: number | null, current: number | null) {
     super(
-      `Delivery ${attempt} of item ${id} is no longer current (its lease ran out` +
+      `${attempt === null ? 'The delivery' : `Delivery ${attempt}`} of item ${id} is no longer current (its lease ran out` +
         (current === null ? '' : `; the item is now at delivery ${current}`) +
         '); nothing was changed, do not act on this delivery',
       { ID: id, Attempt: attempt },

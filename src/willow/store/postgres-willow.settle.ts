@@ -1,5 +1,5 @@
 import type { PostgresStorage, Tx } from '../../platform/storage/postgres/postgres-storage';
-import { decideFailure } from '../domain/retry-policy';
+import { decideFailure, leaseRanOut } from '../domain/retry-policy';
 import type { ItemCheck, Settled, StoredItem } from '../willow.store';
 import { announceChannels } from './postgres-willow.changes';
 import { DEAD, WAITING } from './postgres-willow.migrations';
@@ -12,13 +12,19 @@ export interface Ack {
   readonly attempt: number | null;
 }
 
+/** An ack with the time it is judged at (its request's). */
+export interface TimedAck extends Ack {
+  readonly now: number;
+}
+
 export type AckResult = Settled | Exclude<ItemCheck, { kind: 'ok' }>;
 
 export interface SettleOptions {
   /** Stored as the dead letter's reason. */
   readonly reason: string;
-  /** Lease expiry: only a delivery whose lease ran out by then is settled. */
-  readonly dueBy?: number;
+  /** Lease expiry: only a delivery whose lease ran out by the ack's `now` is settled. Otherwise (an ack) only one whose
+   * lease has not run out: a lost lease is LEASE_LOST, never revived. */
+  readonly expiry?: boolean;
 }
 
 /**
@@ -40,12 +46,14 @@ class Batch {
     this.live = new Map(rows.map((r) => [r.id, { item: toItem(r), state: r.state }]));
   }
 
-  judge(queue: string, ack: Ack, index: number, dueBy: number | undefined): AckResult {
+  judge(queue: string, ack: TimedAck, index: number, expiry: boolean): AckResult {
     const entry = this.live.get(ack.id);
     const check = checkItem(entry?.item, queue, entry?.state ?? -1, ack.attempt);
     if (check.kind !== 'ok') return check;
     const { item } = check;
-    if (dueBy !== undefined && (item.expiresAt ?? 0) > dueBy) return { kind: 'lease_lost', current: item.attempt };
+    const ranOut = leaseRanOut(item, ack.now);
+    if (expiry && !ranOut) return { kind: 'lease_lost', current: item.attempt };
+    if (!expiry && ranOut) return { kind: 'lease_lost', current: null };
     this.keys.add(item.key);
     if (!ack.passed) return this.fail(item, index);
     this.live.delete(item.id);
@@ -86,12 +94,13 @@ class Batch {
  * Settles a batch of deliveries of `queue` in one transaction that holds the queue's shared lock: the items are locked
  * (id order), each ack is judged alone, and the accepted ones are written with one statement per kind of change.
  */
-export async function settleLocked(storage: PostgresStorage, sql: Tx, queue: string, acks: readonly Ack[], now: number, opts: SettleOptions): Promise<AckResult[]> {
+export async function settleLocked(storage: PostgresStorage, sql: Tx, queue: string, acks: readonly TimedAck[], opts: SettleOptions): Promise<AckResult[]> {
+  const now = Math.max(...acks.map((a) => a.now));
   const ids = [...new Set(acks.map((a) => a.id))];
   const { rows } = await sql.query<ItemRow & { max_items: number | null }>(SQL.LOCK_ITEMS, [queue, ids]);
   const failing = rows.filter((r) => acks.some((a) => a.id === r.id && !a.passed)).map((r) => r.channel);
   const batch = new Batch(rows, failing.length > 0 ? await loadLastWaiting(sql, queue, failing) : new Map());
-  const results = acks.map((ack, index) => batch.judge(queue, ack, index, opts.dueBy));
+  const results = acks.map((ack, index) => batch.judge(queue, ack, index, opts.expiry ?? false));
   await applyWrites(sql, batch, results, now, opts.reason);
   const released = batch.removed.length + batch.dead.length;
   if (released > 0 && (rows[0]?.max_items ?? -1) >= 0) await sql.query(SQL.RELEASE_ITEMS, [queue, released]);

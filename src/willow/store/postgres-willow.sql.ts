@@ -91,9 +91,11 @@ export const CLAIM_HEAD = `UPDATE willow_items SET state = 1, attempt = attempt 
   RETURNING ${ITEM}`;
 /** $1 id. */
 export const ITEM_BY_ID = `SELECT ${ITEM} FROM willow_items WHERE id = $1`;
-/** $1 queue, $2 id, $3 attempt or null, $4 now. No row unless that delivery is current. */
+/** $1 queue, $2 id, $3 attempt or null (bigint: any safe integer compares), $4 now. No row unless that delivery is
+ * current and its lease has not run out by now. */
 export const RENEW = `UPDATE willow_items SET expires_at = $4::bigint + timeout_ms
-  WHERE id = $2 AND queue = $1 AND state = 1 AND ($3::int IS NULL OR attempt = $3::int) RETURNING ${ITEM}`;
+  WHERE id = $2 AND queue = $1 AND state = 1 AND ($3::bigint IS NULL OR attempt = $3::bigint) AND expires_at > $4::bigint
+  RETURNING ${ITEM}`;
 /** $1 queue, $2 ids (text[]). The items of `queue` among `ids` whatever their state, locked in id order, with the
  * queue's max_items (read after the queue lock, so it cannot change before commit). */
 export const LOCK_ITEMS = `SELECT ${ITEM}, (SELECT max_items FROM willow_queues WHERE name = $1) AS max_items

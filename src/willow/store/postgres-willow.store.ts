@@ -36,10 +36,15 @@ export class PostgresWillowStore implements WillowStore {
     lanes: LANES,
     retryAlone: (error) => (error as { code?: unknown }).code === 'QUEUE_FULL',
   });
-  /** Acks of one queue likewise; each ack is judged alone whatever batch it is written in. */
+  /**
+   * Acks of one queue likewise; each ack is judged alone whatever batch it is written in, and a batch that fails is
+   * written again request by request, so a request fails only for its own reason, never for a neighbour's (only an
+   * unavailable or full store fails them all at once).
+   */
   private readonly settles = new WriteBatcher<SettleRequest, AckResult[]>((queue, requests) => this.settleBatch(queue, requests), {
     maxSize: BATCH_ITEMS,
     lanes: LANES,
+    retryAlone: (error) => !['STORE_UNAVAILABLE', 'STORAGE_FULL'].includes((error as { code?: unknown }).code as string),
   });
 
   private constructor(private readonly storage: PostgresStorage) {}
@@ -118,7 +123,10 @@ export class PostgresWillowStore implements WillowStore {
   /** A lease extension changes no channel: nothing is announced. */
   async renew(queue: string, id: string, attempt: number | null, now: number): Promise<ItemCheck> {
     const [row] = await this.storage.query<Row.ItemRow>(SQL.RENEW, [queue, id, attempt, now]);
-    return row ? { kind: 'ok', item: Row.toItem(row) } : this.check(queue, id, attempt);
+    if (row) return { kind: 'ok', item: Row.toItem(row) };
+    // Not renewed: the delivery is not current, or it is but its lease ran out (then it is lost, not revived).
+    const check = await this.check(queue, id, attempt);
+    return check.kind === 'ok' ? { kind: 'lease_lost', current: null } : check;
   }
 
   async settle(queue: string, acks: readonly Ack[], now: number): Promise<AckResult[]> {
@@ -126,12 +134,12 @@ export class PostgresWillowStore implements WillowStore {
     return this.settles.submit(queue, { acks, now }, acks.length, laneOf(acks[0].id));
   }
 
-  /** Several requests' acks judged in arrival order in one transaction, at the latest of their times. */
+  /** Several requests' acks judged in arrival order in one transaction, each at its own request's time. */
   private async settleBatch(queue: string, requests: readonly SettleRequest[]): Promise<AckResult[][]> {
-    const now = Math.max(...requests.map((r) => r.now));
+    const acks = requests.flatMap((r) => r.acks.map((ack) => ({ ...ack, now: r.now })));
     const results = await this.storage.tx(async (sql) => {
       await sql.query(SQL.LOCK_QUEUE_SHARED, [queue]);
-      return settleLocked(this.storage, sql, queue, requests.flatMap((r) => r.acks), now, { reason: 'failed' });
+      return settleLocked(this.storage, sql, queue, acks, { reason: 'failed' });
     });
     let at = 0;
     return requests.map((r) => results.slice(at, (at += r.acks.length)));
@@ -154,8 +162,8 @@ export class PostgresWillowStore implements WillowStore {
     if (!due) return null;
     const [result] = await this.storage.tx(async (sql) => {
       await sql.query(SQL.LOCK_QUEUE_SHARED, [due.queue]);
-      const ack = { id, passed: false, attempt };
-      return settleLocked(this.storage, sql, due.queue, [ack], now, { reason: 'lease expired', dueBy: now });
+      const ack = { id, passed: false, attempt, now };
+      return settleLocked(this.storage, sql, due.queue, [ack], { reason: 'lease expired', expiry: true });
     });
     return 'outcome' in result ? result : null;
   }

@@ -2,7 +2,7 @@ import { AlreadyExistsError } from '../../common/errors';
 import { newId } from '../../common/ids';
 import { decodeTags } from '../../common/tags';
 import type { EmbeddedStorage } from '../../platform/storage/sqlite/embedded-storage';
-import { decideEnqueue, decideFailure } from '../domain/retry-policy';
+import { decideEnqueue, decideFailure, leaseRanOut } from '../domain/retry-policy';
 import { QueueFullError, QueueNotFoundError } from '../domain/willow.errors';
 import type { NewItem } from '../willow.port';
 import type { ChannelLoad, EnqueueOutcome, ItemCheck, LeaseRecord, QueueRecord, Settled, StoredItem, WillowStore } from '../willow.store';
@@ -99,7 +99,7 @@ export class SqliteWillowStore implements WillowStore {
 
   renew(queue: string, id: string, attempt: number | null, now: number): Promise<ItemCheck> {
     return this.storage.write(() => {
-      const check = checkRow(this.sql.byId.get(id), queue, attempt);
+      const check = liveDelivery(checkRow(this.sql.byId.get(id), queue, attempt), now);
       if (check.kind !== 'ok') return check;
       const expiresAt = now + check.item.timeoutMs;
       this.sql.renew.run(expiresAt, check.item.seq);
@@ -110,7 +110,7 @@ export class SqliteWillowStore implements WillowStore {
   settle(queue: string, acks: ReadonlyArray<{ id: string; passed: boolean; attempt: number | null }>, now: number) {
     return this.storage.write(() =>
       acks.map((ack): Settled | Exclude<ItemCheck, { kind: 'ok' }> => {
-        const check = checkRow(this.sql.byId.get(ack.id), queue, ack.attempt);
+        const check = liveDelivery(checkRow(this.sql.byId.get(ack.id), queue, ack.attempt), now);
         if (check.kind !== 'ok') return check;
         return ack.passed ? this.remove(check.item, 'acked') : this.fail(check.item, 'failed', now);
       }),
@@ -232,6 +232,11 @@ function checkRow(row: ItemRow | undefined, queue: string, attempt: number | nul
   if (row.state === PROCESSING && (attempt === null || attempt === row.attempt)) return { kind: 'ok', item: toItem(row) };
   if (attempt === null) return { kind: 'not_found' };
   return { kind: 'lease_lost', current: row.state === PROCESSING ? row.attempt : null };
+}
+
+/** A delivery whose lease ran out by `now` is lost, even before the sweep settles it. */
+function liveDelivery(check: ItemCheck, now: number): ItemCheck {
+  return check.kind === 'ok' && leaseRanOut(check.item, now) ? { kind: 'lease_lost', current: null } : check;
 }
 
 function flag(value: boolean): number {

@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
 import { parseSafeInt } from '../../../common/names';
-import { PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX, type PageRequest } from '../../../common/page';
+import { decodeCursor, PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX, type PageRequest } from '../../../common/page';
 import { ParsedBy } from './parsed-by';
 
 /** `?Limit=&Cursor=` of every listing. */
@@ -30,11 +30,7 @@ function parseLimit(raw: unknown, path: string): number {
   return parseSafeInt(n, path, { min: 1, max: PAGE_LIMIT_MAX });
 }
 
-/** Cursors are opaque to clients: the listing's sort key, base64url-encoded. A garbled cursor just starts later. */
+/** Cursors are opaque to clients: the listing's sort key, base64url-encoded (read back by `decodeCursor`). */
 export function encodeCursor(key: string): string {
   return Buffer.from(key, 'utf8').toString('base64url');
-}
-
-function decodeCursor(cursor: string): string {
-  return Buffer.from(cursor, 'base64url').toString('utf8');
 }

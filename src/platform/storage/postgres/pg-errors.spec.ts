@@ -19,6 +19,12 @@ describe(mapPgError.name, () => {
     expect(mapPgError(pgError('53100'))).toBeInstanceOf(StorageFullError);
   });
 
+  it.each(['22021', '22P05', '22003', '22P02', '54000'])('maps the refused value %s to INVALID_INPUT without the database text', (code) => {
+    const mapped = mapPgError(pgError(code, 'invalid byte sequence for encoding "UTF8": 0x00 in relation secret_table'));
+    expect(mapped).toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining(code) });
+    expect((mapped as Error).message).not.toContain('secret_table');
+  });
+
   it('leaves SQL mistakes and constraint errors as they are (a bug, not an outage)', () => {
     const syntax = pgError('42601');
     expect(mapPgError(syntax)).toBe(syntax);

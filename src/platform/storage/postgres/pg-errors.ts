@@ -1,4 +1,4 @@
-import { DomainError, StorageFullError, StoreUnavailableError } from '../../../common/errors';
+import { DomainError, InvalidInputError, StorageFullError, StoreUnavailableError } from '../../../common/errors';
 
 /** SQLSTATEs a transaction is simply run again for: it lost a serialization or deadlock race and changed nothing. */
 const RETRYABLE = new Set(['40001', '40P01']);
@@ -12,15 +12,29 @@ export function isRetryable(error: unknown): boolean {
 }
 
 /**
+ * SQLSTATEs of values the database refuses to hold or compute with: class 22 (data exception: a NUL byte 22021,
+ * untranslatable text 22P05, a number out of range 22003, ...) and 54000 (a value too large for an index). Only what a
+ * client sent can cause them once the services have checked their input, so they are that client's fault (400),
+ * never a 500, whatever statement met them first.
+ */
+function isRefusedValue(code: string): boolean {
+  return code.startsWith('22') || code === '54000';
+}
+
+/**
  * Storage faults become the stable codes of DESIGN §8, never a 500: a full disk is 507 STORAGE_FULL; a database that
- * cannot be reached, is shutting down or refuses connections is 503 STORE_UNAVAILABLE. Anything else (a bug in our
- * SQL) is returned unchanged.
+ * cannot be reached, is shutting down or refuses connections is 503 STORE_UNAVAILABLE; a value it refuses is 400
+ * INVALID_INPUT (its message names the SQLSTATE, never the database's text). Anything else (a bug in our SQL) is
+ * returned unchanged, and answered 500 without its text.
  */
 export function mapPgError(error: unknown): unknown {
   if (error instanceof DomainError) return error;
   const code = codeOf(error);
   const message = error instanceof Error ? error.message : String(error);
   if (code === '53100') return new StorageFullError();
+  if (code !== null && isRefusedValue(code)) {
+    return new InvalidInputError('', `the request holds a value the store cannot hold (SQLSTATE ${code}); check its text and numbers`);
+  }
   if (code !== null && (code.startsWith('08') || code.startsWith('57P') || code === '53300' || code === '53200' || code === '3D000')) {
     return new StoreUnavailableError(`PostgreSQL ${code}`);
   }

@@ -1,0 +1,114 @@
+import { canonicalTags } from '../common/tags';
+import { ShutdownSignal } from '../platform/lifecycle/shutdown-signal';
+import { Dispatcher } from './dispatcher';
+import { IndexSync } from './index-sync';
+import type { ChannelLoad, WillowChange, WillowStore } from './willow.store';
+
+/** A shared store (it has `watch`, no `channelHead`) whose channel reads can be held, to overlap them. */
+class FakeSharedStore {
+  listener: (change: WillowChange) => void = () => undefined;
+  readonly waiting = new Map<string, number>();
+  private held: Array<() => void> | null = null;
+
+  holdReads(): void {
+    this.held = [];
+  }
+
+  /** Lets every held read go on except the one held last. */
+  releaseAllButLast(): void {
+    const held = this.held ?? [];
+    for (const release of held.splice(0, held.length - 1)) release();
+  }
+
+  releaseReads(): void {
+    const held = this.held ?? [];
+    this.held = null;
+    for (const release of held) release();
+  }
+
+  async watch(listener: (change: WillowChange) => void): Promise<void> {
+    this.listener = listener;
+  }
+
+  async channelStates(queue: string, keys: readonly string[]): Promise<ChannelLoad[]> {
+    const states = this.states(queue, keys);
+    if (this.held) await new Promise<void>((resolve) => this.held!.push(resolve));
+    return states;
+  }
+
+  async loadChannels(queue?: string): Promise<ChannelLoad[]> {
+    const keys = [...this.waiting.keys()].filter((id) => queue === undefined || id.startsWith(`${queue}\n`));
+    return this.states(queue ?? '', keys.map((id) => id.slice(id.indexOf('\n') + 1)));
+  }
+
+  /** What the store holds now (read when the read starts, as a database snapshot is). */
+  private states(queue: string, keys: readonly string[]): ChannelLoad[] {
+    return keys
+      .filter((key) => (this.waiting.get(`${queue}\n${key}`) ?? 0) > 0)
+      .map((key) => ({ queue, key, waiting: this.waiting.get(`${queue}\n${key}`)!, processing: 0, headSeq: 1 }));
+  }
+}
+
+const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+describe(IndexSync.name, () => {
+  let store: FakeSharedStore;
+  let dispatcher: Dispatcher;
+  let sut: IndexSync;
+  beforeEach(async () => {
+    store = new FakeSharedStore();
+    dispatcher = new Dispatcher(new ShutdownSignal());
+    sut = new IndexSync(store as unknown as WillowStore, dispatcher);
+    await sut.start();
+  });
+  afterEach(() => sut.onApplicationShutdown());
+
+  const key = (n: number) => canonicalTags({ n });
+
+  it('forgets the read order of channels once their reads are over: it stays bounded over create/delete rounds', async () => {
+    for (let round = 0; round < 20; round++) {
+      const queue = `q${round}`;
+      const keys = Array.from({ length: 500 }, (_, i) => key(i));
+      for (const k of keys) store.waiting.set(`${queue}\n${k}`, 1);
+      store.listener({ kind: 'channels', queue, keys });
+      await settle();
+      expect(dispatcher.peekIndex(queue)?.channelCount).toBe(500);
+      for (const k of keys) store.waiting.delete(`${queue}\n${k}`);
+      store.listener({ kind: 'queue_deleted', queue });
+    }
+    expect(sut.trackedChannels).toBe(0);
+  });
+
+  it('stays bounded too while reads overlap without end, none lasting long', async () => {
+    store.holdReads();
+    for (let round = 0; round < 20; round++) {
+      const queue = `q${round}`;
+      const keys = Array.from({ length: 500 }, (_, i) => key(i));
+      for (const k of keys) store.waiting.set(`${queue}\n${k}`, 1);
+      store.listener({ kind: 'channels', queue, keys });
+      await settle();
+      store.releaseAllButLast(); // the previous read ends while this one is in flight
+      await settle();
+    }
+    expect(sut.trackedChannels).toBeLessThan(2_000);
+    store.releaseReads();
+    await settle();
+    expect(sut.trackedChannels).toBe(0);
+    expect(dispatcher.peekIndex('q19')?.channelCount).toBe(500);
+  });
+
+  it('still never lets a read that started earlier overwrite one applied after it', async () => {
+    store.waiting.set(`q\n${key(1)}`, 1);
+    store.holdReads();
+    store.listener({ kind: 'channels', queue: 'q', keys: [key(1)] }); // started first, sees 1 waiting, held
+    await settle();
+    store.waiting.set(`q\n${key(1)}`, 2);
+    store.listener({ kind: 'queue', queue: 'q' }); // started later, sees 2, applied at once
+    await settle();
+    expect(dispatcher.peekIndex('q')?.get(key(1))?.waiting).toBe(2);
+    store.releaseReads();
+    await settle();
+    expect(dispatcher.peekIndex('q')?.get(key(1))?.waiting).toBe(2);
+    expect(sut.trackedChannels).toBe(0);
+  });
+});
