@@ -4,6 +4,7 @@ import type { Query } from '../common/query';
 import type { Tags } from '../common/tags';
 import { LIMITER_PORT, type LimiterPort } from '../limiter';
 import { CLOCK } from '../platform/clock.token';
+import { CounterReconciler } from './counter-reconciler';
 import { Dispatcher } from './dispatcher';
 import type { Channel, QueueIndex } from './domain/queue-index';
 import { runningCounterTags } from './domain/running-counter';
@@ -29,6 +30,7 @@ export class Gate {
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly dispatcher: Dispatcher,
     private readonly leases: LeaseKeeper,
+    private readonly counters: CounterReconciler,
     private readonly sync: IndexSync,
   ) {}
 
@@ -55,11 +57,17 @@ export class Gate {
     return delivered;
   }
 
-  private async takeFrom(queue: string, index: QueueIndex, channel: Channel): Promise<Delivery | null> {
+  /** Increment, claim and index update under the counter guard: reconciliation sees all of them or none. */
+  private takeFrom(queue: string, index: QueueIndex, channel: Channel): Promise<Delivery | null> {
+    return this.counters.guarded(() => this.claimFrom(queue, index, channel));
+  }
+
+  private async claimFrom(queue: string, index: QueueIndex, channel: Channel): Promise<Delivery | null> {
     const tags = runningCounterTags(channel.tags, queue);
     try {
       if (!(await this.admit(index, channel, tags))) return null;
     } catch (error) {
+      this.counters.incrementFailed(error);
       this.release(queue, index, channel);
       throw error;
     }
@@ -67,14 +75,14 @@ export class Gate {
     try {
       item = await this.store.claimHead(queue, channel.key, this.clock.now());
     } catch (error) {
-      await this.leases.decrement(channel.tags, queue);
+      await this.counters.decrement(channel.tags, queue);
       this.release(queue, index, channel);
       throw error;
     }
     if (!item) {
       // The channel emptied under us (deleted, or claimed by another instance): re-read it so it is not picked again.
       this.sync.changed(queue, channel.key, channel.tags, { head: 'reread' });
-      await this.leases.decrement(channel.tags, queue);
+      await this.counters.decrement(channel.tags, queue);
       this.release(queue, index, channel);
       return null;
     }

@@ -1,14 +1,9 @@
-import { Inject, Injectable, Logger, Optional, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { Clock } from '../common/clock';
-import { parseQuery } from '../common/query';
-import { canonicalTags, decodeTags, type Tags } from '../common/tags';
-import { LIMITER_PORT, type LimiterPort } from '../limiter';
 import { CLOCK } from '../platform/clock.token';
-import { ReadinessChecks } from '../platform/health/readiness-checks';
-import { Dispatcher } from './dispatcher';
+import { CounterReconciler } from './counter-reconciler';
 import { IndexSync } from './index-sync';
 import { DeadlineQueue } from './domain/deadline-queue';
-import { QUEUE_TAG, runningCounterTags } from './domain/running-counter';
 import type { Delivery } from './willow.port';
 import { WILLOW_STORE, type Settled, type StoredItem, type WillowStore } from './willow.store';
 
@@ -27,15 +22,12 @@ export class LeaseKeeper implements OnApplicationShutdown {
   private sweepTimer: NodeJS.Timeout | null = null;
   private timerAt = Infinity;
   private stopped = false;
-  private reconciled = false;
 
   constructor(
     @Inject(WILLOW_STORE) private readonly store: WillowStore,
-    @Inject(LIMITER_PORT) private readonly limiter: LimiterPort,
+    private readonly counters: CounterReconciler,
     @Inject(CLOCK) private readonly clock: Clock,
-    private readonly dispatcher: Dispatcher,
     private readonly sync: IndexSync,
-    @Optional() private readonly readiness?: ReadinessChecks,
   ) {}
 
   onApplicationShutdown(): void {
@@ -52,44 +44,22 @@ export class LeaseKeeper implements OnApplicationShutdown {
     this.arm();
   }
 
-  /** After an item left processing: index first (so freed capacity finds it), then the counter, then wake-ups. */
+  /**
+   * After an item left processing: index first (so freed capacity finds it), then the counter, then wake-ups; both
+   * under the counter guard, so reconciliation sees either neither or both.
+   */
   async afterSettled(settled: Settled, opts: { decrement: boolean } = { decrement: true }): Promise<void> {
     const { item, outcome } = settled;
     const backInLine = outcome === 'front' || outcome === 'back' || outcome === 'given_back';
-    this.sync.changed(item.queue, item.key, item.tags, backInLine ? { processing: -1, waiting: 1, head: 'reread' } : { processing: -1 });
-    if (opts.decrement) await this.decrement(item.tags, item.queue);
-  }
-
-  async decrement(tags: Tags, queue: string): Promise<void> {
-    try {
-      await this.limiter.decrement({ tags: runningCounterTags(tags, queue), counters: 1 });
-    } catch (error) {
-      this.logger.error({ err: error, queue }, 'running counter could not be decremented; reconciling');
-      this.counterLost(error);
-    }
-  }
-
-  /** A running-counter write failed because the limiter was unreachable: re-set every running counter from the
-   * items actually processing once it answers again (otherwise reconciled on restart). */
-  private counterLost(error: unknown): void {
-    if ((error as { code?: unknown }).code === 'DEPENDENCY_UNAVAILABLE' && this.reconciled) {
-      this.reconciled = false;
-      this.watchReadiness();
-      void this.reconcileLater();
-    }
-  }
-
-  /** Readiness reports `counters` (down until reconciled) from the first time reconciliation had to wait. */
-  private watchReadiness(): void {
-    this.readiness?.add('counters', async () => {
-      if (!this.reconciled) throw new Error('running counters not yet reconciled with the limiter');
+    await this.counters.guarded(async () => {
+      this.sync.changed(item.queue, item.key, item.tags, backInLine ? { processing: -1, waiting: 1, head: 'reread' } : { processing: -1 });
+      if (opts.decrement) await this.counters.decrement(item.tags, item.queue);
     });
   }
 
   /**
-   * Start-up: rebuild the index, expire leases that ran out while down, re-arm the rest, reconcile counters. A remote
-   * Limiter that is unreachable at start does not stop start-up: reconciliation retries in the background with
-   * backoff, and readiness reports `counters` down until it has succeeded.
+   * Start-up: rebuild the index, expire leases that ran out while down, re-arm the rest, reconcile counters (see
+   * CounterReconciler: a limiter unreachable at start does not stop start-up).
    */
   async recover(): Promise<void> {
     await this.sync.reload();
@@ -106,57 +76,11 @@ export class LeaseKeeper implements OnApplicationShutdown {
     if (this.sync.shared) {
       // Other instances are running: re-setting counters to what is processing would race their dequeues between
       // the limiter increment and the claim. The counter of every lease is freed by whoever expires or settles it.
-      this.reconciled = true;
+      this.counters.skipAtStart();
       this.sweep();
       return;
     }
-    try {
-      await this.reconcileCounters();
-      this.reconciled = true;
-    } catch (error) {
-      if ((error as { code?: unknown }).code !== 'DEPENDENCY_UNAVAILABLE') throw error;
-      this.logger.warn({ err: error }, 'limiter unreachable at start; reconciling running counters in the background');
-      this.watchReadiness();
-      void this.reconcileLater();
-    }
-  }
-
-  private async reconcileLater(): Promise<void> {
-    for (let delayMs = 250; !this.stopped; delayMs = Math.min(delayMs * 2, 5_000)) {
-      await new Promise((resolve) => setTimeout(resolve, delayMs).unref());
-      if (this.stopped) return;
-      try {
-        await this.reconcileCounters();
-        this.reconciled = true;
-        this.logger.log('running counters reconciled with the limiter');
-        return;
-      } catch (error) {
-        if ((error as { code?: unknown }).code !== 'DEPENDENCY_UNAVAILABLE') this.logger.error({ err: error }, 'reconciling running counters failed; retrying');
-      }
-    }
-  }
-
-  private async reconcileCounters(): Promise<void> {
-    const query = parseQuery({ Where: { [QUEUE_TAG]: { $exists: true } } }, '');
-    const seen = new Set<string>();
-    for (let cursor: string | null = null; ; ) {
-      const page = await this.limiter.listCounters(query, { limit: 10_000, cursor });
-      for (const counter of page.items) {
-        const queue = counter.tags[QUEUE_TAG];
-        const { [QUEUE_TAG]: _omit, ...channelTags } = counter.tags;
-        const key = canonicalTags(channelTags);
-        seen.add(`${String(queue)}\u0000${key}`);
-        const actual = typeof queue === 'string' ? (this.dispatcher.peekIndex(queue)?.get(key)?.processing ?? 0) : 0;
-        if (actual !== counter.counters) await this.limiter.set({ tags: counter.tags, counters: actual });
-      }
-      if (page.nextCursor === null) break;
-      cursor = page.nextCursor;
-    }
-    for (const c of await this.store.loadChannels()) {
-      if (c.processing > 0 && !seen.has(`${c.queue}\u0000${c.key}`)) {
-        await this.limiter.set({ tags: runningCounterTags(decodeTags(c.key), c.queue), counters: c.processing });
-      }
-    }
+    await this.counters.reconcileAtStart();
   }
 
   /**

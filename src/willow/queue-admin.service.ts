@@ -7,11 +7,11 @@ import type { Page, PageRequest } from '../common/page';
 import { matches, type Query } from '../common/query';
 import { canonicalTags, parseTags, type Tags } from '../common/tags';
 import { CLOCK } from '../platform/clock.token';
+import { CounterReconciler } from './counter-reconciler';
 import { Dispatcher } from './dispatcher';
 import { knownQueueName, MAX_ITEMS_MAX } from './domain/validate';
 import { DeadLetterNotFoundError, QueueDeletedError, QueueNotFoundError } from './domain/willow.errors';
 import { IndexSync } from './index-sync';
-import { LeaseKeeper } from './lease-keeper';
 import type { ChannelInfo, DeadLetter, QueueAdminPort, QueueInfo } from './willow.port';
 import { WILLOW_STORE, type QueueRecord, type StoredItem, type WillowStore } from './willow.store';
 
@@ -21,7 +21,7 @@ export class QueueAdminService implements QueueAdminPort {
     @Inject(WILLOW_STORE) private readonly store: WillowStore,
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly dispatcher: Dispatcher,
-    private readonly leases: LeaseKeeper,
+    private readonly counters: CounterReconciler,
     private readonly sync: IndexSync,
   ) {}
 
@@ -49,8 +49,10 @@ export class QueueAdminService implements QueueAdminPort {
   async deleteQueue(name: string): Promise<void> {
     const processing = await this.store.deleteQueue(knownQueueName(name));
     this.dispatcher.failWaiters(name, new QueueDeletedError(name));
-    this.dispatcher.forget(name);
-    await this.freeCounters(processing);
+    await this.counters.guarded(async () => {
+      this.dispatcher.forget(name);
+      await this.freeCounters(processing);
+    });
   }
 
   async listChannels(queue: string, query: Query, page: PageRequest): Promise<Page<ChannelInfo>> {
@@ -75,10 +77,12 @@ export class QueueAdminService implements QueueAdminPort {
   async deleteChannel(queue: string, tags: Tags): Promise<void> {
     const key = canonicalTags(parseTags(tags, 'KeyValues'));
     const processing = await this.store.deleteChannel(knownQueueName(queue), key);
-    const index = this.dispatcher.peekIndex(queue);
-    const channel = index?.get(key);
-    if (index && channel) index.drop(channel);
-    await this.freeCounters(processing);
+    await this.counters.guarded(async () => {
+      const index = this.dispatcher.peekIndex(queue);
+      const channel = index?.get(key);
+      if (index && channel) index.drop(channel);
+      await this.freeCounters(processing);
+    });
   }
 
   async listDeadLetters(queue: string, page: PageRequest): Promise<Page<DeadLetter>> {
@@ -126,8 +130,9 @@ export class QueueAdminService implements QueueAdminPort {
     };
   }
 
+  /** Inside the counter guard, with the index change that goes with it. */
   private async freeCounters(items: readonly StoredItem[]): Promise<void> {
-    for (const item of items) await this.leases.decrement(item.tags, item.queue);
+    for (const item of items) await this.counters.decrement(item.tags, item.queue);
   }
 }
 

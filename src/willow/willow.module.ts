@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { STORAGE, type StorageHandle } from '../platform/storage/storage-handle';
+import { CounterReconciler } from './counter-reconciler';
 import { Dispatcher } from './dispatcher';
 import { Gate } from './gate';
 import { IndexSync } from './index-sync';
@@ -24,6 +25,7 @@ export class WillowModule {
       providers: [
         Dispatcher,
         IndexSync,
+        CounterReconciler,
         LeaseKeeper,
         Gate,
         WillowService,

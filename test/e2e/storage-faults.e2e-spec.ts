@@ -76,6 +76,23 @@ describe('Storage faults', () => {
     freeDisk();
     expect(await listedIds()).toEqual(acknowledged.sort());
   });
+
+  // Writes that arrive together share one commit; one that still does not fit must not fail the others with it.
+  it('serves the writes that fit once some space is back, even beside writes that still do not', async () => {
+    await sut.http().post('/v1/queues').send({ Name: 'q' }).expect(201);
+    for (let i = 0; i < 6; i++) await sut.http().post('/v1/queues/q/items').send({ KeyValues: { job: i }, Data: i }).expect(201);
+    fillDisk();
+    storage.db.pragma(`max_page_count = ${(storage.db.pragma('page_count', { simple: true }) as number) + 4}`); // a little space back
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => [
+        sut.http().post('/v1/queues/q/items').send({ KeyValues: largeTags(i), Data: 'x' }),
+        sut.http().post('/v1/queues/q/items/dequeue').send({ Wait: 0 }),
+      ]).flat(),
+    );
+    const statuses = answers.map((a) => a.status);
+    expect(statuses.filter((_, i) => i % 2 === 1)).toEqual([200, 200, 200, 200, 200, 200]);
+    expect(statuses.filter((_, i) => i % 2 === 0)).toContain(507);
+  });
 });
 
 /** A distinct tag set of about 64 KiB (64 keys of 1,000 characters), so every grant needs new pages. */

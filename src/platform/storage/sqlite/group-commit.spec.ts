@@ -11,6 +11,8 @@ describe(GroupCommitter.name, () => {
   /** A second connection: it sees only what has been committed. */
   let reader: Database.Database;
   let transactions: { begin: number; commit: number; rollback: number };
+  /** How many of the next COMMITs fail as on a full disk (the transaction stays open, as SQLite leaves it). */
+  let faults: { commits: number };
   let sut: GroupCommitter;
 
   beforeEach(() => {
@@ -19,7 +21,8 @@ describe(GroupCommitter.name, () => {
     db.pragma('journal_mode = WAL');
     db.exec('CREATE TABLE t (k TEXT PRIMARY KEY, v BLOB)');
     reader = new Database(join(dir, 'test.db'), { readonly: true });
-    transactions = countTransactions(db);
+    faults = { commits: 0 };
+    transactions = countTransactions(db, faults);
     sut = new GroupCommitter(db);
   });
   afterEach(() => {
@@ -91,23 +94,38 @@ describe(GroupCommitter.name, () => {
     expect(committedKeys()).toEqual(['after', 'before']);
   });
 
-  it('rejects the whole batch with STORAGE_FULL when a write hits SQLITE_FULL, and commits none of it', async () => {
+  it('rejects with STORAGE_FULL only the write that does not fit, and commits the others of its batch', async () => {
     db.pragma(`max_page_count = ${db.pragma('page_count', { simple: true }) as number}`);
     const outcomes = await Promise.allSettled([
       sut.write(() => insert('small')),
       sut.write(() => db.prepare('INSERT INTO t VALUES (?, randomblob(200000))').run('large')),
       sut.write(() => insert('small-after')),
     ]);
-    for (const outcome of outcomes) {
-      expect(outcome.status).toBe('rejected');
-      expect((outcome as PromiseRejectedResult).reason).toBeInstanceOf(StorageFullError);
-    }
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((outcomes[1] as PromiseRejectedResult).reason).toBeInstanceOf(StorageFullError);
     expect(db.inTransaction).toBe(false);
-    expect(committedKeys()).toEqual([]);
+    expect(committedKeys()).toEqual(['small', 'small-after']);
 
     db.pragma('max_page_count = 1000000');
     await sut.write(() => db.prepare('INSERT INTO t VALUES (?, randomblob(200000))').run('large'));
-    expect(committedKeys()).toEqual(['large']);
+    expect(committedKeys()).toEqual(['large', 'small', 'small-after']);
+  });
+
+  it('runs each write of a batch again alone when its commit fails, so the writes that fit are committed', async () => {
+    faults.commits = 1;
+    const outcomes = await Promise.allSettled([sut.write(() => insert('a')), sut.write(() => insert('b'))]);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled']);
+    expect(committedKeys()).toEqual(['a', 'b']);
+    expect(transactions).toEqual({ begin: 3, commit: 3, rollback: 1 });
+  });
+
+  it('rejects a write with STORAGE_FULL when its own transaction cannot commit either, and recovers after', async () => {
+    faults.commits = 3;
+    const outcomes = await Promise.allSettled([sut.write(() => insert('a')), sut.write(() => insert('b'))]);
+    expect(outcomes.map((o) => (o.status === 'rejected' ? (o.reason as { code: string }).code : o.status))).toEqual(['STORAGE_FULL', 'STORAGE_FULL']);
+    expect(committedKeys()).toEqual([]);
+    await sut.write(() => insert('c'));
+    expect(committedKeys()).toEqual(['c']);
   });
 
   it('flush runs the queued writes at once (before closing the database)', async () => {
@@ -119,7 +137,7 @@ describe(GroupCommitter.name, () => {
 });
 
 /** Counts the transaction statements the committer runs, by wrapping the statements it prepares. */
-function countTransactions(db: Database.Database): { begin: number; commit: number; rollback: number } {
+function countTransactions(db: Database.Database, faults: { commits: number }): { begin: number; commit: number; rollback: number } {
   const counts = { begin: 0, commit: 0, rollback: 0 };
   const names: Record<string, keyof typeof counts> = { 'BEGIN IMMEDIATE': 'begin', COMMIT: 'commit', ROLLBACK: 'rollback' };
   const prepare = db.prepare.bind(db);
@@ -130,6 +148,9 @@ function countTransactions(db: Database.Database): { begin: number; commit: numb
       const run = statement.run.bind(statement);
       statement.run = (...args: unknown[]) => {
         counts[name]++;
+        if (name === 'commit' && faults.commits > 0 && faults.commits--) {
+          throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+        }
         return run(...(args as []));
       };
     }

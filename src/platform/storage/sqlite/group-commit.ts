@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3';
-import { DomainError } from '../../../common/errors';
 import { mapSqliteError } from './sqlite-errors';
+
+type Outcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown };
 
 interface PendingWrite {
   readonly fn: () => unknown;
@@ -11,7 +12,7 @@ interface PendingWrite {
 /**
  * Group commit for better-sqlite3. Writes queued in the same turn of the event loop run in ONE transaction, each
  * inside its own savepoint, so concurrent requests share one commit (one fsync with `synchronous=FULL`) while each
- * stays all-or-nothing. A promise settles only after the commit that holds its write, so an answer is never sent
+ * stays all-or-nothing and is judged alone (a storage error fails only the writes it hit). A promise settles only after the commit that holds its write, so an answer is never sent
  * for a write that could still be lost.
  */
 export class GroupCommitter {
@@ -56,27 +57,33 @@ export class GroupCommitter {
     }
   }
 
+  /**
+   * One transaction for the batch. A write that fails is undone alone (its savepoint) and the others go on; when the
+   * transaction itself is lost (SQLite rolled it back, or its commit failed, as on a full disk) nothing of it was
+   * committed, and each write runs again in a transaction of its own: one write that does not fit never fails
+   * another that does, so the first writes once space is back succeed.
+   */
   private runBatch(batch: readonly PendingWrite[]): void {
-    const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+    const result = this.transact(batch);
+    if (!('lost' in result) || batch.length === 1) return settle(batch, result);
+    for (const op of batch) settle([op], this.transact([op]));
+  }
+
+  private transact(batch: readonly PendingWrite[]): Outcome[] | { lost: unknown } {
+    const outcomes: Outcome[] = [];
     try {
       this.begin.run();
       for (const op of batch) outcomes.push(this.runOne(op));
       this.commit.run();
+      return outcomes;
     } catch (error) {
       if (this.db.inTransaction) this.rollback.run();
-      const mapped = mapSqliteError(error);
-      for (const op of batch) op.reject(mapped);
-      return;
+      return { lost: mapSqliteError(error) };
     }
-    batch.forEach((op, i) => {
-      const outcome = outcomes[i];
-      if (outcome.ok) op.resolve(outcome.value);
-      else op.reject(outcome.error);
-    });
   }
 
-  /** A domain error undoes only its own write; a storage error aborts the whole batch (rethrown). */
-  private runOne(op: PendingWrite): { ok: true; value: unknown } | { ok: false; error: unknown } {
+  /** A failed write undoes only its own savepoint; throws only when the transaction is gone. */
+  private runOne(op: PendingWrite): Outcome {
     this.savepoint.run();
     try {
       const value = op.fn();
@@ -86,13 +93,15 @@ export class GroupCommitter {
       if (!this.db.inTransaction) throw error;
       this.rollbackTo.run();
       this.release.run();
-      if (error instanceof DomainError) return { ok: false, error };
-      if (isSqliteError(error)) throw error;
-      return { ok: false, error };
+      return { ok: false, error: mapSqliteError(error) };
     }
   }
 }
 
-function isSqliteError(error: unknown): boolean {
-  return typeof (error as { code?: unknown })?.code === 'string' && (error as { code: string }).code.startsWith('SQLITE_');
+function settle(batch: readonly PendingWrite[], result: Outcome[] | { lost: unknown }): void {
+  batch.forEach((op, i) => {
+    const outcome = 'lost' in result ? ({ ok: false, error: result.lost } as const) : result[i];
+    if (outcome.ok) op.resolve(outcome.value);
+    else op.reject(outcome.error);
+  });
 }

@@ -1,0 +1,142 @@
+import { Logger } from '@nestjs/common';
+import { Subject } from 'rxjs';
+import { FakeClock } from '../common/clock';
+import { StorageFullError } from '../common/errors';
+import { MATCH_ALL, matches, type Query } from '../common/query';
+import { canonicalTags, decodeTags, type Tags } from '../common/tags';
+import { parseConfig } from '../config';
+import type { CapacityFreed, CounterChange, CounterValue, IncrementResult, LimiterPort } from '../limiter';
+import { ShutdownSignal } from '../platform/lifecycle/shutdown-signal';
+import { EmbeddedStorage } from '../platform/storage/sqlite/embedded-storage';
+import { CounterReconciler } from './counter-reconciler';
+import { Dispatcher } from './dispatcher';
+import { Gate } from './gate';
+import { IndexSync } from './index-sync';
+import { LeaseKeeper } from './lease-keeper';
+import { SqliteWillowStore } from './store/sqlite-willow.store';
+import type { NewItem } from './willow.port';
+import { WillowService } from './willow.service';
+
+/** A Limiter without rules: its next decrements can fail, and its next increment can be held after it counted. */
+class FakeLimiter implements LimiterPort {
+  readonly counters = new Map<string, number>();
+  readonly capacityFreed$ = new Subject<CapacityFreed>();
+  failDecrements = 0;
+  listed = 0;
+  private hold: Promise<void> | null = null;
+
+  holdNextIncrement(): () => void {
+    let release!: () => void;
+    this.hold = new Promise<void>((r) => (release = r));
+    return release;
+  }
+
+  async tryIncrement(cmd: CounterChange): Promise<IncrementResult> {
+    const counters = this.write(cmd.tags, (n) => n + cmd.counters);
+    const hold = this.hold;
+    this.hold = null;
+    if (hold) await hold;
+    return { allowed: true, tags: cmd.tags, counters };
+  }
+
+  async decrement(cmd: CounterChange): Promise<CounterValue> {
+    if (this.failDecrements > 0 && this.failDecrements--) throw new StorageFullError();
+    return { tags: cmd.tags, counters: this.write(cmd.tags, (n) => Math.max(0, n - cmd.counters)) };
+  }
+
+  async set(cmd: { tags: Tags; counters: number }): Promise<CounterValue> {
+    return { tags: cmd.tags, counters: this.write(cmd.tags, () => cmd.counters) };
+  }
+
+  async listCounters(query: Query) {
+    this.listed++;
+    const items = [...this.counters].map(([key, counters]) => ({ tags: decodeTags(key), counters })).filter((c) => matches(query, c.tags));
+    return { items, nextCursor: null };
+  }
+
+  explain(): never {
+    throw new Error('not used');
+  }
+
+  of(tags: Tags): number {
+    return this.counters.get(canonicalTags({ ...tags, _willow_queue: 'q' })) ?? 0;
+  }
+
+  private write(tags: Tags, next: (n: number) => number): number {
+    const key = canonicalTags(tags);
+    const before = this.counters.get(key) ?? 0;
+    const after = next(before);
+    if (after > 0) this.counters.set(key, after);
+    else this.counters.delete(key);
+    if (after < before) this.capacityFreed$.next({ tags });
+    return after;
+  }
+}
+
+describe(CounterReconciler.name, () => {
+  beforeAll(() => Logger.overrideLogger(false)); // the failures injected here are logged as errors
+  let storage: EmbeddedStorage;
+  let limiter: FakeLimiter;
+  let counters: CounterReconciler;
+  let sut: WillowService;
+  beforeEach(async () => {
+    storage = new EmbeddedStorage({ dataDir: ':memory:', sync: 'full' });
+    const store = new SqliteWillowStore(storage);
+    const clock = new FakeClock();
+    const shutdown = new ShutdownSignal();
+    const dispatcher = new Dispatcher(shutdown);
+    limiter = new FakeLimiter();
+    const sync = new IndexSync(store, dispatcher);
+    counters = new CounterReconciler(limiter, dispatcher, sync);
+    const leases = new LeaseKeeper(store, counters, clock, sync);
+    const gate = new Gate(store, limiter, clock, dispatcher, leases, counters, sync);
+    sut = new WillowService(store, limiter, clock, parseConfig({ WILLOW_DATA_DIR: ':memory:' }), dispatcher, gate, leases, sync, shutdown);
+    await store.createQueue('q', -1, clock.now());
+    await sut.onModuleInit();
+  });
+  afterEach(() => {
+    counters.onApplicationShutdown();
+    storage.close();
+  });
+
+  const item = (tags: Tags): NewItem => ({ tags, data: null, updateable: false, retryAttempts: 0, retryPosition: 'front', timeoutMs: 60_000 });
+  const dequeue = () => sut.dequeue({ queue: 'q', query: MATCH_ALL, waitMs: 0, count: 1 });
+
+  it('re-sets a counter whose decrement failed on a give-back, once the limiter answers', async () => {
+    await sut.enqueue('q', [item({ c: 'x' })]);
+    const [delivery] = await dequeue();
+    limiter.failDecrements = 2; // the give-back's decrement, then the first reconciliation (nothing to set: ok)
+    await sut.giveBack('q', [delivery]);
+    expect(limiter.of({ c: 'x' })).toBe(1);
+    await waitFor(() => limiter.of({ c: 'x' }) === 0);
+    expect(await dequeue()).toEqual([expect.objectContaining({ id: delivery.id, attempt: 1 })]);
+  });
+
+  it('does not reconcile a dequeue that has counted but not yet claimed (it waits for it)', async () => {
+    await sut.enqueue('q', [item({ c: 'x' }), item({ c: 'y' })]);
+    const [x] = await dequeue();
+    const release = limiter.holdNextIncrement();
+    const y = dequeue(); // counts y, then waits before its claim
+    limiter.failDecrements = 1;
+    await sut.ack('q', [{ id: x.id, passed: true, attempt: 1 }]);
+    // Unguarded, reconciliation would list the counters now (about 250 ms later) and set y's to 0 before y is claimed.
+    const listed = limiter.listed;
+    await Promise.race([waitFor(() => limiter.listed > listed), sleep(1_000)]);
+    release();
+    expect(await y).toHaveLength(1);
+    await waitFor(() => limiter.of({ c: 'x' }) === 0);
+    expect(limiter.of({ c: 'y' })).toBe(1);
+  });
+});
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+async function waitFor(check: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not reached in time');
+    await sleep(10);
+  }
+}

@@ -1,0 +1,160 @@
+import { Inject, Injectable, Logger, Optional, type OnApplicationShutdown } from '@nestjs/common';
+import { parseQuery } from '../common/query';
+import { canonicalTags, type Tags } from '../common/tags';
+import { LIMITER_PORT, type LimiterPort } from '../limiter';
+import { ReadinessChecks } from '../platform/health/readiness-checks';
+import { Dispatcher } from './dispatcher';
+import { CounterGuard } from './domain/counter-guard';
+import { QUEUE_TAG, runningCounterTags } from './domain/running-counter';
+import { IndexSync } from './index-sync';
+
+/** Backoff between reconciliation attempts while the limiter or its store keeps failing. */
+const FIRST_RETRY_MS = 250;
+const MAX_RETRY_MS = 2_000;
+
+/**
+ * Keeps every running counter equal to its channel's processing count (DESIGN §7.4: down exactly once, whatever the
+ * path). A counter write that fails (a storage error, an unreachable limiter) or whose outcome is unknown marks the
+ * counters lost; they are then re-set from the items processing, retried with backoff until the limiter and its store
+ * answer again. Counter writes run inside `guarded` and reconciliation holds the guard alone, so it never races a
+ * dequeue between its increment and its claim, or a settle between its index update and its decrement.
+ *
+ * A shared store (several instances) cannot be reconciled this way (another instance's increments are not guarded
+ * here): there, only an unreachable limiter triggers it, as before.
+ */
+@Injectable()
+export class CounterReconciler implements OnApplicationShutdown {
+  private readonly logger = new Logger(CounterReconciler.name);
+  private readonly guard = new CounterGuard();
+  private stopped = false;
+  private lost = false;
+  private retrying = false;
+  private reconciled = false;
+
+  constructor(
+    @Inject(LIMITER_PORT) private readonly limiter: LimiterPort,
+    private readonly dispatcher: Dispatcher,
+    private readonly sync: IndexSync,
+    @Optional() private readonly readiness?: ReadinessChecks,
+  ) {}
+
+  onApplicationShutdown(): void {
+    this.stopped = true;
+  }
+
+  /** Runs a running-counter write together with the index change it goes with (not nested). */
+  guarded<T>(fn: () => Promise<T>): Promise<T> {
+    return this.guard.shared(fn);
+  }
+
+  /** The running counter of a channel goes down by one; a failure is reconciled, never thrown. */
+  async decrement(tags: Tags, queue: string): Promise<void> {
+    try {
+      await this.limiter.decrement({ tags: runningCounterTags(tags, queue), counters: 1 });
+    } catch (error) {
+      this.logger.error({ err: error, queue }, 'running counter could not be decremented; reconciling');
+      this.failed(error);
+    }
+  }
+
+  /** A running-counter write failed, or its outcome is unknown: reconcile in the background, as soon as it can. */
+  failed(error: unknown): void {
+    if (this.sync.shared && codeOf(error) !== 'DEPENDENCY_UNAVAILABLE') return;
+    this.lost = true;
+    if (this.reconciled) this.reconcileLater();
+  }
+
+  /** An increment failed: reconcile only if it may have counted (a remote limiter that did not answer). */
+  incrementFailed(error: unknown): void {
+    const code = codeOf(error);
+    if (code === undefined || code === 'DEPENDENCY_UNAVAILABLE') this.failed(error);
+  }
+
+  /**
+   * Start-up, alone on the store: re-sets every running counter. A limiter that cannot be reached does not stop
+   * start-up: reconciliation retries in the background, and readiness reports `counters` down until it succeeds.
+   */
+  async reconcileAtStart(): Promise<void> {
+    try {
+      await this.reconcile();
+      this.reconciled = true;
+    } catch (error) {
+      if (codeOf(error) !== 'DEPENDENCY_UNAVAILABLE') throw error;
+      this.logger.warn({ err: error }, 'limiter unreachable at start; reconciling running counters in the background');
+      this.reconcileLater();
+    }
+  }
+
+  /** Shared store: counters are freed by whoever settles each lease; nothing to re-set at start. */
+  skipAtStart(): void {
+    this.reconciled = true;
+  }
+
+  private reconcileLater(): void {
+    this.reconciled = false;
+    this.watchReadiness();
+    void this.retry();
+  }
+
+  private async retry(): Promise<void> {
+    if (this.retrying) return;
+    this.retrying = true;
+    try {
+      for (let delayMs = FIRST_RETRY_MS; !this.stopped; delayMs = Math.min(delayMs * 2, MAX_RETRY_MS)) {
+        await new Promise((resolve) => setTimeout(resolve, delayMs).unref());
+        if (this.stopped) return;
+        try {
+          await this.reconcile();
+          if (this.lost) continue; // another write was lost meanwhile: go again
+          this.reconciled = true;
+          this.logger.log('running counters reconciled with the limiter');
+          return;
+        } catch (error) {
+          this.lost = true;
+          if (codeOf(error) !== 'DEPENDENCY_UNAVAILABLE') this.logger.error({ err: error }, 'reconciling running counters failed; retrying');
+        }
+      }
+    } finally {
+      this.retrying = false;
+    }
+  }
+
+  /** Readiness reports `counters` (down until reconciled) from the first time reconciliation had to wait. */
+  private watchReadiness(): void {
+    this.readiness?.add('counters', async () => {
+      if (!this.reconciled) throw new Error('running counters not yet reconciled with the limiter');
+    });
+  }
+
+  /** Sets every Willow running counter to its channel's processing count, with no counter write in flight. */
+  private reconcile(): Promise<void> {
+    return this.guard.alone(async () => {
+      this.lost = false;
+      const wanted = new Map<string, { tags: Tags; processing: number }>();
+      for (const [queue, index] of this.dispatcher.entries()) {
+        for (const channel of index.sorted()) {
+          const tags = runningCounterTags(channel.tags, queue);
+          if (channel.processing > 0) wanted.set(canonicalTags(tags), { tags, processing: channel.processing });
+        }
+      }
+      const query = parseQuery({ Where: { [QUEUE_TAG]: { $exists: true } } }, '');
+      for (let cursor: string | null = null; ; ) {
+        const page = await this.limiter.listCounters(query, { limit: 10_000, cursor });
+        for (const counter of page.items) {
+          const key = canonicalTags(counter.tags);
+          const actual = wanted.get(key)?.processing ?? 0;
+          wanted.delete(key);
+          if (actual !== counter.counters) await this.limiter.set({ tags: counter.tags, counters: actual });
+        }
+        if (page.nextCursor === null) break;
+        cursor = page.nextCursor;
+      }
+      for (const { tags, processing } of wanted.values()) await this.limiter.set({ tags, counters: processing });
+    });
+  }
+}
+
+function codeOf(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
