@@ -5,10 +5,18 @@ import { EmbeddedStorage } from '../../src/platform/storage/sqlite/embedded-stor
 import { SqliteLimiterStore } from '../../src/limiter/store/sqlite-limiter.store';
 import { describeLimiterStore, type LimiterStoreFixture } from './limiter-store.conformance';
 
-/** A write that fails like a disk fault, aborting the whole group-commit batch it lands in. */
+/**
+ * Makes every COMMIT of `storage` fail as a disk I/O error would, until a write queued now has been settled: the
+ * group committer then retries each write of the batch alone, and those commits fail too.
+ */
 function failingWrite(storage: EmbeddedStorage): Promise<unknown> {
-  return storage.write(() => {
+  const commit = (storage as unknown as { committer: { commit: { run: (...args: unknown[]) => unknown } } }).committer.commit;
+  const run = commit.run;
+  commit.run = () => {
     throw Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR' });
+  };
+  return storage.write(() => undefined).finally(() => {
+    commit.run = run;
   });
 }
 
