@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
+import { QUERY_SCHEMAS } from './dto/api-query-schemas';
 import { ErrorResponse } from './error-response';
 import { swaggerUiInitScript } from './swagger-ui-init';
 
@@ -17,11 +18,14 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     )
     .setVersion('0.1.0')
     .build();
-  return SwaggerModule.createDocument(app, config, {
+  const document = SwaggerModule.createDocument(app, config, {
     extraModels: [ErrorResponse],
     operationIdFactory: (controllerKey: string, methodKey: string) =>
       `${controllerKey.replace(/Controller$/, '').replace(/^./, (c) => c.toLowerCase())}_${methodKey}`,
   });
+  const components = (document.components ??= {});
+  components.schemas = { ...components.schemas, ...QUERY_SCHEMAS };
+  return document;
 }
 
 /**
