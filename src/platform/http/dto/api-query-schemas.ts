@@ -40,7 +40,13 @@ export const QUERY_SCHEMAS: Readonly<Record<string, SchemaObject>> = {
       $and: { type: 'array', items: ref('Where'), description: 'All of these hold.' },
       $not: { ...ref('Where'), description: 'This does not hold.' } as SchemaObject,
     },
-    additionalProperties: { oneOf: [ref('TagValue'), ref('WhereOps')] },
+    // A tag key takes a TagValue or WhereOps. OpenAPI 3.0 cannot single out the `$` keys from the free tag keys
+    // (no patternProperties), and generators type `properties` beside `additionalProperties` as an intersection,
+    // so the free keys also admit the combinators' shapes; the server answers 400 naming the path for those.
+    additionalProperties: {
+      anyOf: [ref('TagValue'), ref('WhereOps'), { type: 'array', items: ref('Where') }, ref('Where')],
+      description: 'A tag key maps to a TagValue (`$eq`) or to WhereOps; `$or`/`$and` take Where[] and `$not` a Where.',
+    },
     example: { os: 'linux', ios_required: { $exists: false }, $or: [{ cpu: { $gte: 8 } }, { fast: true }] },
   },
 };
