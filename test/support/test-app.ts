@@ -18,12 +18,18 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+export interface TestAppOptions {
+  /** Runs after main.ts's configuration and before listening, e.g. to mount Swagger as main.ts does. */
+  readonly beforeListen?: (app: NestExpressApplication) => void;
+}
+
 /** Builds the real AppModule with main.ts's pipe, filter and body parser, on an in-memory store by default. */
-export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function createTestApp(env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
   const config = parseConfig({ WILLOW_DATA_DIR: ':memory:', WILLOW_LOG_LEVEL: 'silent', ...env });
   const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] }).compile();
   const app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false, logger: false, forceCloseConnections: true });
   configureApp(app, config, errorStatusTable);
+  options.beforeListen?.(app);
   await app.listen(0, '127.0.0.1');
   const server = app.getHttpServer() as Server;
   const { port } = server.address() as AddressInfo;

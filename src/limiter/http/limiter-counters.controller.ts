@@ -1,10 +1,10 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Post, Put, Query, Res } from '@nestjs/common';
-import { ApiConflictResponse, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { ApiErrors, STORE_ERRORS } from '../../platform/http/api-errors';
+import { ApiErrorCodes, ApiErrors, STORE_ERRORS } from '../../platform/http/api-errors';
 import { PageQuery } from '../../platform/http/dto/page.query';
 import { QueryBody } from '../../platform/http/dto/query.body';
-import { sendPage } from '../../platform/http/list-response';
+import { ApiPageResponse, sendPage } from '../../platform/http/list-response';
 import { LimitReachedError } from '../domain/limiter.errors';
 import { LIMITER_PORT, type LimiterPort } from '../limiter.port';
 import { CounterChangeBody, ExplainBody, SetCounterBody } from './dto/counter.body';
@@ -19,7 +19,7 @@ export class LimiterCountersController {
   @Post('counters')
   @HttpCode(200)
   @ApiErrors({ ...STORE_ERRORS })
-  @ApiConflictResponse({ type: LimitReachedResponse, description: 'LIMIT_REACHED' })
+  @ApiErrorCodes(409, ['LIMIT_REACHED'], LimitReachedResponse)
   async increment(@Body() body: CounterChangeBody): Promise<CounterResponse> {
     const result = await this.limiter.tryIncrement(body.toCommand());
     if (!result.allowed) throw new LimitReachedError(result);
@@ -43,6 +43,7 @@ export class LimiterCountersController {
 
   /** List counters, sorted by the canonical encoding of their tags. */
   @Get('counters')
+  @ApiPageResponse(CounterResponse)
   @ApiErrors({})
   async list(@Query() page: PageQuery, @Res({ passthrough: true }) res: Response): Promise<CounterResponse[]> {
     return sendPage(res, await this.limiter.listCounters({}, page.toPageRequest()), CounterResponse.from);
@@ -51,6 +52,7 @@ export class LimiterCountersController {
   /** List counters whose tags match a Query. */
   @Post('counters/query')
   @HttpCode(200)
+  @ApiPageResponse(CounterResponse)
   @ApiErrors({})
   async query(
     @Body() body: QueryBody,

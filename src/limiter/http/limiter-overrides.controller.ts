@@ -3,7 +3,7 @@ import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { ApiErrors, STORE_ERRORS } from '../../platform/http/api-errors';
 import { PageQuery } from '../../platform/http/dto/page.query';
-import { sendPage } from '../../platform/http/list-response';
+import { ApiPageResponse, sendPage } from '../../platform/http/list-response';
 import { LIMITER_ADMIN_PORT, type LimiterAdminPort } from '../limiter-admin.port';
 import { CreateOverrideBody, UpdateLimitBody } from './dto/rule.body';
 import { OverrideResponse } from './dto/rule.response';
@@ -24,6 +24,7 @@ export class LimiterOverridesController {
 
   /** List a rule's overrides, sorted by Name. */
   @Get()
+  @ApiPageResponse(OverrideResponse)
   @ApiErrors({ 404: ['RULE_NOT_FOUND'] })
   async list(
     @Param('Name') rule: string,

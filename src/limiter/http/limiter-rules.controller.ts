@@ -3,7 +3,7 @@ import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { ApiErrors, STORE_ERRORS } from '../../platform/http/api-errors';
 import { PageQuery } from '../../platform/http/dto/page.query';
-import { sendPage } from '../../platform/http/list-response';
+import { ApiPageResponse, sendPage } from '../../platform/http/list-response';
 import { LIMITER_ADMIN_PORT, type LimiterAdminPort } from '../limiter-admin.port';
 import { CreateRuleBody, UpdateLimitBody } from './dto/rule.body';
 import { RuleResponse } from './dto/rule.response';
@@ -22,6 +22,7 @@ export class LimiterRulesController {
 
   /** List rules with their overrides, sorted by Name. */
   @Get()
+  @ApiPageResponse(RuleResponse)
   @ApiErrors({})
   async list(@Query() page: PageQuery, @Res({ passthrough: true }) res: Response): Promise<RuleResponse[]> {
     return sendPage(res, await this.admin.listRules(page.toPageRequest()), RuleResponse.from);

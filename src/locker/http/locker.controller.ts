@@ -6,7 +6,7 @@ import { AbortOnClose } from '../../platform/http/abort-on-close';
 import { ApiErrors, STORE_ERRORS } from '../../platform/http/api-errors';
 import { PageQuery } from '../../platform/http/dto/page.query';
 import { QueryBody } from '../../platform/http/dto/query.body';
-import { sendPage } from '../../platform/http/list-response';
+import { ApiPageResponse, sendPage } from '../../platform/http/list-response';
 import { LockHeldError } from '../domain/locker.errors';
 import { LOCKER_PORT, type LockerPort } from '../locker.port';
 import { AcquireLockBody } from './dto/acquire-lock.body';
@@ -58,6 +58,7 @@ export class LockerController {
 
   /** List held locks (never their session ids). */
   @Get()
+  @ApiPageResponse(LockInfoResponse)
   @ApiErrors({})
   list(@Query() page: PageQuery, @Res({ passthrough: true }) res: Response): Promise<LockInfoResponse[]> {
     return this.locker.list({}, page.toPageRequest()).then((p) => sendPage(res, p, LockInfoResponse.from));
@@ -66,6 +67,7 @@ export class LockerController {
   /** List held locks whose tags match a Query. */
   @Post('query')
   @HttpCode(200)
+  @ApiPageResponse(LockInfoResponse)
   @ApiErrors({})
   query(
     @Body() body: QueryBody,

@@ -1,14 +1,17 @@
 import { Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/common';
-import { ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, type HealthCheckResult } from '@nestjs/terminus';
 import { DependencyUnavailableError, StoreUnavailableError } from '../../common/errors';
-import { ErrorResponse } from '../http/error-response';
+import { ApiErrorResponses } from '../http/api-errors';
+import { HealthResponse } from './health.response';
 import { STORAGE, type StorageHandle } from '../storage/storage-handle';
 import { ShutdownSignal } from '../lifecycle/shutdown-signal';
 import { ReadinessChecks, type ReadinessCheck } from './readiness-checks';
 
 /** A remote port that does not answer its ping within this is reported down (readiness never hangs). */
 const CHECK_TIMEOUT_MS = 1_500;
+
+const NOT_READY = { 503: ['STORE_UNAVAILABLE', 'DEPENDENCY_UNAVAILABLE', 'SHUTTING_DOWN'] };
 
 @ApiTags('health')
 @Controller('health')
@@ -24,7 +27,8 @@ export class HealthController {
   /** Readiness: the store answers (same as /health/ready). */
   @Get()
   @HealthCheck({ noCache: true, swaggerDocumentation: false })
-  @ApiServiceUnavailableResponse({ type: ErrorResponse, description: 'STORE_UNAVAILABLE, DEPENDENCY_UNAVAILABLE, SHUTTING_DOWN' })
+  @ApiOkResponse({ type: HealthResponse, description: 'Every indicator is up.' })
+  @ApiErrorResponses(NOT_READY)
   check(): Promise<HealthCheckResult> {
     return this.ready();
   }
@@ -32,6 +36,7 @@ export class HealthController {
   /** Liveness: the process answers HTTP. */
   @Get('live')
   @HealthCheck({ noCache: true, swaggerDocumentation: false })
+  @ApiOkResponse({ type: HealthResponse, description: 'Every indicator is up.' })
   live(): Promise<HealthCheckResult> {
     return this.health.check([() => this.indicators.check('process').up({ pid: process.pid })]);
   }
@@ -39,7 +44,8 @@ export class HealthController {
   /** Readiness: the store answers, every remote port answers its ping, and the process is not shutting down. */
   @Get('ready')
   @HealthCheck({ noCache: true, swaggerDocumentation: false })
-  @ApiServiceUnavailableResponse({ type: ErrorResponse, description: 'STORE_UNAVAILABLE, DEPENDENCY_UNAVAILABLE, SHUTTING_DOWN' })
+  @ApiOkResponse({ type: HealthResponse, description: 'Every indicator is up.' })
+  @ApiErrorResponses(NOT_READY)
   async ready(): Promise<HealthCheckResult> {
     const remote = this.checks.entries().map(([name, check]) => () => this.checkIndicator(name, check));
     try {

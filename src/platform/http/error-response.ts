@@ -5,7 +5,7 @@ export class ErrorResponse {
   /** What is wrong and how to fix it. */
   @ApiProperty({ example: 'KeyValues.os: must be a string, finite number or boolean; null is not allowed' })
   readonly Message!: string;
-  /** Stable machine-readable code (DESIGN.md §2). */
+  /** Stable machine-readable code (INVALID_INPUT, QUEUE_NOT_FOUND, LIMIT_REACHED, ...); switch on it, not on Message. */
   @ApiProperty({ example: 'INVALID_INPUT' })
   readonly Code!: string;
   /** The field at fault, for INVALID_INPUT. */

@@ -1,6 +1,12 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { QUERY_SCHEMAS } from './dto/api-query-schemas';
 import { ErrorResponse } from './error-response';
+import { swaggerUiInitScript } from './swagger-ui-init';
+
+const UI_PATH = 'docs';
+const JSON_PATH = 'docs-json';
 
 /** Builds the OpenAPI document from the code; the same document is committed as openapi/openapi.json. */
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
@@ -12,14 +18,34 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     )
     .setVersion('0.1.0')
     .build();
-  return SwaggerModule.createDocument(app, config, {
+  const document = SwaggerModule.createDocument(app, config, {
     extraModels: [ErrorResponse],
     operationIdFactory: (controllerKey: string, methodKey: string) =>
       `${controllerKey.replace(/Controller$/, '').replace(/^./, (c) => c.toLowerCase())}_${methodKey}`,
   });
+  const components = (document.components ??= {});
+  components.schemas = { ...components.schemas, ...QUERY_SCHEMAS };
+  return document;
 }
 
-/** Serves Swagger UI at /docs and the document at /docs-json (also with NODE_ENV=production). */
+/**
+ * Serves Swagger UI at /docs and the document at /docs-json (also with NODE_ENV=production).
+ *
+ * @nestjs/swagger splices the document into `swagger-ui-init.js` with `String.replace`, so a description holding
+ * `$'` or `$&` corrupts the script and the page stays blank. Our own init script, registered first so it wins,
+ * holds no document text at all: the UI fetches the document from /docs-json, so no description can break it.
+ */
 export function mountSwagger(app: INestApplication, document: OpenAPIObject): void {
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
+  const http = app.getHttpAdapter();
+  // The HTML asks for the script under /docs/ or, when the page is /docs/index.html, under /docs/docs/.
+  for (const [scriptPath, documentUrl] of [
+    [`/${UI_PATH}/swagger-ui-init.js`, `../${JSON_PATH}`],
+    [`/${UI_PATH}/${UI_PATH}/swagger-ui-init.js`, `../../${JSON_PATH}`],
+  ] as const) {
+    const script = swaggerUiInitScript(documentUrl);
+    http.get(scriptPath, (_req: Request, res: Response) => {
+      res.type('application/javascript').send(script);
+    });
+  }
+  SwaggerModule.setup(UI_PATH, app, document, { jsonDocumentUrl: JSON_PATH, yamlDocumentUrl: 'docs-yaml' });
 }

@@ -5,7 +5,7 @@ import { MATCH_ALL } from '../../common/query';
 import { ApiErrors, STORE_ERRORS } from '../../platform/http/api-errors';
 import { PageQuery } from '../../platform/http/dto/page.query';
 import { QueryBody } from '../../platform/http/dto/query.body';
-import { sendPage } from '../../platform/http/list-response';
+import { ApiPageResponse, sendPage } from '../../platform/http/list-response';
 import { QUEUE_ADMIN_PORT, type QueueAdminPort } from '../willow.port';
 import { DeleteChannelBody } from './dto/channel.body';
 import { ChannelResponse, DeadLetterResponse, IdResponse } from './dto/queue.response';
@@ -18,6 +18,7 @@ export class ChannelsController {
 
   /** List a queue's channels with their counts and, when blocked, the limit that blocks them. */
   @Get('channels')
+  @ApiPageResponse(ChannelResponse)
   @ApiErrors({ 404: ['QUEUE_NOT_FOUND'] })
   async list(@Param('Name') queue: string, @Query() page: PageQuery, @Res({ passthrough: true }) res: Response): Promise<ChannelResponse[]> {
     return sendPage(res, await this.admin.listChannels(queue, MATCH_ALL, page.toPageRequest()), ChannelResponse.from);
@@ -26,6 +27,7 @@ export class ChannelsController {
   /** List a queue's channels whose tags match a Query. */
   @Post('channels/query')
   @HttpCode(200)
+  @ApiPageResponse(ChannelResponse)
   @ApiErrors({ 404: ['QUEUE_NOT_FOUND'] })
   async query(
     @Param('Name') queue: string,
@@ -46,6 +48,7 @@ export class ChannelsController {
 
   /** List the queue's dead letters by arrival. */
   @Get('dead-letters')
+  @ApiPageResponse(DeadLetterResponse)
   @ApiErrors({ 404: ['QUEUE_NOT_FOUND'] })
   async deadLetters(@Param('Name') queue: string, @Query() page: PageQuery, @Res({ passthrough: true }) res: Response): Promise<DeadLetterResponse[]> {
     return sendPage(res, await this.admin.listDeadLetters(queue, page.toPageRequest()), DeadLetterResponse.from);

@@ -1,5 +1,5 @@
 import { Body, Controller, HttpCode, Inject, Param, Post, Res } from '@nestjs/common';
-import { ApiNoContentResponse, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { RemoteDomainError } from '../../common/errors';
 import { AbortOnClose } from '../../platform/http/abort-on-close';
@@ -18,6 +18,8 @@ import {
   ExpiresAtResponse,
 } from './dto/item.response';
 
+/** A dequeue may ask the Limiter (another process in a split deployment) before handing an item out. */
+const DEQUEUE_ERRORS = { 404: ['QUEUE_NOT_FOUND'], 410: ['QUEUE_DELETED'], 503: ['DEPENDENCY_UNAVAILABLE', 'SHUTTING_DOWN'], 507: ['STORAGE_FULL'] };
 
 @ApiTags('items')
 @Controller('v1/queues/:Name/items')
@@ -26,6 +28,8 @@ export class ItemsController {
 
   /** Enqueue an item: collapses into the channel's updateable last waiting item (200) or is appended (201). */
   @Post()
+  @ApiCreatedResponse({ type: EnqueueResponse, description: 'Appended to its channel (`Collapsed: false`).' })
+  @ApiOkResponse({ type: EnqueueResponse, description: "Replaced the channel's updateable last waiting item in place (`Collapsed: true`, its ID)." })
   @ApiErrors({ 404: ['QUEUE_NOT_FOUND'], 409: ['QUEUE_FULL'], ...STORE_ERRORS })
   async enqueue(@Param('Name') queue: string, @Body() body: EnqueueBody, @Res({ passthrough: true }) res: Response): Promise<EnqueueResponse> {
     const [result] = await this.willow.enqueue(queue, [body.toItem()]);
@@ -45,8 +49,9 @@ export class ItemsController {
   /** Take the next matching item (waiting up to Wait); 204 when none came in time. */
   @Post('dequeue')
   @HttpCode(200)
+  @ApiOkResponse({ type: DeliveryResponse, description: 'The item, now processing under a lease.' })
   @ApiNoContentResponse({ description: 'Nothing could be handed out within Wait' })
-  @ApiErrors({ 404: ['QUEUE_NOT_FOUND'], 410: ['QUEUE_DELETED'], ...STORE_ERRORS })
+  @ApiErrors(DEQUEUE_ERRORS)
   async dequeue(
     @Param('Name') queue: string,
     @Body() body: DequeueBody,
@@ -61,8 +66,9 @@ export class ItemsController {
   /** Take up to Count matching items as soon as at least one can be handed out; 204 after Wait. */
   @Post('dequeue-batch')
   @HttpCode(200)
+  @ApiOkResponse({ type: DequeueBatchResponse, description: '1 to Count items, now processing under leases.' })
   @ApiNoContentResponse({ description: 'Nothing could be handed out within Wait' })
-  @ApiErrors({ 404: ['QUEUE_NOT_FOUND'], 410: ['QUEUE_DELETED'], ...STORE_ERRORS })
+  @ApiErrors(DEQUEUE_ERRORS)
   async dequeueBatch(
     @Param('Name') queue: string,
     @Body() body: DequeueBatchBody,

@@ -3,7 +3,7 @@ import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { ApiErrors, STORE_ERRORS } from '../../platform/http/api-errors';
 import { PageQuery } from '../../platform/http/dto/page.query';
-import { sendPage } from '../../platform/http/list-response';
+import { ApiPageResponse, sendPage } from '../../platform/http/list-response';
 import { QUEUE_ADMIN_PORT, type QueueAdminPort } from '../willow.port';
 import { CreateQueueBody, UpdateQueueBody } from './dto/queue.body';
 import { QueueResponse } from './dto/queue.response';
@@ -23,6 +23,7 @@ export class QueuesController {
 
   /** List queues by name, with their real counts. */
   @Get()
+  @ApiPageResponse(QueueResponse)
   @ApiErrors({})
   async list(@Query() page: PageQuery, @Res({ passthrough: true }) res: Response): Promise<QueueResponse[]> {
     return sendPage(res, await this.admin.listQueues(page.toPageRequest()), QueueResponse.from);

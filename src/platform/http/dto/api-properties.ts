@@ -1,5 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiProperty, type ApiPropertyOptions } from '@nestjs/swagger';
+import { ApiProperty, getSchemaPath, type ApiPropertyOptions } from '@nestjs/swagger';
 
 const TAG_VALUE = { oneOf: [{ type: 'string', maxLength: 1024 }, { type: 'number' }, { type: 'boolean' }] };
 
@@ -26,13 +26,31 @@ export function ApiDuration(options: ApiPropertyOptions = {}): PropertyDecorator
   } as ApiPropertyOptions);
 }
 
-/** Swagger shape of a Where clause (DESIGN.md §4): field conditions plus $or, $and, $not. */
+/** Swagger shape of a Where clause: the recursive `Where` schema (conditions per key plus $or, $and, $not). */
 export function ApiWhere(options: ApiPropertyOptions = {}): PropertyDecorator {
   return ApiProperty({
-    type: 'object',
-    additionalProperties: true,
+    allOf: [{ $ref: getSchemaPath('Where') }],
     required: false,
     example: { os: 'linux', ios_required: { $exists: false } },
+    ...options,
+  } as ApiPropertyOptions);
+}
+
+/**
+ * Swagger shape of an item's `Data`: any JSON value (string, number, boolean, null, object or array). A schema
+ * combinator replaces the type the CLI plugin infers from `unknown` (object), which would refuse strings.
+ */
+export function ApiAnyJson(options: ApiPropertyOptions = {}): PropertyDecorator {
+  return ApiProperty({
+    anyOf: [
+      { type: 'string' },
+      { type: 'number' },
+      { type: 'boolean' },
+      { type: 'object', additionalProperties: true },
+      { type: 'array', items: {} },
+    ],
+    nullable: true,
+    description: 'Any JSON value: string, number, boolean, null, object or array (binary: a base64 string).',
     ...options,
   } as ApiPropertyOptions);
 }

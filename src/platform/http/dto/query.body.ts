@@ -1,12 +1,13 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 import { Allow } from 'class-validator';
 import { parseQuery, type Query } from '../../../common/query';
 import { ApiWhere } from './api-properties';
 
-/** A Query over tags (DESIGN.md §4) sent as the whole body of `.../query`; `{}` selects everything. */
+/** A Query over tags, sent as the whole body of `.../query` or as a dequeue's `Query`; `{}` selects everything. */
+@ApiSchema({ name: 'Query', description: 'A query over tag sets: `Where` conditions and key-count bounds; `{}` selects everything.' })
 export class QueryBody {
   /** Conditions over tag keys; a bare value means `$eq`. */
-  @ApiWhere()
+  @ApiWhere({ description: 'Conditions over tag keys; a bare value means `$eq`.' })
   @Allow()
   readonly Where?: unknown;
 
@@ -21,7 +22,7 @@ export class QueryBody {
   readonly MaxKeys?: unknown;
 
   /** The tag set may hold no key outside this list. */
-  @ApiProperty({ required: false, type: [String] })
+  @ApiProperty({ required: false, type: [String], example: ['repo_name', 'branch_name', 'os'] })
   @Allow()
   readonly OnlyKeys?: unknown;
 

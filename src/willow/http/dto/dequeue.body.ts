@@ -3,14 +3,15 @@ import { parseDuration } from '../../../common/duration';
 import { parseSafeInt } from '../../../common/names';
 import { MATCH_ALL, parseQuery, type Query } from '../../../common/query';
 import { ApiDuration } from '../../../platform/http/dto/api-properties';
+import { QueryBody } from '../../../platform/http/dto/query.body';
 import { ParsedBy } from '../../../platform/http/dto/parsed-by';
 import { DEQUEUE_COUNT_MAX, DEQUEUE_WAIT_DEFAULT_MS, WAIT_BOUNDS } from '../../domain/validate';
 
 const count = (v: unknown, p: string) => parseSafeInt(v, p, { min: 1, max: DEQUEUE_COUNT_MAX });
 
 export class DequeueBody {
-  /** Which channels to take from (DESIGN §4): `{Where, MinKeys, MaxKeys, OnlyKeys}`; absent = any. */
-  @ApiProperty({ required: false, type: Object, additionalProperties: true, example: { Where: { os: 'linux' } } })
+  /** Which channels to take from: `{Where, MinKeys, MaxKeys, OnlyKeys}`; absent = any. */
+  @ApiProperty({ required: false, type: () => QueryBody, example: { Where: { os: 'linux' } } })
   @ParsedBy((v, p) => parseQuery(v, p), { optional: true })
   readonly Query?: unknown;
 

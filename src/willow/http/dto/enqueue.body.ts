@@ -4,7 +4,7 @@ import { parseDuration } from '../../../common/duration';
 import { InvalidInputError } from '../../../common/errors';
 import { parseSafeInt } from '../../../common/names';
 import { parseTags, type Tags } from '../../../common/tags';
-import { ApiDuration, ApiKeyValues } from '../../../platform/http/dto/api-properties';
+import { ApiAnyJson, ApiDuration, ApiKeyValues } from '../../../platform/http/dto/api-properties';
 import { ParsedBy } from '../../../platform/http/dto/parsed-by';
 import { BATCH_MAX, ITEM_TIMEOUT_DEFAULT_MS, LEASE_BOUNDS, RETRY_ATTEMPTS_MAX } from '../../domain/validate';
 import type { NewItem, RetryPosition } from '../../willow.port';
@@ -22,7 +22,10 @@ export class EnqueueBody {
   readonly KeyValues!: Tags;
 
   /** Any JSON value (binary: a base64 string); at most 1 MiB as JSON by default. */
-  @ApiProperty({ description: 'Any JSON value', example: { commit: 'abc123' } })
+  @ApiAnyJson({
+    description: 'Any JSON value: string, number, boolean, null, object or array (binary: a base64 string); at most 1 MiB as JSON by default.',
+    example: { commit: 'abc123' },
+  })
   @ParsedBy(requireData)
   readonly Data!: unknown;
 

@@ -1,6 +1,5 @@
-import { ApiProperty } from '@nestjs/swagger';
 import type { Tags } from '../../../common/tags';
-import { ApiKeyValues } from '../../../platform/http/dto/api-properties';
+import { ApiAnyJson, ApiKeyValues } from '../../../platform/http/dto/api-properties';
 import type { AckOutcome, Delivery, EnqueueResult } from '../../willow.port';
 
 export class EnqueueResponse {
@@ -22,7 +21,7 @@ export class DeliveryResponse {
   readonly ID!: string;
   @ApiKeyValues()
   readonly KeyValues!: Tags;
-  @ApiProperty({ description: 'Any JSON value' })
+  @ApiAnyJson({ description: 'The item\'s Data, as enqueued: any JSON value.', example: { commit: 'abc123' } })
   readonly Data!: unknown;
   /** 1 on the first delivery, rising with every re-delivery; pass it to heartbeat and ack. */
   readonly Attempt!: number;

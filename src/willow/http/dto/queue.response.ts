@@ -1,6 +1,5 @@
-import { ApiProperty } from '@nestjs/swagger';
 import type { Tags } from '../../../common/tags';
-import { ApiKeyValues } from '../../../platform/http/dto/api-properties';
+import { ApiAnyJson, ApiKeyValues } from '../../../platform/http/dto/api-properties';
 import type { ChannelInfo, DeadLetter, QueueInfo } from '../../willow.port';
 
 export class QueueResponse {
@@ -52,7 +51,7 @@ export class DeadLetterResponse {
   readonly ID!: string;
   @ApiKeyValues()
   readonly KeyValues!: Tags;
-  @ApiProperty({ description: 'Any JSON value' })
+  @ApiAnyJson({ description: 'The item\'s Data, as enqueued: any JSON value.', example: { commit: 'abc123' } })
   readonly Data!: unknown;
   /** Deliveries made. */
   readonly Attempts!: number;
