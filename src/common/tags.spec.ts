@@ -93,6 +93,15 @@ describe('parseTags', () => {
     expectInvalid(() => parseTags(many(65), 'KeyValues'), 'KeyValues', /at most 64/);
   });
 
+  it('bounds reserved keys, where allowed, apart from the others: 64 of each, not 65', () => {
+    const many = (n: number, prefix: string) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`${prefix}${i}`, i]));
+    const channelCounter = { ...many(64, 'k'), _willow_queue: 'q' };
+    expect(Object.keys(parseTags(channelCounter, 'KeyValues', { allowReserved: true }))).toHaveLength(65);
+    expectInvalid(() => parseTags(channelCounter, 'KeyValues'), 'KeyValues', /65 tags; at most 64/);
+    expectInvalid(() => parseTags({ ...many(65, 'k'), _q: 1 }, 'KeyValues', { allowReserved: true }), 'KeyValues', /65 tags; at most 64/);
+    expectInvalid(() => parseTags({ a: 1, ...many(65, '_r') }, 'KeyValues', { allowReserved: true }), 'KeyValues', /65 reserved \(_\) tags; at most 64/);
+  });
+
   it('rejects the empty key', () => {
     expectInvalid(() => parseTags({ '': 1 }, 'KeyValues'), 'KeyValues[""]', /empty key/);
   });

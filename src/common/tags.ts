@@ -41,8 +41,14 @@ export function parseTags(raw: unknown, path: string, opts: ParseTagsOptions = {
   }
   const keys = Object.keys(raw);
   if (keys.length === 0) throw new InvalidInputError(path, 'must hold at least 1 tag, such as {"os": "linux"}');
-  if (keys.length > limits.maxKeys) {
-    throw new InvalidInputError(path, `holds ${keys.length} tags; at most ${limits.maxKeys} are allowed, drop some`);
+  // Where reserved keys are allowed they are bounded apart from the others: Willow adds `_willow_queue` to a
+  // channel's tags, which may already hold the most keys a client may send.
+  const reserved = opts.allowReserved ? keys.filter((key) => key.startsWith('_')).length : 0;
+  if (keys.length - reserved > limits.maxKeys) {
+    throw new InvalidInputError(path, `holds ${keys.length - reserved} tags; at most ${limits.maxKeys} are allowed, drop some`);
+  }
+  if (reserved > limits.maxKeys) {
+    throw new InvalidInputError(path, `holds ${reserved} reserved (_) tags; at most ${limits.maxKeys} are allowed, drop some`);
   }
   const out: Record<string, TagValue> = Object.create(null);
   for (const key of keys) {

@@ -2,6 +2,7 @@ import { canonicalTags, compareCodePoints, type Tags } from '../../src/common/ta
 import { EXPIRED_SESSION_MEMORY_MS } from '../../src/locker/domain/lease';
 import type { GrantRequest, LockerStore, StoredLock } from '../../src/locker/locker.store';
 import type { Fixture, FixtureFactory } from './support/fixture';
+import { largestTags } from './support/largest-tags';
 
 const T0 = Date.parse('2030-01-01T00:00:00Z');
 const LEASE_MS = 10_000;
@@ -309,6 +310,44 @@ export function describeLockerStore(
         const results = await Promise.all(racers.reverse().map((c) => sut.tryGrant(c, T0)));
         expect(results.filter((r) => r !== null)).toHaveLength(1);
         expect(await sut.waiting([KEY], T0)).toEqual(new Map([[KEY, 4]]));
+      });
+    });
+
+    describe('the largest tag sets (64 keys, values that do not compress)', () => {
+      // Their encodings (~70 KB) are larger than a b-tree entry may be; only their last characters tell them apart.
+      const big = largestTags;
+      const WAIT_UNTIL = T0 + 60_000;
+
+      it('grant, refuse while held, renew, release and expire like any other', async () => {
+        const lock = await grant(big('a'));
+        expect(lock.tags).toEqual(big('a'));
+        expect(await sut.tryGrant(cmd(big('a')), T0)).toBeNull();
+        expect(await sut.renew(lock.lockId, lock.sessionId, T0 + 1)).toEqual({ kind: 'ok', lock: { ...lock, expiresAt: T0 + 1 + LEASE_MS } });
+        expect(await sut.release(lock.lockId, lock.sessionId, T0 + 1)).toMatchObject({ kind: 'ok' });
+        const next = await grant(big('a'), T0 + 2);
+        expect(next.fencingToken).toBeGreaterThan(lock.fencingToken);
+        expect(await sut.expire(next.key, next.expiresAt)).toEqual(next);
+        expect(await held()).toEqual([]);
+      });
+
+      it('keep tag sets that differ only past a long common prefix apart, and list them in key order', async () => {
+        const locks = [];
+        for (const last of ['b', 'a', 'c', 'ab']) locks.push(await grant(big(last)));
+        expect(new Set(locks.map((l) => l.lockId)).size).toBe(4);
+        const ordered = sortByKey(locks);
+        expect(await held()).toEqual(ordered);
+        expect(await sut.listHeld(ordered[1].key, 2)).toEqual(ordered.slice(2));
+      });
+
+      it('keep a line of waiters per tag set', async () => {
+        const holder = await grant(big('a'));
+        const first = await sut.join(holder.key, WAIT_UNTIL, T0);
+        await sut.join(canonicalTags(big('b')), WAIT_UNTIL, T0);
+        expect(await sut.waiting([holder.key, holder.key], T0)).toEqual(new Map([[holder.key, 1]]));
+        await sut.release(holder.lockId, holder.sessionId, T0);
+        expect(await sut.tryGrant(cmd(big('a')), T0)).toBeNull();
+        expect(await sut.tryGrant(cmd(big('a'), LEASE_MS, first), T0)).toMatchObject({ lockId: holder.lockId });
+        expect(await sut.waiting([holder.key], T0)).toEqual(new Map());
       });
     });
 

@@ -2,6 +2,7 @@ import { canonicalTags, type Tags } from '../../src/common/tags';
 import type { NewItem } from '../../src/willow/willow.port';
 import type { ItemCheck, Settled, StoredItem, WillowStore } from '../../src/willow/willow.store';
 import type { Fixture, FixtureFactory } from './support/fixture';
+import { describeLargeChannels } from './willow-store-large-tags.conformance';
 import { describeLeasesAndAckBatches } from './willow-store-leases.conformance';
 
 const T0 = Date.parse('2030-01-01T00:00:00Z');
@@ -443,6 +444,7 @@ export function describeWillowStore(
     });
 
     describeLeasesAndAckBatches(() => sut, Q);
+    describeLargeChannels(() => sut, Q);
 
     describe('expireLease', () => {
       it('expires a delivery only once its lease ran out (at expiresAt exactly) and only for its attempt', async () => {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { describePostgres, dropSchema, freshSchemaName } from '../conformance/support/postgres-fixture';
 import { createTestApp, type TestApp } from '../support/test-app';
 
@@ -36,6 +37,11 @@ const cursorPaths = ['/v1/queues', '/v1/queues/q/channels', '/v1/queues/q/dead-l
  * (`AB`), characters outside base64url (`!!`). */
 const badCursors = ['AA', '_w', 'AB', '%21%21'];
 
+/** The largest tag set DESIGN §3 allows, near enough: 64 keys, values of 1000 characters that do not compress. Its
+ * encoding (~70 KB) is larger than a PostgreSQL index entry may be. */
+const LARGEST = Object.fromEntries(Array.from({ length: 64 }, (_, i) => [`k${i}`, randomBytes(500).toString('hex')]));
+const LARGEST_QUERY = { Where: { k0: LARGEST.k0, k63: LARGEST.k63 } };
+
 /** [what, probe, status, Code] — the one answer both stores must give. */
 const cases: Array<[string, Probe, number, unknown]> = [
   ...cursorPaths.flatMap((p) =>
@@ -72,6 +78,16 @@ const cases: Array<[string, Probe, number, unknown]> = [
   ['create an override whose Name holds a NUL', () => ({ method: 'post', path: '/v1/limiter/rules/r/overrides', body: { Name: `o${NUL}`, KeyValues: { a: 3 }, Limit: 1 } }), 400, 'INVALID_INPUT'],
   ['enqueue tags and Data holding NULs', () => ({ method: 'post', path: '/v1/queues/q/items', body: { KeyValues: { z: `v${NUL}` }, Data: { [`k${NUL}`]: `v${NUL}` } } }), 201, undefined],
   ['acquire a lock on a tag value holding a NUL', () => ({ method: 'post', path: '/v1/locks', body: { KeyValues: { n: `v${NUL}` }, Wait: 0 } }), 201, undefined],
+  ['acquire a lock on the largest tag set', () => ({ method: 'post', path: '/v1/locks', body: { KeyValues: LARGEST, Wait: 0 } }), 201, undefined],
+  ['acquire the largest tag set again while it is held', () => ({ method: 'post', path: '/v1/locks', body: { KeyValues: LARGEST, Wait: 0 } }), 409, 'LOCK_HELD'],
+  ['list the locks held on the largest tag set', () => ({ method: 'post', path: '/v1/locks/query', body: LARGEST_QUERY }), 200, undefined],
+  ['enqueue into the channel of the largest tag set', () => ({ method: 'post', path: '/v1/queues/q/items', body: { KeyValues: LARGEST, Data: 1 } }), 201, undefined],
+  ['enqueue into it again, collapsing', () => ({ method: 'post', path: '/v1/queues/q/items', body: { KeyValues: LARGEST, Data: 2 } }), 200, undefined],
+  ['enqueue into it with Updateable false, collapsing once more', () => ({ method: 'post', path: '/v1/queues/q/items', body: { KeyValues: LARGEST, Data: 3, Updateable: false } }), 200, undefined],
+  ['enqueue into it behind the item that may not be updated', () => ({ method: 'post', path: '/v1/queues/q/items', body: { KeyValues: LARGEST, Data: 4 } }), 201, undefined],
+  ['list the channels of the queue', () => ({ method: 'get', path: '/v1/queues/q/channels' }), 200, undefined],
+  ['dequeue from the channel of the largest tag set by a query', () => ({ method: 'post', path: '/v1/queues/q/items/dequeue', body: { Query: LARGEST_QUERY, Wait: 0 } }), 200, undefined],
+  ['delete the channel of the largest tag set', () => ({ method: 'delete', path: '/v1/queues/q/channels', body: { KeyValues: LARGEST } }), 204, undefined],
 ];
 
 /**

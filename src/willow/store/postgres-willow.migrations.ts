@@ -8,6 +8,8 @@ export const DEAD = 2;
 /**
  * Willow's PostgreSQL tables. Times are epoch milliseconds (BIGINT). `seq` is the place in line, drawn from one
  * sequence so it orders items across instances; a front retry keeps it, a back retry and a requeue take a new one.
+ * A channel (a canonical tag encoding) can be longer than a b-tree entry may be, so from 002 on no index holds one:
+ * a channel's line is indexed by the md5 of its channel, and statements compare the whole channel as well.
  */
 export const WILLOW_PG_MIGRATIONS: readonly Migration[] = [
   {
@@ -44,5 +46,14 @@ export const WILLOW_PG_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX willow_items_leases ON willow_items (expires_at) WHERE state = 1;
       -- dead letters of a queue by arrival
       CREATE INDEX willow_items_dead ON willow_items (queue, seq) WHERE state = 2;`,
+  },
+  {
+    // An expression index, not a generated column: upgrading a schema made by 001 builds one index and rewrites no
+    // item. Statements name the channel as `md5(channel) = md5(<key>)`, the indexed expression, plus the channel.
+    id: '002-channel-hash',
+    sql: `
+      DROP INDEX willow_items_line;
+      -- first and last waiting item of a channel, a channel's processing items, channel loads
+      CREATE INDEX willow_items_line ON willow_items (queue, md5(channel), state, seq);`,
   },
 ];

@@ -7,9 +7,15 @@
  * 2. one exclusive advisory lock per channel an enqueue writes (taken in hash order), so two enqueues of one channel
  *    collapse into each other as if sent one by one;
  * 3. item rows (FOR UPDATE). A claim takes only its row, with SKIP LOCKED: it never waits.
+ *
+ * Channels: `willow_items_line` indexes md5(channel), not the channel, which may be longer than an index entry may
+ * be. Every statement that names a channel compares both (CHANNEL_IS), so it uses the index and two channels with one
+ * md5 stay two channels.
  */
 
 const ITEM = 'seq, id, queue, channel, state, data, updateable, retry_attempts, retry_front, timeout_ms, attempt, expires_at';
+/** The items of channel `key` (a parameter or column): the indexed md5, then the whole text. */
+const CHANNEL_IS = (key: string) => `md5(channel) = md5(${key}::text) AND channel = ${key}::text`;
 const QUEUE_KEY = `hashtext('willow.queue.' || current_schema()), hashtext($1::text)`;
 const LIVE_COUNT = 'SELECT count(*)::int FROM willow_items i WHERE i.queue = q.name AND i.state IN (0, 1)';
 const CHANNEL_LOAD = `SELECT queue, channel, count(*) FILTER (WHERE state = 0)::int AS waiting,
@@ -52,7 +58,7 @@ export const DELETE_QUEUE = 'DELETE FROM willow_queues WHERE name = $1';
 
 /** Per channel key `k.channel` of $2, the seq of its last waiting item: one backward index probe each. */
 const LAST_WAITING_OF_KEYS = `unnest($2::text[]) AS k(channel) CROSS JOIN LATERAL (SELECT seq FROM willow_items
-    WHERE queue = $1 AND channel = k.channel AND state = 0 ORDER BY seq DESC LIMIT 1) AS last`;
+    WHERE queue = $1 AND ${CHANNEL_IS('k.channel')} AND state = 0 ORDER BY seq DESC LIMIT 1) AS last`;
 /**
  * $1 queue, $2 channel keys (text[]). The queue's max_items (no row: no such queue) with the last waiting item of each
  * channel, locked (one row per channel that has one; null columns when none has). `state = 0` is checked again on the
@@ -86,7 +92,7 @@ export const INSERT_ITEMS = `INSERT INTO willow_items
  * processing.
  */
 export const CLAIM_HEAD = `UPDATE willow_items SET state = 1, attempt = attempt + 1, expires_at = $3::bigint + timeout_ms
-  WHERE seq = (SELECT seq FROM willow_items WHERE queue = $1 AND channel = $2 AND state = 0
+  WHERE seq = (SELECT seq FROM willow_items WHERE queue = $1 AND ${CHANNEL_IS('$2')} AND state = 0
     ORDER BY seq LIMIT 1 FOR UPDATE SKIP LOCKED)
   RETURNING ${ITEM}`;
 /** $1 id. */
@@ -118,7 +124,8 @@ export const NEXT_SEQS = `SELECT nextval('willow_item_seq') AS seq FROM generate
 export const GIVE_BACK = 'UPDATE willow_items SET state = 0, attempt = attempt - 1, expires_at = NULL WHERE seq = $1';
 
 /** $1 queue, $2 channel key. Returns the removed items. */
-export const DELETE_CHANNEL = `DELETE FROM willow_items WHERE queue = $1 AND channel = $2 AND state IN (0, 1) RETURNING ${ITEM}`;
+export const DELETE_CHANNEL = `DELETE FROM willow_items WHERE queue = $1 AND ${CHANNEL_IS('$2')} AND state IN (0, 1)
+  RETURNING ${ITEM}`;
 /** $1 queue, $2 seqs after this one (-1 for the first page), $3 limit. */
 export const LIST_DEAD = `SELECT ${ITEM}, dead_reason, dead_at FROM willow_items
   WHERE queue = $1 AND state = 2 AND seq > $2 ORDER BY seq LIMIT $3`;
@@ -131,7 +138,8 @@ export const REQUEUE = `UPDATE willow_items SET state = 0, attempt = 0, dead_rea
 export const DELETE_DEAD = 'DELETE FROM willow_items WHERE id = $2 AND queue = $1 AND state = 2 RETURNING seq';
 
 /** $1 queue, $2 channel keys (text[]). */
-export const CHANNEL_STATES = `${CHANNEL_LOAD} WHERE queue = $1 AND channel = ANY($2::text[]) AND state IN (0, 1)
+export const CHANNEL_STATES = `${CHANNEL_LOAD} WHERE queue = $1
+  AND md5(channel) = ANY(ARRAY(SELECT md5(k) FROM unnest($2::text[]) k)) AND channel = ANY($2::text[]) AND state IN (0, 1)
   GROUP BY queue, channel`;
 /** No parameters. */
 export const LOAD_CHANNELS = `${CHANNEL_LOAD} WHERE state IN (0, 1) GROUP BY queue, channel`;
