@@ -19,12 +19,14 @@
  *
  *   no views           no queries: the reference enqueue latency and RSS
  *   16 KiB x 30/x 300  distinct queries just under the limit (accepted: 200 or 204)
- *   1 MiB x 10         queries of about 1,000,000 characters: refused with 400, so neither views nor RSS grow
+ *   1 MiB x 10         queries of about 1,000,000 characters: refused with 400, so no view is kept (what RSS still
+ *                      gains is the heap that parsing the bodies took)
  *
  * Settings: BENCH_VIEWS_CHANNELS (2000), BENCH_VIEWS_ENQUEUES (500), BENCH_VIEWS_COUNTS (distinct 16 KiB queries per
- * scenario, default "30,300"), BENCH_VIEWS_BIG (number of ~1 MB queries, default 10; 0 skips that scenario),
- * BENCH_VIEWS_BIG_CHARS (1000000), BENCH_VIEWS_QUERY_CHARS (size of the "largest accepted" query, default 16384 - 16),
- * BENCH_VIEWS_TIMEOUT_SECONDS (per scenario, 60: the query loop stops early when it is exceeded and says so).
+ * scenario, default "30,300"; empty: none), BENCH_VIEWS_BIG (number of ~1 MB queries, default 10; 0 skips that
+ * scenario), BENCH_VIEWS_BIG_CHARS (1000000), BENCH_VIEWS_QUERY_CHARS (size of the "largest accepted" query,
+ * default 16384 - 16), BENCH_VIEWS_TIMEOUT_SECONDS (60: the query phase, and then the enqueue phase, of a scenario
+ * stop early once this has passed, and the row says so).
  * Run: node test/bench/run.cjs views   (or npm run bench -- views)
  */
 const { performance } = require('node:perf_hooks');
@@ -43,7 +45,7 @@ function envInt(name, fallback) {
 
 const CHANNELS = envInt('BENCH_VIEWS_CHANNELS', 2000);
 const ENQUEUES = envInt('BENCH_VIEWS_ENQUEUES', 500);
-const COUNTS = (process.env.BENCH_VIEWS_COUNTS || '30,300')
+const COUNTS = (process.env.BENCH_VIEWS_COUNTS ?? '30,300')
   .split(',')
   .map((s) => s.trim())
   .filter(Boolean)
@@ -72,7 +74,9 @@ function queryJson(k, chars) {
     length += 1 + v.length;
   }
   const json = head + parts.join(',') + tail;
-  if (json.length !== length || JSON.stringify(JSON.parse(json)).length !== length) throw new Error('query size mismatch');
+  if (json.length !== length || JSON.stringify(JSON.parse(json)).length !== length) {
+    throw new Error('query size mismatch');
+  }
   return json;
 }
 
@@ -166,7 +170,20 @@ async function runScenario(scenario) {
 }
 
 function printResults(rows) {
-  const header = ['scenario', 'query chars', 'views asked', '400s', 'other answers', 'dequeue p50 ms', 'RSS before MB', 'RSS after queries MB', 'RSS after enqueues MB', 'enqueue p50 ms', 'enqueue p99 ms', 'notes'];
+  const header = [
+    'scenario',
+    'query chars',
+    'views asked',
+    '400s',
+    'other answers',
+    'dequeue p50 ms',
+    'RSS before MB',
+    'RSS after queries MB',
+    'RSS after enqueues MB',
+    'enqueue p50 ms',
+    'enqueue p99 ms',
+    'notes',
+  ];
   const ms = (v) => fmtNum(v, v >= 100 ? 0 : 2);
   const cells = rows.map((r) => {
     const others = Object.entries(r.statuses)
@@ -198,8 +215,11 @@ function printResults(rows) {
       .map((v, i) => (right[i] ? v.padStart(widths[i]) : v.padEnd(widths[i])))
       .join('  ')
       .trimEnd();
-  const title = `Dispatch views: ${fmtNum(CHANNELS, 0)} channels, then distinct dequeue queries (Wait 0), then ${ENQUEUES} enqueues into new channels (sync=normal)`;
-  process.stdout.write(['', title, line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line), ''].join('\n') + '\n');
+  const title =
+    `Dispatch views: ${fmtNum(CHANNELS, 0)} channels, then distinct dequeue queries (Wait 0), ` +
+    `then ${ENQUEUES} enqueues into new channels (sync=normal)`;
+  const rule = widths.map((w) => '-'.repeat(w)).join('  ');
+  process.stdout.write(['', title, line(header), rule, ...cells.map(line), ''].join('\n') + '\n');
 }
 
 async function main() {
