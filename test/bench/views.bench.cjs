@@ -22,7 +22,7 @@
  *
  *   no views           no queries: the reference enqueue latency and RSS
  *   16 KiB x 30/x 300  distinct queries just under the limit (accepted: 200 or 204)
- *   1 MiB x 10         queries of about 1,000,000 characters: refused with 400, so no view is kept (live memory
+ *   1 MB x 10          queries of 1,000,000 characters: refused with 400, so no view is kept (live memory
  *                      stays; RSS still shows the not yet collected garbage of parsing the bodies)
  *
  * Settings: BENCH_VIEWS_CHANNELS (2000), BENCH_VIEWS_ENQUEUES (500), BENCH_VIEWS_COUNTS (distinct 16 KiB queries per
@@ -271,9 +271,10 @@ async function main() {
   const scenarios = [{ name: 'no views', count: 0, chars: 0 }];
   for (const count of COUNTS) {
     if (!Number.isInteger(count) || count < 0) throw new Error(`BENCH_VIEWS_COUNTS: bad count "${count}"`);
-    scenarios.push({ name: `16 KiB x ${count}`, count, chars: QUERY_CHARS });
+    scenarios.push({ name: `${fmtNum(QUERY_CHARS / 1024, 0)} KiB x ${count}`, count, chars: QUERY_CHARS });
   }
-  if (BIG > 0) scenarios.push({ name: `1 MiB x ${BIG}`, count: BIG, chars: BIG_CHARS });
+  const bigMb = fmtNum(BIG_CHARS / 1_000_000, BIG_CHARS % 1_000_000 ? 1 : 0);
+  if (BIG > 0) scenarios.push({ name: `${bigMb} MB x ${BIG}`, count: BIG, chars: BIG_CHARS });
   const rows = [];
   for (const scenario of scenarios) {
     const t0 = performance.now();
