@@ -1,7 +1,7 @@
 import type { QueryResultRow } from 'pg';
 import { decodeTags } from '../../common/tags';
 import type { PostgresStorage, Tx } from '../../platform/storage/postgres/postgres-storage';
-import { laneOf, WriteBatcher } from '../../platform/storage/postgres/write-batcher';
+import { laneOf, unlessStoreDown, WriteBatcher } from '../../platform/storage/postgres/write-batcher';
 import { checkAndIncrement, decrementCounter, setCounter, type CounterMove, type IncrementOutcome } from '../domain/counter-ops';
 import type { AggregateKey } from '../domain/limit-plan';
 import type { RuleDef } from '../domain/rule-book';
@@ -65,7 +65,7 @@ export class PostgresLimiterStore implements LimiterStore {
   private readonly writes = new WriteBatcher<CounterWrite, unknown>((_line, batch) => this.storage.tx((sql) => this.applyWrites(sql, batch)), {
     maxSize: BATCH_WRITES,
     lanes: LANES,
-    retryAlone: (error) => !['STORE_UNAVAILABLE', 'STORAGE_FULL'].includes((error as { code?: unknown }).code as string),
+    retryAlone: unlessStoreDown,
   });
 
   private constructor(private readonly storage: PostgresStorage) {}

@@ -71,6 +71,8 @@ export class QueueIndex implements ViewOwner<View> {
   processing = 0;
   viewCount = 0;
   viewBytes = 0;
+  /** Set once the queue is gone; a dequeue still holding this index no longer charges the shared budget. */
+  private disposed = false;
 
   /** `budget` bounds the views of this index together with those of every index sharing it. */
   constructor(private readonly budget: ViewBudget<BudgetedView> = new ViewBudget()) {}
@@ -207,7 +209,7 @@ export class QueueIndex implements ViewOwner<View> {
       this.views.set(queryKey, view);
       for (const channel of this.channels.values()) if (matches(query, channel.tags)) this.join(view, channel);
     }
-    this.budget.use(view, this as ViewOwner<BudgetedView>);
+    if (!this.disposed) this.budget.use(view, this as ViewOwner<BudgetedView>);
     return view;
   }
 
@@ -220,6 +222,7 @@ export class QueueIndex implements ViewOwner<View> {
 
   /** Releases this index's share of the budget (its queue is gone). */
   dispose(): void {
+    this.disposed = true;
     this.budget.forgetOwner(this as ViewOwner<BudgetedView>);
     this.views.clear();
   }

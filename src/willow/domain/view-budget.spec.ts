@@ -84,5 +84,8 @@ describe(ViewBudget.name, () => {
     idx.dispose();
     expect(sut.size).toBe(0);
     expect(sut.bytes).toBe(0);
+    // A dequeue that still holds the disposed index gets answers but charges the budget nothing.
+    expect(idx.best(first.key, first.query)?.tags).toEqual({ os: 'linux', c: 1 });
+    expect(sut.size).toBe(0);
   });
 });

@@ -1,6 +1,6 @@
 import { AlreadyExistsError } from '../../common/errors';
 import type { PostgresStorage, Tx } from '../../platform/storage/postgres/postgres-storage';
-import { laneOf, WriteBatcher } from '../../platform/storage/postgres/write-batcher';
+import { laneOf, unlessStoreDown, WriteBatcher } from '../../platform/storage/postgres/write-batcher';
 import { QueueNotFoundError } from '../domain/willow.errors';
 import type { ChannelLoad, EnqueueOutcome, ItemCheck, LeaseRecord, QueueRecord, Settled, StoredItem, WillowChange, WillowStore } from '../willow.store';
 import { announceChannels, CHANGES, publishChannels, queueDeletedPayload, watchChanges } from './postgres-willow.changes';
@@ -28,13 +28,14 @@ interface SettleRequest {
  */
 export class PostgresWillowStore implements WillowStore {
   /**
-   * Enqueues of one queue arriving while one is written are written together (see WriteBatcher). A batch that does
-   * not fit under MaxItems is written request by request, so each request fits or fails on its own.
+   * Enqueues of one queue arriving while one is written are written together (see WriteBatcher). A batch that fails
+   * (one that does not fit under MaxItems, or a request the database refuses) is written again request by request,
+   * so each request fits or fails on its own.
    */
   private readonly enqueues = new WriteBatcher<EnqueueInput, EnqueueOutcome[]>((queue, requests) => this.enqueueBatch(queue, requests), {
     maxSize: BATCH_ITEMS,
     lanes: LANES,
-    retryAlone: (error) => (error as { code?: unknown }).code === 'QUEUE_FULL',
+    retryAlone: unlessStoreDown,
   });
   /**
    * Acks of one queue likewise; each ack is judged alone whatever batch it is written in, and a batch that fails is
@@ -44,7 +45,7 @@ export class PostgresWillowStore implements WillowStore {
   private readonly settles = new WriteBatcher<SettleRequest, AckResult[]>((queue, requests) => this.settleBatch(queue, requests), {
     maxSize: BATCH_ITEMS,
     lanes: LANES,
-    retryAlone: (error) => !['STORE_UNAVAILABLE', 'STORAGE_FULL'].includes((error as { code?: unknown }).code as string),
+    retryAlone: unlessStoreDown,
   });
 
   private constructor(private readonly storage: PostgresStorage) {}

@@ -19,10 +19,15 @@ describe(mapPgError.name, () => {
     expect(mapPgError(pgError('53100'))).toBeInstanceOf(StorageFullError);
   });
 
-  it.each(['22021', '22P05', '22003', '22P02', '54000'])('maps the refused value %s to INVALID_INPUT without the database text', (code) => {
+  it.each(['22021', '22P05', '22001', '54000'])('maps the refused value %s to INVALID_INPUT without the database text', (code) => {
     const mapped = mapPgError(pgError(code, 'invalid byte sequence for encoding "UTF8": 0x00 in relation secret_table'));
     expect(mapped).toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining(code) });
     expect((mapped as Error).message).not.toContain('secret_table');
+  });
+
+  it.each(['22003', '22P02', '22012'])('leaves the data exception %s of our own SQL as it is (a server fault, logged)', (code) => {
+    const error = pgError(code);
+    expect(mapPgError(error)).toBe(error);
   });
 
   it('leaves SQL mistakes and constraint errors as they are (a bug, not an outage)', () => {

@@ -12,13 +12,16 @@ export function isRetryable(error: unknown): boolean {
 }
 
 /**
- * SQLSTATEs of values the database refuses to hold or compute with: class 22 (data exception: a NUL byte 22021,
- * untranslatable text 22P05, a number out of range 22003, ...) and 54000 (a value too large for an index). Only what a
- * client sent can cause them once the services have checked their input, so they are that client's fault (400),
- * never a 500, whatever statement met them first.
+ * SQLSTATEs of text the database refuses to hold, which only what a client sent can cause: a NUL byte (22021),
+ * untranslatable text (22P05), a string longer than its column (22001), a value too large for an index (54000).
+ * They are that client's fault (400), whatever statement met them first. Other data exceptions (22003 a number out
+ * of range, 22P02 a bad cast, 22012 division by zero) come from our own SQL or data growth: they stay server errors,
+ * logged and answered 500 without their text.
  */
+const REFUSED_VALUE = new Set(['22021', '22P05', '22001', '54000']);
+
 function isRefusedValue(code: string): boolean {
-  return code.startsWith('22') || code === '54000';
+  return REFUSED_VALUE.has(code);
 }
 
 /**

@@ -90,3 +90,12 @@ export function laneOf(key: string): number {
   for (let i = 0; i < key.length; i++) hash = (Math.imul(hash, 31) + key.charCodeAt(i)) | 0;
   return hash;
 }
+
+/**
+ * The usual `retryAlone`: a batch that failed is written again request by request unless the store itself is down or
+ * full (then every request would fail the same way), so a request fails only for its own reason.
+ */
+export function unlessStoreDown(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code !== 'STORE_UNAVAILABLE' && code !== 'STORAGE_FULL';
+}

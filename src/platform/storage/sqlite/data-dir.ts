@@ -36,7 +36,12 @@ export function claimDataDir(db: Database, dir: string): void {
     }
     throw new StartupError(`Invalid data directory: ${join(dir, 'willow.db')} cannot be opened (${describe(error)}); point WILLOW_DATA_DIR at another directory`);
   }
-  writeFileSync(join(dir, HOLDER_FILE), JSON.stringify({ pid: process.pid, host: hostname(), startedAt: new Date().toISOString() }) + '\n');
+  try {
+    writeFileSync(join(dir, HOLDER_FILE), JSON.stringify({ pid: process.pid, host: hostname(), startedAt: new Date().toISOString() }) + '\n');
+  } catch (error) {
+    db.close();
+    throw new StartupError(`Invalid data directory: ${join(dir, HOLDER_FILE)} cannot be written (${describe(error)}); free space or fix its permissions`);
+  }
 }
 
 function holderOf(dir: string): string {

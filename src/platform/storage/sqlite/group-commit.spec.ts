@@ -94,6 +94,26 @@ describe(GroupCommitter.name, () => {
     expect(committedKeys()).toEqual(['after', 'before']);
   });
 
+  it('finds a write that loses the whole transaction by halving the batch, not by one commit per write', async () => {
+    const keys = Array.from({ length: 64 }, (_, i) => `k${String(i).padStart(2, '0')}`);
+    const outcomes = await Promise.allSettled(
+      keys.map((k) =>
+        sut.write(() => {
+          insert(k);
+          if (k === 'k37') {
+            db.exec('ROLLBACK'); // as SQLite does on some I/O errors: the whole transaction is gone
+            throw Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR' });
+          }
+        }),
+      ),
+    );
+    expect(outcomes.filter((o) => o.status === 'rejected')).toHaveLength(1);
+    expect((outcomes[37] as PromiseRejectedResult).reason).toMatchObject({ code: 'STORE_UNAVAILABLE' });
+    expect(committedKeys()).toEqual(keys.filter((k) => k !== 'k37'));
+    // 1 for the whole batch, then 2 per halving down to the single write: 64 -> 32 -> ... -> 1.
+    expect(transactions.begin).toBe(1 + 2 * Math.log2(64));
+  });
+
   it('rejects with STORAGE_FULL only the write that does not fit, and commits the others of its batch', async () => {
     db.pragma(`max_page_count = ${db.pragma('page_count', { simple: true }) as number}`);
     const outcomes = await Promise.allSettled([

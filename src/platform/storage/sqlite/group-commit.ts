@@ -12,8 +12,8 @@ interface PendingWrite {
 /**
  * Group commit for better-sqlite3. Writes queued in the same turn of the event loop run in ONE transaction, each
  * inside its own savepoint, so concurrent requests share one commit (one fsync with `synchronous=FULL`) while each
- * stays all-or-nothing and is judged alone (a storage error fails only the writes it hit). A promise settles only after the commit that holds its write, so an answer is never sent
- * for a write that could still be lost.
+ * stays all-or-nothing and is judged alone (a storage error fails only the writes it hit). A promise settles only
+ * after the commit that holds its write, so an answer is never sent for a write that could still be lost.
  */
 export class GroupCommitter {
   private queue: PendingWrite[] = [];
@@ -58,15 +58,18 @@ export class GroupCommitter {
   }
 
   /**
-   * One transaction for the batch. A write that fails is undone alone (its savepoint) and the others go on; when the
+   * One transaction for the batch. A write that fails is undone alone (its savepoint) and the others go on. When the
    * transaction itself is lost (SQLite rolled it back, or its commit failed, as on a full disk) nothing of it was
-   * committed, and each write runs again in a transaction of its own: one write that does not fit never fails
-   * another that does, so the first writes once space is back succeed.
+   * committed: the batch is split in halves, each run again in order, down to single writes. So one write that does
+   * not fit never fails another that does (the first writes once space is back succeed), and finding it costs about
+   * log n commits rather than one commit (and fsync) per write, which would hold the event loop for seconds.
    */
   private runBatch(batch: readonly PendingWrite[]): void {
     const result = this.transact(batch);
     if (!('lost' in result) || batch.length === 1) return settle(batch, result);
-    for (const op of batch) settle([op], this.transact([op]));
+    const half = Math.ceil(batch.length / 2);
+    this.runBatch(batch.slice(0, half));
+    this.runBatch(batch.slice(half));
   }
 
   private transact(batch: readonly PendingWrite[]): Outcome[] | { lost: unknown } {
