@@ -63,7 +63,8 @@ export type WillowChange =
   | { readonly kind: 'queue'; readonly queue: string }
   /** `queue` was deleted: its waiters end with QUEUE_DELETED. */
   | { readonly kind: 'queue_deleted'; readonly queue: string }
-  /** Changes may have been missed (the listening connection was re-established): reload everything. */
+  /** Changes may have been missed (the listening connection was re-established, or a notification could not be
+   * read): reload everything. */
   | { readonly kind: 'resync' };
 
 export interface LeaseRecord {
@@ -124,8 +125,10 @@ export interface WillowStore {
   loadChannels(queue?: string): Promise<ChannelLoad[]>;
   /** Processing items' leases: all of them (start-up), or at most `limit` that ran out by `dueBy` (the sweep). */
   loadLeases(due?: { readonly dueBy: number; readonly limit: number }): Promise<LeaseRecord[]>;
-  /** Shared stores only: calls `listener` for every change committed by any instance, this one included, once
-   * listening has started (the returned promise); `resync` after a reconnect. */
+  /** Shared stores only: once listening has started (the returned promise), calls `listener` for every change another
+   * instance commits, and for this instance's own queue deletions and whole-queue changes (not its channel changes,
+   * which its service applied as it made them); `resync` when changes may have been missed. Best effort: a change
+   * announced after its commit is lost if its instance dies in between, so callers also re-read on their own. */
   watch?(listener: (change: WillowChange) => void): Promise<void>;
 }
 

@@ -1,4 +1,5 @@
 import { StoreUnavailableError } from '../../src/common/errors';
+import { afterCommit, ALREADY_COMMITTED, inTransaction, MAX_PAYLOAD_BYTES, type ChannelDef } from '../../src/platform/storage/postgres/pg-channel';
 import { PostgresStorage } from '../../src/platform/storage/postgres/postgres-storage';
 import { describePostgres, dropSchema, freshSchemaName, openPostgresStorage } from './support/postgres-fixture';
 
@@ -45,24 +46,73 @@ describePostgres(PostgresStorage.name, (url) => {
     expect(await storage.query('SELECT n FROM tally')).toEqual([{ n: 4 }]);
   });
 
-  it('delivers a notification to a listener on another pool, and only within the same schema', async () => {
+  /** A probe channel: text messages, those starting with "own" not heard by their sender. */
+  const PROBE: ChannelDef<string> = {
+    name: 'probe',
+    codec: { encode: (m) => m, decode: (t) => t, shrink: () => 'shrunk' },
+    ignoreOwn: (m) => m.startsWith('own'),
+  };
+  const hear = async (storage: PostgresStorage) => {
+    const heard: string[] = [];
+    await storage.channel(PROBE).listen({ message: (m) => heard.push(m), resync: () => heard.push('<resync>') });
+    return heard;
+  };
+  const until = async (done: () => boolean) => {
+    const deadline = Date.now() + 2_000;
+    while (!done() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+  };
+
+  it('delivers a message sent in a transaction to a listener on another pool, and only within the same schema', async () => {
     const schema = freshSchemaName();
     const other = freshSchemaName();
     schemas.push(schema, other);
     const [a, b, c] = await Promise.all([open(schema), open(schema), open(other)]);
-    const heard: string[] = [];
-    const strayed: string[] = [];
-    await b.listen('probe', { message: (p) => heard.push(p), resync: () => undefined });
-    await c.listen('probe', { message: (p) => strayed.push(p), resync: () => undefined });
-    await a.tx((sql) => a.notify(sql, 'probe', 'hello'));
+    const [heard, strayed] = await Promise.all([hear(b), hear(c)]);
+    await a.tx((sql) => a.channel(PROBE).send(inTransaction(sql), 'hello'));
     await a.tx(async (sql) => {
-      await a.notify(sql, 'probe', 'rolled back');
+      await a.channel(PROBE).send(inTransaction(sql), 'rolled back');
       throw new Error('abort');
     }).catch(() => undefined);
-    const deadline = Date.now() + 2_000;
-    while (heard.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    await until(() => heard.length > 0);
     expect(heard).toEqual(['hello']);
     expect(strayed).toEqual([]);
+  });
+
+  it('sends after commit only what committed, and what was already committed, in order', async () => {
+    const schema = freshSchemaName();
+    schemas.push(schema);
+    const [a, b] = await Promise.all([open(schema), open(schema)]);
+    const heard = await hear(b);
+    await a.tx(async (sql) => {
+      await a.channel(PROBE).send(afterCommit(sql), 'rolled back');
+      throw new Error('abort');
+    }).catch(() => undefined);
+    await a.tx((sql) => a.channel(PROBE).send(afterCommit(sql), 'first', 'second'));
+    await a.channel(PROBE).send(ALREADY_COMMITTED, 'third');
+    await until(() => heard.length >= 3);
+    expect(heard).toEqual(['first', 'second', 'third']);
+  });
+
+  it('refuses to send after commit outside a transaction opened by tx()', async () => {
+    const storage = await open('public');
+    const client = await storage.pool.connect();
+    try {
+      await expect(storage.channel(PROBE).send(afterCommit(client), 'x')).rejects.toThrow(/needs a transaction/);
+    } finally {
+      client.release();
+    }
+  });
+
+  it("skips an instance's own messages its channel ignores, and shrinks one too long to send", async () => {
+    const schema = freshSchemaName();
+    schemas.push(schema);
+    const [a, b] = await Promise.all([open(schema), open(schema)]);
+    const [mine, theirs] = await Promise.all([hear(a), hear(b)]);
+    const long = 'x'.repeat(MAX_PAYLOAD_BYTES);
+    await a.tx((sql) => a.channel(PROBE).send(inTransaction(sql), 'own change', 'shared change', long));
+    await until(() => theirs.length >= 3 && mine.length >= 2);
+    expect(theirs).toEqual(['own change', 'shared change', 'shrunk']);
+    expect(mine).toEqual(['shared change', 'shrunk']);
   });
 
   it('answers STORE_UNAVAILABLE when the database cannot be reached', async () => {

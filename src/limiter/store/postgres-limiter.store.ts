@@ -1,5 +1,6 @@
 import type { QueryResultRow } from 'pg';
 import { decodeTags } from '../../common/tags';
+import { inTransaction, type PgChannel } from '../../platform/storage/postgres/pg-channel';
 import type { PostgresStorage, Tx } from '../../platform/storage/postgres/postgres-storage';
 import { laneOf, unlessStoreDown, WriteBatcher } from '../../platform/storage/postgres/write-batcher';
 import { checkAndIncrement, decrementCounter, setCounter, type CounterMove, type IncrementOutcome } from '../domain/counter-ops';
@@ -19,17 +20,10 @@ import {
   type StoredCounter,
 } from '../limiter.store';
 import { PendingCounterTable } from './postgres-counter-table';
+import { LIMITER_NOTES, type LimiterNote } from './postgres-limiter.channel';
 import { LIMITER_PG_MIGRATIONS } from './postgres-limiter.migrations';
 import { definitions } from './postgres-limiter.rules';
 import * as q from './postgres-limiter.sql';
-
-/** The NOTIFY channel (scoped to the schema by the storage). */
-const CHANNEL = 'limiter';
-/** NOTIFY refuses payloads of 8000 bytes or more; a longer freed key is sent as "some counters went down". */
-const MAX_PAYLOAD_BYTES = 7_900;
-
-/** What travels on the channel: who sent it, and either a counter that went down (key, or null) or a rules version. */
-type Note = { readonly from: string } & ({ readonly freed: string | null } | { readonly rules: number });
 
 /** The most counter writes one batched transaction makes. */
 const BATCH_WRITES = 200;
@@ -53,7 +47,7 @@ interface StateRow extends QueryResultRow {
  * The Limiter on PostgreSQL, shared by every instance on one schema. Each method is one transaction under the locks
  * described in `postgres-limiter.sql.ts`; counter writes check the rules version their plan was made with and
  * answer STALE_PLAN when another instance changed the rules. Every definition change, and every counter that went
- * down, is announced on commit to the other instances (`shared.watch`).
+ * down, is sent on `LIMITER_NOTES` inside its transaction, so the other instances hear it on commit (`shared.watch`).
  */
 export class PostgresLimiterStore implements LimiterStore {
   readonly shared: SharedLimiterStore = { watch: (listener) => this.watch(listener) };
@@ -68,7 +62,11 @@ export class PostgresLimiterStore implements LimiterStore {
     retryAlone: unlessStoreDown,
   });
 
-  private constructor(private readonly storage: PostgresStorage) {}
+  private readonly notes: PgChannel<LimiterNote>;
+
+  private constructor(private readonly storage: PostgresStorage) {
+    this.notes = storage.channel(LIMITER_NOTES);
+  }
 
   static async open(storage: PostgresStorage): Promise<PostgresLimiterStore> {
     await storage.migrate('limiter', LIMITER_PG_MIGRATIONS);
@@ -156,7 +154,7 @@ export class PostgresLimiterStore implements LimiterStore {
       await table.flush(sql);
       if (table.lowered) freed.add(change.key);
     }
-    await this.announce(sql, [...freed].map((key) => ({ from: this.storage.instanceId, freed: key })));
+    await this.notes.send(inTransaction(sql), ...[...freed].map((key) => ({ freed: key })));
     return results;
   }
 
@@ -165,13 +163,13 @@ export class PostgresLimiterStore implements LimiterStore {
     return (await sql.query<StateRow>(q.COUNTER_STATE, params)).rows[0];
   }
 
-  /** A definition change: the rules lock exclusively, a new rules version, the change, an announcement on commit. */
+  /** A definition change: the rules lock exclusively, a new rules version, the change, its note sent on commit. */
   private define<R extends RuleDef | null>(change: (sql: Tx) => Promise<R>): Promise<RuleChange<R>> {
     return this.storage.tx(async (sql) => {
       await sql.query(q.LOCK_RULES);
       const version = Number((await sql.query<{ version: string }>(q.BUMP_RULES_VERSION)).rows[0].version);
       const rule = await change(sql);
-      await this.announce(sql, [{ from: this.storage.instanceId, rules: version }]);
+      await this.notes.send(inTransaction(sql), { rules: version });
       return { version, rule };
     });
   }
@@ -180,33 +178,14 @@ export class PostgresLimiterStore implements LimiterStore {
     return Number((await sql.query<{ version: string }>(q.RULES_VERSION)).rows[0].version);
   }
 
-  /** Sends the notes when `sql` commits, in one statement. */
-  private async announce(sql: Tx, notes: readonly Note[]): Promise<void> {
-    const payloads = notes.map((note) => {
-      const payload = JSON.stringify(note);
-      return 'freed' in note && Buffer.byteLength(payload) > MAX_PAYLOAD_BYTES ? JSON.stringify({ ...note, freed: null }) : payload;
-    });
-    await this.storage.notify(sql, CHANNEL, payloads);
-  }
-
   /** Delivers other instances' notes; this instance's own writes were already published where they were made. */
   private watch(listener: PeerListener): Promise<void> {
-    return this.storage.listen(CHANNEL, {
-      message: (payload) => {
-        const note = parseNote(payload);
-        if (!note || note.from === this.storage.instanceId) return;
+    return this.notes.listen({
+      message: (note) => {
         if ('rules' in note) listener.rulesChanged(note.rules);
         else listener.freed(note.freed === null ? null : decodeTags(note.freed));
       },
       resync: () => listener.resync(),
     });
-  }
-}
-
-function parseNote(payload: string): Note | null {
-  try {
-    return JSON.parse(payload) as Note;
-  } catch {
-    return null; // not ours: nothing else writes on this channel
   }
 }

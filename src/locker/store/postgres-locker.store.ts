@@ -1,6 +1,7 @@
 import type { QueryResultRow } from 'pg';
 import { newId } from '../../common/ids';
 import { decodeTags } from '../../common/tags';
+import { inTransaction, type ChannelDef, type PgChannel } from '../../platform/storage/postgres/pg-channel';
 import type { PostgresStorage, Tx } from '../../platform/storage/postgres/postgres-storage';
 import { checkSession, EXPIRED_SESSION_MEMORY_MS, isExpired } from '../domain/lease';
 import { lockIdOf } from '../domain/lock-id';
@@ -8,10 +9,15 @@ import type { GrantRequest, LockerEvent, LockerStore, SessionOutcome, SharedLock
 import { LOCKER_PG_MIGRATIONS } from './postgres-locker.migrations';
 import * as q from './postgres-locker.sql';
 
-/** The NOTIFY channel (scoped to the schema by the storage). Payload: the freed key, or '' when it is too long. */
-const CHANNEL = 'locker';
-/** NOTIFY refuses payloads of 8000 bytes or more. */
-const MAX_PAYLOAD_BYTES = 7_900;
+/**
+ * The locker's channel: a key whose lock may be free or whose waiter left (null, sent as '': some key, when the key is
+ * too long to send). An instance hears its own notes too: they reach its waiters the same way as any other's.
+ */
+const FREED: ChannelDef<string | null> = {
+  name: 'locker',
+  codec: { encode: (key) => key ?? '', decode: (text) => (text === '' ? null : text), shrink: () => null },
+  ignoreOwn: false,
+};
 
 interface LockRow extends QueryResultRow {
   key: string;
@@ -25,7 +31,8 @@ interface LockRow extends QueryResultRow {
 /**
  * The Locker on PostgreSQL, shared by every instance on one schema. Locks, the fencing sequence, expired sessions and
  * the waiters of every instance live in `locker_*` tables; each method is one transaction (single-statement reads
- * run alone). Whatever frees a lock or lets a waiter go is announced on commit, so waiters anywhere are offered it.
+ * run alone). Whatever frees a lock or lets a waiter go is sent on `FREED` inside its transaction, so waiters
+ * anywhere are offered it once it commits.
  */
 export class PostgresLockerStore implements LockerStore {
   readonly shared: SharedLockerStore = {
@@ -33,7 +40,11 @@ export class PostgresLockerStore implements LockerStore {
     watch: (listener) => this.watch(listener),
   };
 
-  private constructor(private readonly storage: PostgresStorage) {}
+  private readonly freed: PgChannel<string | null>;
+
+  private constructor(private readonly storage: PostgresStorage) {
+    this.freed = storage.channel(FREED);
+  }
 
   static async open(storage: PostgresStorage): Promise<PostgresLockerStore> {
     await storage.migrate('locker', LOCKER_PG_MIGRATIONS);
@@ -76,7 +87,7 @@ export class PostgresLockerStore implements LockerStore {
       const outcome = await this.checkHolder(sql, lockId, sessionId, now);
       if (outcome.kind !== 'ok') return outcome;
       await sql.query(q.DELETE_LOCK, [outcome.lock.key]);
-      await this.announce(sql, outcome.lock.key);
+      await this.freed.send(inTransaction(sql), outcome.lock.key);
       return outcome;
     });
   }
@@ -86,7 +97,7 @@ export class PostgresLockerStore implements LockerStore {
       const row = await one<LockRow>(sql, q.EXPIRE_KEY, [key, now]);
       if (!row) return null;
       await sql.query(q.FORGET_EXPIRED, [now - EXPIRED_SESSION_MEMORY_MS]);
-      await this.announce(sql, key);
+      await this.freed.send(inTransaction(sql), key);
       return toLock(row);
     });
   }
@@ -95,7 +106,7 @@ export class PostgresLockerStore implements LockerStore {
     return this.storage.tx(async (sql) => {
       await sql.query(q.FORGET_EXPIRED, [now - EXPIRED_SESSION_MEMORY_MS]);
       const { rows } = await sql.query<LockRow>(q.EXPIRE_DUE, [now]);
-      for (const row of rows) await this.announce(sql, row.key);
+      await this.freed.send(inTransaction(sql), ...rows.map((row) => row.key));
       return rows.map(toLock);
     });
   }
@@ -115,7 +126,7 @@ export class PostgresLockerStore implements LockerStore {
   leave(_key: string, ticket: number): Promise<void> {
     return this.storage.tx(async (sql) => {
       const row = await one<{ key: string }>(sql, q.DELETE_WAITER, [ticket]);
-      if (row) await this.announce(sql, row.key);
+      if (row) await this.freed.send(inTransaction(sql), row.key);
     });
   }
 
@@ -130,20 +141,15 @@ export class PostgresLockerStore implements LockerStore {
       await sql.query(q.TOUCH_INSTANCE, [this.storage.instanceId, now]);
       const { rows } = await sql.query<{ key: string }>(q.PURGE_WAITERS, [now]);
       await sql.query(q.FORGET_INSTANCES, [now]);
-      for (const key of new Set(rows.map((r) => r.key))) await this.announce(sql, key);
+      await this.freed.send(inTransaction(sql), ...new Set(rows.map((r) => r.key)));
     });
   }
 
   private watch(listener: (event: LockerEvent) => void): Promise<void> {
-    return this.storage.listen(CHANNEL, {
-      message: (payload) => listener({ kind: 'freed', key: payload === '' ? null : payload }),
+    return this.freed.listen({
+      message: (key) => listener({ kind: 'freed', key }),
       resync: () => listener({ kind: 'resync' }),
     });
-  }
-
-  /** Tells every instance, when `sql` commits, that `key` may let a waiter in. */
-  private announce(sql: Tx, key: string): Promise<void> {
-    return this.storage.notify(sql, CHANNEL, Buffer.byteLength(key, 'utf8') <= MAX_PAYLOAD_BYTES ? key : '');
   }
 
   private async checkHolder(sql: Tx, lockId: string, sessionId: string, now: number): Promise<SessionOutcome> {
@@ -159,7 +165,7 @@ export class PostgresLockerStore implements LockerStore {
     if (!isExpired(lock, now)) return { kind: 'session_invalid', reason: check.reason, expired: null };
     await sql.query(q.DELETE_LOCK, [lock.key]);
     await remember(sql, { session_id: lock.sessionId, lock_id: lock.lockId }, now);
-    await this.announce(sql, lock.key);
+    await this.freed.send(inTransaction(sql), lock.key);
     return { kind: 'session_invalid', reason: check.reason, expired: lock };
   }
 }

@@ -1,62 +1,42 @@
-import type { PostgresStorage, Tx } from '../../platform/storage/postgres/postgres-storage';
+import type { ChannelDef, PayloadCodec } from '../../platform/storage/postgres/pg-channel';
 import type { WillowChange } from '../willow.store';
 
-/** The NOTIFY channel name (scoped to the schema by the storage). */
-export const CHANGES = 'willow';
-
-/** NOTIFY refuses payloads of 8000 bytes or more; a change naming more channels than fit becomes a queue change. */
-const MAX_PAYLOAD_BYTES = 7_900;
+/** What travels on the queue's channel: any change but `resync`, which only a listener concludes. */
+export type QueueChange = Exclude<WillowChange, { readonly kind: 'resync' }>;
 
 /**
- * The payload announcing that `keys` of `queue` changed: compact JSON, `{"q":..,"k":[..],"o":..}` for channels
- * (`o`: the instance that wrote), `{"q":..}` for the whole queue, `{"q":..,"d":1}` for a deleted queue.
+ * Compact JSON: `{"q":..,"k":[..]}` for channels, `{"q":..}` for the whole queue, `{"q":..,"d":1}` for a deleted
+ * queue. A change naming more channels than fit in a notification becomes a change of the whole queue.
  */
-export function channelsPayload(queue: string, keys: Iterable<string>, origin: string): string {
-  const payload = JSON.stringify({ q: queue, k: [...new Set(keys)], o: origin });
-  return Buffer.byteLength(payload, 'utf8') <= MAX_PAYLOAD_BYTES ? payload : JSON.stringify({ q: queue });
-}
-
-export function queueDeletedPayload(queue: string): string {
-  return JSON.stringify({ q: queue, d: 1 });
-}
-
-/** Announces, once `sql` has committed, that these channels of `queue` changed; nothing when there are none. */
-export function announceChannels(storage: PostgresStorage, sql: Tx, queue: string, keys: Iterable<string>): void {
-  const unique = [...new Set(keys)];
-  if (unique.length > 0) storage.announce(sql, CHANGES, channelsPayload(queue, unique, storage.instanceId));
-}
-
-/** Announces a change that has already committed (a single-statement write). */
-export function publishChannels(storage: PostgresStorage, queue: string, keys: readonly string[]): void {
-  storage.publish(CHANGES, channelsPayload(queue, keys, storage.instanceId));
-}
-
-/** Reads a payload back; anything unreadable asks for a full reload rather than being dropped. */
-export function parseChange(payload: string): WillowChange & { readonly origin?: string } {
-  try {
-    const value = JSON.parse(payload) as { q?: unknown; k?: unknown; d?: unknown; o?: unknown };
-    if (typeof value.q !== 'string') return { kind: 'resync' };
-    if (value.d === 1) return { kind: 'queue_deleted', queue: value.q };
-    if (Array.isArray(value.k) && value.k.every((k) => typeof k === 'string')) {
-      const origin = typeof value.o === 'string' ? value.o : undefined;
-      return { kind: 'channels', queue: value.q, keys: value.k as string[], origin };
+const codec: PayloadCodec<QueueChange> = {
+  encode: (change) => {
+    switch (change.kind) {
+      case 'channels':
+        return JSON.stringify({ q: change.queue, k: change.keys });
+      case 'queue':
+        return JSON.stringify({ q: change.queue });
+      case 'queue_deleted':
+        return JSON.stringify({ q: change.queue, d: 1 });
     }
+  },
+  decode: (text) => {
+    const value = JSON.parse(text) as { q?: unknown; k?: unknown; d?: unknown };
+    if (typeof value.q !== 'string') throw new Error('not a queue change');
+    if (value.d === 1) return { kind: 'queue_deleted', queue: value.q };
+    if (Array.isArray(value.k) && value.k.every((k) => typeof k === 'string')) return { kind: 'channels', queue: value.q, keys: value.k as string[] };
     return { kind: 'queue', queue: value.q };
-  } catch {
-    return { kind: 'resync' };
-  }
-}
+  },
+  shrink: (change) => ({ kind: 'queue', queue: change.queue }),
+};
 
 /**
- * Calls `listener` for every change another instance commits, and for this instance's own queue deletions and
- * whole-queue changes (its channel changes were applied by its service as it made them); `resync` after a reconnect.
+ * The queue's channel. An instance does not hear its own channel changes (its service applied them as it made them;
+ * reading them again would read twice), but hears its own whole-queue changes and deletions.
  */
-export function watchChanges(storage: PostgresStorage, listener: (change: WillowChange) => void): Promise<void> {
-  return storage.listen(CHANGES, {
-    message: (payload) => {
-      const { origin, ...change } = parseChange(payload);
-      if (origin !== storage.instanceId) listener(change);
-    },
-    resync: () => listener({ kind: 'resync' }),
-  });
+export const QUEUE_CHANGES: ChannelDef<QueueChange> = { name: 'willow', codec, ignoreOwn: (change) => change.kind === 'channels' };
+
+/** The change of these channels of `queue`, each named once; none when there are none. */
+export function channelsChanged(queue: string, keys: Iterable<string>): QueueChange[] {
+  const unique = [...new Set(keys)];
+  return unique.length > 0 ? [{ kind: 'channels', queue, keys: unique }] : [];
 }

@@ -1,10 +1,11 @@
 import { newId } from '../../common/ids';
+import { afterCommit } from '../../platform/storage/postgres/pg-channel';
 import type { PostgresStorage, Tx } from '../../platform/storage/postgres/postgres-storage';
 import { decideEnqueue } from '../domain/retry-policy';
 import { QueueFullError, QueueNotFoundError } from '../domain/willow.errors';
 import type { NewItem } from '../willow.port';
 import type { EnqueueOutcome } from '../willow.store';
-import { announceChannels } from './postgres-willow.changes';
+import { channelsChanged, QUEUE_CHANGES } from './postgres-willow.changes';
 import type { QueueRow } from './postgres-willow.rows';
 import * as SQL from './postgres-willow.sql';
 
@@ -79,7 +80,7 @@ export async function enqueueTx(storage: PostgresStorage, sql: Tx, queue: string
   if (plan.collapses.size > 0) await sql.query(SQL.COLLAPSE, collapseParams(plan.collapses));
   if (plan.inserts.length > 0) await sql.query(SQL.INSERT_ITEMS, insertParams(queue, plan.inserts));
   // A collapse changes no channel's counts or head: only channels that gained an item are announced.
-  announceChannels(storage, sql, queue, plan.inserts.map((w) => w.key));
+  await storage.channel(QUEUE_CHANGES).send(afterCommit(sql), ...channelsChanged(queue, plan.inserts.map((w) => w.key)));
   return plan.outcomes;
 }
 

@@ -1,7 +1,8 @@
+import { afterCommit } from '../../platform/storage/postgres/pg-channel';
 import type { PostgresStorage, Tx } from '../../platform/storage/postgres/postgres-storage';
 import { decideFailure, leaseRanOut } from '../domain/retry-policy';
 import type { ItemCheck, Settled, StoredItem } from '../willow.store';
-import { announceChannels } from './postgres-willow.changes';
+import { channelsChanged, QUEUE_CHANGES } from './postgres-willow.changes';
 import { DEAD, WAITING } from './postgres-willow.migrations';
 import { checkItem, toItem, type ItemRow } from './postgres-willow.rows';
 import * as SQL from './postgres-willow.sql';
@@ -104,7 +105,7 @@ export async function settleLocked(storage: PostgresStorage, sql: Tx, queue: str
   await applyWrites(sql, batch, results, now, opts.reason);
   const released = batch.removed.length + batch.dead.length;
   if (released > 0 && (rows[0]?.max_items ?? -1) >= 0) await sql.query(SQL.RELEASE_ITEMS, [queue, released]);
-  announceChannels(storage, sql, queue, batch.keys);
+  await storage.channel(QUEUE_CHANGES).send(afterCommit(sql), ...channelsChanged(queue, batch.keys));
   return results;
 }
 

@@ -1,9 +1,10 @@
 import { AlreadyExistsError } from '../../common/errors';
+import { afterCommit, ALREADY_COMMITTED, inTransaction, type PgChannel } from '../../platform/storage/postgres/pg-channel';
 import type { PostgresStorage, Tx } from '../../platform/storage/postgres/postgres-storage';
 import { laneOf, unlessStoreDown, WriteBatcher } from '../../platform/storage/postgres/write-batcher';
 import { QueueNotFoundError } from '../domain/willow.errors';
 import type { ChannelLoad, EnqueueOutcome, ItemCheck, LeaseRecord, QueueRecord, Settled, StoredItem, WillowChange, WillowStore } from '../willow.store';
-import { announceChannels, CHANGES, publishChannels, queueDeletedPayload, watchChanges } from './postgres-willow.changes';
+import { channelsChanged, QUEUE_CHANGES, type QueueChange } from './postgres-willow.changes';
 import { enqueueTx, reserve, type EnqueueInput } from './postgres-willow.enqueue';
 import { PROCESSING, WILLOW_PG_MIGRATIONS } from './postgres-willow.migrations';
 import * as Row from './postgres-willow.rows';
@@ -22,9 +23,10 @@ interface SettleRequest {
 
 /**
  * The Willow store shared by several instances on one PostgreSQL database. Every claim and settlement is decided by
- * row locks in the database, so instances never hand out one item twice or settle one delivery twice; every write
- * that changes channels is announced over NOTIFY in its own transaction, and `watch` hears them (this instance's
- * included). It has no `channelHead`: the service reads channels again when it hears of a change.
+ * row locks in the database, so instances never hand out one item twice or settle one delivery twice. Every write
+ * that changes channels says so on `QUEUE_CHANGES` just after it commits (a queue deletion, inside its transaction),
+ * and `watch` hears the other instances' changes and this one's deletions and whole-queue changes. It has no
+ * `channelHead`: the service reads channels again when it hears of a change.
  */
 export class PostgresWillowStore implements WillowStore {
   /**
@@ -48,7 +50,11 @@ export class PostgresWillowStore implements WillowStore {
     retryAlone: unlessStoreDown,
   });
 
-  private constructor(private readonly storage: PostgresStorage) {}
+  private readonly changes: PgChannel<QueueChange>;
+
+  private constructor(private readonly storage: PostgresStorage) {
+    this.changes = storage.channel(QUEUE_CHANGES);
+  }
 
   static async open(storage: PostgresStorage): Promise<PostgresWillowStore> {
     await storage.migrate('willow', WILLOW_PG_MIGRATIONS);
@@ -78,7 +84,7 @@ export class PostgresWillowStore implements WillowStore {
       await this.requireQueue(sql, name);
       const { rows } = await sql.query<Row.ItemRow>(SQL.DELETE_QUEUE_ITEMS, [name]);
       await sql.query(SQL.DELETE_QUEUE, [name]);
-      await this.storage.notify(sql, CHANGES, queueDeletedPayload(name));
+      await this.changes.send(inTransaction(sql), { kind: 'queue_deleted', queue: name });
       return rows.map(Row.toItem);
     });
   }
@@ -112,7 +118,7 @@ export class PostgresWillowStore implements WillowStore {
   async claimHead(queue: string, key: string, now: number): Promise<StoredItem | null> {
     const [row] = await this.storage.query<Row.ItemRow>(SQL.CLAIM_HEAD, [queue, key, now]);
     if (!row) return null;
-    publishChannels(this.storage, queue, [key]);
+    void this.changes.send(ALREADY_COMMITTED, ...channelsChanged(queue, [key]));
     return Row.toItem(row);
   }
 
@@ -152,7 +158,7 @@ export class PostgresWillowStore implements WillowStore {
       const check = Row.checkItem(row && Row.toItem(row), queue, row?.state ?? -1, attempt);
       if (check.kind !== 'ok') return null;
       await sql.query(SQL.GIVE_BACK, [row.seq]);
-      announceChannels(this.storage, sql, queue, [check.item.key]);
+      await this.changes.send(afterCommit(sql), ...channelsChanged(queue, [check.item.key]));
       return { item: check.item, outcome: 'given_back' as const };
     });
   }
@@ -176,7 +182,7 @@ export class PostgresWillowStore implements WillowStore {
       const { rows } = await sql.query<Row.ItemRow>(SQL.DELETE_CHANNEL, [queue, key]);
       if (rows.length === 0) return [];
       if (maxItems >= 0) await sql.query(SQL.RELEASE_ITEMS, [queue, rows.length]);
-      announceChannels(this.storage, sql, queue, [key]);
+      await this.changes.send(afterCommit(sql), ...channelsChanged(queue, [key]));
       return rows.filter((r) => r.state === PROCESSING).map(Row.toItem);
     });
   }
@@ -193,7 +199,7 @@ export class PostgresWillowStore implements WillowStore {
       const maxItems = await this.requireQueue(sql, queue);
       if (maxItems >= 0) await reserve(sql, queue, maxItems, 1);
       const [row] = (await sql.query<Row.ItemRow>(SQL.REQUEUE, [dead.seq])).rows;
-      announceChannels(this.storage, sql, queue, [row.channel]);
+      await this.changes.send(afterCommit(sql), ...channelsChanged(queue, [row.channel]));
       return Row.toItem(row);
     });
   }
@@ -223,7 +229,7 @@ export class PostgresWillowStore implements WillowStore {
   }
 
   watch(listener: (change: WillowChange) => void): Promise<void> {
-    return watchChanges(this.storage, listener);
+    return this.changes.listen({ message: listener, resync: () => listener({ kind: 'resync' }) });
   }
 
   /** The queue's max_items; QUEUE_NOT_FOUND when it does not exist. Read after the queue's lock. */

@@ -3,7 +3,8 @@ import { Logger } from '@nestjs/common';
 import { Pool, type PoolClient, type QueryResultRow } from 'pg';
 import type { Migration } from '../sqlite/embedded-storage';
 import { Admission } from './admission';
-import { PgListener, type ChannelHandler } from './pg-listener';
+import { PgChannel, type ChannelBus, type ChannelDef, type Sending, type Tx } from './pg-channel';
+import { PgListener } from './pg-listener';
 import { PgPublisher } from './pg-publisher';
 import { isRetryable, mapPgError } from './pg-errors';
 
@@ -15,8 +16,7 @@ export interface PostgresOptions {
   readonly poolSize: number;
 }
 
-/** What a store's transaction body receives: one connection inside BEGIN ... COMMIT. */
-export type Tx = Pick<PoolClient, 'query'>;
+export type { Tx };
 
 /** How often a transaction that lost a serialization or deadlock race is run again before the error is answered. */
 const MAX_ATTEMPTS = 8;
@@ -24,7 +24,8 @@ const MAX_ATTEMPTS = 8;
 /**
  * The PostgreSQL store shared by several Willow instances: one pool per instance, each module owning its own tables
  * (prefixed with the module name) in one schema, migrated on start under an advisory lock so instances starting
- * together migrate once. Cross-instance events travel over LISTEN/NOTIFY on channels scoped to the schema.
+ * together migrate once. Cross-instance events travel over LISTEN/NOTIFY on typed channels (`channel`, see PgChannel)
+ * scoped to the schema.
  */
 export class PostgresStorage {
   readonly kind = 'postgres' as const;
@@ -37,8 +38,13 @@ export class PostgresStorage {
    * ever spent connecting, so a busy pool is never mistaken for an unreachable database. */
   private readonly admission: Admission;
   private readonly lockKey: string;
-  /** Per open transaction (by its connection): what `announce` asked to publish once it commits. */
+  /** Per open transaction (by its connection): what channels asked to send once it commits. */
   private readonly onCommit = new WeakMap<object, Array<readonly [string, string]>>();
+  private readonly bus: ChannelBus = {
+    instanceId: this.instanceId,
+    send: (when, name, payloads) => this.send(when, name, payloads),
+    listen: (name, handler) => this.listener.listen(this.scoped(name), handler),
+  };
   private closed = false;
 
   constructor(readonly options: PostgresOptions) {
@@ -101,13 +107,13 @@ export class PostgresStorage {
         throw mapPgError(error);
       }
       let broken = false;
-      const announcements: Array<readonly [string, string]> = [];
-      this.onCommit.set(client, announcements);
+      const pending: Array<readonly [string, string]> = [];
+      this.onCommit.set(client, pending);
       try {
         await client.query('BEGIN');
         const result = await fn(client);
         await client.query('COMMIT');
-        for (const [name, payload] of announcements) this.publish(name, payload);
+        for (const [channel, payload] of pending) this.publisher.publish(channel, payload);
         return result;
       } catch (error) {
         try {
@@ -140,42 +146,35 @@ export class PostgresStorage {
     }
   }
 
-  /** The NOTIFY channel of `name` for this schema (two schemas in one database never hear each other). */
-  channel(name: string): string {
+  /**
+   * The channel `def` describes, on this schema (two schemas in one database never hear each other). Its listeners
+   * are called again through `resync` after the listening connection was (re)established, since notifications sent
+   * while it was down are lost: the module reloads what it caches.
+   */
+  channel<M>(def: ChannelDef<M>): PgChannel<M> {
+    return new PgChannel(def, this.bus);
+  }
+
+  private async send(when: Sending, name: string, payloads: readonly string[]): Promise<void> {
+    const channel = this.scoped(name);
+    switch (when.kind) {
+      case 'in-transaction':
+        await when.sql.query('SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p', [channel, payloads]);
+        return;
+      case 'after-commit': {
+        const pending = this.onCommit.get(when.sql);
+        if (!pending) throw new Error('afterCommit() needs a transaction opened by tx()');
+        for (const payload of payloads) pending.push([channel, payload]);
+        return;
+      }
+      case 'committed':
+        for (const payload of payloads) this.publisher.publish(channel, payload);
+    }
+  }
+
+  private scoped(name: string): string {
     const schema = createHash('sha1').update(this.options.schema).digest('hex').slice(0, 12);
     return `willow_${schema}_${name}`;
-  }
-
-  /** Sends `payload` on `name` when `sql`'s transaction commits (nothing is sent if it rolls back). */
-  async notify(sql: Tx, name: string, payload: string | readonly string[]): Promise<void> {
-    if (typeof payload === 'string') await sql.query('SELECT pg_notify($1, $2)', [this.channel(name), payload]);
-    else if (payload.length > 0) await sql.query('SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p', [this.channel(name), payload]);
-  }
-
-  /**
-   * Publishes `payload` on `name` (as `publish` does) once `sql`'s transaction has committed; nothing if it rolls back
-   * or is run again. Unlike `notify`, the commit does not wait for other notifying commits.
-   */
-  announce(sql: Tx, name: string, payload: string): void {
-    const pending = this.onCommit.get(sql);
-    if (!pending) throw new Error('announce() needs a transaction opened by tx()');
-    pending.push([name, payload]);
-  }
-
-  /**
-   * Sends `payload` on `name` soon, outside any transaction, batched with other publications (see PgPublisher): for
-   * announcements of writes that have already committed, where a NOTIFY inside the write would serialise commits.
-   */
-  publish(name: string, payload: string): void {
-    this.publisher.publish(this.channel(name), payload);
-  }
-
-  /**
-   * Calls `handler.message` for every notification on `name`, and `handler.resync` after the listening connection was
-   * (re)established, since notifications sent while it was down are lost: the module reloads what it caches.
-   */
-  listen(name: string, handler: ChannelHandler): Promise<void> {
-    return this.listener.listen(this.channel(name), handler);
   }
 
   async ping(): Promise<void> {
