@@ -26,13 +26,14 @@ describe('Running counters through storage faults', () => {
     full = false;
     failed.decrement = failed.set = 0;
     const store = sut.app.get<LimiterStore>(LIMITER_STORE);
-    const failing = <A extends unknown[], R>(method: 'decrement' | 'set', write: (...args: A) => Promise<R>) => (...args: A): Promise<R> => {
-      if (!full) return write(...args);
-      failed[method]++;
-      return Promise.reject(new StorageFullError());
-    };
-    jest.spyOn(store, 'decrement').mockImplementation(failing('decrement', store.decrement.bind(store)));
-    jest.spyOn(store, 'set').mockImplementation(failing('set', store.set.bind(store)));
+    for (const method of ['decrement', 'set'] as const) {
+      const write = store[method].bind(store) as (change: unknown) => Promise<never>;
+      jest.spyOn(store, method).mockImplementation((change) => {
+        if (!full) return write(change);
+        failed[method]++;
+        return Promise.reject(new StorageFullError());
+      });
+    }
     await sut.http().post('/v1/limiter/rules').send({ Name: 'one-per-team', GroupBy: ['team'], Limit: 1 }).expect(201);
   });
   afterEach(async () => {
