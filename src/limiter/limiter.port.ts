@@ -39,6 +39,19 @@ export interface CounterChange {
   readonly counters: number;
 }
 
+/** A decrement that may be sent again: the same `opId` is applied at most once. */
+export interface CounterDecrement extends CounterChange {
+  /**
+   * Idempotency key (1-200 characters), unique to the change it stands for: a decrement repeated with an opId already
+   * applied changes nothing and answers the counter's current value. An opId is remembered for at least
+   * `DECREMENT_OP_RETENTION_MS` after it was applied; null or absent: applied every time.
+   */
+  readonly opId?: string | null;
+}
+
+/** How long an applied decrement's `opId` is remembered (one hour): repeats within it are no-ops. */
+export const DECREMENT_OP_RETENTION_MS = 3_600_000;
+
 export interface CounterValue {
   readonly tags: Tags;
   readonly counters: number;
@@ -67,8 +80,13 @@ export interface LimiterPort {
    * (Willow's own counters carry `_willow_queue`).
    */
   tryIncrement(cmd: CounterChange): Promise<IncrementResult>;
-  /** Subtracts (never below 0; a counter at 0 is removed; unknown = 0) and emits `capacityFreed`. */
-  decrement(cmd: CounterChange): Promise<CounterValue>;
+  /**
+   * Subtracts (never below 0; a counter at 0 is removed; unknown = 0) and emits `capacityFreed`. With an `opId`, at
+   * most once per opId: the opId is recorded in the same transaction as the change, so a caller that got an error (the
+   * change may or may not have committed) can send the same decrement again until it is answered. A repeat emits
+   * `capacityFreed` again (the first answer may never have reached this process's waiters).
+   */
+  decrement(cmd: CounterDecrement): Promise<CounterValue>;
   /** Sets a counter exactly, with no limit check (administration, reconciliation). Emits when it went down. */
   set(cmd: { readonly tags: Tags; readonly counters: number }): Promise<CounterValue>;
   /** Every enforced limit for `tags`, its count and whether `counters` more fit. Read-only. */

@@ -1,15 +1,26 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Observable } from 'rxjs';
+import type { Clock } from '../common/clock';
 import type { Page, PageRequest } from '../common/page';
 import { matches, type Query } from '../common/query';
 import { canonicalTags, decodeTags, type Tags } from '../common/tags';
+import { CLOCK } from '../platform/clock.token';
 import { CapacityEvents } from './capacity-events';
 import { freedBy } from './domain/capacity';
 import type { CounterMove } from './domain/counter-ops';
 import { evaluate, type LimitPlan } from './domain/limit-plan';
-import { parseAnyTags, parseCounters } from './domain/validate';
+import { parseAnyTags, parseCounters, parseOpId } from './domain/validate';
 import { LIMITER_STORE, STALE_PLAN, type LimiterStore, type Planned } from './limiter.store';
-import type { CapacityFreed, CounterChange, CounterValue, Explanation, IncrementResult, LimiterPort } from './limiter.port';
+import {
+  DECREMENT_OP_RETENTION_MS,
+  type CapacityFreed,
+  type CounterChange,
+  type CounterDecrement,
+  type CounterValue,
+  type Explanation,
+  type IncrementResult,
+  type LimiterPort,
+} from './limiter.port';
 import { RuleCache } from './rule-cache';
 
 const SCAN_BATCH = 1_000;
@@ -23,6 +34,7 @@ export class LimiterService implements LimiterPort {
     @Inject(LIMITER_STORE) private readonly store: LimiterStore,
     private readonly cache: RuleCache,
     private readonly events: CapacityEvents,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {
     this.capacityFreed$ = events.stream$;
   }
@@ -35,14 +47,22 @@ export class LimiterService implements LimiterPort {
     return { allowed: false, tags, rule, override, limit, count, keyValues };
   }
 
-  decrement(cmd: CounterChange): Promise<CounterValue> {
+  async decrement(cmd: CounterDecrement): Promise<CounterValue> {
     const { tags, key, n } = counterCommand(cmd, 1);
-    return this.move(tags, (plan, version) => this.store.decrement({ key, plan, counters: n, version }));
+    const opId = parseOpId(cmd.opId, 'OpId');
+    const now = this.clock.now();
+    const moved = await this.move(tags, (plan, version) =>
+      this.store.decrement({ key, plan, counters: n, version, opId, now, retentionMs: DECREMENT_OP_RETENTION_MS }),
+    );
+    // A repeat: the first attempt may have committed without its answer (or its event) reaching anyone here.
+    if (moved.repeated) this.events.emit(tags);
+    return { tags, counters: moved.counters };
   }
 
-  set(cmd: { readonly tags: Tags; readonly counters: number }): Promise<CounterValue> {
+  async set(cmd: { readonly tags: Tags; readonly counters: number }): Promise<CounterValue> {
     const { tags, key, n } = counterCommand(cmd, 0);
-    return this.move(tags, (plan, version) => this.store.set({ key, plan, counters: n, version }));
+    const moved = await this.move(tags, (plan, version) => this.store.set({ key, plan, counters: n, version }));
+    return { tags, counters: moved.counters };
   }
 
   async explain(cmd: CounterChange): Promise<Explanation> {
@@ -76,11 +96,11 @@ export class LimiterService implements LimiterPort {
   }
 
   /** A decrement or set; publishes capacity-freed once committed, when the counter went down. */
-  private async move(tags: Tags, write: (plan: LimitPlan, version: number) => Promise<Planned<CounterMove>>): Promise<CounterValue> {
+  private async move<M extends CounterMove>(tags: Tags, write: (plan: LimitPlan, version: number) => Promise<Planned<M>>): Promise<M> {
     const moved = await this.cache.withPlan(tags, write);
     const event = freedBy(tags, moved);
     if (event) this.events.emit(event.tags);
-    return { tags, counters: moved.counters };
+    return moved;
   }
 }
 

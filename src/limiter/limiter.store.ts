@@ -21,6 +21,20 @@ export interface PlannedChange {
   readonly version: number;
 }
 
+/** A decrement with its idempotency key (see `LimiterStore.decrement`). */
+export interface PlannedDecrement extends PlannedChange {
+  /** Applied at most once per opId; null: applied every time. */
+  readonly opId: string | null;
+  /** Epoch ms (the service's clock): when the opId is recorded; opIds recorded before `now - retentionMs` may go. */
+  readonly now: number;
+  readonly retentionMs: number;
+}
+
+/** A decrement's outcome; `repeated`: its opId had already been applied, so nothing changed (previous = counters). */
+export interface DecrementMove extends CounterMove {
+  readonly repeated: boolean;
+}
+
 /**
  * What a counter operation answers instead of acting when the rules changed since its plan was made (on another
  * instance, or by a change whose commit failed): the caller reloads its rules and plans again.
@@ -91,8 +105,12 @@ export interface LimiterStore {
   /** Check-and-increment in one transaction, atomic against every other writer of the store (every instance):
    * refuses, changing nothing, unless every enforced limit fits. */
   tryIncrement(change: PlannedChange): Promise<Planned<IncrementOutcome>>;
-  /** Subtracts (never below 0; a counter at 0 is removed). */
-  decrement(change: PlannedChange): Promise<Planned<CounterMove>>;
+  /**
+   * Subtracts (never below 0; a counter at 0 is removed). With an opId: in the same transaction, records it, or finds
+   * it recorded and changes nothing (`repeated`, answering the current value); recorded opIds older than
+   * `now - retentionMs` are pruned as they age, so the record stays bounded.
+   */
+  decrement(change: PlannedDecrement): Promise<Planned<DecrementMove>>;
   /** Sets exactly, with no limit check. */
   set(change: PlannedChange): Promise<Planned<CounterMove>>;
   /** Current aggregates, 0 for absent ones (committed state), when the rules are still of `version`. */

@@ -3,9 +3,10 @@ import { parseQuery } from '../common/query';
 import { canonicalTags, type Tags } from '../common/tags';
 import { LIMITER_PORT, type LimiterPort } from '../limiter';
 import { ReadinessChecks } from '../platform/health/readiness-checks';
+import { DecrementRetries } from './decrement-retries';
 import { Dispatcher } from './dispatcher';
 import { CounterGuard } from './domain/counter-guard';
-import { QUEUE_TAG, runningCounterTags } from './domain/running-counter';
+import { decrementOpId, QUEUE_TAG, runningCounterTags } from './domain/running-counter';
 import { IndexSync } from './index-sync';
 
 /** Backoff between reconciliation attempts while the limiter or its store keeps failing. */
@@ -20,12 +21,14 @@ const MAX_RETRY_MS = 2_000;
  * dequeue between its increment and its claim, or a settle between its index update and its decrement.
  *
  * A shared store (several instances) cannot be reconciled this way (another instance's increments are not guarded
- * here): there, only an unreachable limiter triggers it, as before.
+ * here): there, a failed decrement is sent again until it lands (DecrementRetries; each carries an opId, so a retry
+ * of one that did commit changes nothing), and only an increment to an unreachable limiter triggers reconciliation.
  */
 @Injectable()
 export class CounterReconciler implements OnApplicationShutdown {
   private readonly logger = new Logger(CounterReconciler.name);
   private readonly guard = new CounterGuard();
+  private readonly retries: DecrementRetries;
   private stopped = false;
   private lost = false;
   private retrying = false;
@@ -36,10 +39,13 @@ export class CounterReconciler implements OnApplicationShutdown {
     private readonly dispatcher: Dispatcher,
     private readonly sync: IndexSync,
     @Optional() private readonly readiness?: ReadinessChecks,
-  ) {}
+  ) {
+    this.retries = new DecrementRetries(limiter, (fn) => this.guarded(fn));
+  }
 
   onApplicationShutdown(): void {
     this.stopped = true;
+    this.retries.stop();
   }
 
   /** Runs a running-counter write together with the index change it goes with (not nested). */
@@ -47,11 +53,22 @@ export class CounterReconciler implements OnApplicationShutdown {
     return this.guard.shared(fn);
   }
 
-  /** The running counter of a channel goes down by one; a failure is reconciled, never thrown. */
-  async decrement(tags: Tags, queue: string): Promise<void> {
+  /**
+   * The running counter of a channel goes down by one, once for what it settles (`what`: see `decrementOpId`). A
+   * failure is never thrown: on a shared store the decrement is sent again until it lands; alone on its store, the
+   * counters are reconciled.
+   */
+  async decrement(tags: Tags, queue: string, what: string): Promise<void> {
+    const change = { tags: runningCounterTags(tags, queue), counters: 1, opId: decrementOpId(what) };
     try {
-      await this.limiter.decrement({ tags: runningCounterTags(tags, queue), counters: 1 });
+      await this.limiter.decrement(change);
     } catch (error) {
+      if (this.sync.shared) {
+        this.logger.error({ err: error, queue, opId: change.opId }, 'running counter could not be decremented; retrying');
+        this.retries.add(change);
+        this.watchReadiness();
+        return;
+      }
       this.logger.error({ err: error, queue }, 'running counter could not be decremented; reconciling');
       this.failed(error);
     }
@@ -119,10 +136,13 @@ export class CounterReconciler implements OnApplicationShutdown {
     }
   }
 
-  /** Readiness reports `counters` (down until reconciled) from the first time reconciliation had to wait. */
+  /** Readiness reports `counters` (down until reconciled, or while decrements wait to be sent again) from the first
+   * time either had to wait. */
   private watchReadiness(): void {
     this.readiness?.add('counters', async () => {
       if (!this.reconciled) throw new Error('running counters not yet reconciled with the limiter');
+      const pending = this.retries.size;
+      if (pending > 0) throw new Error(`${pending} running counter decrement(s) not yet applied; retrying`);
     });
   }
 
@@ -130,6 +150,7 @@ export class CounterReconciler implements OnApplicationShutdown {
   private reconcile(): Promise<void> {
     return this.guard.alone(async () => {
       this.lost = false;
+      this.retries.clear(); // what they would take away is not processing: the counters are re-set without it
       const wanted = new Map<string, { tags: Tags; processing: number }>();
       for (const [queue, index] of this.dispatcher.entries()) {
         for (const channel of index.sorted()) {

@@ -75,14 +75,14 @@ export class Gate {
     try {
       item = await this.store.claimHead(queue, channel.key, this.clock.now());
     } catch (error) {
-      await this.counters.decrement(channel.tags, queue);
+      await this.counters.decrement(channel.tags, queue, 'claim');
       this.release(queue, index, channel);
       throw error;
     }
     if (!item) {
       // The channel emptied under us (deleted, or claimed by another instance): re-read it so it is not picked again.
       this.sync.changed(queue, channel.key, channel.tags, { head: 'reread' });
-      await this.counters.decrement(channel.tags, queue);
+      await this.counters.decrement(channel.tags, queue, 'claim');
       this.release(queue, index, channel);
       return null;
     }

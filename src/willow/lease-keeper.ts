@@ -53,7 +53,7 @@ export class LeaseKeeper implements OnApplicationShutdown {
     const backInLine = outcome === 'front' || outcome === 'back' || outcome === 'given_back';
     await this.counters.guarded(async () => {
       this.sync.changed(item.queue, item.key, item.tags, backInLine ? { processing: -1, waiting: 1, head: 'reread' } : { processing: -1 });
-      if (opts.decrement) await this.counters.decrement(item.tags, item.queue);
+      if (opts.decrement) await this.counters.decrement(item.tags, item.queue, `${item.id}:${item.attempt}`);
     });
   }
 

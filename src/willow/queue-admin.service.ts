@@ -132,7 +132,7 @@ export class QueueAdminService implements QueueAdminPort {
 
   /** Inside the counter guard, with the index change that goes with it. */
   private async freeCounters(items: readonly StoredItem[]): Promise<void> {
-    for (const item of items) await this.counters.decrement(item.tags, item.queue);
+    for (const item of items) await this.counters.decrement(item.tags, item.queue, `${item.id}:${item.attempt}`);
   }
 }
 

@@ -1,4 +1,4 @@
-import { filter, firstValueFrom } from 'rxjs';
+import { filter, firstValueFrom, timeout } from 'rxjs';
 import { parseQuery } from '../../src/common/query';
 import type { CapacityFreed, LimiterPort } from '../../src/limiter';
 import type { PortsFactory, PortsUnderTest } from './support/port-fixture';
@@ -41,6 +41,19 @@ export function describeLimiterPort(label: string, make: PortsFactory): void {
       expect(await sut.set({ tags: { repo: 'w', branch: 'a' }, counters: 5 })).toEqual({ tags: { repo: 'w', branch: 'a' }, counters: 5 });
       expect(await sut.decrement({ tags: { repo: 'w', branch: 'a' }, counters: 2 })).toEqual({ tags: { repo: 'w', branch: 'a' }, counters: 3 });
       expect(await sut.decrement({ tags: { repo: 'w', branch: 'a' }, counters: 9 })).toEqual({ tags: { repo: 'w', branch: 'a' }, counters: 0 });
+    });
+
+    it('applies a decrement repeated with its opId once, and announces the repeat', async () => {
+      const tags = { repo: 'w', branch: 'a' };
+      await sut.set({ tags, counters: 2 });
+      const first = nextEvent((e) => e.tags?.branch === 'a');
+      expect(await sut.decrement({ tags, counters: 1, opId: 'op-1' })).toEqual({ tags, counters: 1 });
+      await first;
+      const repeat = firstValueFrom(sut.capacityFreed$.pipe(filter((e) => e.tags?.branch === 'a'), timeout(2_000))).catch((e: unknown) => e);
+      expect(await sut.decrement({ tags, counters: 1, opId: 'op-1' })).toEqual({ tags, counters: 1 });
+      expect(await repeat).toEqual({ tags });
+      const bad = await (async () => sut.decrement({ tags, counters: 1, opId: '' }))().catch((e: unknown) => e);
+      expect(bad).toMatchObject({ code: 'INVALID_INPUT', details: { Path: 'OpId' } });
     });
 
     it('explains every enforced limit and lists counters by query and page', async () => {

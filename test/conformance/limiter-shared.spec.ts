@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { firstValueFrom, filter, take, toArray, timeout } from 'rxjs';
+import { systemClock } from '../../src/common/clock';
 import { CapacityEvents } from '../../src/limiter/capacity-events';
 import type { CapacityFreed } from '../../src/limiter/limiter.port';
 import { LimiterAdminService } from '../../src/limiter/limiter-admin.service';
@@ -33,7 +34,7 @@ describePostgres('Limiter shared by several instances', (url) => {
     await cache.onModuleInit();
     const events = new CapacityEvents();
     if (follow) await new PeerSync(store, cache, events).onModuleInit();
-    const instance = { port: new LimiterService(store, cache, events), admin: new LimiterAdminService(store, cache, events), events, storage };
+    const instance = { port: new LimiterService(store, cache, events, systemClock), admin: new LimiterAdminService(store, cache, events), events, storage };
     instances.push(instance);
     return instance;
   };

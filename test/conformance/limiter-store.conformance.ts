@@ -1,4 +1,7 @@
+import { FakeClock } from '../../src/common/clock';
 import { canonicalTags } from '../../src/common/tags';
+import { DECREMENT_OP_RETENTION_MS } from '../../src/limiter/limiter.port';
+import { PRUNE_EVERY_MS } from '../../src/limiter/store/decrement-ops';
 import type { LimiterStore } from '../../src/limiter/limiter.store';
 import { codeOf, openLimiter, type LimiterUnderTest } from '../support/limiter-harness';
 import { describeLimiterEquivalence } from './limiter-equivalence.conformance';
@@ -80,6 +83,55 @@ export function describeLimiterStore(
       expect(await sut.port.decrement({ tags: { repo: 'w', os: 'mac' }, counters: 5 })).toMatchObject({ counters: 0 });
       expect((await sut.port.listCounters({}, all)).items).toEqual([]);
       expect(await counts({ repo: 'w' })).toEqual([['r', null, 0]]);
+    });
+
+    it('applies a decrement at most once per opId, answering the current value on a repeat', async () => {
+      await sut.admin.createRule({ name: 'r', groupBy: ['repo'], limit: 5 });
+      const tags = { repo: 'w', os: 'mac' };
+      await sut.port.tryIncrement({ tags, counters: 4 });
+      expect(await sut.port.decrement({ tags, counters: 1, opId: 'settle:a' })).toEqual({ tags, counters: 3 });
+      expect(await sut.port.decrement({ tags, counters: 1, opId: 'settle:a' })).toEqual({ tags, counters: 3 });
+      expect(await counts({ repo: 'w' })).toEqual([['r', null, 3]]);
+      await sut.port.tryIncrement({ tags, counters: 1 });
+      expect(await sut.port.decrement({ tags, counters: 1, opId: 'settle:a' })).toEqual({ tags, counters: 4 });
+      expect(await sut.port.decrement({ tags, counters: 1, opId: 'settle:b' })).toEqual({ tags, counters: 3 });
+      expect(await sut.port.decrement({ tags, counters: 1, opId: null })).toEqual({ tags, counters: 2 });
+      expect(await sut.port.decrement({ tags, counters: 1 })).toEqual({ tags, counters: 1 });
+      expect(await counts({ repo: 'w' })).toEqual([['r', null, 1]]);
+    });
+
+    it('applies 20 concurrent decrements with one opId once', async () => {
+      await sut.admin.createRule({ name: 'r', groupBy: ['repo'], limit: 50 });
+      const tags = { repo: 'w' };
+      await sut.port.tryIncrement({ tags, counters: 30 });
+      await Promise.all(Array.from({ length: 20 }, () => sut.port.decrement({ tags, counters: 1, opId: 'settle:same' })));
+      expect((await sut.port.listCounters({}, all)).items).toEqual([{ tags, counters: 29 }]);
+      expect(await counts(tags)).toEqual([['r', null, 29]]);
+    });
+
+    it('forgets an opId once it is older than its retention, and only then', async () => {
+      const clock = new FakeClock();
+      sut = await openLimiter(fx.store, { clock });
+      const tags = { repo: 'w' };
+      await sut.port.set({ tags, counters: 10 });
+      await sut.port.decrement({ tags, counters: 1, opId: 'old' });
+      clock.advance(DECREMENT_OP_RETENTION_MS);
+      await sut.port.decrement({ tags, counters: 1, opId: 'new' });
+      expect(await sut.port.decrement({ tags, counters: 1, opId: 'old' })).toEqual({ tags, counters: 8 });
+      clock.advance(PRUNE_EVERY_MS);
+      await sut.port.decrement({ tags, counters: 1, opId: 'newer' }); // a prune is due again: 'old' goes, 'new' stays
+      expect(await sut.port.decrement({ tags, counters: 1, opId: 'old' })).toEqual({ tags, counters: 6 });
+      expect(await sut.port.decrement({ tags, counters: 1, opId: 'new' })).toEqual({ tags, counters: 6 });
+    });
+
+    if (opts.failableCommits) it('records no opId for a decrement whose commit failed: sending it again applies it', async () => {
+      const tags = { repo: 'w' };
+      await sut.port.set({ tags, counters: 2 });
+      const failed = fx.failNextCommit!();
+      expect(await codeOf(sut.port.decrement({ tags, counters: 1, opId: 'settle:a' }))).not.toBe('OK');
+      await failed.catch(() => undefined);
+      expect(await sut.port.decrement({ tags, counters: 1, opId: 'settle:a' })).toEqual({ tags, counters: 1 });
+      expect(await sut.port.decrement({ tags, counters: 1, opId: 'settle:a' })).toEqual({ tags, counters: 1 });
     });
 
     it('never exceeds a limit under 200 concurrent increments over 20 groups', async () => {
@@ -213,6 +265,14 @@ export function describeLimiterStore(
         items.filter((c) => Object.entries(match).every(([k, v]) => c.tags[k] === v)).reduce((n, c) => n + c.counters, 0);
       expect(await counts({ group: 'g0', os: 'mac' })).toEqual([['r', 'o', sum({ group: 'g0', os: 'mac' })]]);
       for (const group of ['g0', 'g1', 'g2']) expect(await counts({ group })).toEqual([['r', null, sum({ group })]]);
+    });
+
+    if (opts.durable) it('remembers applied opIds across close and reopen', async () => {
+      const tags = { repo: 'w' };
+      await sut.port.set({ tags, counters: 3 });
+      await sut.port.decrement({ tags, counters: 1, opId: 'settle:a' });
+      sut = await openLimiter(await fx.reopen!());
+      expect(await sut.port.decrement({ tags, counters: 1, opId: 'settle:a' })).toEqual({ tags, counters: 2 });
     });
 
     if (opts.durable) it('goes on after a reopen: new definitions take effect and the old ones still hold', async () => {

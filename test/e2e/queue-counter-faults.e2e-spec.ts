@@ -27,7 +27,7 @@ describe('Running counters through storage faults', () => {
     failed.decrement = failed.set = 0;
     const store = sut.app.get<LimiterStore>(LIMITER_STORE);
     for (const method of ['decrement', 'set'] as const) {
-      const write = store[method].bind(store);
+      const write = store[method].bind(store) as (change: unknown) => Promise<never>;
       jest.spyOn(store, method).mockImplementation((change) => {
         if (!full) return write(change);
         failed[method]++;

@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from '../../src/common/clock';
 import { CapacityEvents } from '../../src/limiter/capacity-events';
 import { LimiterAdminService } from '../../src/limiter/limiter-admin.service';
 import { LimiterService } from '../../src/limiter/limiter.service';
@@ -10,12 +11,12 @@ export interface LimiterUnderTest {
 }
 
 /** The Limiter's services wired by hand on `store`, its rule cache loaded from the tables as on start (unless
- * `init: false`, as for a caller that runs before the module's `onModuleInit`). */
-export async function openLimiter(store: LimiterStore, opts: { init?: boolean } = {}): Promise<LimiterUnderTest> {
+ * `init: false`, as for a caller that runs before the module's `onModuleInit`), on the system clock unless given one. */
+export async function openLimiter(store: LimiterStore, opts: { init?: boolean; clock?: Clock } = {}): Promise<LimiterUnderTest> {
   const cache = new RuleCache(store);
   if (opts.init !== false) await cache.onModuleInit();
   const events = new CapacityEvents();
-  return { port: new LimiterService(store, cache, events), admin: new LimiterAdminService(store, cache, events) };
+  return { port: new LimiterService(store, cache, events, opts.clock ?? systemClock), admin: new LimiterAdminService(store, cache, events) };
 }
 
 /** The stable code of a rejection, or 'OK'. */

@@ -1,5 +1,5 @@
 import { InvalidInputError } from '../../common/errors';
-import { checkNewOverride, checkNewRule, groupSetKey, parseCounters, parseGroupBy } from './validate';
+import { checkNewOverride, checkNewRule, groupSetKey, parseCounters, parseGroupBy, parseOpId } from './validate';
 
 function fault(fn: () => unknown): InvalidInputError {
   try {
@@ -49,5 +49,14 @@ describe('limiter input validation', () => {
     expect(fault(() => parseCounters(1.5, 'Counters', 1)).message).toMatch(/not a whole number/);
     expect(fault(() => parseCounters('2', 'Counters', 1)).message).toMatch(/not a string/);
     expect(fault(() => parseCounters(1e9 + 1, 'Counters', 1)).path).toBe('Counters');
+  });
+
+  it('takes an opId of 1 to 200 characters, or none', () => {
+    expect(parseOpId(undefined, 'OpId')).toBeNull();
+    expect(parseOpId(null, 'OpId')).toBeNull();
+    expect(parseOpId('item:1', 'OpId')).toBe('item:1');
+    expect(fault(() => parseOpId('', 'OpId')).path).toBe('OpId');
+    expect(fault(() => parseOpId('x'.repeat(201), 'OpId')).message).toMatch(/1 to 200 characters/);
+    expect(fault(() => parseOpId(7, 'OpId')).path).toBe('OpId');
   });
 });

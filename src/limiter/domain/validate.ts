@@ -25,6 +25,18 @@ export function parseCounters(raw: unknown, path: string, min: 0 | 1): number {
   return parseSafeInt(raw, path, { min, max: COUNTERS_MAX });
 }
 
+/** Longest idempotency key (`opId`) of a decrement. */
+export const OP_ID_MAX_LENGTH = 200;
+
+/** A decrement's optional idempotency key: null when absent, else a string of 1 to OP_ID_MAX_LENGTH characters. */
+export function parseOpId(raw: unknown, path: string): string | null {
+  if (raw === undefined || raw === null) return null;
+  if (typeof raw !== 'string' || raw.length < 1 || raw.length > OP_ID_MAX_LENGTH) {
+    throw new InvalidInputError(path, `must be a string of 1 to ${OP_ID_MAX_LENGTH} characters when given; got ${describeJsonType(raw)}`);
+  }
+  return raw;
+}
+
 /** A rule's GroupBy: 1 to 64 distinct tag keys (reserved `_` keys allowed), kept in the order given. */
 export function parseGroupBy(raw: unknown, path: string): readonly string[] {
   if (!Array.isArray(raw)) {

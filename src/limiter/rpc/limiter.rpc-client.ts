@@ -10,6 +10,7 @@ import {
   LimiterPatterns,
   type CapacityFreed,
   type CounterChange,
+  type CounterDecrement,
   type CounterValue,
   type Explanation,
   type IncrementResult,
@@ -52,8 +53,8 @@ export class LimiterRpcClient implements LimiterPort, OnApplicationShutdown {
     return this.rpc.call(LimiterPatterns.tryIncrement, { tags: cmd.tags, counters: cmd.counters });
   }
 
-  decrement(cmd: CounterChange): Promise<CounterValue> {
-    return this.rpc.call(LimiterPatterns.decrement, { tags: cmd.tags, counters: cmd.counters });
+  decrement(cmd: CounterDecrement): Promise<CounterValue> {
+    return this.rpc.call(LimiterPatterns.decrement, { tags: cmd.tags, counters: cmd.counters, opId: cmd.opId ?? null });
   }
 
   set(cmd: { readonly tags: Tags; readonly counters: number }): Promise<CounterValue> {

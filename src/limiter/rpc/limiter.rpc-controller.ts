@@ -9,6 +9,7 @@ import {
   LIMITER_PORT,
   LimiterPatterns,
   type CounterChange,
+  type CounterDecrement,
   type CounterValue,
   type Explanation,
   type IncrementResult,
@@ -33,7 +34,7 @@ export class LimiterRpcController {
   }
 
   @MessagePattern(LimiterPatterns.decrement)
-  decrement(@Payload() msg: RpcEnvelope<CounterChange>): Promise<CounterValue> {
+  decrement(@Payload() msg: RpcEnvelope<CounterDecrement>): Promise<CounterValue> {
     return serveRpc(LimiterPatterns.decrement, msg, (cmd) => this.limiter.decrement(cmd));
   }
 

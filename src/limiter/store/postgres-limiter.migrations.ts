@@ -46,4 +46,14 @@ export const LIMITER_PG_MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (limit_id, group_hash)
       );`,
   },
+  {
+    // Idempotency keys of applied decrements (LimiterStore.decrement), pruned by age.
+    id: '002-decrement-ops',
+    sql: `
+      CREATE TABLE limiter_decrement_ops (
+        op_id TEXT PRIMARY KEY,
+        applied_at BIGINT NOT NULL
+      );
+      CREATE INDEX limiter_decrement_ops_age ON limiter_decrement_ops (applied_at);`,
+  },
 ];

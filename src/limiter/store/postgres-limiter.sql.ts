@@ -9,7 +9,7 @@
  *    so a stream of counter writes cannot starve a definition change.
  * 2. one exclusive advisory lock per counter key and per enforced aggregate, taken in hash order: two increments of
  *    one group run one after the other, increments of disjoint groups never wait on each other.
- * 3. rows, written in (limit_id, group_hash) order.
+ * 3. rows, written in (limit_id, group_hash) order; a decrement's opId row (RECORD_DECREMENT_OP) before them.
  */
 
 const RULES_LOCK = `hashtext('limiter.rules.' || current_schema()), 0`;
@@ -51,6 +51,17 @@ export const WRITE_COUNTER = `WITH upserted AS (
 /** $1 limit ids (bigint[]), $2 group keys (text[]). Removes those aggregates that went down to 0. */
 export const DELETE_EMPTY_COUNTS = `DELETE FROM limiter_counts c USING unnest($1::bigint[], $2::text[]) AS a (limit_id, group_key)
   WHERE c.limit_id = a.limit_id AND c.group_hash = md5(a.group_key) AND c.count <= 0`;
+
+/**
+ * $1 opId, $2 applied at (epoch ms). Records a decrement's opId; answers a row only when it was not recorded yet.
+ * Run under the counter's lock, so two decrements of one counter with the same opId run one after the other and the
+ * second finds the first's row (a same opId on another counter, a caller's mistake, waits on the row instead).
+ */
+export const RECORD_DECREMENT_OP = `INSERT INTO limiter_decrement_ops (op_id, applied_at) VALUES ($1, $2)
+  ON CONFLICT (op_id) DO NOTHING RETURNING op_id`;
+
+/** $1 cut-off (epoch ms). Forgets the opIds applied before it. */
+export const PRUNE_DECREMENT_OPS = 'DELETE FROM limiter_decrement_ops WHERE applied_at < $1';
 
 /** $1 counters after this key ('' for the first page), $2 limit. In code-point order of the key. */
 export const LIST_COUNTERS = `SELECT key, counters FROM limiter_counters

@@ -9,16 +9,19 @@ import type { RuleDef } from '../domain/rule-book';
 import type { NewOverride, NewRule } from '../domain/validate';
 import {
   STALE_PLAN,
+  type DecrementMove,
   type LimiterStore,
   type LimitRef,
   type PeerListener,
   type Planned,
   type PlannedChange,
+  type PlannedDecrement,
   type RuleChange,
   type RuleSet,
   type SharedLimiterStore,
   type StoredCounter,
 } from '../limiter.store';
+import { OpPruning } from './decrement-ops';
 import { PendingCounterTable } from './postgres-counter-table';
 import { LIMITER_NOTES, type LimiterNote } from './postgres-limiter.channel';
 import { LIMITER_PG_MIGRATIONS } from './postgres-limiter.migrations';
@@ -35,6 +38,8 @@ interface CounterWrite {
   readonly change: PlannedChange;
   readonly locked: readonly AggregateKey[];
   readonly op: (table: PendingCounterTable) => unknown;
+  /** A decrement applied at most once per opId: recorded first; when already recorded, `op` is not run. */
+  readonly once?: PlannedDecrement & { readonly opId: string };
 }
 
 interface StateRow extends QueryResultRow {
@@ -63,6 +68,7 @@ export class PostgresLimiterStore implements LimiterStore {
   });
 
   private readonly notes: PgChannel<LimiterNote>;
+  private readonly pruning = new OpPruning();
 
   private constructor(private readonly storage: PostgresStorage) {
     this.notes = storage.channel(LIMITER_NOTES);
@@ -105,8 +111,10 @@ export class PostgresLimiterStore implements LimiterStore {
     return this.counterTx(change, change.plan.enforced, (table) => checkAndIncrement(table, change.key, change.plan, change.counters));
   }
 
-  decrement(change: PlannedChange): Promise<Planned<CounterMove>> {
-    return this.counterTx(change, [], (table) => decrementCounter(table, change.key, change.plan, change.counters));
+  decrement(change: PlannedDecrement): Promise<Planned<DecrementMove>> {
+    const once = change.opId === null ? undefined : { ...change, opId: change.opId };
+    const op = (table: PendingCounterTable): DecrementMove => ({ ...decrementCounter(table, change.key, change.plan, change.counters), repeated: false });
+    return this.writes.submit('counters', { change, locked: [], op, once }, 1, laneOf(change.key)) as Promise<Planned<DecrementMove>>;
   }
 
   set(change: PlannedChange): Promise<Planned<CounterMove>> {
@@ -143,19 +151,31 @@ export class PostgresLimiterStore implements LimiterStore {
     await sql.query(q.LOCK_FOR_COUNTER, [names]);
     const results: unknown[] = [];
     const freed = new Set<string>();
-    for (const { change, locked, op } of batch) {
+    for (const { change, locked, op, once } of batch) {
       const state = await this.state(sql, change.key, locked);
       if (Number(state.version) !== change.version) {
         results.push(STALE_PLAN);
         continue;
       }
-      const table = new PendingCounterTable(change.key, Number(state.counter ?? 0), locked, state.counts.map(Number));
+      const current = Number(state.counter ?? 0);
+      if (once && !(await this.recordOp(sql, once))) {
+        results.push({ previous: current, counters: current, repeated: true } satisfies DecrementMove);
+        continue;
+      }
+      const table = new PendingCounterTable(change.key, current, locked, state.counts.map(Number));
       results.push(op(table));
       await table.flush(sql);
       if (table.lowered) freed.add(change.key);
     }
     await this.notes.send(inTransaction(sql), ...[...freed].map((key) => ({ freed: key })));
     return results;
+  }
+
+  /** Records a decrement's opId (pruning aged ones when due); false when it was already recorded. */
+  private async recordOp(sql: Tx, once: { readonly opId: string; readonly now: number; readonly retentionMs: number }): Promise<boolean> {
+    const before = this.pruning.due(once.now, once.retentionMs);
+    if (before !== null) await sql.query(q.PRUNE_DECREMENT_OPS, [before]);
+    return (await sql.query(q.RECORD_DECREMENT_OP, [once.opId, once.now])).rowCount === 1;
   }
 
   private async state(sql: Tx, key: string, aggregates: readonly AggregateKey[]): Promise<StateRow> {

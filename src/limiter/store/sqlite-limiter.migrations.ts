@@ -38,4 +38,14 @@ export const LIMITER_MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (limit_id, group_key)
       ) WITHOUT ROWID;`,
   },
+  {
+    // Idempotency keys of applied decrements (LimiterStore.decrement), pruned by age.
+    id: '002-decrement-ops',
+    sql: `
+      CREATE TABLE limiter_decrement_ops (
+        op_id TEXT PRIMARY KEY,
+        applied_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      CREATE INDEX limiter_decrement_ops_age ON limiter_decrement_ops (applied_at);`,
+  },
 ];

@@ -5,7 +5,19 @@ import type { AggregateKey } from '../domain/limit-plan';
 import { OverrideNotFoundError, RuleNotFoundError } from '../domain/limiter.errors';
 import type { OverrideDef, RuleDef } from '../domain/rule-book';
 import { checkOverrideKeys, groupSetKey, type NewOverride, type NewRule } from '../domain/validate';
-import { STALE_PLAN, type LimiterStore, type LimitRef, type Planned, type PlannedChange, type RuleChange, type RuleSet, type StoredCounter } from '../limiter.store';
+import {
+  STALE_PLAN,
+  type DecrementMove,
+  type LimiterStore,
+  type LimitRef,
+  type Planned,
+  type PlannedChange,
+  type PlannedDecrement,
+  type RuleChange,
+  type RuleSet,
+  type StoredCounter,
+} from '../limiter.store';
+import { OpPruning } from './decrement-ops';
 import { duplicate } from './definition-errors';
 import { SqliteCounterTable } from './sqlite-counter-table';
 import { LIMITER_MIGRATIONS } from './sqlite-limiter.migrations';
@@ -35,6 +47,7 @@ export class SqliteLimiterStore implements LimiterStore {
   private readonly table: SqliteCounterTable;
   private readonly sql;
   private version = 0;
+  private readonly pruning = new OpPruning();
 
   constructor(private readonly storage: EmbeddedStorage) {
     storage.migrate('limiter', LIMITER_MIGRATIONS);
@@ -58,6 +71,8 @@ export class SqliteLimiterStore implements LimiterStore {
       deleteOverride: db.prepare('DELETE FROM limiter_overrides WHERE id = ?'),
       deleteCounts: db.prepare('DELETE FROM limiter_counts WHERE limit_id = ?'),
       deleteOverrideCounts: db.prepare('DELETE FROM limiter_counts WHERE limit_id IN (SELECT id FROM limiter_overrides WHERE rule_id = ?)'),
+      recordOp: db.prepare<[string, number]>('INSERT INTO limiter_decrement_ops (op_id, applied_at) VALUES (?, ?) ON CONFLICT (op_id) DO NOTHING'),
+      pruneOps: db.prepare<[number]>('DELETE FROM limiter_decrement_ops WHERE applied_at < ?'),
     };
   }
 
@@ -136,8 +151,19 @@ export class SqliteLimiterStore implements LimiterStore {
     return this.planned(change, () => checkAndIncrement(this.table, change.key, change.plan, change.counters));
   }
 
-  decrement(change: PlannedChange): Promise<Planned<CounterMove>> {
-    return this.planned(change, () => decrementCounter(this.table, change.key, change.plan, change.counters));
+  decrement(change: PlannedDecrement): Promise<Planned<DecrementMove>> {
+    return this.planned(change, () => {
+      const { opId, now } = change;
+      if (opId !== null) {
+        const before = this.pruning.due(now, change.retentionMs);
+        if (before !== null) this.sql.pruneOps.run(before);
+        if (this.sql.recordOp.run(opId, now).changes === 0) {
+          const counters = this.table.counter(change.key);
+          return { previous: counters, counters, repeated: true };
+        }
+      }
+      return { ...decrementCounter(this.table, change.key, change.plan, change.counters), repeated: false };
+    });
   }
 
   set(change: PlannedChange): Promise<Planned<CounterMove>> {
