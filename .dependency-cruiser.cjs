@@ -14,7 +14,15 @@ module.exports = {
       comment: 'Domain code and the shared kernel are plain TypeScript: no Nest, no platform, no storage driver.',
       severity: 'error',
       from: { path: [`^src/${MODULES}/domain/`, '^src/common/'] },
-      to: { path: ['@nestjs', '^src/platform/', 'better-sqlite3', '^pg$', `^src/${MODULES}/(?!domain/|[a-z-]+\\.port\\.ts$)`] },
+      to: {
+        path: [
+          '^src/platform/',
+          // npm packages are matched by their resolved path; type-only imports count too (pg resolves to pg/esm).
+          '(^|/)node_modules/@nestjs/',
+          '(^|/)node_modules/(@types/)?(class-validator|better-sqlite3|pg)/',
+          `^src/${MODULES}/(?!domain/|[a-z-]+\\.port\\.ts$)`,
+        ],
+      },
     },
     {
       name: 'kernel-stands-alone',

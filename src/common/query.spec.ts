@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { isMatchAll, MATCH_ALL, matches, parseQuery, type Query, requiredEqualities } from './query';
+import { MATCH_ALL, matches, parseQuery, type Query } from './query';
 import type { TagValue, Tags } from './tags';
 
 type WireWhere = Record<string, unknown>;
@@ -212,45 +212,5 @@ describe('matches', () => {
         }),
       );
     });
-
-    it('finds in requiredEqualities only pairs that every matching tag set holds', () => {
-      fc.assert(
-        fc.property(where, tags, (w, t) => {
-          const query = q(w);
-          const required = requiredEqualities(query);
-          if (!required || !matches(query, t)) return true;
-          return Object.entries(required).every(([k, v]) => Object.hasOwn(t, k) && t[k] === v);
-        }),
-      );
-    });
-  });
-});
-
-describe('isMatchAll', () => {
-  it.each([{}, { Where: {} }, { MinKeys: 0 }])('is true for %j', (raw) => {
-    expect(isMatchAll(parseQuery(raw))).toBe(true);
-  });
-
-  it.each([{ Where: { a: 1 } }, { Where: { $not: {} } }, { MinKeys: 1 }, { MaxKeys: 10 }, { OnlyKeys: ['a'] }])(
-    'is false for %j',
-    (raw) => {
-      expect(isMatchAll(parseQuery(raw))).toBe(false);
-    },
-  );
-});
-
-describe('requiredEqualities', () => {
-  it('collects top-level $eq, bare values and single-value $in', () => {
-    const query = q({ repo: 'willow', $and: [{ branch: { $eq: 'main' } }, { os: { $in: ['linux'] } }], n: { $gt: 1 } });
-    expect(requiredEqualities(query)).toEqual({ repo: 'willow', branch: 'main', os: 'linux' });
-  });
-
-  it('returns null when nothing is required', () => {
-    expect(requiredEqualities(MATCH_ALL)).toBeNull();
-    expect(requiredEqualities(q({ a: { $ne: 1 } }))).toBeNull();
-  });
-
-  it('ignores equalities under $or, $not and multi-value $in', () => {
-    expect(requiredEqualities(q({ $or: [{ a: 1 }, { a: 2 }], $not: { b: 1 }, c: { $in: [1, 2] } }))).toBeNull();
   });
 });

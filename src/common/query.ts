@@ -7,12 +7,6 @@ import type { CmpOp, Query, Where } from './query-ast';
 
 export const MATCH_ALL: Query = Object.freeze({});
 
-export function isMatchAll(query: Query): boolean {
-  const where = query.where;
-  const whereAll = where === undefined || (where.kind === 'and' && where.parts.length === 0);
-  return whereAll && !query.minKeys && query.maxKeys === undefined && query.onlyKeys === undefined;
-}
-
 /**
  * The single evaluator of queries: listings, dequeue and waking waiters all use it, and stores that compile queries
  * are tested against it.
@@ -67,29 +61,4 @@ function compare(op: CmpOp, key: string, expected: TagValue, tags: Tags): boolea
     case 'gte':
       return order >= 0;
   }
-}
-
-/**
- * Key/value pairs that every tag set matching `query` holds: the `$eq` (or single-value `$in`) conditions ANDed at
- * the top of its Where. Null when there are none. Use it to narrow a lookup, then still filter with `matches`.
- */
-export function requiredEqualities(query: Query): Tags | null {
-  const out: Record<string, TagValue> = Object.create(null);
-  const pending: Where[] = query.where ? [query.where] : [];
-  let found = false;
-  while (pending.length > 0) {
-    const where = pending.pop() as Where;
-    if (where.kind === 'and') pending.push(...where.parts);
-    const value = where.kind === 'cmp' && where.op === 'eq' ? where.value : singleIn(where);
-    // A second, different value for one key makes the query unsatisfiable, so keeping the first stays correct.
-    if (value !== undefined && 'key' in where && !Object.hasOwn(out, where.key)) {
-      out[where.key] = value;
-      found = true;
-    }
-  }
-  return found ? Object.freeze(out) : null;
-}
-
-function singleIn(where: Where): TagValue | undefined {
-  return where.kind === 'in' && !where.negate && where.values.length === 1 ? where.values[0] : undefined;
 }

@@ -71,16 +71,3 @@ export interface LimiterAdminPort {
 }
 
 export const LIMITER_ADMIN_PORT = Symbol('LimiterAdminPort');
-
-export const LimiterAdminPatterns = {
-  createRule: 'limiter.createRule',
-  getRule: 'limiter.getRule',
-  listRules: 'limiter.listRules',
-  updateRuleLimit: 'limiter.updateRuleLimit',
-  deleteRule: 'limiter.deleteRule',
-  createOverride: 'limiter.createOverride',
-  getOverride: 'limiter.getOverride',
-  listOverrides: 'limiter.listOverrides',
-  updateOverrideLimit: 'limiter.updateOverrideLimit',
-  deleteOverride: 'limiter.deleteOverride',
-} as const;

@@ -52,5 +52,3 @@ export function evaluate(plan: LimitPlan, counts: readonly number[], n: number):
   const refusal = checks.find((check) => !check.allowed) ?? null;
   return { allowed: refusal === null, checks, refusal };
 }
-
-export const EMPTY_PLAN: LimitPlan = Object.freeze({ touched: Object.freeze([]), enforced: Object.freeze([]) });

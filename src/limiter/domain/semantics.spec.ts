@@ -1,6 +1,6 @@
 import { InvalidInputError } from '../../common/errors';
 import { canonicalTags, type Tags } from '../../common/tags';
-import { mayHaveFreed, freedBy } from './capacity';
+import { freedBy } from './capacity';
 import { checkAndIncrement, decrementCounter, groupSums, setCounter, type CounterEntry, type CounterTable } from './counter-ops';
 import type { AggregateKey } from './limit-plan';
 import { RuleBook, type OverrideDef, type RuleDef } from './rule-book';
@@ -201,14 +201,6 @@ describe('Limiter semantics (DESIGN §6)', () => {
       expect(freedBy(tags, { previous: 3, counters: 2 })).toEqual({ tags });
       expect(freedBy(tags, { previous: 0, counters: 0 })).toBeNull();
       expect(freedBy(tags, { previous: 1, counters: 4 })).toBeNull();
-    });
-
-    it('wake a waiter whose refusing key values the freed counter holds, or every waiter on rule changes', () => {
-      const refused = { repo: 'w', branch: 'f' };
-      expect(mayHaveFreed({ tags: { repo: 'w', branch: 'f', os: 'mac' } }, refused)).toBe(true);
-      expect(mayHaveFreed({ tags: { repo: 'w', branch: 'g' } }, refused)).toBe(false);
-      expect(mayHaveFreed({ tags: { repo: 'w' } }, refused)).toBe(false);
-      expect(mayHaveFreed({ tags: null }, refused)).toBe(true);
     });
   });
 });

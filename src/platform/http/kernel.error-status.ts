@@ -16,5 +16,4 @@ export const kernelErrorStatus = {
 } satisfies Record<KernelErrorCode, HttpStatus>;
 
 /** Status of every stable code, merged from the kernel's and each module's tables. */
-export const ERROR_STATUS = Symbol('ErrorStatus');
 export type ErrorStatusTable = Readonly<Record<string, HttpStatus>>;

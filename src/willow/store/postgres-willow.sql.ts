@@ -41,8 +41,6 @@ export const QUEUE = `SELECT name, max_items, CASE WHEN max_items >= 0 THEN item
 /** $1 names after this one ('' for the first page), $2 limit. */
 export const LIST_QUEUES = `SELECT name, max_items, CASE WHEN max_items >= 0 THEN items ELSE (${LIVE_COUNT}) END AS items
   FROM willow_queues q WHERE name > $1 ORDER BY name LIMIT $2`;
-/** $1 queue. Waiting + processing items. */
-export const COUNT_ITEMS = `SELECT count(*)::int AS items FROM willow_items WHERE queue = $1 AND state IN (0, 1)`;
 /** $1 name, $2 max_items, $3 items. */
 export const SET_MAX_ITEMS = 'UPDATE willow_queues SET max_items = $2, items = $3 WHERE name = $1';
 /** $1 name, $2 items to add. No row when they do not fit under max_items (QUEUE_FULL). */

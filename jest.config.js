@@ -1,0 +1,33 @@
+/** Jest projects of STYLE.md §7: `unit` beside the code, `conformance` per port, `e2e` through HTTP. */
+const transform = {
+  '^.+\\.ts$': [
+    '@swc/jest',
+    {
+      jsc: {
+        parser: { syntax: 'typescript', decorators: true },
+        transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false },
+        target: 'es2022',
+        keepClassNames: true,
+      },
+      module: { type: 'commonjs' },
+      sourceMaps: 'inline',
+    },
+  ],
+};
+
+const project = (displayName, testMatch) => ({
+  displayName,
+  testMatch: [testMatch],
+  transform,
+  testEnvironment: 'node',
+  moduleFileExtensions: ['ts', 'js', 'json'],
+});
+
+/** @type {import('jest').Config} */
+module.exports = {
+  projects: [
+    project('unit', '<rootDir>/src/**/*.spec.ts'),
+    project('conformance', '<rootDir>/test/conformance/**/*.spec.ts'),
+    project('e2e', '<rootDir>/test/e2e/**/*.e2e-spec.ts'),
+  ],
+};
