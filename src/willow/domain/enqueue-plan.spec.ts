@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import type { NewItem } from '../willow.port';
-import { assertRoom, channelsOf, decideEnqueue, planEnqueue, type LastWaiting } from './enqueue-plan';
+import { assertRoom, channelsOf, decideEnqueue, planEnqueue, type EnqueueInput, type LastWaiting } from './enqueue-plan';
 
 const item = (updateable: boolean, extra: Partial<NewItem> = {}): NewItem => ({
   tags: {}, data: null, updateable, retryAttempts: 0, retryPosition: 'front', timeoutMs: 60_000, ...extra,
@@ -44,6 +45,33 @@ describe(planEnqueue.name, () => {
     expect(sut.outcomes.map((o) => o.collapsed)).toEqual([false, false, true, true, false]);
     expect(sut.outcomes[2].id).toBe(sut.outcomes[0].id);
     expect(sut.inserts.map((w) => [w.key, w.data, w.item.updateable])).toEqual([['a', '3', false], ['b', 'x', false], ['a', '4', true]]);
+  });
+
+  it('plans a batch as the same items sent one by one would leave the lines', () => {
+    type Line = Map<string, Array<{ seq: number; data: string; updateable: boolean }>>;
+    let nextSeq = 0;
+    /** Plans `items` against the lines' last waiting items and writes the plan into the lines. */
+    const send = (lines: Line, items: EnqueueInput): boolean[] => {
+      const last = new Map([...lines].flatMap(([key, line]) => line.slice(-1).map((t) => [key, { ...t, id: String(t.seq) }] as const)));
+      const plan = planEnqueue(items, last);
+      for (const [seq, w] of plan.collapses) Object.assign(lines.get(w.key)!.find((t) => t.seq === seq)!, { data: w.data, updateable: w.item.updateable });
+      for (const w of plan.inserts) lines.set(w.key, [...(lines.get(w.key) ?? []), { seq: ++nextSeq, data: w.data, updateable: w.item.updateable }]);
+      return plan.outcomes.map((o) => o.collapsed);
+    };
+    const shape = (lines: Line) => [...lines].map(([key, line]) => [key, line.map((t) => [t.data, t.updateable])]).sort();
+    const entries = fc.array(fc.tuple(fc.constantFrom('a', 'b'), fc.boolean()), { maxLength: 12 });
+    fc.assert(
+      fc.property(entries, entries, (before, batch) => {
+        const items = batch.map(([key, updateable], i) => entry(key, String(i), updateable));
+        const together: Line = new Map();
+        const oneByOne: Line = new Map();
+        for (const [key, updateable] of before) for (const lines of [together, oneByOne]) send(lines, [entry(key, 'old', updateable)]);
+        const collapsedTogether = send(together, items);
+        const collapsedOneByOne = items.flatMap((x) => send(oneByOne, [x]));
+        expect(collapsedTogether).toEqual(collapsedOneByOne);
+        expect(shape(together)).toEqual(shape(oneByOne));
+      }),
+    );
   });
 
   it('names each channel once', () => {
