@@ -1,6 +1,8 @@
-import type { Tags } from '../common/tags';
-import type { FailureOutcome } from './domain/retry-policy';
-import type { NewItem, RetryPosition } from './willow.port';
+import type { EnqueueInput } from './domain/enqueue-plan';
+import type { AckResult, EnqueueOutcome, ItemCheck, Settled, StoredItem } from './domain/item';
+import type { Ack } from './domain/settlement';
+
+export type { AckResult, EnqueueOutcome, ItemCheck, Settled, StoredItem } from './domain/item';
 
 export interface QueueRecord {
   readonly name: string;
@@ -8,41 +10,6 @@ export interface QueueRecord {
   /** Waiting + processing items (what MaxItems bounds). */
   readonly items: number;
 }
-
-export interface StoredItem {
-  readonly seq: number;
-  readonly id: string;
-  readonly queue: string;
-  /** Canonical tag encoding: the channel. */
-  readonly key: string;
-  readonly tags: Tags;
-  /** The JSON text of Data. */
-  readonly data: string;
-  readonly updateable: boolean;
-  readonly retryAttempts: number;
-  readonly retryPosition: RetryPosition;
-  readonly timeoutMs: number;
-  /** Deliveries made. */
-  readonly attempt: number;
-  readonly expiresAt: number | null;
-}
-
-export interface EnqueueOutcome {
-  readonly id: string;
-  readonly collapsed: boolean;
-  readonly key: string;
-}
-
-/** A processing item that left processing: acked, or failed with the outcome the retry policy chose. */
-export interface Settled {
-  readonly item: StoredItem;
-  readonly outcome: 'acked' | FailureOutcome | 'given_back';
-}
-
-export type ItemCheck =
-  | { readonly kind: 'ok'; readonly item: StoredItem }
-  | { readonly kind: 'not_found' }
-  | { readonly kind: 'lease_lost'; readonly current: number | null };
 
 export interface ChannelLoad {
   readonly queue: string;
@@ -94,7 +61,7 @@ export interface WillowStore {
 
   /** Enqueues in order with collapse, all-or-nothing; QUEUE_NOT_FOUND, QUEUE_FULL. `data` is the item's Data as
    * JSON text (what is stored and handed out). */
-  enqueue(queue: string, items: ReadonlyArray<{ readonly key: string; readonly item: NewItem; readonly data: string }>): Promise<EnqueueOutcome[]>;
+  enqueue(queue: string, items: EnqueueInput): Promise<EnqueueOutcome[]>;
   /** Moves the first waiting item of a channel to processing (attempt + 1, lease from `now`); null if none waits.
    * Atomic across instances: two concurrent claims never return the same item. */
   claimHead(queue: string, key: string, now: number): Promise<StoredItem | null>;
@@ -103,7 +70,7 @@ export interface WillowStore {
   /** Extends a processing item's lease to `now + timeout`. */
   renew(queue: string, id: string, attempt: number | null, now: number): Promise<ItemCheck>;
   /** Acks a batch: each judged alone, all accepted ones committed together. */
-  settle(queue: string, acks: ReadonlyArray<{ readonly id: string; readonly passed: boolean; readonly attempt: number | null }>, now: number): Promise<Array<Settled | Exclude<ItemCheck, { kind: 'ok' }>>>;
+  settle(queue: string, acks: readonly Ack[], now: number): Promise<AckResult[]>;
   /** Puts an undelivered item back first in line with its attempt uncounted; null if it is no longer that delivery. */
   giveBack(queue: string, id: string, attempt: number): Promise<Settled | null>;
   /** Fails the delivery `attempt` of `id` if its lease ran out by `now`; null otherwise. Exactly once: of several

@@ -1,4 +1,6 @@
-import { decideEnqueue, decideFailure, type FailureOutcome, type RetryPosition } from './retry-policy';
+import type { RetryPosition } from '../willow.port';
+import type { FailureOutcome } from './item';
+import { decideFailure } from './retry-policy';
 
 describe('retry policy', () => {
   describe(decideFailure.name, () => {
@@ -38,16 +40,6 @@ describe('retry policy', () => {
         }
         expect(decideFailure({ ...base, attempt: retryAttempts + 1 })).toBe('dead');
       }
-    });
-  });
-
-  describe(decideEnqueue.name, () => {
-    it.each([
-      [null, 'append'],
-      [{ updateable: true }, 'collapse'],
-      [{ updateable: false }, 'append'],
-    ] as const)('last waiting item %j → %s', (lastWaiting, decision) => {
-      expect(decideEnqueue(lastWaiting)).toBe(decision);
     });
   });
 });

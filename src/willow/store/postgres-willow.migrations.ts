@@ -1,10 +1,5 @@
 import type { Migration } from '../../platform/storage/sqlite/embedded-storage';
 
-/** Item states as stored (as in the SQLite store). */
-export const WAITING = 0;
-export const PROCESSING = 1;
-export const DEAD = 2;
-
 /**
  * Willow's PostgreSQL tables. Times are epoch milliseconds (BIGINT). `seq` is the place in line, drawn from one
  * sequence so it orders items across instances; a front retry keeps it, a back retry and a requeue take a new one.

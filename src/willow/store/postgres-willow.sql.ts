@@ -1,5 +1,5 @@
 /**
- * Every statement of the PostgreSQL Willow store. States: 0 waiting, 1 processing, 2 dead. Times are epoch ms.
+ * Every statement of the PostgreSQL Willow store. States (domain/item.ts): 0 waiting, 1 processing, 2 dead. Times are epoch ms.
  *
  * Locks, always taken in this order, so no two transactions wait on each other in a cycle:
  * 1. the queue's advisory lock: shared by every write that adds or removes items (enqueue, settle, expiry,

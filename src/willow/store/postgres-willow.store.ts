@@ -3,12 +3,16 @@ import { afterCommit, ALREADY_COMMITTED, inTransaction, type PgChannel } from '.
 import type { PostgresStorage, Tx } from '../../platform/storage/postgres/postgres-storage';
 import { laneOf, unlessStoreDown, WriteBatcher } from '../../platform/storage/postgres/write-batcher';
 import { QueueNotFoundError } from '../domain/willow.errors';
-import type { ChannelLoad, EnqueueOutcome, ItemCheck, LeaseRecord, QueueRecord, Settled, StoredItem, WillowChange, WillowStore } from '../willow.store';
+import type { AckResult, ChannelLoad, EnqueueOutcome, ItemCheck, LeaseRecord, QueueRecord, Settled, StoredItem, WillowChange, WillowStore } from '../willow.store';
 import { channelsChanged, QUEUE_CHANGES, type QueueChange } from './postgres-willow.changes';
-import { enqueueTx, reserve, type EnqueueInput } from './postgres-willow.enqueue';
-import { PROCESSING, WILLOW_PG_MIGRATIONS } from './postgres-willow.migrations';
+import { checkDelivery } from '../domain/delivery';
+import type { EnqueueInput } from '../domain/enqueue-plan';
+import { PROCESSING } from '../domain/item';
+import type { Ack } from '../domain/settlement';
+import { enqueueTx, reserve } from './postgres-willow.enqueue';
+import { WILLOW_PG_MIGRATIONS } from './postgres-willow.migrations';
 import * as Row from './postgres-willow.rows';
-import { settleLocked, type Ack, type AckResult } from './postgres-willow.settle';
+import { settleLocked } from './postgres-willow.settle';
 import * as SQL from './postgres-willow.sql';
 
 /** The most items (or acks) one batched transaction writes; a larger request is written alone. */
@@ -124,7 +128,7 @@ export class PostgresWillowStore implements WillowStore {
 
   async check(queue: string, id: string, attempt: number | null): Promise<ItemCheck> {
     const [row] = await this.storage.query<Row.ItemRow>(SQL.ITEM_BY_ID, [id]);
-    return Row.checkItem(row && Row.toItem(row), queue, row?.state ?? -1, attempt);
+    return checkDelivery(row && Row.found(row), queue, attempt);
   }
 
   /** A lease extension changes no channel: nothing is announced. */
@@ -146,7 +150,7 @@ export class PostgresWillowStore implements WillowStore {
     const acks = requests.flatMap((r) => r.acks.map((ack) => ({ ...ack, now: r.now })));
     const results = await this.storage.tx(async (sql) => {
       await sql.query(SQL.LOCK_QUEUE_SHARED, [queue]);
-      return settleLocked(this.storage, sql, queue, acks, { reason: 'failed' });
+      return settleLocked(this.storage, sql, queue, acks, 'ack');
     });
     let at = 0;
     return requests.map((r) => results.slice(at, (at += r.acks.length)));
@@ -155,7 +159,7 @@ export class PostgresWillowStore implements WillowStore {
   giveBack(queue: string, id: string, attempt: number): Promise<Settled | null> {
     return this.storage.tx(async (sql) => {
       const [row] = (await sql.query<Row.ItemRow>(SQL.LOCK_ITEMS, [queue, [id]])).rows;
-      const check = Row.checkItem(row && Row.toItem(row), queue, row?.state ?? -1, attempt);
+      const check = checkDelivery(row && Row.found(row), queue, attempt);
       if (check.kind !== 'ok') return null;
       await sql.query(SQL.GIVE_BACK, [row.seq]);
       await this.changes.send(afterCommit(sql), ...channelsChanged(queue, [check.item.key]));
@@ -170,7 +174,7 @@ export class PostgresWillowStore implements WillowStore {
     const [result] = await this.storage.tx(async (sql) => {
       await sql.query(SQL.LOCK_QUEUE_SHARED, [due.queue]);
       const ack = { id, passed: false, attempt, now };
-      return settleLocked(this.storage, sql, due.queue, [ack], { reason: 'lease expired', expiry: true });
+      return settleLocked(this.storage, sql, due.queue, [ack], 'expiry');
     });
     return 'outcome' in result ? result : null;
   }

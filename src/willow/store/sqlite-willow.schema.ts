@@ -1,10 +1,5 @@
 import type { Migration } from '../../platform/storage/sqlite/embedded-storage';
 
-/** Item states as stored. */
-export const WAITING = 0;
-export const PROCESSING = 1;
-export const DEAD = 2;
-
 export const WILLOW_MIGRATIONS: readonly Migration[] = [
   {
     id: '001-queues-items',

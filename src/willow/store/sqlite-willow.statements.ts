@@ -1,10 +1,6 @@
 import type { Database } from 'better-sqlite3';
-
-export interface QueueRow {
-  name: string;
-  max_items: number;
-  items: number;
-}
+import type { ChannelLoad } from '../willow.store';
+import type { QueueRow } from './willow.rows';
 
 export interface ItemRow {
   seq: number;
@@ -23,7 +19,7 @@ export interface ItemRow {
   dead_at: number | null;
 }
 
-/** Every statement of the SQLite Willow store, prepared once. States: 0 waiting, 1 processing, 2 dead. */
+/** Every statement of the SQLite Willow store, prepared once. States (domain/item.ts): 0 waiting, 1 processing, 2 dead. */
 export function prepareWillowStatements(db: Database) {
   return {
     maxSeq: db.prepare<[], { seq: number | null }>('SELECT max(seq) AS seq FROM willow_items'),
@@ -101,4 +97,12 @@ interface LeaseRow {
   id: string;
   attempt: number;
   expires_at: number;
+}
+
+export function flag(value: boolean): number {
+  return value ? 1 : 0;
+}
+
+export function toChannel(r: ChannelRow): ChannelLoad {
+  return { queue: r.queue, key: r.channel, waiting: r.waiting, processing: r.processing, headSeq: r.head };
 }

@@ -1,13 +1,14 @@
 import { AlreadyExistsError } from '../../common/errors';
-import { newId } from '../../common/ids';
-import { decodeTags } from '../../common/tags';
 import type { EmbeddedStorage } from '../../platform/storage/sqlite/embedded-storage';
-import { decideEnqueue, decideFailure, leaseRanOut } from '../domain/retry-policy';
-import { QueueFullError, QueueNotFoundError } from '../domain/willow.errors';
-import type { NewItem } from '../willow.port';
-import type { ChannelLoad, EnqueueOutcome, ItemCheck, LeaseRecord, QueueRecord, Settled, StoredItem, WillowStore } from '../willow.store';
-import { DEAD, PROCESSING, WAITING, WILLOW_MIGRATIONS } from './sqlite-willow.schema';
-import { prepareWillowStatements, type ItemRow, type QueueRow } from './sqlite-willow.statements';
+import { checkDelivery, liveDelivery } from '../domain/delivery';
+import { assertRoom, channelsOf, planEnqueue, type EnqueueInput, type EnqueuePlan } from '../domain/enqueue-plan';
+import { DEAD, PROCESSING, WAITING, type ItemAt, type ItemCheck } from '../domain/item';
+import { DEAD_REASON, failingChannels, Settlement, type Ack, type SettleMode } from '../domain/settlement';
+import { QueueNotFoundError } from '../domain/willow.errors';
+import type { AckResult, ChannelLoad, EnqueueOutcome, LeaseRecord, QueueRecord, Settled, StoredItem, WillowStore } from '../willow.store';
+import { WILLOW_MIGRATIONS } from './sqlite-willow.schema';
+import { flag, prepareWillowStatements, toChannel } from './sqlite-willow.statements';
+import { toDead, toItem, toQueue, type QueueRow } from './willow.rows';
 
 export class SqliteWillowStore implements WillowStore {
   private readonly sql;
@@ -58,27 +59,18 @@ export class SqliteWillowStore implements WillowStore {
     return this.storage.read(() => this.sql.listQueues.all(afterName ?? '', limit).map(toQueue));
   }
 
-  enqueue(queue: string, items: ReadonlyArray<{ key: string; item: NewItem; data: string }>): Promise<EnqueueOutcome[]> {
+  /** Reads each channel's last waiting item, lets the domain plan the batch, and writes the plan. */
+  enqueue(queue: string, items: EnqueueInput): Promise<EnqueueOutcome[]> {
     return this.storage.write(() => {
       const q = this.requireQueue(queue);
-      let count = q.items;
-      const outcomes = items.map(({ key, item, data }) => {
-        const last = this.sql.lastWaiting.get(queue, key);
-        if (last && decideEnqueue({ updateable: last.updateable === 1 }) === 'collapse') {
-          this.sql.collapse.run(data, flag(item.updateable), item.retryAttempts, flag(item.retryPosition === 'front'), item.timeoutMs, last.seq);
-          return { id: last.id, collapsed: true, key };
-        }
-        const id = newId();
-        this.sql.insertItem.run(this.nextSeq++, id, queue, key, WAITING, data, flag(item.updateable), item.retryAttempts,
-          flag(item.retryPosition === 'front'), item.timeoutMs);
-        count++;
-        return { id, collapsed: false, key };
+      const last = channelsOf(items).flatMap((key) => {
+        const row = this.sql.lastWaiting.get(queue, key);
+        return row ? [[key, { seq: row.seq, id: row.id, updateable: row.updateable === 1 }] as const] : [];
       });
-      const added = count - q.items;
-      // Only new items count: a batch of collapses fits even where a lowered MaxItems is already exceeded.
-      if (added > 0 && q.max_items >= 0 && count > q.max_items) throw new QueueFullError(queue, q.max_items, q.items, added);
-      if (added > 0) this.sql.addItems.run(added, queue);
-      return outcomes;
+      const plan = planEnqueue(items, new Map(last));
+      assertRoom(queue, { maxItems: q.max_items, items: q.items }, plan.inserts.length);
+      this.writePlan(queue, plan);
+      return plan.outcomes;
     });
   }
 
@@ -93,13 +85,12 @@ export class SqliteWillowStore implements WillowStore {
   }
 
   async check(queue: string, id: string, attempt: number | null): Promise<ItemCheck> {
-    const row = this.storage.read(() => this.sql.byId.get(id));
-    return checkRow(row, queue, attempt);
+    return checkDelivery(this.storage.read(() => this.find(id)), queue, attempt);
   }
 
   renew(queue: string, id: string, attempt: number | null, now: number): Promise<ItemCheck> {
     return this.storage.write(() => {
-      const check = liveDelivery(checkRow(this.sql.byId.get(id), queue, attempt), now);
+      const check = liveDelivery(checkDelivery(this.find(id), queue, attempt), now);
       if (check.kind !== 'ok') return check;
       const expiresAt = now + check.item.timeoutMs;
       this.sql.renew.run(expiresAt, check.item.seq);
@@ -107,19 +98,13 @@ export class SqliteWillowStore implements WillowStore {
     });
   }
 
-  settle(queue: string, acks: ReadonlyArray<{ id: string; passed: boolean; attempt: number | null }>, now: number) {
-    return this.storage.write(() =>
-      acks.map((ack): Settled | Exclude<ItemCheck, { kind: 'ok' }> => {
-        const check = liveDelivery(checkRow(this.sql.byId.get(ack.id), queue, ack.attempt), now);
-        if (check.kind !== 'ok') return check;
-        return ack.passed ? this.remove(check.item, 'acked') : this.fail(check.item, 'failed', now);
-      }),
-    );
+  settle(queue: string, acks: readonly Ack[], now: number): Promise<AckResult[]> {
+    return this.storage.write(() => this.settleNow(queue, acks, now, 'ack'));
   }
 
   giveBack(queue: string, id: string, attempt: number): Promise<Settled | null> {
     return this.storage.write(() => {
-      const check = checkRow(this.sql.byId.get(id), queue, attempt);
+      const check = checkDelivery(this.find(id), queue, attempt);
       if (check.kind !== 'ok') return null;
       this.sql.giveBack.run(check.item.seq);
       return { item: check.item, outcome: 'given_back' as const };
@@ -129,8 +114,9 @@ export class SqliteWillowStore implements WillowStore {
   expireLease(id: string, attempt: number, now: number): Promise<Settled | null> {
     return this.storage.write(() => {
       const row = this.sql.byId.get(id);
-      if (!row || row.state !== PROCESSING || row.attempt !== attempt || (row.expires_at ?? 0) > now) return null;
-      return this.fail(toItem(row), 'lease expired', now);
+      if (!row) return null;
+      const [result] = this.settleNow(row.queue, [{ id, passed: false, attempt }], now, 'expiry');
+      return 'outcome' in result ? result : null;
     });
   }
 
@@ -145,13 +131,7 @@ export class SqliteWillowStore implements WillowStore {
   }
 
   async listDead(queue: string, afterSeq: number | null, limit: number) {
-    return this.storage.read(() =>
-      this.sql.listDead.all(queue, afterSeq ?? -1, limit).map((row) => ({
-        ...toItem(row),
-        reason: row.dead_reason ?? 'failed',
-        deadAt: row.dead_at ?? 0,
-      })),
-    );
+    return this.storage.read(() => this.sql.listDead.all(queue, afterSeq ?? -1, limit).map(toDead));
   }
 
   requeueDead(queue: string, id: string): Promise<StoredItem | null> {
@@ -159,7 +139,7 @@ export class SqliteWillowStore implements WillowStore {
       const row = this.sql.byId.get(id);
       if (!row || row.queue !== queue || row.state !== DEAD) return null;
       const q = this.requireQueue(queue);
-      if (q.max_items >= 0 && q.items + 1 > q.max_items) throw new QueueFullError(queue, q.max_items, q.items, 1);
+      assertRoom(queue, { maxItems: q.max_items, items: q.items }, 1);
       const seq = this.nextSeq++;
       this.sql.requeue.run(seq, row.seq);
       this.sql.addItems.run(1, queue);
@@ -196,74 +176,42 @@ export class SqliteWillowStore implements WillowStore {
     return row;
   }
 
-  private remove(item: StoredItem, outcome: 'acked' | 'drop'): Settled {
-    this.sql.deleteItem.run(item.seq);
-    this.sql.addItems.run(-1, item.queue);
-    return { item, outcome };
+  private find(id: string): ItemAt | undefined {
+    const row = this.sql.byId.get(id);
+    return row && { item: toItem(row), state: row.state };
   }
 
-  /** A failed delivery: dead letter, drop, or back in line, as the retry policy decides. */
-  private fail(item: StoredItem, reason: string, now: number): Settled {
-    // Only an item behind this one is newer: an older one may wait again (front retry) while this one runs.
-    const last = this.sql.lastWaiting.get(item.queue, item.key);
-    const newerWaiting = last !== undefined && last.seq > item.seq;
-    const outcome = decideFailure({ ...item, newerWaiting });
-    switch (outcome) {
-      case 'dead':
-        this.sql.toDead.run(reason, now, item.seq);
-        this.sql.addItems.run(-1, item.queue);
-        return { item, outcome };
-      case 'drop':
-        return this.remove(item, 'drop');
-      case 'front':
-        this.sql.toWaiting.run(item.seq, item.seq);
-        return { item, outcome };
-      case 'back': {
-        const seq = this.nextSeq++;
-        this.sql.toWaiting.run(seq, item.seq);
-        return { item: { ...item, seq }, outcome };
-      }
+  /** Collapses in place; new items at the back of their lines, in the plan's order. */
+  private writePlan(queue: string, plan: EnqueuePlan): void {
+    for (const [seq, { item, data }] of plan.collapses) {
+      this.sql.collapse.run(data, flag(item.updateable), item.retryAttempts, flag(item.retryPosition === 'front'), item.timeoutMs, seq);
     }
+    for (const { id, key, item, data } of plan.inserts) {
+      this.sql.insertItem.run(this.nextSeq++, id, queue, key, WAITING, data, flag(item.updateable), item.retryAttempts,
+        flag(item.retryPosition === 'front'), item.timeoutMs);
+    }
+    if (plan.inserts.length > 0) this.sql.addItems.run(plan.inserts.length, queue);
   }
-}
 
-function checkRow(row: ItemRow | undefined, queue: string, attempt: number | null): ItemCheck {
-  if (!row || row.queue !== queue) return { kind: 'not_found' };
-  if (row.state === PROCESSING && (attempt === null || attempt === row.attempt)) return { kind: 'ok', item: toItem(row) };
-  if (attempt === null) return { kind: 'not_found' };
-  return { kind: 'lease_lost', current: row.state === PROCESSING ? row.attempt : null };
-}
-
-/** A delivery whose lease ran out by `now` is lost, even before the sweep settles it. */
-function liveDelivery(check: ItemCheck, now: number): ItemCheck {
-  return check.kind === 'ok' && leaseRanOut(check.item, now) ? { kind: 'lease_lost', current: null } : check;
-}
-
-function flag(value: boolean): number {
-  return value ? 1 : 0;
-}
-
-function toChannel(r: { queue: string; channel: string; waiting: number; processing: number; head: number | null }): ChannelLoad {
-  return { queue: r.queue, key: r.channel, waiting: r.waiting, processing: r.processing, headSeq: r.head };
-}
-
-function toQueue(row: QueueRow): QueueRecord {
-  return { name: row.name, maxItems: row.max_items, items: row.items };
-}
-
-function toItem(row: ItemRow): StoredItem {
-  return {
-    seq: row.seq,
-    id: row.id,
-    queue: row.queue,
-    key: row.channel,
-    tags: decodeTags(row.channel),
-    data: row.data,
-    updateable: row.updateable === 1,
-    retryAttempts: row.retry_attempts,
-    retryPosition: row.retry_front === 1 ? 'front' : 'back',
-    timeoutMs: row.timeout_ms,
-    attempt: row.attempt,
-    expiresAt: row.expires_at,
-  };
+  /** Reads the acked items and their channels' last waiting places, lets the domain judge each ack, writes the result. */
+  private settleNow(queue: string, acks: readonly Ack[], now: number, mode: SettleMode): AckResult[] {
+    const found = acks.flatMap((ack) => this.find(ack.id) ?? []);
+    const last = failingChannels(found, acks).flatMap((key) => {
+      const row = this.sql.lastWaiting.get(queue, key);
+      return row ? [[key, row.seq] as const] : [];
+    });
+    const settlement = new Settlement(queue, found, new Map(last), mode);
+    for (const ack of acks) settlement.judge({ ...ack, now });
+    for (const item of settlement.removed) this.sql.deleteItem.run(item.seq);
+    for (const item of settlement.dead) this.sql.toDead.run(DEAD_REASON[mode], now, item.seq);
+    for (const item of settlement.front) this.sql.toWaiting.run(item.seq, item.seq);
+    const backSeqs = settlement.back.map((item) => {
+      const seq = this.nextSeq++;
+      this.sql.toWaiting.run(seq, item.seq);
+      return seq;
+    });
+    const released = settlement.removed.length + settlement.dead.length;
+    if (released > 0) this.sql.addItems.run(-released, queue);
+    return settlement.answers(backSeqs);
+  }
 }

@@ -1,0 +1,95 @@
+import { newId } from '../../common/ids';
+import type { NewItem } from '../willow.port';
+import type { EnqueueOutcome } from './item';
+import { QueueFullError } from './willow.errors';
+
+/** One item to enqueue: its channel, the item, and Data as the JSON text that is stored. */
+export interface EnqueueEntry {
+  readonly key: string;
+  readonly item: NewItem;
+  readonly data: string;
+}
+
+export type EnqueueInput = ReadonlyArray<EnqueueEntry>;
+
+/** What one stored item (new, or collapsed into) is written with. */
+export interface ItemWrite {
+  readonly id: string;
+  readonly key: string;
+  item: NewItem;
+  data: string;
+}
+
+/** A channel's last waiting item as stored, read before planning (locked, where the store has row locks). */
+export interface LastWaiting {
+  readonly seq: number;
+  readonly id: string;
+  readonly updateable: boolean;
+}
+
+export interface EnqueuePlan {
+  /** One per item, in the order sent. */
+  readonly outcomes: EnqueueOutcome[];
+  /** Stored items that take new data, by seq (the last write of the batch wins). */
+  readonly collapses: Map<number, ItemWrite>;
+  /** New items, in line order: each takes the next place at the back of the line. */
+  readonly inserts: ItemWrite[];
+}
+
+/**
+ * DESIGN §7.2: a new item collapses into the channel's last waiting item when that item is updateable; otherwise
+ * it is appended. A processing item is never a collapse target (only waiting items are passed here).
+ */
+export function decideEnqueue(lastWaiting: { readonly updateable: boolean } | null | undefined): 'collapse' | 'append' {
+  return lastWaiting?.updateable ? 'collapse' : 'append';
+}
+
+/** A channel's last waiting item while the batch is planned: a stored one (`seq`), or one this batch appends. */
+interface Tail {
+  readonly id: string;
+  readonly seq: number | null;
+  readonly appended: ItemWrite | null;
+  updateable: boolean;
+}
+
+/**
+ * Decides every item of a batch in order, as if sent one by one (DESIGN §7.5): collapse into the channel's last
+ * waiting item when it is updateable (a stored one, or one this batch appends), append otherwise. The collapsed item
+ * takes the new item's Updateable, so `Updateable: false` replaces an updateable tail and the next item appends.
+ */
+export function planEnqueue(items: EnqueueInput, lastWaiting: ReadonlyMap<string, LastWaiting>): EnqueuePlan {
+  const tails = new Map<string, Tail>();
+  for (const [key, last] of lastWaiting) tails.set(key, { id: last.id, seq: last.seq, appended: null, updateable: last.updateable });
+  const plan: EnqueuePlan = { outcomes: [], collapses: new Map(), inserts: [] };
+  for (const { key, item, data } of items) {
+    const tail = tails.get(key);
+    if (tail && decideEnqueue(tail) === 'collapse') {
+      if (tail.appended) Object.assign(tail.appended, { item, data });
+      else plan.collapses.set(tail.seq!, { id: tail.id, key, item, data });
+      tail.updateable = item.updateable;
+      plan.outcomes.push({ id: tail.id, collapsed: true, key });
+      continue;
+    }
+    const write: ItemWrite = { id: newId(), key, item, data };
+    plan.inserts.push(write);
+    tails.set(key, { id: write.id, seq: null, appended: write, updateable: item.updateable });
+    plan.outcomes.push({ id: write.id, collapsed: false, key });
+  }
+  return plan;
+}
+
+/** The channels an enqueue of `items` reads the last waiting item of, each once. */
+export function channelsOf(items: EnqueueInput): string[] {
+  return [...new Set(items.map((x) => x.key))];
+}
+
+/**
+ * DESIGN §7.2, MaxItems bounds waiting + processing items; only new items count, so a batch of collapses fits even
+ * where a lowered MaxItems is already exceeded. Throws QUEUE_FULL (the store then writes nothing). `maxItems` < 0:
+ * unbounded.
+ */
+export function assertRoom(queue: string, bound: { readonly maxItems: number; readonly items: number }, adding: number): void {
+  if (adding > 0 && bound.maxItems >= 0 && bound.items + adding > bound.maxItems) {
+    throw new QueueFullError(queue, bound.maxItems, bound.items, adding);
+  }
+}

@@ -1,0 +1,55 @@
+import type { Tags } from '../../common/tags';
+import type { RetryPosition } from '../willow.port';
+
+/** Item states, as both stores keep them (SQL statements spell them 0, 1, 2). */
+export const WAITING = 0;
+export const PROCESSING = 1;
+export const DEAD = 2;
+export type ItemState = typeof WAITING | typeof PROCESSING | typeof DEAD;
+
+export interface StoredItem {
+  readonly seq: number;
+  readonly id: string;
+  readonly queue: string;
+  /** Canonical tag encoding: the channel. */
+  readonly key: string;
+  readonly tags: Tags;
+  /** The JSON text of Data. */
+  readonly data: string;
+  readonly updateable: boolean;
+  readonly retryAttempts: number;
+  readonly retryPosition: RetryPosition;
+  readonly timeoutMs: number;
+  /** Deliveries made. */
+  readonly attempt: number;
+  readonly expiresAt: number | null;
+}
+
+/** A stored item with the state it is in. */
+export interface ItemAt {
+  readonly item: StoredItem;
+  readonly state: number;
+}
+
+export interface EnqueueOutcome {
+  readonly id: string;
+  readonly collapsed: boolean;
+  readonly key: string;
+}
+
+/** What happens to a delivery that failed (ack with Passed=false) or whose lease ran out. */
+export type FailureOutcome = 'dead' | 'drop' | 'front' | 'back';
+
+/** A processing item that left processing: acked, or failed with the outcome the retry policy chose. */
+export interface Settled {
+  readonly item: StoredItem;
+  readonly outcome: 'acked' | FailureOutcome | 'given_back';
+}
+
+export type ItemCheck =
+  | { readonly kind: 'ok'; readonly item: StoredItem }
+  | { readonly kind: 'not_found' }
+  | { readonly kind: 'lease_lost'; readonly current: number | null };
+
+/** The answer to one ack: settled, or why not. */
+export type AckResult = Settled | Exclude<ItemCheck, { kind: 'ok' }>;

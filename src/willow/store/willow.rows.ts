@@ -1,0 +1,57 @@
+import { decodeTags } from '../../common/tags';
+import type { QueueRecord, StoredItem } from '../willow.store';
+
+/**
+ * The item columns both stores keep, as either driver returns them: SQLite gives 0/1 for booleans, `pg` gives BIGINT
+ * (int8) columns as strings, converted with Number (all stay below 2^53).
+ */
+export interface ItemColumns {
+  seq: number | string;
+  id: string;
+  queue: string;
+  channel: string;
+  state: number;
+  data: string;
+  updateable: number | boolean;
+  retry_attempts: number;
+  retry_front: number | boolean;
+  timeout_ms: number | string;
+  attempt: number;
+  expires_at: number | string | null;
+}
+
+export interface DeadColumns extends ItemColumns {
+  dead_reason: string | null;
+  dead_at: number | string | null;
+}
+
+export interface QueueRow {
+  name: string;
+  max_items: number;
+  items: number;
+}
+
+export function toItem(row: ItemColumns): StoredItem {
+  return {
+    seq: Number(row.seq),
+    id: row.id,
+    queue: row.queue,
+    key: row.channel,
+    tags: decodeTags(row.channel),
+    data: row.data,
+    updateable: Boolean(row.updateable),
+    retryAttempts: row.retry_attempts,
+    retryPosition: row.retry_front ? 'front' : 'back',
+    timeoutMs: Number(row.timeout_ms),
+    attempt: row.attempt,
+    expiresAt: row.expires_at === null ? null : Number(row.expires_at),
+  };
+}
+
+export function toDead(row: DeadColumns): StoredItem & { reason: string; deadAt: number } {
+  return { ...toItem(row), reason: row.dead_reason ?? 'failed', deadAt: row.dead_at === null ? 0 : Number(row.dead_at) };
+}
+
+export function toQueue(row: QueueRow): QueueRecord {
+  return { name: row.name, maxItems: row.max_items, items: row.items };
+}
