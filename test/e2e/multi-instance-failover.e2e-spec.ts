@@ -36,7 +36,7 @@ describePostgres('several instances on one PostgreSQL database: failures', (data
       return ((await expectCall(x, 200, 'POST', '/v1/queues/fo/items/batch', { Items: items })).Results as Array<{ ID: string }>).map((r) => r.ID);
     };
     const ackedIds = await enqueue('acked', 2, {});
-    const acked = await expectCall(x, 200, 'POST', '/v1/queues/fo/items/dequeue-batch', { Count: 2, Wait: 0, Query: { Where: { kind: 'acked' } } });
+    const acked = await expectCall(x, 200, 'POST', '/v1/queues/fo/items/dequeue-batch', { Count: 2, Wait: '2s', Query: { Where: { kind: 'acked' } } });
     const ackAnswer = await expectCall(x, 200, 'POST', '/v1/queues/fo/items/ack-batch', {
       Acks: (acked.Items as Array<{ ID: string }>).map((i) => ({ ID: i.ID, Passed: true })),
     });
@@ -109,7 +109,7 @@ describePostgres('several instances on one PostgreSQL database: failures', (data
     expect(dead.every((d) => d.Attempts === 1 && d.Reason === 'lease expired')).toBe(true);
 
     // The items X enqueued but never handed out are delivered by the survivors, in full.
-    const waiting = await expectCall(s1, 200, 'POST', '/v1/queues/fo/items/dequeue-batch', { Count: 10, Wait: 0, Query: { Where: { kind: 'wait' } } });
+    const waiting = await expectCall(s1, 200, 'POST', '/v1/queues/fo/items/dequeue-batch', { Count: 10, Wait: '2s', Query: { Where: { kind: 'wait' } } });
     expect((waiting.Items as Array<{ ID: string }>).map((i) => i.ID).sort()).toEqual([...waitIds].sort());
     // Another instance's counts follow within milliseconds (it re-reads what it hears of).
     await waitUntil(async () => {

@@ -25,6 +25,13 @@ function runToExit(env: Record<string, string>): Promise<{ code: number | null; 
   });
 }
 
+/** Waits (up to 5 s) until the server has written `text`, then asserts it did. */
+async function waitForOutput(server: ChildServer, text: string): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (!server.output().includes(text) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  expect(server.output()).toContain(text);
+}
+
 function expectOneLine(output: string, pattern: RegExp): void {
   const lines = output.trim().split('\n');
   expect(lines).toHaveLength(1);
@@ -85,12 +92,13 @@ describe('Start-up', () => {
   it('says where it listens, and logs a refused body with its request id', async () => {
     const server = await startServer({ WILLOW_DATA_DIR: dir.path, WILLOW_LOG_LEVEL: 'info' });
     running.push(server);
-    expect(server.output()).toContain(`"msg":"Willow listening on ${server.url} (embedded store in ${dir.path}; API docs at /docs)"`);
+    // The line is written just after the port opens, so readiness may be seen a moment before it.
+    const listening = `"msg":"Willow listening on ${server.url} (embedded store in ${dir.path}; API docs at /docs)"`;
+    await waitForOutput(server, listening);
     const res = await fetch(`${server.url}/v1/locks`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': 'bad-json-7' }, body: '{"KeyValues": {' });
     expect(res.status).toBe(400);
     expect(res.headers.get('x-request-id')).toBe('bad-json-7');
-    const deadline = Date.now() + 5_000;
-    while (!server.output().includes('"requestId":"bad-json-7"') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await waitForOutput(server, '"requestId":"bad-json-7"');
     const line = server.output().split('\n').find((l) => l.includes('"requestId":"bad-json-7"'));
     expect(line).toBeDefined();
     expect(JSON.parse(line!)).toMatchObject({ requestId: 'bad-json-7', res: { statusCode: 400 } });
