@@ -1,4 +1,6 @@
 import { InvalidInputError } from './errors';
+import { optional, readFields } from './fields';
+import { fieldPath, parseSafeInt } from './names';
 
 /** One page of a deterministic listing; `nextCursor` is null on the last page. */
 export interface Page<T> {
@@ -15,6 +17,7 @@ export interface PageRequest {
 export const PAGE_LIMIT_DEFAULT = 1_000;
 export const PAGE_LIMIT_MAX = 10_000;
 
+const CURSOR_MAX_LENGTH = 4096;
 const BASE64URL = /^[A-Za-z0-9_-]*$/;
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -37,4 +40,22 @@ export function decodeCursor(cursor: string, path = 'Cursor'): string {
     throw new InvalidInputError(path, 'is not a cursor this service sent; pass the Willow-Next-Cursor header of the previous page unchanged');
   }
   return key;
+}
+
+/** `?Limit=&Cursor=` of every listing: Limit 1 to PAGE_LIMIT_MAX (default PAGE_LIMIT_DEFAULT); an empty Cursor is none. */
+export function parsePageRequest(raw: unknown, path: string): PageRequest {
+  const f = readFields(raw, path, ['Limit', 'Cursor']);
+  const limit = optional(f.Limit, PAGE_LIMIT_DEFAULT, (v) => parseLimit(v, fieldPath(path, 'Limit')));
+  return { limit, cursor: optional(f.Cursor, null, (v) => parseCursor(v, fieldPath(path, 'Cursor'))) };
+}
+
+function parseLimit(raw: unknown, path: string): number {
+  const n = typeof raw === 'string' && /^\d{1,6}$/.test(raw) ? Number(raw) : raw;
+  return parseSafeInt(n, path, { min: 1, max: PAGE_LIMIT_MAX });
+}
+
+function parseCursor(raw: unknown, path: string): string | null {
+  if (typeof raw !== 'string') throw new InvalidInputError(path, 'must be a string');
+  if (raw.length > CURSOR_MAX_LENGTH) throw new InvalidInputError(path, `must be shorter than or equal to ${CURSOR_MAX_LENGTH} characters`);
+  return raw === '' ? null : decodeCursor(raw, path);
 }

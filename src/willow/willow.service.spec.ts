@@ -88,6 +88,18 @@ describe(WillowService.name, () => {
   const item = (tags: Tags, data: unknown): NewItem => ({ tags, data, updateable: false, retryAttempts: 0, retryPosition: 'front', timeoutMs: 60_000 });
   const channels = async () => (await admin.listChannels('q', MATCH_ALL, { limit: 100, cursor: null })).items;
 
+  it('judges items from an in-process or RPC caller with the enqueue parser, naming the HTTP path', async () => {
+    const bad = { ...item({ a: 1 }, 1), retryPosition: 'middle' } as unknown as NewItem;
+    await expect(sut.enqueue('q', [bad])).rejects.toMatchObject({ code: 'INVALID_INPUT', path: 'RetryPosition' });
+    await expect(sut.enqueue('q', [item({ a: 1 }, 1), item({ _a: 1 }, 1)])).rejects.toMatchObject({ code: 'INVALID_INPUT', path: 'Items[1].KeyValues._a' });
+    await expect(sut.enqueue('q', [])).rejects.toMatchObject({ code: 'INVALID_INPUT', path: 'Items' });
+    await expect(sut.enqueue('q', [item({ a: 1 }, 1), item({ a: 1 }, 'x'.repeat(2_000_000))])).rejects.toMatchObject({
+      code: 'TOO_LARGE',
+      message: expect.stringMatching(/^Items\[1\]\.Data \(/),
+    });
+    expect(await channels()).toEqual([]);
+  });
+
   it('keeps one channel per tag set when the channel is deleted and refilled while a dequeue passes the limiter', async () => {
     const tags = { c: 1 };
     await sut.enqueue('q', [item(tags, 'old')]);

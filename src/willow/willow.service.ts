@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleIn
 import type { Subscription } from 'rxjs';
 import type { Clock } from '../common/clock';
 import { InvalidInputError, ShuttingDownError } from '../common/errors';
-import { isName, parseSafeInt } from '../common/names';
+import { isName } from '../common/names';
 import { canonicalTags } from '../common/tags';
 import { CONFIG, type Config } from '../config';
 import { LIMITER_PORT, type LimiterPort } from '../limiter';
@@ -10,7 +10,8 @@ import { CLOCK } from '../platform/clock.token';
 import { ShutdownSignal } from '../platform/lifecycle/shutdown-signal';
 import { Dispatcher } from './dispatcher';
 import { ItemNotFoundError, LeaseLostError, QueueNotFoundError } from './domain/willow.errors';
-import { BATCH_MAX, checkItem, DEQUEUE_COUNT_MAX, knownQueueName, WAIT_BOUNDS } from './domain/validate';
+import { BATCH_MAX, checkItems, dataJson, knownQueueName, WAIT_BOUNDS } from './domain/validate';
+import { parseCount } from './domain/validate-consumer';
 import { isWellFormedId } from '../common/ids';
 import { parseDuration } from '../common/duration';
 import { Gate } from './gate';
@@ -47,14 +48,11 @@ export class WillowService implements WillowPort, OnModuleInit, OnApplicationShu
   }
 
   async enqueue(queue: string, items: readonly NewItem[]): Promise<EnqueueResult[]> {
-    if (items.length < 1 || items.length > BATCH_MAX) {
-      throw new InvalidInputError('Items', `must hold 1 to ${BATCH_MAX} items (got ${items.length})`);
-    }
-    const prefix = items.length > 1 ? (i: number) => `Items[${i}].` : () => '';
-    const keyed = items.map((item, i) => ({
+    const checked = checkItems(items);
+    const keyed = checked.map((item, i) => ({
       key: canonicalTags(item.tags),
       item,
-      data: checkItem(item, prefix(i), this.config.maxDataBytes),
+      data: dataJson(item.data, checked.length > 1 ? `Items[${i}]` : '', this.config.maxDataBytes),
     }));
     const outcomes = await this.store.enqueue(knownQueueName(queue), keyed);
     const appended = new Map<string, number>();
@@ -66,7 +64,7 @@ export class WillowService implements WillowPort, OnModuleInit, OnApplicationShu
   }
 
   async dequeue(cmd: DequeueCommand, signal?: AbortSignal): Promise<Delivery[]> {
-    parseSafeInt(cmd.count, 'Count', { min: 1, max: DEQUEUE_COUNT_MAX });
+    parseCount(cmd.count, 'Count');
     parseDuration(cmd.waitMs, 'Wait', WAIT_BOUNDS);
     if (this.shutdown.shuttingDown) throw new ShuttingDownError();
     if (!(await this.store.hasQueue(knownQueueName(cmd.queue)))) throw new QueueNotFoundError(cmd.queue);

@@ -1,5 +1,6 @@
 import { InvalidInputError } from '../../common/errors';
-import { describeJsonType, indexPath, parseName, parseSafeInt } from '../../common/names';
+import { readFields } from '../../common/fields';
+import { describeJsonType, fieldPath, indexPath, parseName, parseSafeInt } from '../../common/names';
 import { checkTagKey, compareCodePoints, DEFAULT_TAG_LIMITS, parseTags, type Tags } from '../../common/tags';
 
 /** Largest `Limit` of a rule or override (DESIGN §2: integers have documented maxima). */
@@ -89,19 +90,37 @@ export interface NewOverride {
   readonly limit: number;
 }
 
-/** Re-checks a create-rule command with the kernel parsers (RPC callers have no DTO). */
-export function checkNewRule(cmd: NewRule): NewRule {
+/** `POST /rules`: `{Name, GroupBy, Limit}`. */
+export function parseCreateRule(raw: unknown, path: string): NewRule {
+  const f = readFields(raw, path, ['Name', 'GroupBy', 'Limit']);
   return {
-    name: parseName(cmd.name, 'Name'),
-    groupBy: parseGroupBy(cmd.groupBy, 'GroupBy'),
-    limit: parseLimit(cmd.limit, 'Limit'),
+    name: parseName(f.Name, fieldPath(path, 'Name')),
+    groupBy: parseGroupBy(f.GroupBy, fieldPath(path, 'GroupBy')),
+    limit: parseLimit(f.Limit, fieldPath(path, 'Limit')),
   };
 }
 
-export function checkNewOverride(cmd: NewOverride): NewOverride {
+/** `POST /rules/:Name/overrides`: `{Name, KeyValues, Limit}`; KeyValues may name reserved `_` keys. */
+export function parseCreateOverride(raw: unknown, path: string): NewOverride {
+  const f = readFields(raw, path, ['Name', 'KeyValues', 'Limit']);
   return {
-    name: parseName(cmd.name, 'Name'),
-    keyValues: parseAnyTags(cmd.keyValues, 'KeyValues'),
-    limit: parseLimit(cmd.limit, 'Limit'),
+    name: parseName(f.Name, fieldPath(path, 'Name')),
+    keyValues: parseAnyTags(f.KeyValues, fieldPath(path, 'KeyValues')),
+    limit: parseLimit(f.Limit, fieldPath(path, 'Limit')),
   };
+}
+
+/** `PUT` of a rule or override: `{Limit}` (GroupBy and KeyValues are immutable). */
+export function parseUpdateLimit(raw: unknown, path: string): { limit: number } {
+  const f = readFields(raw, path, ['Limit']);
+  return { limit: parseLimit(f.Limit, fieldPath(path, 'Limit')) };
+}
+
+/** Re-checks a create-rule command (RPC callers have no DTO) with `parseCreateRule`, in its wire form. */
+export function checkNewRule(cmd: NewRule): NewRule {
+  return parseCreateRule({ Name: cmd?.name, GroupBy: cmd?.groupBy, Limit: cmd?.limit }, '');
+}
+
+export function checkNewOverride(cmd: NewOverride): NewOverride {
+  return parseCreateOverride({ Name: cmd?.name, KeyValues: cmd?.keyValues, Limit: cmd?.limit }, '');
 }

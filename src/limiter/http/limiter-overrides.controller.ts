@@ -49,7 +49,7 @@ export class LimiterOverridesController {
     @Param('Override') name: string,
     @Body() body: UpdateLimitBody,
   ): Promise<OverrideResponse> {
-    return OverrideResponse.from(await this.admin.updateOverrideLimit({ rule, name, limit: body.Limit }));
+    return OverrideResponse.from(await this.admin.updateOverrideLimit({ rule, name, limit: body.limit() }));
   }
 
   /** Delete an override; counters stay. */

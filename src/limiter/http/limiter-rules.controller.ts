@@ -39,7 +39,7 @@ export class LimiterRulesController {
   @Put(':Name')
   @ApiErrors({ 404: ['RULE_NOT_FOUND'], ...STORE_ERRORS })
   async update(@Param('Name') name: string, @Body() body: UpdateLimitBody): Promise<RuleResponse> {
-    return RuleResponse.from(await this.admin.updateRuleLimit({ name, limit: body.Limit }));
+    return RuleResponse.from(await this.admin.updateRuleLimit({ name, limit: body.limit() }));
   }
 
   /** Delete a rule and its overrides; counters stay. */

@@ -39,7 +39,7 @@ export class LockerController {
   @HttpCode(200)
   @ApiErrors({ 404: ['LOCK_NOT_FOUND'], 409: ['SESSION_INVALID'], ...STORE_ERRORS })
   heartbeat(@Param('LockID') lockId: string, @Body() body: LockSessionBody): Promise<ExpiresAtResponse> {
-    return this.locker.heartbeat({ lockId, sessionId: body.SessionID }).then((r) => ({ ExpiresAt: r.expiresAt }));
+    return this.locker.heartbeat({ lockId, sessionId: body.sessionId() }).then((r) => ({ ExpiresAt: r.expiresAt }));
   }
 
   /** Release a lock; the first waiter is granted it. */
@@ -51,7 +51,7 @@ export class LockerController {
     @Body() body: ReleaseLockBody,
     @Query('SessionID') sessionFromQuery?: string,
   ): Promise<void> {
-    const sessionId = body.SessionID ?? sessionFromQuery;
+    const sessionId = body.sessionId() ?? sessionFromQuery;
     if (!sessionId) throw new InvalidInputError('SessionID', 'is required; send it in the body or as ?SessionID=');
     await this.locker.release({ lockId, sessionId });
   }

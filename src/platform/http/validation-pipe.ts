@@ -1,75 +1,34 @@
 import type { ArgumentMetadata, PipeTransform } from '@nestjs/common';
-import { validate, type ValidationError, type ValidatorOptions } from 'class-validator';
 import { InvalidInputError } from '../../common/errors';
-import { PARSED_BY, type ParserFault } from './dto/parsed-by';
-import { toDtoInstance } from './dto/dto-instance';
-
-const VALIDATOR_OPTIONS: ValidatorOptions = {
-  whitelist: true,
-  forbidNonWhitelisted: true,
-  forbidUnknownValues: true,
-  validationError: { target: false, value: false },
-};
+import { isParsedDto, toDtoInstance } from './dto/dto-instance';
 
 /**
- * Global pipe: unknown fields are rejected (a typo never silently means "everything"), faults name their path, a
- * missing body counts as `{}` and a body that is not a JSON object is refused before validation.
+ * Global pipe: a body or query DTO is judged by its command's one parser (the DTO class's static `parse`, from the
+ * module's `domain/`), whose `InvalidInputError` names the first fault's path (`Items[3].KeyValues.os`). Unknown
+ * fields are rejected by name, a missing body counts as `{}` and a body that is not a JSON object is refused first.
  *
- * What a client sent reaches the DTO unchanged: Nest's ValidationPipe deletes `constructor` and `prototype` keys
- * and class-transformer drops every key named like an `Object.prototype` member (`toString`, `valueOf`...) at any
- * depth, which silently moved items between channels. So the DTO is built from the raw values (see
- * `toDtoInstance`) and validated with class-validator directly.
+ * What a client sent reaches the DTO unchanged: the DTO is built from the raw values (see `toDtoInstance`), never
+ * converted, so keys named like `Object.prototype` members stay ordinary keys.
  */
 export class WillowValidationPipe implements PipeTransform {
   async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     const metatype = metadata.metatype;
-    if (!isDtoClass(metatype) || (metadata.type !== 'body' && metadata.type !== 'query')) return value;
+    if ((metadata.type !== 'body' && metadata.type !== 'query') || !isDtoClass(metatype)) return value;
+    if (!isParsedDto(metatype)) throw new TypeError(`${metatype.name} has no static parse; give the DTO its command's parser`);
     if (value === undefined || value === null || value === '') value = {};
     if (typeof value !== 'object' || Array.isArray(value)) {
       throw new InvalidInputError('', `the request ${metadata.type === 'body' ? 'body' : 'query string'} must be a JSON object`);
     }
-    const instance = toDtoInstance(metatype, value as Record<string, unknown>, '');
-    const errors = await validate(instance, VALIDATOR_OPTIONS);
-    if (errors.length > 0) throw toInvalidInput(errors);
+    const instance = toDtoInstance(metatype, value as Record<string, unknown>);
+    metatype.parse(value, '');
     return instance;
   }
 }
 
-type DtoClass = new (...args: never[]) => object;
-
-function isDtoClass(metatype: unknown): metatype is DtoClass {
+function isDtoClass(metatype: unknown): metatype is new (...args: never[]) => object {
   return typeof metatype === 'function' && ![Object, Array, String, Number, Boolean].includes(metatype as never);
 }
 
 export function createValidationPipe(): PipeTransform {
   return new WillowValidationPipe();
-}
-
-function toInvalidInput(errors: readonly ValidationError[]): InvalidInputError {
-  const [path, message] = firstFault(errors, '');
-  return new InvalidInputError(path, message);
-}
-
-function firstFault(errors: readonly ValidationError[], prefix: string): [string, string] {
-  for (const error of errors) {
-    const path = joinPath(prefix, error.property);
-    const constraints = Object.entries(error.constraints ?? {});
-    if (constraints.length > 0) {
-      const [kind, text] = constraints[0];
-      if (kind === PARSED_BY) {
-        const fault = JSON.parse(text) as ParserFault;
-        return [prefix && fault.path ? `${prefix}.${fault.path}` : fault.path || path, fault.problem];
-      }
-      if (kind === 'whitelistValidation') return [path, 'is not a known field; remove it (field names are PascalCase)'];
-      if (kind === 'unknownValue') return [prefix, 'must be an object'];
-      return [path, text.startsWith(`${error.property} `) ? text.slice(error.property.length + 1) : text];
-    }
-    if (error.children?.length) return firstFault(error.children, path);
-  }
-  return ['', 'invalid request body'];
-}
-
-function joinPath(prefix: string, property: string): string {
-  if (!prefix) return property;
-  return /^\d+$/.test(property) ? `${prefix}[${property}]` : `${prefix}.${property}`;
 }

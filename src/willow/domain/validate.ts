@@ -1,8 +1,9 @@
 import { LIMITS, parseDuration } from '../../common/duration';
 import { InvalidInputError, TooLargeError } from '../../common/errors';
-import { isName, parseSafeInt } from '../../common/names';
-import { parseTags } from '../../common/tags';
-import type { NewItem } from '../willow.port';
+import { optional, parseBatch, parseBoolean, parseOneOf, readFields } from '../../common/fields';
+import { fieldPath, isName, parseName, parseSafeInt } from '../../common/names';
+import { parseTags, type Tags } from '../../common/tags';
+import type { NewItem, RetryPosition } from '../willow.port';
 import { QueueNotFoundError } from './willow.errors';
 
 export const ITEM_TIMEOUT_DEFAULT_MS = 60_000;
@@ -14,22 +15,81 @@ export const DEQUEUE_COUNT_MAX = 100;
 export const LEASE_BOUNDS = { minMs: LIMITS.leaseMinMs, maxMs: LIMITS.leaseMaxMs };
 export const WAIT_BOUNDS = { minMs: 0, maxMs: LIMITS.waitMaxMs };
 
+const RETRY_POSITIONS: readonly RetryPosition[] = ['front', 'back'];
+const ITEM_FIELDS = ['KeyValues', 'Data', 'Updateable', 'RetryAttempts', 'RetryPosition', 'Timeout'] as const;
+
 /**
- * Re-checks an item with the kernel parsers (callers without the HTTP DTO get the same errors) and its Data size;
- * returns Data's JSON text, measured once and stored as it is.
+ * The one judge of an item to enqueue: the body of a single enqueue (`path` ''), each entry of a batch
+ * (`Items[3]`), and, through `checkItems`, the items of an in-process caller. Absent fields take their defaults.
  */
-export function checkItem(item: NewItem, path: string, maxDataBytes: number): string {
-  parseTags(item.tags, `${path}KeyValues`);
-  if (item.data === undefined) throw new InvalidInputError(`${path}Data`, 'is required; send any JSON value (null included)');
-  const data = JSON.stringify(item.data);
-  const bytes = Buffer.byteLength(data, 'utf8');
-  if (bytes > maxDataBytes) throw new TooLargeError(`${path}Data (${bytes} bytes as JSON)`, maxDataBytes);
-  parseSafeInt(item.retryAttempts, `${path}RetryAttempts`, { min: 0, max: RETRY_ATTEMPTS_MAX });
-  parseDuration(item.timeoutMs, `${path}Timeout`, LEASE_BOUNDS);
-  if (item.retryPosition !== 'front' && item.retryPosition !== 'back') {
-    throw new InvalidInputError(`${path}RetryPosition`, 'must be "front" or "back"');
-  }
-  return data;
+export function parseEnqueue(raw: unknown, path: string): NewItem {
+  const f = readFields(raw, path, ITEM_FIELDS);
+  const at = (field: string) => fieldPath(path, field);
+  const tags = parseTags(f.KeyValues, at('KeyValues'));
+  if (f.Data === undefined) throw new InvalidInputError(at('Data'), 'is required; send any JSON value (binary as a base64 string)');
+  return {
+    tags,
+    data: f.Data,
+    updateable: optional(f.Updateable, true, (v) => parseBoolean(v, at('Updateable'))),
+    retryAttempts: optional(f.RetryAttempts, 0, (v) => parseSafeInt(v, at('RetryAttempts'), { min: 0, max: RETRY_ATTEMPTS_MAX })),
+    retryPosition: optional(f.RetryPosition, 'front', (v) => parseOneOf(v, at('RetryPosition'), RETRY_POSITIONS)),
+    timeoutMs: optional(f.Timeout, ITEM_TIMEOUT_DEFAULT_MS, (v) => parseDuration(v, at('Timeout'), LEASE_BOUNDS)),
+  };
+}
+
+/** The body of a batch enqueue: `{Items}` of 1 to BATCH_MAX items; a fault names its index (`Items[3].KeyValues.os`). */
+export function parseEnqueueBatch(raw: unknown, path: string): NewItem[] {
+  const f = readFields(raw, path, ['Items']);
+  return parseBatch(f.Items, fieldPath(path, 'Items'), { noun: 'items', max: BATCH_MAX }, parseEnqueue);
+}
+
+/**
+ * Items from a caller without the HTTP body (in-process or RPC), judged by `parseEnqueue` in their wire form, so
+ * they get the same codes, messages and paths (`KeyValues.os` for one item, `Items[3].KeyValues.os` for more).
+ */
+export function checkItems(items: readonly NewItem[]): NewItem[] {
+  const wire = items.map((item) => ({
+    KeyValues: item?.tags,
+    Data: item?.data,
+    Updateable: item?.updateable,
+    RetryAttempts: item?.retryAttempts,
+    RetryPosition: item?.retryPosition,
+    Timeout: item?.timeoutMs,
+  }));
+  return wire.length === 1 ? [parseEnqueue(wire[0], '')] : parseEnqueueBatch({ Items: wire }, '');
+}
+
+/** An item's Data as the JSON text stored, refused above `maxDataBytes`; `path` is the item's (`Items[3]` or ''). */
+export function dataJson(data: unknown, path: string, maxDataBytes: number): string {
+  const json = JSON.stringify(data);
+  const bytes = Buffer.byteLength(json, 'utf8');
+  if (bytes > maxDataBytes) throw new TooLargeError(`${fieldPath(path, 'Data')} (${bytes} bytes as JSON)`, maxDataBytes);
+  return json;
+}
+
+/** `POST /queues`: a name and an optional MaxItems (-1, unlimited, by default). */
+export function parseCreateQueue(raw: unknown, path: string): { name: string; maxItems: number } {
+  const f = readFields(raw, path, ['Name', 'MaxItems']);
+  return {
+    name: parseName(f.Name, fieldPath(path, 'Name')),
+    maxItems: optional(f.MaxItems, -1, (v) => parseMaxItems(v, fieldPath(path, 'MaxItems'))),
+  };
+}
+
+/** `PUT /queues/:Name`: the new MaxItems. */
+export function parseUpdateQueue(raw: unknown, path: string): { maxItems: number } {
+  const f = readFields(raw, path, ['MaxItems']);
+  return { maxItems: parseMaxItems(f.MaxItems, fieldPath(path, 'MaxItems')) };
+}
+
+export function parseMaxItems(raw: unknown, path: string): number {
+  return parseSafeInt(raw, path, { min: -1, max: MAX_ITEMS_MAX });
+}
+
+/** `DELETE /queues/:Name/channels`: the channel's exact tag set. */
+export function parseDeleteChannel(raw: unknown, path: string): { tags: Tags } {
+  const f = readFields(raw, path, ['KeyValues']);
+  return { tags: parseTags(f.KeyValues, fieldPath(path, 'KeyValues')) };
 }
 
 /** A queue named in a path: a name no queue can carry is an unknown queue (QUEUE_NOT_FOUND), whatever the store. */

@@ -43,7 +43,7 @@ export class ChannelsController {
   @HttpCode(204)
   @ApiErrors({ 404: ['QUEUE_NOT_FOUND'], ...STORE_ERRORS })
   async remove(@Param('Name') queue: string, @Body() body: DeleteChannelBody): Promise<void> {
-    await this.admin.deleteChannel(queue, body.KeyValues);
+    await this.admin.deleteChannel(queue, body.tags());
   }
 
   /** List the queue's dead letters by arrival. */

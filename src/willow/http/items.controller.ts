@@ -4,7 +4,7 @@ import type { Response } from 'express';
 import { RemoteDomainError } from '../../common/errors';
 import { AbortOnClose } from '../../platform/http/abort-on-close';
 import { ApiErrors, STORE_ERRORS } from '../../platform/http/api-errors';
-import { WILLOW_PORT, type WillowPort } from '../willow.port';
+import { WILLOW_PORT, type DequeueCommand, type WillowPort } from '../willow.port';
 import { AckBatchBody, AckBody, AttemptBody } from './dto/ack.body';
 import { DequeueBatchBody, DequeueBody } from './dto/dequeue.body';
 import { EnqueueBatchBody, EnqueueBody } from './dto/enqueue.body';
@@ -32,7 +32,7 @@ export class ItemsController {
   @ApiOkResponse({ type: EnqueueResponse, description: "Replaced the channel's updateable last waiting item in place (`Collapsed: true`, its ID)." })
   @ApiErrors({ 404: ['QUEUE_NOT_FOUND'], 409: ['QUEUE_FULL'], ...STORE_ERRORS })
   async enqueue(@Param('Name') queue: string, @Body() body: EnqueueBody, @Res({ passthrough: true }) res: Response): Promise<EnqueueResponse> {
-    const [result] = await this.willow.enqueue(queue, [body.toItem()]);
+    const [result] = await this.willow.enqueue(queue, [body.toCommand()]);
     res.status(result.collapsed ? 200 : 201);
     return EnqueueResponse.from(result);
   }
@@ -42,7 +42,7 @@ export class ItemsController {
   @HttpCode(200)
   @ApiErrors({ 404: ['QUEUE_NOT_FOUND'], 409: ['QUEUE_FULL'], ...STORE_ERRORS })
   async enqueueBatch(@Param('Name') queue: string, @Body() body: EnqueueBatchBody): Promise<EnqueueBatchResponse> {
-    const results = await this.willow.enqueue(queue, body.toItems());
+    const results = await this.willow.enqueue(queue, body.toCommand());
     return { Results: results.map(EnqueueResponse.from) };
   }
 
@@ -58,7 +58,7 @@ export class ItemsController {
     @AbortOnClose() signal: AbortSignal,
     @Res({ passthrough: true }) res: Response,
   ): Promise<DeliveryResponse | undefined> {
-    const [delivery] = await this.handOut(queue, body, 1, signal);
+    const [delivery] = await this.handOut(body.toCommand(queue), signal);
     if (!delivery) return void res.status(204);
     return DeliveryResponse.from(delivery);
   }
@@ -75,7 +75,7 @@ export class ItemsController {
     @AbortOnClose() signal: AbortSignal,
     @Res({ passthrough: true }) res: Response,
   ): Promise<DequeueBatchResponse | undefined> {
-    const deliveries = await this.handOut(queue, body, body.Count, signal);
+    const deliveries = await this.handOut(body.toCommand(queue), signal);
     if (deliveries.length === 0) return void res.status(204);
     return { Items: deliveries.map(DeliveryResponse.from) };
   }
@@ -85,7 +85,7 @@ export class ItemsController {
   @HttpCode(200)
   @ApiErrors({ 404: ['QUEUE_NOT_FOUND'], ...STORE_ERRORS })
   async ackBatch(@Param('Name') queue: string, @Body() body: AckBatchBody): Promise<AckBatchResponse> {
-    const outcomes = await this.willow.ack(queue, body.Acks.map((a) => a.toCommand()));
+    const outcomes = await this.willow.ack(queue, body.toCommand());
     return { Results: outcomes.map(AckResultResponse.from) };
   }
 
@@ -94,7 +94,7 @@ export class ItemsController {
   @HttpCode(200)
   @ApiErrors({ 404: ['ITEM_NOT_FOUND'], 409: ['LEASE_LOST'], ...STORE_ERRORS })
   async heartbeat(@Param('Name') queue: string, @Param('ID') id: string, @Body() body: AttemptBody): Promise<ExpiresAtResponse> {
-    const { expiresAt } = await this.willow.heartbeat({ queue, id, attempt: body.Attempt ?? null });
+    const { expiresAt } = await this.willow.heartbeat({ queue, id, attempt: body.attempt() });
     return { ExpiresAt: expiresAt };
   }
 
@@ -103,17 +103,17 @@ export class ItemsController {
   @HttpCode(200)
   @ApiErrors({ 404: ['ITEM_NOT_FOUND', 'QUEUE_NOT_FOUND'], 409: ['LEASE_LOST'], ...STORE_ERRORS })
   async ack(@Param('Name') queue: string, @Param('ID') id: string, @Body() body: AckBody): Promise<AckResultResponse> {
-    const [outcome] = await this.willow.ack(queue, [{ id, passed: body.Passed, attempt: body.Attempt ?? null }]);
+    const [outcome] = await this.willow.ack(queue, [body.toCommand(id)]);
     // The ack was judged by the service: answer its own error (same code, message and details).
     if (!outcome.ok) throw new RemoteDomainError(outcome.code, outcome.message, outcome.details);
     return AckResultResponse.from(outcome);
   }
 
-  private async handOut(queue: string, body: DequeueBody, count: number, signal: AbortSignal) {
-    const deliveries = await this.willow.dequeue({ queue, query: body.query(), waitMs: body.waitMs(), count }, signal);
+  private async handOut(cmd: DequeueCommand, signal: AbortSignal) {
+    const deliveries = await this.willow.dequeue(cmd, signal);
     if (deliveries.length > 0 && signal.aborted) {
       // The consumer left before its answer: nothing is lost, the items go back first in line.
-      await this.willow.giveBack(queue, deliveries);
+      await this.willow.giveBack(cmd.queue, deliveries);
       return [];
     }
     return deliveries;

@@ -18,7 +18,7 @@ export class QueuesController {
   @Post()
   @ApiErrors({ 409: ['ALREADY_EXISTS'], ...STORE_ERRORS })
   async create(@Body() body: CreateQueueBody): Promise<QueueResponse> {
-    return QueueResponse.from(await this.admin.createQueue({ name: body.Name, maxItems: body.MaxItems ?? -1 }));
+    return QueueResponse.from(await this.admin.createQueue(body.toCommand()));
   }
 
   /** List queues by name, with their real counts. */
@@ -40,7 +40,7 @@ export class QueuesController {
   @Put(':Name')
   @ApiErrors({ 404: ['QUEUE_NOT_FOUND'], ...STORE_ERRORS })
   async update(@Param('Name') name: string, @Body() body: UpdateQueueBody): Promise<QueueResponse> {
-    return QueueResponse.from(await this.admin.updateQueue({ name, maxItems: body.MaxItems }));
+    return QueueResponse.from(await this.admin.updateQueue(body.toCommand(name)));
   }
 
   /** Delete a queue: waiting dequeues end with 410, processing items are dropped and their counters freed. */

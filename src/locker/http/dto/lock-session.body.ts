@@ -1,18 +1,28 @@
-import { IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
+import { ApiProperty } from '@nestjs/swagger';
+import { parseLockSession, parseReleaseLock, SESSION_ID_MAX_LENGTH } from '../../domain/validate';
 
+/** Judged by `parseLockSession`. */
 export class LockSessionBody {
+  static readonly parse = parseLockSession;
+
   /** The SessionID of the grant. */
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(256)
+  @ApiProperty({ maxLength: SESSION_ID_MAX_LENGTH })
   readonly SessionID!: string;
+
+  sessionId(): string {
+    return parseLockSession({ ...this }, '').sessionId;
+  }
 }
 
+/** Judged by `parseReleaseLock`. */
 export class ReleaseLockBody {
+  static readonly parse = parseReleaseLock;
+
   /** The SessionID of the grant (or pass `?SessionID=`). */
-  @IsOptional()
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(256)
+  @ApiProperty({ required: false, maxLength: SESSION_ID_MAX_LENGTH })
   readonly SessionID?: string;
+
+  sessionId(): string | undefined {
+    return parseReleaseLock({ ...this }, '').sessionId;
+  }
 }

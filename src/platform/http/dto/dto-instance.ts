@@ -1,27 +1,19 @@
+import { UNKNOWN_FIELD } from '../../../common/fields';
 import { InvalidInputError } from '../../../common/errors';
 
-type DtoClass = new (...args: never[]) => object;
-
-const nestedTypes = new WeakMap<object, Map<string, () => DtoClass>>();
-
 /**
- * Marks a property that holds one DTO or an array of them (validated with `@ValidateNested`): the pipe builds
- * instances of `type()` from its raw objects. Every other property keeps the value exactly as the client sent it.
+ * A request DTO class: Swagger reads its properties, and its static `parse` is the command's one parser (in the
+ * module's `domain/`), which the validation pipe calls on the client's raw values. A fault is an
+ * `InvalidInputError` naming its path (`Items[3].KeyValues.os`).
  */
-export function NestedDto(type: () => DtoClass): PropertyDecorator {
-  return (target, propertyKey) => {
-    const own = nestedTypes.get(target) ?? new Map<string, () => DtoClass>();
-    own.set(String(propertyKey), type);
-    nestedTypes.set(target, own);
-  };
+export interface ParsedDtoClass {
+  new (...args: never[]): object;
+  parse(raw: unknown, path: string): unknown;
 }
 
-function nestedTypeOf(metatype: DtoClass, key: string): (() => DtoClass) | undefined {
-  for (let proto: object | null = metatype.prototype as object; proto; proto = Object.getPrototypeOf(proto) as object | null) {
-    const type = nestedTypes.get(proto)?.get(key);
-    if (type) return type;
-  }
-  return undefined;
+/** True for a class that carries a static `parse`. */
+export function isParsedDto(metatype: unknown): metatype is ParsedDtoClass {
+  return typeof metatype === 'function' && typeof (metatype as Partial<ParsedDtoClass>).parse === 'function';
 }
 
 /**
@@ -30,25 +22,11 @@ function nestedTypeOf(metatype: DtoClass, key: string): (() => DtoClass) | undef
  * like an `Object.prototype` member can never be a field (fields are PascalCase) and is refused as unknown here,
  * before it could shadow the instance's prototype.
  */
-export function toDtoInstance(metatype: DtoClass, raw: Readonly<Record<string, unknown>>, path: string): object {
+export function toDtoInstance(metatype: ParsedDtoClass, raw: Readonly<Record<string, unknown>>): object {
   const instance = Object.create(metatype.prototype as object) as object;
   for (const key of Object.keys(raw)) {
-    const at = path ? `${path}.${key}` : key;
-    if (key in Object.prototype || key === 'prototype') {
-      throw new InvalidInputError(at, 'is not a known field; remove it (field names are PascalCase)');
-    }
-    const nested = nestedTypeOf(metatype, key);
-    const value = nested ? toNested(nested(), raw[key], at) : raw[key];
-    Object.defineProperty(instance, key, { value, enumerable: true, writable: true, configurable: true });
+    if (key in Object.prototype || key === 'prototype') throw new InvalidInputError(key, UNKNOWN_FIELD);
+    Object.defineProperty(instance, key, { value: raw[key], enumerable: true, writable: true, configurable: true });
   }
   return instance;
-}
-
-function toNested(type: DtoClass, value: unknown, path: string): unknown {
-  const one = (v: unknown, at: string) => (isRecord(v) ? toDtoInstance(type, v, at) : v);
-  return Array.isArray(value) ? value.map((v, i) => one(v, `${path}[${i}]`)) : one(value, path);
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

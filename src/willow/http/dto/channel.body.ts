@@ -1,10 +1,16 @@
-import { parseTags, type Tags } from '../../../common/tags';
+import type { Tags } from '../../../common/tags';
 import { ApiKeyValues } from '../../../platform/http/dto/api-properties';
-import { ParsedBy } from '../../../platform/http/dto/parsed-by';
+import { parseDeleteChannel } from '../../domain/validate';
 
+/** Judged by `parseDeleteChannel`. */
 export class DeleteChannelBody {
+  static readonly parse = parseDeleteChannel;
+
   /** The channel's exact tag set. */
   @ApiKeyValues()
-  @ParsedBy((v, p) => parseTags(v, p))
   readonly KeyValues!: Tags;
+
+  tags(): Tags {
+    return parseDeleteChannel({ ...this }, '').tags;
+  }
 }

@@ -1,0 +1,110 @@
+import { checkItems, dataJson, parseEnqueue, parseEnqueueBatch } from './validate';
+import { parseAck, parseAckBatch, parseDequeueBatch } from './validate-consumer';
+
+function fault(fn: () => unknown): { code: string; path: string; problem: string } {
+  try {
+    fn();
+  } catch (error) {
+    const e = error as { code: string; path: string; problem: string };
+    return { code: e.code, path: e.path, problem: e.problem };
+  }
+  throw new Error('expected a fault');
+}
+
+const batch = (items: unknown) => parseEnqueueBatch({ Items: items }, '');
+
+describe(parseEnqueue.name, () => {
+  it('applies the defaults', () => {
+    expect(parseEnqueue({ KeyValues: { a: 1 }, Data: null }, '')).toEqual({
+      tags: { a: 1 },
+      data: null,
+      updateable: true,
+      retryAttempts: 0,
+      retryPosition: 'front',
+      timeoutMs: 60_000,
+    });
+  });
+
+  it('parses every field', () => {
+    const item = parseEnqueue({ KeyValues: { a: 'x' }, Data: { d: 1 }, Updateable: false, RetryAttempts: 3, RetryPosition: 'back', Timeout: '2s' }, '');
+    expect(item).toEqual({ tags: { a: 'x' }, data: { d: 1 }, updateable: false, retryAttempts: 3, retryPosition: 'back', timeoutMs: 2_000 });
+  });
+
+  it('judges fields in order: an unknown field first, then KeyValues before Data', () => {
+    expect(fault(() => parseEnqueue({ Data: 1, Selections: 1 }, '')).path).toBe('Selections');
+    expect(fault(() => parseEnqueue({}, '')).path).toBe('KeyValues');
+  });
+
+  it('keeps the messages a client reads', () => {
+    expect(fault(() => parseEnqueue({ KeyValues: { a: 1 }, Data: 1, Updateable: 'yes' }, '')).problem).toBe('must be a boolean value');
+    expect(fault(() => parseEnqueue({ KeyValues: { a: 1 }, Data: 1, RetryPosition: 'middle' }, '')).problem).toBe(
+      'must be one of the following values: front, back',
+    );
+    expect(fault(() => parseEnqueue({ KeyValues: { a: 1 }, Nope: 1 }, '')).problem).toBe('is not a known field; remove it (field names are PascalCase)');
+  });
+});
+
+describe(parseEnqueueBatch.name, () => {
+  it.each([
+    [undefined, 'Items'],
+    [[], 'Items'],
+    [Array.from({ length: 1_001 }, () => ({ KeyValues: { a: 1 }, Data: 1 })), 'Items'],
+    [[{ KeyValues: { a: 1 }, Data: 1 }, 'text'], 'Items[1]'],
+    [[{ KeyValues: { a: 1 }, Data: 1, Selections: 1 }], 'Items[0].Selections'],
+    [[{ KeyValues: { a: 1 }, Data: 1, constructor: 1 }], 'Items[0].constructor'],
+    [[{ KeyValues: { a: 1 } }], 'Items[0].Data'],
+    [[{ KeyValues: { _a: 1 }, Data: 1 }], 'Items[0].KeyValues._a'],
+    [[{ KeyValues: { a: 1 }, Data: 1 }, { KeyValues: { a: 1 }, Data: 1 }, { KeyValues: { a: 1 }, Data: 1 }, { KeyValues: { os: [] }, Data: 1 }], 'Items[3].KeyValues.os'],
+    [[{ KeyValues: { a: 1 }, Data: 1, Updateable: 'yes' }], 'Items[0].Updateable'],
+    [[{ KeyValues: { a: 1 }, Data: 1, RetryAttempts: 1.5 }], 'Items[0].RetryAttempts'],
+    [[{ KeyValues: { a: 1 }, Data: 1, RetryPosition: 'middle' }], 'Items[0].RetryPosition'],
+    [[{ KeyValues: { a: 1 }, Data: 1, Timeout: '1ms' }], 'Items[0].Timeout'],
+  ])('refuses %j at %s', (items, path) => {
+    expect(fault(() => batch(items))).toMatchObject({ code: 'INVALID_INPUT', path });
+  });
+
+  it('gives each item the single enqueue answer', () => {
+    const one = { KeyValues: { a: 1 }, Data: 1, Timeout: 500 };
+    expect(batch([one, one])).toEqual([parseEnqueue(one, ''), parseEnqueue(one, '')]);
+  });
+
+  it('keeps keys named like Object.prototype members as ordinary keys', () => {
+    const [item] = batch([{ KeyValues: { constructor: 'x', toString: 1 }, Data: { valueOf: true } }]);
+    expect(item.tags).toEqual({ constructor: 'x', toString: 1 });
+    expect(item.data).toEqual({ valueOf: true });
+  });
+});
+
+describe(checkItems.name, () => {
+  const item = { tags: { a: 1 }, data: 1, updateable: true, retryAttempts: 0, retryPosition: 'front' as const, timeoutMs: 1_000 };
+
+  it('judges in-process items as their wire form, naming the HTTP path', () => {
+    expect(checkItems([item])).toEqual([item]);
+    expect(fault(() => checkItems([{ ...item, tags: { _x: 1 } }])).path).toBe('KeyValues._x');
+    expect(fault(() => checkItems([item, { ...item, timeoutMs: 1 }])).path).toBe('Items[1].Timeout');
+    expect(fault(() => checkItems([item, { ...item, data: undefined }])).path).toBe('Items[1].Data');
+    expect(fault(() => checkItems([{ ...item, retryPosition: 'middle' as never }])).path).toBe('RetryPosition');
+    expect(fault(() => checkItems([]))).toMatchObject({ path: 'Items', problem: expect.stringMatching(/1 to 1000 items \(got 0\)/) });
+  });
+
+  it('measures Data as stored JSON, naming the item', () => {
+    expect(dataJson({ a: 1 }, '', 100)).toBe('{"a":1}');
+    expect(() => dataJson('x'.repeat(200), 'Items[2]', 100)).toThrow(/^Items\[2\]\.Data \(202 bytes as JSON\)/);
+  });
+});
+
+describe('consumer parsers', () => {
+  it('parses a dequeue batch with its defaults', () => {
+    expect(parseDequeueBatch({ Count: 5 }, '')).toEqual({ query: {}, waitMs: 30_000, count: 5 });
+    expect(fault(() => parseDequeueBatch({ Count: 5, Query: { Where: { os: { $like: 'x' } } } }, '')).path).toBe('Query.Where.os.$like');
+    expect(fault(() => parseDequeueBatch({}, '')).path).toBe('Count');
+  });
+
+  it('parses acks, naming the entry of a batch', () => {
+    expect(parseAck({ Passed: false }, '')).toEqual({ passed: false, attempt: null });
+    expect(parseAckBatch({ Acks: [{ ID: 'x', Passed: true, Attempt: 2 }] }, '')).toEqual([{ id: 'x', passed: true, attempt: 2 }]);
+    expect(fault(() => parseAckBatch({ Acks: [{ ID: 'x', Passed: true }, { ID: '', Passed: true }] }, '')).path).toBe('Acks[1].ID');
+    expect(fault(() => parseAckBatch({ Acks: [{ ID: 'x', Passed: 'yes' }] }, '')).path).toBe('Acks[0].Passed');
+    expect(fault(() => parseAckBatch({ Acks: [{ ID: 'x', Passed: true, Attempt: 0 }] }, '')).path).toBe('Acks[0].Attempt');
+  });
+});
