@@ -39,5 +39,5 @@ describe('Locker durability across kill -9', () => {
     // The surviving holder can still heartbeat and release with its session.
     const hb = await call(server.url, 'POST', `/v1/locks/${long.body.LockID}/heartbeat`, { SessionID: long.body.SessionID });
     expect(hb.status).toBe(200);
-  });
+  }, 30_000); // two process starts and a kill: seconds on a loaded machine
 });
