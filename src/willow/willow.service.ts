@@ -8,14 +8,14 @@ import { CONFIG, type Config } from '../config';
 import { LIMITER_PORT, type LimiterPort } from '../limiter';
 import { CLOCK } from '../platform/clock.token';
 import { ShutdownSignal } from '../platform/lifecycle/shutdown-signal';
-import { Dispatcher } from './dispatcher';
+import { Dispatcher } from './dispatch/dispatcher';
 import { ItemNotFoundError, LeaseLostError, QueueNotFoundError } from './domain/willow.errors';
 import { BATCH_MAX, checkItem, DEQUEUE_COUNT_MAX, knownQueueName, WAIT_BOUNDS } from './domain/validate';
 import { isWellFormedId } from '../common/ids';
 import { parseDuration } from '../common/duration';
-import { Gate } from './gate';
-import { IndexSync } from './index-sync';
-import { LeaseKeeper } from './lease-keeper';
+import { Gate } from './dispatch/gate';
+import { IndexSync } from './dispatch/index-sync';
+import { LeaseKeeper } from './leases/lease-keeper';
 import type { AckCommand, AckOutcome, Delivery, DequeueCommand, EnqueueResult, NewItem, WillowPort } from './willow.port';
 import { WILLOW_STORE, type ItemCheck, type Settled, type StoredItem, type WillowStore } from './willow.store';
 

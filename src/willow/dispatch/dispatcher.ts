@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { ShuttingDownError } from '../common/errors';
-import { matches, type Query } from '../common/query';
-import type { Tags } from '../common/tags';
-import { ShutdownSignal } from '../platform/lifecycle/shutdown-signal';
-import { QueueIndex, type Channel } from './domain/queue-index';
-import { ViewBudget } from './domain/view-budget';
+import { ShuttingDownError } from '../../common/errors';
+import { matches, type Query } from '../../common/query';
+import type { Tags } from '../../common/tags';
+import { ShutdownSignal } from '../../platform/lifecycle/shutdown-signal';
+import { QueueIndex, type Channel } from '../domain/dispatch/queue-index';
+import { ViewBudget } from '../domain/dispatch/view-budget';
 
 interface Waiter {
   readonly query: Query;

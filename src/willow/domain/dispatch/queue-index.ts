@@ -1,6 +1,6 @@
-import { matches, type Query } from '../../common/query';
-import { canonicalTags, projectTags, type Tags } from '../../common/tags';
-import { IndexedHeap } from './indexed-heap';
+import { matches, type Query } from '../../../common/query';
+import { canonicalTags, projectTags, type Tags } from '../../../common/tags';
+import { IndexedHeap } from '../indexed-heap';
 import { ViewBudget, viewWeight, type BudgetedView, type ViewOwner } from './view-budget';
 
 /** The limit that refused a channel's head; capacity returns when a counter holding all of `keyValues` goes down. */

@@ -1,17 +1,17 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { Clock } from '../common/clock';
-import type { Query } from '../common/query';
-import type { Tags } from '../common/tags';
-import { LIMITER_PORT, type LimiterPort } from '../limiter';
-import { CLOCK } from '../platform/clock.token';
-import { CounterReconciler } from './counter-reconciler';
+import type { Clock } from '../../common/clock';
+import type { Query } from '../../common/query';
+import type { Tags } from '../../common/tags';
+import { LIMITER_PORT, type LimiterPort } from '../../limiter';
+import { CLOCK } from '../../platform/clock.token';
+import { CounterReconciler } from '../leases/counter-reconciler';
 import { Dispatcher } from './dispatcher';
-import type { Channel, QueueIndex } from './domain/queue-index';
-import { runningCounterTags } from './domain/running-counter';
+import type { Channel, QueueIndex } from '../domain/dispatch/queue-index';
+import { runningCounterTags } from '../domain/leases/running-counter';
 import { IndexSync } from './index-sync';
-import { LeaseKeeper, toDelivery } from './lease-keeper';
-import type { Delivery } from './willow.port';
-import { WILLOW_STORE, type WillowStore } from './willow.store';
+import { LeaseKeeper, toDelivery } from '../leases/lease-keeper';
+import type { Delivery } from '../willow.port';
+import { WILLOW_STORE, type WillowStore } from '../willow.store';
 
 /** How often a refusal that raced with a capacity-freed event is retried before the channel is blocked anyway. */
 const RACE_RETRIES = 3;
