@@ -95,11 +95,11 @@ export class Gate {
   /** Limiter gate: true when the running counter went up; false when refused (the channel is then blocked). */
   private async admit(index: QueueIndex, channel: Channel, tags: Tags): Promise<boolean> {
     for (let attempt = 1; ; attempt++) {
-      const epoch = this.dispatcher.capacityEpoch;
+      const mark = this.dispatcher.capacityMark();
       const verdict = await this.limiter.tryIncrement({ tags, counters: 1 });
       if (verdict.allowed) return true;
       // Capacity freed while we asked: the refusal may be stale, and the event that would unblock us has passed.
-      if (this.dispatcher.capacityEpoch !== epoch && attempt < RACE_RETRIES) continue;
+      if (this.dispatcher.capacityFreedSince(mark) && attempt < RACE_RETRIES) continue;
       const { rule, override, limit, count, keyValues } = verdict;
       index.block(channel, { rule, override, limit, count, keyValues });
       index.unreserve(channel);
