@@ -9,7 +9,7 @@ const KEBAB = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 /**
  * STYLE.md §4: every folder and file under src/ is kebab-case, and so is each dotted role suffix
  * (`sqlite-willow.store.ts`, `limiter.error-status.spec.ts`). Suffixes are not required: plain domain and kernel
- * files (`domain/queue-index.ts`, `common/tags.ts`) have none.
+ * files (`domain/dispatch/queue-index.ts`, `common/tags.ts`) have none.
  */
 const kebabFileNames = {
   meta: {

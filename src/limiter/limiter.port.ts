@@ -1,6 +1,7 @@
 import type { Observable } from 'rxjs';
 import type { Page, PageRequest } from '../common/page';
 import type { Query } from '../common/query';
+import type { CapacityFreed } from '../common/capacity';
 import type { Tags } from '../common/tags';
 
 /** A limit that applies to a counter's tags: the rule's own, or one of its overrides. */
@@ -28,8 +29,8 @@ export type IncrementResult =
       readonly override: string | null;
       readonly limit: number;
       readonly count: number;
-      /** The refusing limit's key values (the incoming tags projected on its keys): capacity returns to it when a
-       * counter whose tags hold all of these goes down. */
+      /** The refusing limit's key values (`limitGroup` of the incoming tags on its keys): capacity returns to it
+       * when a counter whose tags hold all of these goes down. */
       readonly keyValues: Tags;
     };
 
@@ -63,14 +64,8 @@ export interface Explanation {
   readonly limits: readonly LimitCheck[];
 }
 
-/**
- * Emitted after capacity may have returned. `tags`: the counter that went down (decrement, set lower); a waiter
- * refused by a limit whose `keyValues` those tags all hold may now fit. `tags: null`: rules or overrides changed
- * (created, deleted, limit edited); every waiter should check again.
- */
-export interface CapacityFreed {
-  readonly tags: Tags | null;
-}
+/** Which freed counter gives which limit room again is decided once, in `common/capacity.ts`. */
+export type { CapacityFreed } from '../common/capacity';
 
 /** Public facade of the Limiter. In-process: LimiterService; in another process: LimiterRpcClient (WILLOW_LIMITER_URL). */
 export interface LimiterPort {

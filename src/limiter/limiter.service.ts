@@ -6,7 +6,7 @@ import { matches, type Query } from '../common/query';
 import { canonicalTags, decodeTags, type Tags } from '../common/tags';
 import { CLOCK } from '../platform/clock.token';
 import { CapacityEvents } from './capacity-events';
-import { freedBy } from './domain/capacity';
+import { freedBy } from '../common/capacity';
 import type { CounterMove } from './domain/counter-ops';
 import { evaluate, type LimitPlan } from './domain/limit-plan';
 import { parseAnyTags, parseCounters, parseOpId } from './domain/validate';

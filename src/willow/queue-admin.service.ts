@@ -7,11 +7,11 @@ import type { Page, PageRequest } from '../common/page';
 import { matches, type Query } from '../common/query';
 import { canonicalTags, parseTags, type Tags } from '../common/tags';
 import { CLOCK } from '../platform/clock.token';
-import { CounterReconciler } from './counter-reconciler';
-import { Dispatcher } from './dispatcher';
+import { CounterReconciler } from './leases/counter-reconciler';
+import { Dispatcher } from './dispatch/dispatcher';
 import { knownQueueName, MAX_ITEMS_MAX } from './domain/validate';
 import { DeadLetterNotFoundError, QueueDeletedError, QueueNotFoundError } from './domain/willow.errors';
-import { IndexSync } from './index-sync';
+import { IndexSync } from './dispatch/index-sync';
 import type { ChannelInfo, DeadLetter, QueueAdminPort, QueueInfo } from './willow.port';
 import { WILLOW_STORE, type QueueRecord, type StoredItem, type WillowStore } from './willow.store';
 

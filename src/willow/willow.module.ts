@@ -1,13 +1,13 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { STORAGE, type StorageHandle } from '../platform/storage/storage-handle';
-import { CounterReconciler } from './counter-reconciler';
-import { Dispatcher } from './dispatcher';
-import { Gate } from './gate';
-import { IndexSync } from './index-sync';
+import { CounterReconciler } from './leases/counter-reconciler';
+import { Dispatcher } from './dispatch/dispatcher';
+import { Gate } from './dispatch/gate';
+import { IndexSync } from './dispatch/index-sync';
 import { ChannelsController } from './http/channels.controller';
 import { ItemsController } from './http/items.controller';
 import { QueuesController } from './http/queues.controller';
-import { LeaseKeeper } from './lease-keeper';
+import { LeaseKeeper } from './leases/lease-keeper';
 import { QueueAdminService } from './queue-admin.service';
 import { PostgresWillowStore } from './store/postgres-willow.store';
 import { SqliteWillowStore } from './store/sqlite-willow.store';

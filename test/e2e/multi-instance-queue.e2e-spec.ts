@@ -3,7 +3,7 @@ import { call, type ChildServer } from '../support/child-server';
 import { expectCall, isRunning, startCluster, summary, type Cluster } from '../support/cluster';
 import { sleep, waitUntil } from '../support/wait';
 import { canonicalTags } from '../../src/common/tags';
-import { CATCH_UP_MS } from '../../src/willow/index-sync';
+import { CATCH_UP_MS } from '../../src/willow/dispatch/index-sync';
 import { describePostgres } from '../conformance/support/postgres-fixture';
 
 jest.setTimeout(120_000);

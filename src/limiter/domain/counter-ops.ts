@@ -1,5 +1,6 @@
 import { InvalidInputError } from '../../common/errors';
-import { canonicalTags, projectTags, type Tags } from '../../common/tags';
+import { limitGroup } from '../../common/capacity';
+import { canonicalTags, type Tags } from '../../common/tags';
 import { evaluate, type AggregateKey, type CheckedLimit, type LimitPlan } from './limit-plan';
 import { COUNTER_VALUE_MAX } from './validate';
 
@@ -65,7 +66,7 @@ export interface CounterEntry {
 export function groupSums(groupBy: readonly string[], counters: Iterable<CounterEntry>): Map<string, number> {
   const sums = new Map<string, number>();
   for (const { tags, counters: value } of counters) {
-    const group = projectTags(tags, groupBy);
+    const group = limitGroup(tags, groupBy);
     if (!group) continue;
     const key = canonicalTags(group);
     sums.set(key, (sums.get(key) ?? 0) + value);
@@ -76,9 +77,11 @@ export function groupSums(groupBy: readonly string[], counters: Iterable<Counter
 /** The aggregate of a new override over existing counters: the sum of the counters holding all its KeyValues. */
 export function matchingSum(keyValues: Tags, counters: Iterable<CounterEntry>): number {
   const keys = Object.keys(keyValues);
+  const wanted = canonicalTags(keyValues);
   let sum = 0;
   for (const { tags, counters: value } of counters) {
-    if (keys.every((key) => Object.hasOwn(tags, key) && tags[key] === keyValues[key])) sum += value;
+    const group = limitGroup(tags, keys);
+    if (group && canonicalTags(group) === wanted) sum += value;
   }
   return sum;
 }

@@ -1,4 +1,5 @@
-import { canonicalTags, compareCodePoints, projectTags, type Tags } from '../../common/tags';
+import { limitGroup } from '../../common/capacity';
+import { canonicalTags, compareCodePoints, type Tags } from '../../common/tags';
 import type { AggregateKey, EnforcedLimit, LimitPlan } from './limit-plan';
 
 export interface OverrideDef {
@@ -111,7 +112,7 @@ function planRule(rule: IndexedRule, tags: Tags, touched: AggregateKey[], enforc
   const { def } = rule;
   // Most rules filed under a key of the tags still lack another key: reject them before allocating anything.
   for (const key of def.groupBy) if (!Object.hasOwn(tags, key)) return;
-  const group = projectTags(tags, def.groupBy)!;
+  const group = limitGroup(tags, def.groupBy)!;
   const groupKey = canonicalTags(group);
   touched.push({ limitId: def.id, groupKey });
   const applying = (rule.overridesByGroup.get(groupKey) ?? []).filter((o) =>
@@ -138,7 +139,7 @@ function planRule(rule: IndexedRule, tags: Tags, touched: AggregateKey[], enforc
 function indexOverrides(rule: RuleDef): Map<string, IndexedOverride[]> {
   const byGroup = new Map<string, IndexedOverride[]>();
   for (const def of rule.overrides) {
-    const group = projectTags(def.keyValues, rule.groupBy);
+    const group = limitGroup(def.keyValues, rule.groupBy);
     if (!group) continue; // cannot happen for validated overrides; such an override could never apply
     const key = canonicalTags(group);
     const extraKeys = Object.keys(def.keyValues).filter((k) => !rule.groupBy.includes(k));

@@ -1,6 +1,6 @@
 import { InvalidInputError } from '../../common/errors';
 import { canonicalTags, type Tags } from '../../common/tags';
-import { freedBy } from './capacity';
+import { freedBy } from '../../common/capacity';
 import { checkAndIncrement, decrementCounter, groupSums, setCounter, type CounterEntry, type CounterTable } from './counter-ops';
 import type { AggregateKey } from './limit-plan';
 import { RuleBook, type OverrideDef, type RuleDef } from './rule-book';

@@ -1,17 +1,17 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { Clock } from '../common/clock';
-import type { Query } from '../common/query';
-import type { Tags } from '../common/tags';
-import { LIMITER_PORT, type LimiterPort } from '../limiter';
-import { CLOCK } from '../platform/clock.token';
-import { CounterReconciler } from './counter-reconciler';
+import type { Clock } from '../../common/clock';
+import type { Query } from '../../common/query';
+import type { Tags } from '../../common/tags';
+import { LIMITER_PORT, type LimiterPort } from '../../limiter';
+import { CLOCK } from '../../platform/clock.token';
+import { CounterReconciler } from '../leases/counter-reconciler';
 import { Dispatcher } from './dispatcher';
-import type { Channel, QueueIndex } from './domain/queue-index';
-import { runningCounterTags } from './domain/running-counter';
+import type { Channel, QueueIndex } from '../domain/dispatch/queue-index';
+import { runningCounterTags } from '../domain/leases/running-counter';
 import { IndexSync } from './index-sync';
-import { LeaseKeeper, toDelivery } from './lease-keeper';
-import type { Delivery } from './willow.port';
-import { WILLOW_STORE, type WillowStore } from './willow.store';
+import { LeaseKeeper, toDelivery } from '../leases/lease-keeper';
+import type { Delivery } from '../willow.port';
+import { WILLOW_STORE, type WillowStore } from '../willow.store';
 
 /** How often a refusal that raced with a capacity-freed event is retried before the channel is blocked anyway. */
 const RACE_RETRIES = 3;
@@ -95,11 +95,11 @@ export class Gate {
   /** Limiter gate: true when the running counter went up; false when refused (the channel is then blocked). */
   private async admit(index: QueueIndex, channel: Channel, tags: Tags): Promise<boolean> {
     for (let attempt = 1; ; attempt++) {
-      const epoch = this.dispatcher.capacityEpoch;
+      const mark = this.dispatcher.capacityMark();
       const verdict = await this.limiter.tryIncrement({ tags, counters: 1 });
       if (verdict.allowed) return true;
       // Capacity freed while we asked: the refusal may be stale, and the event that would unblock us has passed.
-      if (this.dispatcher.capacityEpoch !== epoch && attempt < RACE_RETRIES) continue;
+      if (this.dispatcher.capacityFreedSince(mark) && attempt < RACE_RETRIES) continue;
       const { rule, override, limit, count, keyValues } = verdict;
       index.block(channel, { rule, override, limit, count, keyValues });
       index.unreserve(channel);

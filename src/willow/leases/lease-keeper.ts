@@ -1,11 +1,11 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import type { Clock } from '../common/clock';
-import { CLOCK } from '../platform/clock.token';
+import type { Clock } from '../../common/clock';
+import { CLOCK } from '../../platform/clock.token';
 import { CounterReconciler } from './counter-reconciler';
-import { IndexSync } from './index-sync';
-import { DeadlineQueue } from './domain/deadline-queue';
-import type { Delivery } from './willow.port';
-import { WILLOW_STORE, type Settled, type StoredItem, type WillowStore } from './willow.store';
+import { IndexSync } from '../dispatch/index-sync';
+import { DeadlineQueue } from '../domain/leases/deadline-queue';
+import type { Delivery } from '../willow.port';
+import { WILLOW_STORE, type Settled, type StoredItem, type WillowStore } from '../willow.store';
 
 /** How often, on a shared store, every instance looks for leases that ran out anywhere. */
 const SWEEP_MS = 500;

@@ -1,9 +1,11 @@
-import { matches, type Query } from '../../common/query';
-import { canonicalTags, projectTags, type Tags } from '../../common/tags';
-import { IndexedHeap } from './indexed-heap';
+import { matches, type Query } from '../../../common/query';
+import { limitGroup } from '../../../common/capacity';
+import { canonicalTags, type Tags } from '../../../common/tags';
+import { IndexedHeap } from '../indexed-heap';
 import { ViewBudget, viewWeight, type BudgetedView, type ViewOwner } from './view-budget';
 
-/** The limit that refused a channel's head; capacity returns when a counter holding all of `keyValues` goes down. */
+/** The limit that refused a channel's head; capacity returns when a counter holding all of `keyValues` goes down
+ * (the rule is `limitGroup` in common/capacity.ts, which the Limiter follows too). */
 export interface BlockedBy {
   readonly rule: string;
   readonly override: string | null;
@@ -166,11 +168,12 @@ export class QueueIndex implements ViewOwner<View> {
     this.refile(channel);
   }
 
+  /** The blocked channels whose blocking limit the counter of `freed` counts toward (see `limitGroup`). */
   private blockedSetsHeldBy(freed: Tags): Set<Channel>[] {
     const sets: Set<Channel>[] = [];
     for (const { keys } of this.blockedKeySets.values()) {
-      const projected = projectTags(freed, keys);
-      const set = projected && this.blocked.get(canonicalTags(projected));
+      const group = limitGroup(freed, keys);
+      const set = group && this.blocked.get(canonicalTags(group));
       if (set) sets.push(set);
     }
     return sets;

@@ -1,8 +1,8 @@
-import { canonicalTags } from '../common/tags';
-import { ShutdownSignal } from '../platform/lifecycle/shutdown-signal';
+import { canonicalTags } from '../../common/tags';
+import { ShutdownSignal } from '../../platform/lifecycle/shutdown-signal';
 import { Dispatcher } from './dispatcher';
 import { IndexSync } from './index-sync';
-import type { ChannelLoad, WillowChange, WillowStore } from './willow.store';
+import type { ChannelLoad, WillowChange, WillowStore } from '../willow.store';
 
 /** A shared store (it has `watch`, no `channelHead`) whose channel reads can be held, to overlap them. */
 class FakeSharedStore {

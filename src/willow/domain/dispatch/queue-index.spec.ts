@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import { matches, parseQuery, type Query } from '../../common/query';
-import { canonicalTags, type Tags } from '../../common/tags';
+import { matches, parseQuery, type Query } from '../../../common/query';
+import { canonicalTags, type Tags } from '../../../common/tags';
 import { QueueIndex, type BlockedBy, type Channel } from './queue-index';
 
 const q = (raw: object): { key: string; query: Query } => ({ key: JSON.stringify(raw), query: parseQuery(raw) });

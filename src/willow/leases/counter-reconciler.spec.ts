@@ -1,21 +1,21 @@
 import { Logger } from '@nestjs/common';
 import { Subject } from 'rxjs';
-import { FakeClock } from '../common/clock';
-import { StorageFullError } from '../common/errors';
-import { MATCH_ALL, matches, type Query } from '../common/query';
-import { canonicalTags, decodeTags, type Tags } from '../common/tags';
-import { parseConfig } from '../config';
-import type { CapacityFreed, CounterChange, CounterValue, IncrementResult, LimiterPort } from '../limiter';
-import { ShutdownSignal } from '../platform/lifecycle/shutdown-signal';
-import { EmbeddedStorage } from '../platform/storage/sqlite/embedded-storage';
+import { FakeClock } from '../../common/clock';
+import { StorageFullError } from '../../common/errors';
+import { MATCH_ALL, matches, type Query } from '../../common/query';
+import { canonicalTags, decodeTags, type Tags } from '../../common/tags';
+import { parseConfig } from '../../config';
+import type { CapacityFreed, CounterChange, CounterValue, IncrementResult, LimiterPort } from '../../limiter';
+import { ShutdownSignal } from '../../platform/lifecycle/shutdown-signal';
+import { EmbeddedStorage } from '../../platform/storage/sqlite/embedded-storage';
 import { CounterReconciler } from './counter-reconciler';
-import { Dispatcher } from './dispatcher';
-import { Gate } from './gate';
-import { IndexSync } from './index-sync';
+import { Dispatcher } from '../dispatch/dispatcher';
+import { Gate } from '../dispatch/gate';
+import { IndexSync } from '../dispatch/index-sync';
 import { LeaseKeeper } from './lease-keeper';
-import { SqliteWillowStore } from './store/sqlite-willow.store';
-import type { NewItem } from './willow.port';
-import { WillowService } from './willow.service';
+import { SqliteWillowStore } from '../store/sqlite-willow.store';
+import type { NewItem } from '../willow.port';
+import { WillowService } from '../willow.service';
 
 /** A Limiter without rules: its next decrements can fail, and its next increment can be held after it counted. */
 class FakeLimiter implements LimiterPort {

@@ -1,4 +1,4 @@
-import { IndexedHeap } from './indexed-heap';
+import { IndexedHeap } from '../indexed-heap';
 
 interface Entry<T> {
   readonly value: T;

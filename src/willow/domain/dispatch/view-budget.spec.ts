@@ -1,5 +1,5 @@
-import { parseQuery } from '../../common/query';
-import { canonicalTags, type Tags } from '../../common/tags';
+import { parseQuery } from '../../../common/query';
+import { canonicalTags, type Tags } from '../../../common/tags';
 import { QueueIndex } from './queue-index';
 import { ViewBudget, viewWeight, type ViewLimits } from './view-budget';
 

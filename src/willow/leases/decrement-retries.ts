@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import type { CounterDecrement, LimiterPort } from '../limiter';
+import type { CounterDecrement, LimiterPort } from '../../limiter';
 
 /** Backoff between passes over the pending decrements while the limiter or its store keeps failing. */
 const FIRST_RETRY_MS = 250;

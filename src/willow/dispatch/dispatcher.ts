@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { ShuttingDownError } from '../common/errors';
-import { matches, type Query } from '../common/query';
-import type { Tags } from '../common/tags';
-import { ShutdownSignal } from '../platform/lifecycle/shutdown-signal';
-import { QueueIndex, type Channel } from './domain/queue-index';
-import { ViewBudget } from './domain/view-budget';
+import { ShuttingDownError } from '../../common/errors';
+import { matches, type Query } from '../../common/query';
+import type { Tags } from '../../common/tags';
+import { ShutdownSignal } from '../../platform/lifecycle/shutdown-signal';
+import { QueueIndex, type Channel } from '../domain/dispatch/queue-index';
+import { ViewBudget } from '../domain/dispatch/view-budget';
 
 interface Waiter {
   readonly query: Query;
@@ -24,8 +24,8 @@ export class Dispatcher {
   /** Bounds the dispatch views of every queue together (see ViewBudget). */
   private readonly viewBudget = new ViewBudget();
   private readonly waiters = new Map<string, Set<Waiter>>();
-  /** Rises with every capacity-freed event; a refusal that raced with one is retried instead of blocking. */
-  capacityEpoch = 0;
+  /** Rises with every capacity-freed event (see `capacityMark`). */
+  private capacityEpoch = 0;
 
   constructor(private readonly shutdown: ShutdownSignal) {
     // One listener for every wait: the process stopping ends them all with SHUTTING_DOWN.
@@ -66,6 +66,19 @@ export class Dispatcher {
     const waiters = this.waiters.get(queue);
     if (!waiters) return;
     for (const waiter of [...waiters]) if (matches(waiter.query, channel.tags)) waiter.wake();
+  }
+
+  /** A mark to pass to `capacityFreedSince`: take it before asking the Limiter. */
+  capacityMark(): number {
+    return this.capacityEpoch;
+  }
+
+  /**
+   * Whether a capacity-freed event arrived after `mark` was taken. A refusal that raced with one may be stale, and the
+   * event that would have released the channel has passed, so it is retried instead of blocking.
+   */
+  capacityFreedSince(mark: number): boolean {
+    return this.capacityEpoch !== mark;
   }
 
   /** Capacity may have returned for counters holding `freed` (null: limits changed): unblock and wake. */

@@ -1,9 +1,9 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { decodeTags, type Tags } from '../common/tags';
+import { decodeTags, type Tags } from '../../common/tags';
 import { Dispatcher } from './dispatcher';
-import { ReadOrder } from './domain/read-order';
-import { QueueDeletedError } from './domain/willow.errors';
-import { WILLOW_STORE, type ChannelLoad, type WillowChange, type WillowStore } from './willow.store';
+import { ReadOrder } from '../domain/dispatch/read-order';
+import { QueueDeletedError } from '../domain/willow.errors';
+import { WILLOW_STORE, type ChannelLoad, type WillowChange, type WillowStore } from '../willow.store';
 
 /** A committed write's effect on one channel: counts moved, and where its first waiting item now is. */
 export interface ChannelDelta {

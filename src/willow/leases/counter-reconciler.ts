@@ -1,13 +1,13 @@
 import { Inject, Injectable, Logger, Optional, type OnApplicationShutdown } from '@nestjs/common';
-import { parseQuery } from '../common/query';
-import { canonicalTags, type Tags } from '../common/tags';
-import { LIMITER_PORT, type LimiterPort } from '../limiter';
-import { ReadinessChecks } from '../platform/health/readiness-checks';
+import { parseQuery } from '../../common/query';
+import { canonicalTags, type Tags } from '../../common/tags';
+import { LIMITER_PORT, type LimiterPort } from '../../limiter';
+import { ReadinessChecks } from '../../platform/health/readiness-checks';
 import { DecrementRetries } from './decrement-retries';
-import { Dispatcher } from './dispatcher';
-import { CounterGuard } from './domain/counter-guard';
-import { decrementOpId, QUEUE_TAG, runningCounterTags } from './domain/running-counter';
-import { IndexSync } from './index-sync';
+import { Dispatcher } from '../dispatch/dispatcher';
+import { CounterGuard } from '../domain/leases/counter-guard';
+import { decrementOpId, QUEUE_TAG, runningCounterTags } from '../domain/leases/running-counter';
+import { IndexSync } from '../dispatch/index-sync';
 
 /** Backoff between reconciliation attempts while the limiter or its store keeps failing. */
 const FIRST_RETRY_MS = 250;

@@ -1,5 +1,5 @@
-import { newId } from '../../common/ids';
-import { withTag, type Tags } from '../../common/tags';
+import { newId } from '../../../common/ids';
+import { withTag, type Tags } from '../../../common/tags';
 
 /** The reserved tag Willow adds to a channel's tags for its running counter (DESIGN §7.7). */
 export const QUEUE_TAG = '_willow_queue';

@@ -1,8 +1,8 @@
 import { Subject } from 'rxjs';
-import { StoreUnavailableError } from '../common/errors';
-import type { CapacityFreed, CounterDecrement, CounterValue, LimiterPort } from '../limiter';
+import { StoreUnavailableError } from '../../common/errors';
+import type { CapacityFreed, CounterDecrement, CounterValue, LimiterPort } from '../../limiter';
 import { DecrementRetries } from './decrement-retries';
-import { CounterGuard } from './domain/counter-guard';
+import { CounterGuard } from '../domain/leases/counter-guard';
 
 /** A limiter whose decrements fail while `failing` is above 0; applies each opId once, as the real one does. */
 class FlakyLimiter {
