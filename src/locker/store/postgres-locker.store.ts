@@ -1,11 +1,11 @@
 import type { QueryResultRow } from 'pg';
 import { newId } from '../../common/ids';
-import { decodeTags } from '../../common/tags';
 import { inTransaction, type ChannelDef, type PgChannel } from '../../platform/storage/postgres/pg-channel';
 import type { PostgresStorage, Tx } from '../../platform/storage/postgres/postgres-storage';
 import { checkSession, EXPIRED_SESSION_MEMORY_MS, isExpired } from '../domain/lease';
 import { lockIdOf } from '../domain/lock-id';
 import type { GrantRequest, LockerEvent, LockerStore, SessionOutcome, SharedLockerStore, StoredLock } from '../locker.store';
+import { toLock } from './lock-row';
 import { LOCKER_PG_MIGRATIONS } from './postgres-locker.migrations';
 import * as q from './postgres-locker.sql';
 
@@ -180,14 +180,3 @@ async function one<R extends QueryResultRow>(sql: Tx, text: string, params: unkn
   return (await sql.query<R>(text, params)).rows[0] ?? null;
 }
 
-function toLock(row: LockRow): StoredLock {
-  return {
-    key: row.key,
-    lockId: row.lock_id,
-    tags: decodeTags(row.key),
-    sessionId: row.session_id,
-    fencingToken: Number(row.fencing_token),
-    timeoutMs: Number(row.timeout_ms),
-    expiresAt: Number(row.expires_at),
-  };
-}

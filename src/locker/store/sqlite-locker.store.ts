@@ -1,10 +1,10 @@
-import { decodeTags } from '../../common/tags';
 import { newId } from '../../common/ids';
 import type { EmbeddedStorage } from '../../platform/storage/sqlite/embedded-storage';
 import { checkSession, EXPIRED_SESSION_MEMORY_MS, isExpired } from '../domain/lease';
 import { lockIdOf } from '../domain/lock-id';
 import { WaitLine } from '../domain/wait-line';
 import type { GrantRequest, LockerStore, SessionOutcome, StoredLock } from '../locker.store';
+import { toLock } from './lock-row';
 import { LOCKER_MIGRATIONS } from './sqlite-locker.migrations';
 
 interface LockRow {
@@ -149,14 +149,3 @@ export class SqliteLockerStore implements LockerStore {
   }
 }
 
-function toLock(row: LockRow): StoredLock {
-  return {
-    key: row.key,
-    lockId: row.lock_id,
-    tags: decodeTags(row.key),
-    sessionId: row.session_id,
-    fencingToken: row.fencing_token,
-    timeoutMs: row.timeout_ms,
-    expiresAt: row.expires_at,
-  };
-}
