@@ -1,16 +1,15 @@
 import { Inject, Injectable, Logger, Optional, type OnApplicationShutdown } from '@nestjs/common';
 import { parseQuery } from '../common/query';
+import { Backoff, type Scheduler } from '../common/scheduler';
 import { canonicalTags, type Tags } from '../common/tags';
 import { LIMITER_PORT, type LimiterPort } from '../limiter';
+import { CONFIG, type Config } from '../config';
 import { ReadinessChecks } from '../platform/health/readiness-checks';
+import { SCHEDULER } from '../platform/scheduler.token';
 import { Dispatcher } from './dispatcher';
 import { CounterGuard } from './domain/counter-guard';
 import { QUEUE_TAG, runningCounterTags } from './domain/running-counter';
 import { IndexSync } from './index-sync';
-
-/** Backoff between reconciliation attempts while the limiter or its store keeps failing. */
-const FIRST_RETRY_MS = 250;
-const MAX_RETRY_MS = 2_000;
 
 /**
  * Keeps every running counter equal to its channel's processing count (DESIGN §7.4: down exactly once, whatever the
@@ -35,6 +34,8 @@ export class CounterReconciler implements OnApplicationShutdown {
     @Inject(LIMITER_PORT) private readonly limiter: LimiterPort,
     private readonly dispatcher: Dispatcher,
     private readonly sync: IndexSync,
+    @Inject(SCHEDULER) private readonly scheduler: Scheduler,
+    @Inject(CONFIG) private readonly config: Pick<Config, 'timing'>,
     @Optional() private readonly readiness?: ReadinessChecks,
   ) {}
 
@@ -100,8 +101,9 @@ export class CounterReconciler implements OnApplicationShutdown {
     if (this.retrying) return;
     this.retrying = true;
     try {
-      for (let delayMs = FIRST_RETRY_MS; !this.stopped; delayMs = Math.min(delayMs * 2, MAX_RETRY_MS)) {
-        await new Promise((resolve) => setTimeout(resolve, delayMs).unref());
+      const backoff = new Backoff({ firstMs: this.config.timing.retryFirstMs, maxMs: this.config.timing.retryMaxMs });
+      while (!this.stopped) {
+        await this.scheduler.sleep(backoff.next());
         if (this.stopped) return;
         try {
           await this.reconcile();

@@ -1,8 +1,10 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { ShuttingDownError } from '../common/errors';
 import { matches, type Query } from '../common/query';
 import type { Tags } from '../common/tags';
+import type { Scheduler } from '../common/scheduler';
 import { ShutdownSignal } from '../platform/lifecycle/shutdown-signal';
+import { SCHEDULER } from '../platform/scheduler.token';
 import { QueueIndex, type Channel } from './domain/queue-index';
 import { ViewBudget } from './domain/view-budget';
 
@@ -27,7 +29,10 @@ export class Dispatcher {
   /** Rises with every capacity-freed event; a refusal that raced with one is retried instead of blocking. */
   capacityEpoch = 0;
 
-  constructor(private readonly shutdown: ShutdownSignal) {
+  constructor(
+    private readonly shutdown: ShutdownSignal,
+    @Inject(SCHEDULER) private readonly scheduler: Scheduler,
+  ) {
     // One listener for every wait: the process stopping ends them all with SHUTTING_DOWN.
     const endAll = () => {
       for (const queue of [...this.waiters.keys()]) this.failWaiters(queue, new ShuttingDownError());
@@ -92,7 +97,7 @@ export class Dispatcher {
       const done = (settle: () => void) => {
         if (!waiters.delete(waiter)) return;
         if (waiters.size === 0) this.waiters.delete(queue);
-        clearTimeout(timer);
+        timer.cancel();
         signal?.removeEventListener('abort', onAbort);
         settle();
       };
@@ -102,7 +107,7 @@ export class Dispatcher {
         fail: (error) => done(() => reject(error)),
       };
       const onAbort = () => done(() => resolve('aborted'));
-      const timer = setTimeout(() => done(() => resolve('timeout')), ms);
+      const timer = this.scheduler.after(ms, () => done(() => resolve('timeout')));
       signal?.addEventListener('abort', onAbort, { once: true });
       waiters.add(waiter);
     });

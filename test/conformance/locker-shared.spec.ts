@@ -1,5 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { systemClock } from '../../src/common/clock';
+import { systemScheduler } from '../../src/common/scheduler';
+import { DEFAULT_TIMING } from '../../src/config';
 import type { Tags } from '../../src/common/tags';
 import type { LockGrant } from '../../src/locker/locker.port';
 import { LockerService } from '../../src/locker/locker.service';
@@ -29,7 +31,7 @@ describePostgres('Locker shared by several instances', (url) => {
   let instances: Instance[];
   const start = async (): Promise<Instance> => {
     const storage = await openPostgresStorage(url, schema);
-    const sut = new LockerService(await PostgresLockerStore.open(storage), systemClock, new ShutdownSignal());
+    const sut = new LockerService(await PostgresLockerStore.open(storage), systemClock, new ShutdownSignal(), systemScheduler, { timing: DEFAULT_TIMING });
     await sut.onModuleInit();
     const instance = { sut, storage };
     instances.push(instance);
