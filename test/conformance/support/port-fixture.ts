@@ -57,7 +57,8 @@ export async function localPorts(): Promise<PortsUnderTest> {
 }
 
 export function rpcClients(url: TransportUrl): { limiter: LimiterRpcClient; locker: LockerRpcClient; close(): Promise<void> } {
-  const limiter = createLimiterRpcClient(url, { scheduler: systemScheduler, timing: DEFAULT_TIMING });
+  // Reconnects at most 200 ms apart (2 s by default): outage tests wait for the recovery, not for its pace.
+  const limiter = createLimiterRpcClient(url, { scheduler: systemScheduler, timing: { ...DEFAULT_TIMING, retryMaxMs: 200 } });
   const locker = new LockerRpcClient(new RpcCaller('locker', createClientProxy(url)));
   return {
     limiter,
