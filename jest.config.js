@@ -25,6 +25,8 @@ const project = (displayName, testMatch) => ({
 
 /** @type {import('jest').Config} */
 module.exports = {
+  // Two workers on two cores: every suite has its own schema, ports, temp directory and NATS prefix.
+  maxWorkers: 2,
   projects: [
     project('unit', '<rootDir>/src/**/*.spec.ts'),
     project('conformance', '<rootDir>/test/conformance/**/*.spec.ts'),

@@ -1,4 +1,4 @@
-import { ALL_MODULES, ConfigError, parseConfig } from './config';
+import { ALL_MODULES, ConfigError, DEFAULT_TIMING, parseConfig } from './config';
 
 describe(parseConfig.name, () => {
   it('gives the documented defaults for an empty environment', () => {
@@ -18,7 +18,15 @@ describe(parseConfig.name, () => {
       limiterUrl: null,
       lockerUrl: null,
       transportListen: null,
+      timing: DEFAULT_TIMING,
     });
+  });
+
+  it('reads each timing from WILLOW_<NAME>_MS and refuses a retry cap below the first retry', () => {
+    const timing = parseConfig({ WILLOW_CATCH_UP_MS: '200', WILLOW_LOCK_SWEEP_MS: '50', WILLOW_HEALTH_CHECK_MS: '300' }).timing;
+    expect(timing).toEqual({ ...DEFAULT_TIMING, catchUpMs: 200, lockSweepMs: 50, healthCheckMs: 300 });
+    expect(() => parseConfig({ WILLOW_LEASE_SWEEP_MS: '0' })).toThrow('WILLOW_LEASE_SWEEP_MS must be an integer');
+    expect(() => parseConfig({ WILLOW_RETRY_MAX_MS: '50' })).toThrow('WILLOW_RETRY_MAX_MS must be at least');
   });
 
   it('treats blank values as unset', () => {
@@ -56,6 +64,7 @@ describe(parseConfig.name, () => {
       limiterUrl: null,
       lockerUrl: null,
       transportListen: null,
+      timing: DEFAULT_TIMING,
     });
   });
 

@@ -30,7 +30,39 @@ export interface Config {
   readonly lockerUrl: TransportUrl | null;
   /** Serve this process's ports to other processes over this transport; null = HTTP only. */
   readonly transportListen: TransportUrl | null;
+  /** How often the background timers run; defaults suit production, tests shorten them. */
+  readonly timing: Timing;
 }
+
+/** Internal tunables (milliseconds), each from `WILLOW_<NAME>_MS` when set. */
+export interface Timing {
+  /** A readiness check that does not answer within this is reported down. */
+  readonly healthCheckMs: number;
+  /** How long shutdown waits for answers in flight. */
+  readonly drainMs: number;
+  /** How often the queue looks for leases another instance let lapse (shared store). */
+  readonly leaseSweepMs: number;
+  /** How often the queue's index re-reads the shared store, in case an announcement was lost. */
+  readonly catchUpMs: number;
+  /** How often the locker looks for expired leases and forgotten instances (shared store). */
+  readonly lockSweepMs: number;
+  /** Longest wait of one capacity-events long-poll over TCP. */
+  readonly eventsPollMs: number;
+  /** First and largest delay between retries of a lost connection or an unreachable dependency. */
+  readonly retryFirstMs: number;
+  readonly retryMaxMs: number;
+}
+
+export const DEFAULT_TIMING: Timing = Object.freeze({
+  healthCheckMs: 1_500,
+  drainMs: 3_000,
+  leaseSweepMs: 500,
+  catchUpMs: 5_000,
+  lockSweepMs: 1_000,
+  eventsPollMs: 20_000,
+  retryFirstMs: 100,
+  retryMaxMs: 2_000,
+});
 
 /**
  * A parsed `tcp://host:port` or `nats://host:port[/prefix]`. Over NATS every subject is prefixed with `prefix.` when
@@ -87,7 +119,20 @@ export function parseConfig(env: Env): Config {
     limiterUrl,
     lockerUrl,
     transportListen: transportUrl(env, 'WILLOW_TRANSPORT_LISTEN'),
+    timing: parseTiming(env),
   };
+}
+
+function parseTiming(env: Env): Timing {
+  const entries = Object.entries(DEFAULT_TIMING).map(([field, fallback]) => {
+    const name = `WILLOW_${field.replace(/Ms$/, '').replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}_MS`;
+    return [field, integer(env, name, fallback, 1, 3_600_000)];
+  });
+  const timing = Object.fromEntries(entries) as unknown as Timing;
+  if (timing.retryMaxMs < timing.retryFirstMs) {
+    throw new ConfigError('WILLOW_RETRY_MAX_MS', `must be at least WILLOW_RETRY_FIRST_MS (${timing.retryFirstMs})`);
+  }
+  return timing;
 }
 
 function oneOf<const T extends readonly string[]>(env: Env, name: string, allowed: T, fallback: T[number]): T[number] {

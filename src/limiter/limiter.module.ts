@@ -1,7 +1,9 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import type { TransportUrl } from '../config';
+import type { Scheduler } from '../common/scheduler';
+import { CONFIG, type Config, type TransportUrl } from '../config';
 import { ReadinessChecks } from '../platform/health/readiness-checks';
 import { ShutdownSignal } from '../platform/lifecycle/shutdown-signal';
+import { SCHEDULER } from '../platform/scheduler.token';
 import { STORAGE, type StorageHandle } from '../platform/storage/storage-handle';
 import { CapacityEvents } from './capacity-events';
 import { LimiterCountersController } from './http/limiter-counters.controller';
@@ -38,9 +40,9 @@ export class LimiterModule {
         CapacityPublisher,
         {
           provide: CapacityLog,
-          inject: [CapacityEvents, ShutdownSignal],
-          useFactory: (events: CapacityEvents, shutdown: ShutdownSignal): CapacityLog => {
-            const log = new CapacityLog();
+          inject: [CapacityEvents, ShutdownSignal, SCHEDULER],
+          useFactory: (events: CapacityEvents, shutdown: ShutdownSignal, scheduler: Scheduler): CapacityLog => {
+            const log = new CapacityLog(scheduler);
             events.stream$.subscribe((event) => log.append(event));
             shutdown.signal.addEventListener('abort', () => log.close(), { once: true });
             return log;
@@ -76,9 +78,9 @@ export class LimiterModule {
       providers: [
         {
           provide: LIMITER_PORT,
-          inject: [ReadinessChecks],
-          useFactory: (checks: ReadinessChecks): LimiterRpcClient => {
-            const client = createLimiterRpcClient(url);
+          inject: [ReadinessChecks, SCHEDULER, CONFIG],
+          useFactory: (checks: ReadinessChecks, scheduler: Scheduler, config: Config): LimiterRpcClient => {
+            const client = createLimiterRpcClient(url, { scheduler, timing: config.timing });
             checks.add('limiter', () => client.ping());
             return client;
           },

@@ -1,4 +1,5 @@
 import type { Clock } from '../common/clock';
+import type { Scheduler, Timer } from '../common/scheduler';
 import type { LockerStore, StoredLock } from './locker.store';
 
 /**
@@ -7,18 +8,19 @@ import type { LockerStore, StoredLock } from './locker.store';
  * not due, and the store says so.
  */
 export class LeaseTimers {
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly timers = new Map<string, Timer>();
 
   constructor(
     private readonly store: LockerStore,
     private readonly clock: Clock,
+    private readonly scheduler: Scheduler,
     private readonly onExpired: (key: string) => void,
   ) {}
 
   schedule(lock: Pick<StoredLock, 'key' | 'expiresAt'>): void {
     this.clear(lock.key);
     const delay = Math.max(0, lock.expiresAt - this.clock.now());
-    const timer = setTimeout(() => {
+    const timer = this.scheduler.after(delay, () => {
       this.timers.delete(lock.key);
       // Timers may fire a millisecond early against the wall clock; never let an early tick drop the expiry.
       if (this.clock.now() < lock.expiresAt) return this.schedule(lock);
@@ -26,19 +28,18 @@ export class LeaseTimers {
         (expired) => expired && this.onExpired(lock.key),
         () => this.schedule({ key: lock.key, expiresAt: this.clock.now() + 1_000 }),
       );
-    }, delay);
-    timer.unref();
+    });
     this.timers.set(lock.key, timer);
   }
 
   clear(key: string): void {
     const timer = this.timers.get(key);
-    if (timer) clearTimeout(timer);
+    timer?.cancel();
     this.timers.delete(key);
   }
 
   clearAll(): void {
-    for (const timer of this.timers.values()) clearTimeout(timer);
+    for (const timer of this.timers.values()) timer.cancel();
     this.timers.clear();
   }
 }

@@ -1,6 +1,7 @@
-import { FakeClock } from '../common/clock';
+import { FakeScheduler } from '../common/fake-scheduler';
 import { ShuttingDownError } from '../common/errors';
 import { canonicalTags, type Tags } from '../common/tags';
+import { DEFAULT_TIMING } from '../config';
 import { ShutdownSignal } from '../platform/lifecycle/shutdown-signal';
 import { isExpired } from './domain/lease';
 import { WaitLine } from './domain/wait-line';
@@ -63,7 +64,8 @@ describe(LockerService.name, () => {
   beforeEach(async () => {
     store = new FakeLockerStore();
     shutdown = new ShutdownSignal();
-    sut = new LockerService(store, new FakeClock(), shutdown);
+    const time = new FakeScheduler();
+    sut = new LockerService(store, time.clock, shutdown, time, { timing: DEFAULT_TIMING });
     await sut.onModuleInit();
   });
   afterEach(() => sut.onApplicationShutdown());

@@ -4,8 +4,11 @@ import { ShuttingDownError } from '../common/errors';
 import { isWellFormedId } from '../common/ids';
 import type { Page, PageRequest } from '../common/page';
 import { matches, type Query } from '../common/query';
+import type { Scheduler } from '../common/scheduler';
 import { canonicalTags } from '../common/tags';
+import { CONFIG, type Config } from '../config';
 import { CLOCK } from '../platform/clock.token';
+import { SCHEDULER } from '../platform/scheduler.token';
 import { ShutdownSignal } from '../platform/lifecycle/shutdown-signal';
 import { FifoWaiters } from './domain/fifo-waiters';
 import { LockNotFoundError, SessionInvalidError } from './domain/locker.errors';
@@ -40,9 +43,12 @@ export class LockerService implements LockerPort, OnModuleInit, OnApplicationShu
     @Inject(LOCKER_STORE) private readonly store: LockerStore,
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly shutdown: ShutdownSignal,
+    @Inject(SCHEDULER) private readonly scheduler: Scheduler,
+    @Inject(CONFIG) config: Pick<Config, 'timing'>,
   ) {
-    this.leases = new LeaseTimers(store, clock, (key) => void this.pump(key));
-    this.presence = store.shared && new SharedPresence(store.shared, store, clock, { freed: (key) => this.offer(key) });
+    this.leases = new LeaseTimers(store, clock, scheduler, (key) => void this.pump(key));
+    const time = { scheduler, timing: config.timing };
+    this.presence = store.shared && new SharedPresence(store.shared, store, clock, time, { freed: (key) => this.offer(key) });
   }
 
   async onModuleInit(): Promise<void> {
@@ -146,7 +152,7 @@ export class LockerService implements LockerPort, OnModuleInit, OnApplicationShu
       throw new ShuttingDownError();
     }
     return new Promise<LockGrant | null>((resolve, reject) => {
-      const timer = setTimeout(() => waiter.settle(null), Math.max(0, deadline - this.clock.now()));
+      const timer = this.scheduler.after(deadline - this.clock.now(), () => waiter.settle(null));
       const onAbort = () => waiter.settle(null);
       const waiter: Waiter = {
         cmd,
@@ -154,7 +160,7 @@ export class LockerService implements LockerPort, OnModuleInit, OnApplicationShu
         ticket,
         settle: (result) => {
           if (!this.waiters.remove(key, waiter)) return;
-          clearTimeout(timer);
+          timer.cancel();
           signal?.removeEventListener('abort', onAbort);
           if (result === null || result instanceof Error) leave();
           if (result instanceof Error) reject(result);

@@ -1,8 +1,7 @@
 import type { Clock } from '../common/clock';
+import type { Scheduler, Timer } from '../common/scheduler';
+import type { Timing } from '../config';
 import { INSTANCE_BEAT_MS, type LockerStore, type SharedLockerStore } from './locker.store';
-
-/** How often every instance on a shared store removes leases that ran out, whoever granted them. */
-export const LEASE_SWEEP_MS = 1_000;
 
 export interface PresenceHandlers {
   /** A lock may be free or a waiter gone on `key` (null: on some key); offer it to the waiters here. */
@@ -15,13 +14,14 @@ export interface PresenceHandlers {
  * the waiters here. Nothing of it runs on an embedded store.
  */
 export class SharedPresence {
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly timers = new Set<Timer>();
   private stopped = false;
 
   constructor(
     private readonly shared: SharedLockerStore,
     private readonly store: LockerStore,
     private readonly clock: Clock,
+    private readonly time: { scheduler: Scheduler; timing: Pick<Timing, 'lockSweepMs'> },
     private readonly on: PresenceHandlers,
   ) {}
 
@@ -33,14 +33,15 @@ export class SharedPresence {
       // A safety net, not the wake-up path: an offer lost to a store fault is made again within a beat.
       this.on.freed(null);
     });
-    this.every(LEASE_SWEEP_MS, async () => {
+    // Every instance removes leases that ran out, whoever granted them.
+    this.every(this.time.timing.lockSweepMs, async () => {
       for (const lock of await this.store.expireAll(this.clock.now())) this.on.freed(lock.key);
     });
   }
 
   stop(): void {
     this.stopped = true;
-    for (const timer of this.timers) clearTimeout(timer);
+    for (const timer of this.timers) timer.cancel();
     this.timers.clear();
   }
 
@@ -54,8 +55,7 @@ export class SharedPresence {
           if (!this.stopped) this.every(ms, task);
         });
     };
-    const timer = setTimeout(tick, ms);
-    timer.unref();
+    const timer = this.time.scheduler.after(ms, tick);
     this.timers.add(timer);
   }
 }

@@ -10,6 +10,8 @@ import { ShutdownSignal } from './lifecycle/shutdown-signal';
 import { StorageModule } from './storage/storage.module';
 import { CLOCK } from './clock.token';
 import { systemClock } from '../common/clock';
+import { SCHEDULER } from './scheduler.token';
+import { systemScheduler } from '../common/scheduler';
 
 const REQUEST_LOG_LEVELS = new Set(['info', 'debug', 'trace']);
 
@@ -40,10 +42,11 @@ export class PlatformModule {
       providers: [
         { provide: CONFIG, useValue: config },
         { provide: CLOCK, useValue: systemClock },
+        { provide: SCHEDULER, useValue: systemScheduler },
         ShutdownSignal,
         ReadinessChecks,
       ],
-      exports: [CONFIG, CLOCK, ShutdownSignal, ReadinessChecks, StorageModule],
+      exports: [CONFIG, CLOCK, SCHEDULER, ShutdownSignal, ReadinessChecks, StorageModule],
     };
   }
 }

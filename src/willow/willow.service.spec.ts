@@ -1,5 +1,5 @@
 import { Subject } from 'rxjs';
-import { FakeClock } from '../common/clock';
+import { FakeScheduler } from '../common/fake-scheduler';
 import { MATCH_ALL } from '../common/query';
 import { canonicalTags, type Tags } from '../common/tags';
 import { parseConfig } from '../config';
@@ -71,15 +71,17 @@ describe(WillowService.name, () => {
   beforeEach(async () => {
     storage = new EmbeddedStorage({ dataDir: ':memory:', sync: 'full' });
     const store = new SqliteWillowStore(storage);
-    const clock = new FakeClock();
-    const shutdown = new ShutdownSignal();
-    const dispatcher = new Dispatcher(shutdown);
+    const time = new FakeScheduler();
+    const clock = time.clock;
+    const config = parseConfig({ WILLOW_DATA_DIR: ':memory:' });
+    const shutdown = new ShutdownSignal(time, config);
+    const dispatcher = new Dispatcher(shutdown, time);
     limiter = new FakeLimiter();
-    const sync = new IndexSync(store, dispatcher);
-    const counters = new CounterReconciler(limiter, dispatcher, sync);
-    const leases = new LeaseKeeper(store, counters, clock, sync);
+    const sync = new IndexSync(store, dispatcher, time, config);
+    const counters = new CounterReconciler(limiter, dispatcher, sync, time, config);
+    const leases = new LeaseKeeper(store, counters, clock, sync, time, config);
     const gate = new Gate(store, limiter, clock, dispatcher, leases, counters, sync);
-    sut = new WillowService(store, limiter, clock, parseConfig({ WILLOW_DATA_DIR: ':memory:' }), dispatcher, gate, leases, sync, shutdown);
+    sut = new WillowService(store, limiter, clock, config, dispatcher, gate, leases, sync, shutdown);
     admin = new QueueAdminService(store, clock, dispatcher, counters, sync);
     await admin.createQueue({ name: 'q', maxItems: -1 });
   });

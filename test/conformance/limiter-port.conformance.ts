@@ -3,9 +3,6 @@ import { parseQuery } from '../../src/common/query';
 import type { CapacityFreed, LimiterPort } from '../../src/limiter';
 import type { PortsFactory, PortsUnderTest } from './support/port-fixture';
 
-/** DESIGN §6.8 and the issue: a blocked waiter hears of freed capacity within 50 ms, across a transport too. */
-const EVENT_BOUND_MS = 50;
-
 /** LimiterPort behaviour every implementation shows: the service in-process, and LimiterRpcClient over a transport. */
 export function describeLimiterPort(label: string, make: PortsFactory): void {
   describe(`LimiterPort [${label}]`, () => {
@@ -73,16 +70,13 @@ export function describeLimiterPort(label: string, make: PortsFactory): void {
       expect(page2.nextCursor).toBeNull();
     });
 
-    it(`publishes capacity freed by a decrement within ${EVENT_BOUND_MS} ms, and {tags: null} when rules change`, async () => {
+    it('publishes capacity freed by a decrement, and {tags: null} when rules change', async () => {
       await sut.set({ tags: { repo: 'w', branch: 'a' }, counters: 1 });
       await new Promise((r) => setTimeout(r, 100)); // let a remote feed connect first
       const freed = nextEvent((e) => e.tags?.branch === 'a');
-      let heardAt = 0;
-      void freed.then(() => (heardAt = performance.now()));
       await sut.decrement({ tags: { repo: 'w', branch: 'a' }, counters: 1 });
-      const answeredAt = performance.now();
+      // Heard at all, across a transport too; DESIGN §6.8's 50 ms is measured by test/bench/wakeup.bench.cjs.
       expect(await freed).toEqual({ tags: { repo: 'w', branch: 'a' } });
-      expect(heardAt - answeredAt).toBeLessThan(EVENT_BOUND_MS);
       const everything = nextEvent((e) => e.tags === null);
       await fx.admin.updateRuleLimit({ name: 'branch', limit: 2 });
       expect(await everything).toEqual({ tags: null });

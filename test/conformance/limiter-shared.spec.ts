@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import { firstValueFrom, filter, take, toArray, timeout } from 'rxjs';
 import { systemClock } from '../../src/common/clock';
 import { CapacityEvents } from '../../src/limiter/capacity-events';
@@ -75,23 +74,18 @@ describePostgres('Limiter shared by several instances', (url) => {
     expect(await b.port.tryIncrement({ tags: { repo: 'v' }, counters: 1 })).toMatchObject({ allowed: false, limit: 0 });
   });
 
-  it("publishes capacity freed on B on A's capacityFreed$ promptly, and only once on B", async () => {
+  it("publishes capacity freed on B on A's capacityFreed$, and only once on B", async () => {
     const [a, b] = [await start(), await start()];
     await a.admin.createRule({ name: 'r', groupBy: ['repo'], limit: 1 });
     await sleep(100); // let the rule change's own event pass
-    const figures: number[] = [];
-    for (let round = 0; round < 5; round++) {
+    for (let round = 0; round < 3; round++) {
       await b.port.tryIncrement({ tags: { repo: 'w', job: round }, counters: 1 });
       const onA = nextEvent(a);
       const onB = firstValueFrom(b.events.stream$.pipe(take(2), toArray(), timeout(300))).catch(() => 'one');
-      const started = performance.now();
       await b.port.decrement({ tags: { repo: 'w', job: round }, counters: 1 });
-      expect(await onA).toEqual<CapacityFreed>({ tags: { repo: 'w', job: round } });
-      figures.push(performance.now() - started);
+      expect(await onA).toEqual<CapacityFreed>({ tags: { repo: 'w', job: round } }); // its latency: test/bench
       expect(await onB).toBe('one');
     }
-    console.info(`capacity freed on B seen on A after ${figures.map((ms) => ms.toFixed(1)).join(', ')} ms`);
-    expect(Math.max(...figures)).toBeLessThan(1_000);
   });
 
   it('frees capacity everywhere after a definition change on another instance, with the new rules in place', async () => {

@@ -1,6 +1,7 @@
 import { parseQuery } from '../../src/common/query';
 import type { LockerPort } from '../../src/locker';
 import { codeOf } from '../support/limiter-harness';
+import { waitUntil } from '../support/wait';
 import type { PortsFactory, PortsUnderTest } from './support/port-fixture';
 
 const ALL = parseQuery({}, '');
@@ -18,6 +19,8 @@ export function describeLockerPort(label: string, make: PortsFactory): void {
     afterEach(() => fx.dispose());
 
     const acquire = (tags: Record<string, string>, waitMs = 0, signal?: AbortSignal) => sut.acquire({ tags, timeoutMs: 30_000, waitMs }, signal);
+    /** Until the (only) lock has `n` waiters in line. */
+    const waiters = (n: number) => waitUntil(async () => ((await sut.list(ALL, PAGE)).items[0]?.waiters ?? 0) === n);
 
     it('grants a free lock, renews it, lists it without the session, and releases it', async () => {
       const grant = (await acquire({ repo: 'w' }))!;
@@ -40,7 +43,7 @@ export function describeLockerPort(label: string, make: PortsFactory): void {
     it('grants a waiter when the holder releases, with a higher fencing token', async () => {
       const first = (await acquire({ repo: 'w' }))!;
       const waiting = acquire({ repo: 'w' }, 5_000);
-      await new Promise((r) => setTimeout(r, 50));
+      await waiters(1);
       await sut.release({ lockId: first.lockId, sessionId: first.sessionId });
       const second = (await waiting)!;
       expect(second.lockId).toBe(first.lockId);
@@ -51,12 +54,12 @@ export function describeLockerPort(label: string, make: PortsFactory): void {
       const first = (await acquire({ repo: 'w' }))!;
       const abort = new AbortController();
       const waiting = acquire({ repo: 'w' }, 5_000, abort.signal);
-      await new Promise((r) => setTimeout(r, 50));
+      await waiters(1);
       abort.abort();
       expect(await waiting).toBeNull();
       await sut.release({ lockId: first.lockId, sessionId: first.sessionId });
-      await new Promise((r) => setTimeout(r, 50));
-      expect((await sut.list(ALL, PAGE)).items).toEqual([]);
+      // Nobody holds it once the aborted waiter has left the line (over a transport, when the serving side hears).
+      await waitUntil(async () => (await sut.list(ALL, PAGE)).items.length === 0);
       expect(await acquire({ repo: 'w' })).not.toBeNull();
     });
 

@@ -3,6 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { call, startServer, type ChildServer } from '../support/child-server';
 
+// Two server starts (each allowed 20 s by startServer) do not fit jest's default 5 s on a busy machine.
+jest.setTimeout(30_000);
+
 /** A real server process (dist/main.js), killed with SIGKILL, then restarted on the same data directory. */
 describe('Limiter durability across kill -9', () => {
   let dir: string;

@@ -1,10 +1,14 @@
+import { FakeScheduler } from '../../src/common/fake-scheduler';
 import { createTestApp, type TestApp } from '../support/test-app';
-import { sleep, waitUntil } from '../support/wait';
+import { waitUntil } from '../support/wait';
 
 describe('Locker over HTTP', () => {
   let sut: TestApp;
+  /** The app's clock and timers: leases run out only when a test advances it. */
+  let time: FakeScheduler;
   beforeEach(async () => {
-    sut = await createTestApp();
+    time = new FakeScheduler();
+    sut = await createTestApp({}, { time });
   });
   afterEach(() => sut.close());
 
@@ -22,7 +26,7 @@ describe('Locker over HTTP', () => {
       Timeout: 10_000,
       ExpiresAt: expect.any(String),
     });
-    expect(Date.parse(res.body.ExpiresAt) - Date.now()).toBeGreaterThan(8_000);
+    expect(Date.parse(res.body.ExpiresAt) - time.clock.now()).toBe(10_000);
   });
 
   it('grants exactly one of two concurrent acquires; the other is granted after the release', async () => {
@@ -77,14 +81,19 @@ describe('Locker over HTTP', () => {
 
   it('extends ExpiresAt on heartbeat', async () => {
     const grant = await acquire({ KeyValues: { hb: 1 }, Timeout: '5s' }).expect(201);
-    await sleep(20);
+    await time.advance(20);
     const res = await sut.http().post(`/v1/locks/${grant.body.LockID}/heartbeat`).send({ SessionID: grant.body.SessionID }).expect(200);
     expect(Date.parse(res.body.ExpiresAt)).toBeGreaterThan(Date.parse(grant.body.ExpiresAt));
   });
 
   it('releases at Timeout without heartbeats, grants the next waiter, and refuses the old session', async () => {
     const old = await acquire({ KeyValues: { lease: 1 }, Timeout: '200ms' }).expect(201);
-    const next = await acquire({ KeyValues: { lease: 1 }, Wait: '10s', Timeout: '10s' });
+    const waiting = startAcquire({ KeyValues: { lease: 1 }, Wait: '10s', Timeout: '10s' });
+    await waitUntil(async () => (await listWaiters()) === 1);
+    await time.advance(199);
+    expect(await listWaiters()).toBe(1);
+    await time.advance(1); // the lease runs out: its expiry hands the lock on
+    const next = await waiting;
     expect(next.status).toBe(201);
     expect(next.body.FencingToken).toBeGreaterThan(old.body.FencingToken);
     const hb = await sut.http().post(`/v1/locks/${old.body.LockID}/heartbeat`).send({ SessionID: old.body.SessionID });
@@ -97,7 +106,7 @@ describe('Locker over HTTP', () => {
 
   it('answers SESSION_INVALID to a holder whose lease ran out even when nobody took the lock', async () => {
     const old = await acquire({ KeyValues: { lapse: 1 }, Timeout: '100ms' }).expect(201);
-    await sleep(250);
+    await time.advance(100);
     const hb = await sut.http().post(`/v1/locks/${old.body.LockID}/heartbeat`).send({ SessionID: old.body.SessionID });
     expect(hb.status).toBe(409);
     expect(hb.body.Code).toBe('SESSION_INVALID');

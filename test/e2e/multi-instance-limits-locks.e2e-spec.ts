@@ -1,5 +1,5 @@
 import { call, type ChildServer } from '../support/child-server';
-import { expectCall, startCluster, summary, type Cluster } from '../support/cluster';
+import { expectCall, startCluster, type Cluster } from '../support/cluster';
 import { sleep, waitUntil } from '../support/wait';
 import { describePostgres } from '../conformance/support/postgres-fixture';
 
@@ -14,7 +14,8 @@ describePostgres('several instances on one PostgreSQL database: limits and locks
   let cluster: Cluster;
   let nodes: ChildServer[];
   beforeAll(async () => {
-    cluster = await startCluster(databaseUrl, 3, { prefix: 'e2e_limits' });
+    // No periodic re-read of the queue's channels within a test: only the limiter's events can resume a channel.
+    cluster = await startCluster(databaseUrl, 3, { prefix: 'e2e_limits', env: { WILLOW_CATCH_UP_MS: '3600000' } });
     nodes = cluster.instances;
   }, 60_000);
   afterAll(async () => {
@@ -98,11 +99,11 @@ describePostgres('several instances on one PostgreSQL database: limits and locks
     }
   });
 
-  it('resumes a channel blocked by a limit on one instance when an item is acked on another, well under a second', async () => {
+  it('resumes a channel blocked by a limit on one instance when an item is acked on another', async () => {
     await expectCall(nodes[0], 201, 'POST', '/v1/limiter/rules', { Name: 'one_per_job', GroupBy: ['job'], Limit: 1 });
     await expectCall(nodes[0], 201, 'POST', '/v1/queues', { Name: 'gate' });
     const latencies: number[] = [];
-    for (let round = 0; round < 10; round++) {
+    for (let round = 0; round < 3; round++) {
       const waiter = nodes[round % 3];
       const acker = nodes[(round + 1) % 3];
       const job = `job-${round}`;
@@ -125,14 +126,15 @@ describePostgres('several instances on one PostgreSQL database: limits and locks
       latencies.push(Math.max(0, answeredAt - ackedAt));
       await expectCall(waiter, 200, 'POST', `/v1/queues/gate/items/${res.body.ID}/ack`, { Passed: true });
     }
-    const { p50, max } = summary(latencies);
-    console.log(`multi-instance wake-up, ack on B -> blocked dequeue on A: p50 ${p50} ms, max ${max} ms (${latencies.join(', ')})`);
-    expect(max).toBeLessThan(1_000);
+    // Latency is measured by test/bench; here that the limiter's event wakes the waiter (or it gets 204 after 10 s).
+    console.log(`multi-instance wake-up, ack on B -> blocked dequeue on A, ms: ${latencies.join(', ')}`);
   });
 
-  it('grants a lock waiting on one instance when it is released on another, well under a second', async () => {
+  // The notification alone waking the waiter (no beat's offer) is shown with time standing still by
+  // test/conformance/locker-shared.spec.ts; here, across real processes, that it is granted.
+  it('grants a lock waiting on one instance when it is released on another', async () => {
     const latencies: number[] = [];
-    for (let round = 0; round < 10; round++) {
+    for (let round = 0; round < 3; round++) {
       const waiter = nodes[round % 3];
       const holder = nodes[(round + 1) % 3];
       const tags = { res: `wake-${round}` };
@@ -151,9 +153,7 @@ describePostgres('several instances on one PostgreSQL database: limits and locks
       latencies.push(Math.max(0, answeredAt - releasedAt));
       await expectCall(waiter, 204, 'DELETE', `/v1/locks/${res.body.LockID}`, { SessionID: res.body.SessionID });
     }
-    const { p50, max } = summary(latencies);
-    console.log(`multi-instance wake-up, lock release on B -> waiter on A: p50 ${p50} ms, max ${max} ms (${latencies.join(', ')})`);
-    expect(max).toBeLessThan(1_000);
+    console.log(`multi-instance wake-up, lock release on B -> waiter on A, ms: ${latencies.join(', ')}`);
   });
 
   it('grants waiters on different instances in arrival order, with fencing tokens rising across every grant', async () => {

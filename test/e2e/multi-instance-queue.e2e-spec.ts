@@ -1,12 +1,14 @@
 import { Client } from 'pg';
 import { call, type ChildServer } from '../support/child-server';
-import { expectCall, isRunning, startCluster, summary, type Cluster } from '../support/cluster';
+import { expectCall, isRunning, startCluster, type Cluster } from '../support/cluster';
 import { sleep, waitUntil } from '../support/wait';
 import { canonicalTags } from '../../src/common/tags';
-import { CATCH_UP_MS } from '../../src/willow/dispatch/index-sync';
 import { describePostgres } from '../conformance/support/postgres-fixture';
 
 jest.setTimeout(120_000);
+
+/** The catch-up interval of the instance that waits for an unannounced item. */
+const CATCH_UP_MS = 200;
 
 interface Delivery {
   ID: string;
@@ -24,7 +26,8 @@ describePostgres('several instances on one PostgreSQL database: the queue', (dat
   let nodes: ChildServer[];
   beforeAll(async () => {
     // Started together on an empty schema: every instance migrates (under the advisory lock) at the same moment.
-    cluster = await startCluster(databaseUrl, 3, { prefix: 'e2e_queue' });
+    // No periodic re-read within a test: a consumer on one instance can only be woken by another's announcement.
+    cluster = await startCluster(databaseUrl, 3, { prefix: 'e2e_queue', env: { WILLOW_CATCH_UP_MS: '3600000' } });
     nodes = cluster.instances;
   }, 60_000);
   afterAll(async () => {
@@ -178,10 +181,10 @@ describePostgres('several instances on one PostgreSQL database: the queue', (dat
     }
   });
 
-  it('wakes a dequeue waiting on one instance for an item enqueued on another (LISTEN/NOTIFY, well under a second)', async () => {
+  it('wakes a dequeue waiting on one instance for an item enqueued on another (LISTEN/NOTIFY)', async () => {
     await expectCall(nodes[0], 201, 'POST', '/v1/queues', { Name: 'wake' });
     const latencies: number[] = [];
-    for (let round = 0; round < 10; round++) {
+    for (let round = 0; round < 3; round++) {
       const waiter = nodes[round % 3];
       const producer = nodes[(round + 1) % 3];
       let answeredAt = 0;
@@ -198,14 +201,15 @@ describePostgres('several instances on one PostgreSQL database: the queue', (dat
       latencies.push(Math.max(0, answeredAt - enqueuedAt));
       await expectCall(waiter, 200, 'POST', `/v1/queues/wake/items/${enqueued.ID}/ack`, { Passed: true });
     }
-    const { p50, max } = summary(latencies);
-    console.log(`multi-instance wake-up, enqueue on B -> dequeue on A: p50 ${p50} ms, max ${max} ms (${latencies.join(', ')})`);
-    expect(max).toBeLessThan(1_000);
+    // Latency is measured by test/bench (wakeup.bench.cjs); here only that the announcement wakes the waiter.
+    console.log(`multi-instance wake-up, enqueue on B -> dequeue on A, ms: ${latencies.join(', ')}`);
   });
 
   it('catches up on an item whose announcement was lost (its instance died between commit and publish)', async () => {
     await expectCall(nodes[0], 201, 'POST', '/v1/queues', { Name: 'lost' });
-    const waiting = call(nodes[1].url, 'POST', '/v1/queues/lost/items/dequeue', { Wait: '15s' });
+    // An instance that re-reads often; the others re-read only after the default interval, longer than this test.
+    const eager = await cluster.add({ WILLOW_CATCH_UP_MS: String(CATCH_UP_MS) });
+    const waiting = call(eager.url, 'POST', '/v1/queues/lost/items/dequeue', { Wait: '15s' });
     await sleep(300);
     // Written as an enqueue would write it, with no announcement: what a crash right after the commit leaves behind.
     const db = new Client({ connectionString: cluster.databaseUrl, options: `-c search_path=${cluster.schema}` });
@@ -218,11 +222,6 @@ describePostgres('several instances on one PostgreSQL database: the queue', (dat
     } finally {
       await db.end();
     }
-    const insertedAt = Date.now();
-    const res = await waiting;
-    const caughtUpMs = Date.now() - insertedAt;
-    console.log(`multi-instance catch-up of an unannounced item: ${caughtUpMs} ms (bound ${CATCH_UP_MS} ms)`);
-    expect(res).toMatchObject({ status: 200, body: { ID: 'lost-1', Data: 'found' } });
-    expect(caughtUpMs).toBeLessThan(CATCH_UP_MS + 2_000);
+    expect(await waiting).toMatchObject({ status: 200, body: { ID: 'lost-1', Data: 'found' } });
   });
 });

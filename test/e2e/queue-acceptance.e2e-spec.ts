@@ -1,4 +1,5 @@
-import { QueueClient, sleep } from '../support/queue-client';
+import { FakeScheduler } from '../../src/common/fake-scheduler';
+import { parked, QueueClient, sleep, waitUntil } from '../support/queue-client';
 import { createTestApp, type TestApp } from '../support/test-app';
 
 type KeyValues = Record<string, string | number | boolean>;
@@ -8,8 +9,12 @@ jest.setTimeout(30_000);
 /** End-to-end stories over HTTP: the queue, its running counters and the Limiter's rules working together. */
 describe('Willow queue acceptance', () => {
   let sut: TestApp;
+  /** The app's clock and timers: leases run out and waits end only when a test advances it, so a waiter that
+   * answers while time stands still was woken by an event, not found by a poll. */
+  let time: FakeScheduler;
   beforeEach(async () => {
-    sut = await createTestApp();
+    time = new FakeScheduler();
+    sut = await createTestApp({}, { time });
   });
   afterEach(() => sut.close());
 
@@ -64,15 +69,11 @@ describe('Willow queue acceptance', () => {
         { KeyValues: build('willow', 'feature/b'), Waiting: 0, Processing: 1 },
       ]);
 
-      const next = q.dequeue({ Wait: '30s' });
-      await sleep(50);
-      const started = Date.now();
+      const next = await parked(time, () => q.dequeue({ Wait: '30s' }));
       await q.ack(a1.body.ID, { Passed: true, Attempt: 1 }).expect(200);
-      const a2 = await next;
+      const a2 = await next.answer; // woken by the counter going down: time stood still, so no poll found it
       expect(a2.status).toBe(200);
       expect(a2.body.Data).toBe('a2');
-      // Woken by the counter going down, not found by a poll (a poll every few seconds would miss this bound).
-      expect(Date.now() - started).toBeLessThan(1_000);
       expect((await q.channels()).body.every((c: { BlockedBy?: unknown }) => c.BlockedBy === undefined)).toBe(true);
     });
 
@@ -108,13 +109,10 @@ describe('Willow queue acceptance', () => {
       // Builds that need no iOS machine are not held up by the iOS limit.
       expect((await q.dequeue({ Wait: 0 })).body.Data).toBe('web');
 
-      const next = q.dequeue({ Wait: '30s', Query: { Where: { ios_required: true } } });
-      await sleep(50);
-      const started = Date.now();
+      const next = await parked(time, () => q.dequeue({ Wait: '30s', Query: { Where: { ios_required: true } } }));
       await q.ack(running[2].body.ID, { Passed: true }).expect(200);
-      const fifth = await next;
+      const fifth = await next.answer;
       expect(fifth.body).toMatchObject({ Data: 'app5', Attempt: 1 });
-      expect(Date.now() - started).toBeLessThan(1_000);
       const iosCounters = (await counters()).filter((c) => c.KeyValues.ios_required === true);
       expect(iosCounters.map((c) => c.KeyValues.repo_name).sort()).toEqual(['app1', 'app2', 'app4', 'app5']);
     });
@@ -159,6 +157,9 @@ describe('Willow queue acceptance', () => {
           return [res.body.ID as string, { n }] as const;
         }),
       );
+      // Time stands still: every delivery after the first look was a wake-up. Then the waits left end with 204.
+      await waitUntil(async () => acked === TOTAL, 30_000);
+      await time.advance(1_000);
       await Promise.all(consumers);
 
       expect(duplicates).toEqual([]);
@@ -179,12 +180,9 @@ describe('Willow queue acceptance', () => {
       await q.enqueue({ KeyValues: { job: 'x' }, Data: 1, Updateable: false }).expect(201);
       await q.enqueue({ KeyValues: { job: 'x' }, Data: 2 }).expect(201);
       expect((await q.dequeue()).body.Data).toBe(1);
-      const waiting = q.dequeue({ Wait: '30s' });
-      await sleep(50);
-      const started = Date.now();
+      const waiting = await parked(time, () => q.dequeue({ Wait: '30s' }));
       await sut.http().put('/v1/limiter/rules/one_deploy').send({ Limit: 2 }).expect(200);
-      expect((await waiting).body.Data).toBe(2);
-      expect(Date.now() - started).toBeLessThan(1_000);
+      expect((await waiting.answer).body.Data).toBe(2);
     });
 
     it('frees the running counters of processing items when their queue is deleted', async () => {
@@ -221,13 +219,14 @@ describe('Willow queue acceptance', () => {
       expect(await counters()).toEqual(running(1));
       expect((await q.dequeue({ Wait: 0 })).status).toBe(204);
 
-      const started = Date.now();
-      const got = await q.dequeue({ Wait: '10s' });
+      const waiting = await parked(time, () => q.dequeue({ Wait: '10s' }));
+      await time.advance(199);
+      expect(await counters()).toEqual(running(1));
+      await time.advance(1); // the lease runs out: its expiry wakes the waiter
+      const got = await waiting.answer;
       expect(got.status).toBe(200);
       expect(got.body.Data).toBe(next);
       if (next === 'first') expect(got.body).toMatchObject({ ID: first.body.ID, Attempt: 2 });
-      // The lease is 200 ms; the wake-up comes from the expiry itself, not a multi-second poll.
-      expect(Date.now() - started).toBeLessThan(2_000);
 
       // Exactly one counter is held: the expired delivery gave its place back once (not 0, not 2).
       expect(await counters()).toEqual(running(1));

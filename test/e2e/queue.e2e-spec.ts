@@ -1,12 +1,16 @@
-import { QueueClient, sleep, waitUntil } from '../support/queue-client';
+import { FakeScheduler } from '../../src/common/fake-scheduler';
+import { parked, QueueClient, waitUntil } from '../support/queue-client';
 import { WILLOW_PORT, type WillowPort } from '../../src/willow';
 import { createTestApp, type TestApp } from '../support/test-app';
 
 describe('Willow queue over HTTP', () => {
   let sut: TestApp;
   let q: QueueClient;
+  /** The app's clock and timers: leases run out and waits end only when a test advances it. */
+  let time: FakeScheduler;
   beforeEach(async () => {
-    sut = await createTestApp();
+    time = new FakeScheduler();
+    sut = await createTestApp({}, { time });
     q = new QueueClient(sut, 'builds');
     await q.create().expect(201);
   });
@@ -84,7 +88,9 @@ describe('Willow queue over HTTP', () => {
 
   describe('dequeue', () => {
     it('answers 204 when nothing matches within Wait, and 404 for an unknown queue', async () => {
-      expect((await q.dequeue({ Wait: '50ms' })).status).toBe(204);
+      const waiting = await parked(time, () => q.dequeue({ Wait: '50ms' }));
+      await time.advance(50);
+      expect((await waiting.answer).status).toBe(204);
       const unknown = await sut.http().post('/v1/queues/nope/items/dequeue').send({});
       expect(unknown.status).toBe(404);
     });
@@ -111,15 +117,12 @@ describe('Willow queue over HTTP', () => {
     });
 
     it('wakes a waiting dequeue for a channel that did not exist when it started, without polling', async () => {
-      const waiting = q.dequeue({ Wait: '30s', Query: { Where: { kind: 'new' } } });
-      await sleep(50);
-      const started = Date.now();
+      const waiting = await parked(time, () => q.dequeue({ Wait: '30s', Query: { Where: { kind: 'new' } } }));
       await q.enqueue({ KeyValues: { kind: 'new' }, Data: 'hello' }).expect(201);
-      const got = await waiting;
+      // Time never moves in this test: no timer of the server (a poll) can have answered, only the enqueue.
+      const got = await waiting.answer;
       expect(got.status).toBe(200);
       expect(got.body.Data).toBe('hello');
-      // A polling design with a multi-second interval would miss this generous bound.
-      expect(Date.now() - started).toBeLessThan(1_000);
     });
 
     it('hands out up to Count items in one dequeue-batch', async () => {
@@ -145,13 +148,10 @@ describe('Willow queue over HTTP', () => {
       const counters = await sut.http().get('/v1/limiter/counters').expect(200);
       expect(counters.body).toEqual([{ KeyValues: { ...branch('f'), _willow_queue: 'builds' }, Counters: 1 }]);
 
-      const waiting = q.dequeue({ Wait: '30s' });
-      await sleep(50);
-      const started = Date.now();
-      await q.ack(first.body.ID).expect(200);
-      const second = await waiting;
+      const waiting = await parked(time, () => q.dequeue({ Wait: '30s' }));
+      await q.ack(first.body.ID).expect(200); // time does not move: the ack's freed capacity wakes the waiter
+      const second = await waiting.answer;
       expect(second.body.Data).toBe(2);
-      expect(Date.now() - started).toBeLessThan(1_000);
     });
   });
 
@@ -208,7 +208,11 @@ describe('Willow queue over HTTP', () => {
     it('expires a lease without heartbeat, re-delivers, and refuses the stale delivery with LEASE_LOST', async () => {
       await q.enqueue({ KeyValues: { a: 1 }, Data: 'slow', Timeout: '100ms', RetryAttempts: 1 }).expect(201);
       const first = await q.dequeue();
-      const second = await q.dequeue({ Wait: '10s' });
+      const waiting = await parked(time, () => q.dequeue({ Wait: '10s' }));
+      await time.advance(99);
+      expect(await q.info()).toMatchObject({ body: { Waiting: 0, Processing: 1 } });
+      await time.advance(1);
+      const second = await waiting.answer;
       expect(second.body).toMatchObject({ ID: first.body.ID, Attempt: 2 });
       const stale = await q.ack(first.body.ID, { Passed: true, Attempt: 1 });
       expect(stale.status).toBe(409);
@@ -228,6 +232,7 @@ describe('Willow queue over HTTP', () => {
       await q.ack(byP.ack).expect(200);
       await q.ack(byP.fail, { Passed: false }).expect(200);
       await q.ack(byP.dead, { Passed: false }).expect(200);
+      await time.advance(100);
       await waitUntil(async () => (await q.deadLetters()).body.length === 2);
       const counters = await sut.http().get('/v1/limiter/counters').expect(200);
       expect(counters.body).toEqual([]);
@@ -253,16 +258,18 @@ describe('Willow queue over HTTP', () => {
   describe('disconnects and deletes', () => {
     it('leaves nothing claimed by a waiting consumer that disconnected', async () => {
       const controller = new AbortController();
-      const gone = fetch(`${sut.url}/v1/queues/builds/items/dequeue`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ Wait: '30s' }),
-        signal: controller.signal,
-      }).catch(() => 'aborted');
-      await sleep(50);
+      const armed = time.pending;
+      const gone = await parked(time, () =>
+        fetch(`${sut.url}/v1/queues/builds/items/dequeue`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ Wait: '30s' }),
+          signal: controller.signal,
+        }).catch(() => 'aborted'),
+      );
       controller.abort();
-      expect(await gone).toBe('aborted');
-      await sleep(20);
+      expect(await gone.answer).toBe('aborted');
+      await waitUntil(async () => time.pending === armed); // the server noticed: the waiter and its Wait are gone
       await q.enqueue({ KeyValues: { a: 1 }, Data: 'keep' }).expect(201);
       expect((await q.info()).body).toMatchObject({ Waiting: 1, Processing: 0 });
       expect((await q.dequeue()).body).toMatchObject({ Data: 'keep', Attempt: 1 });
@@ -280,10 +287,9 @@ describe('Willow queue over HTTP', () => {
     });
 
     it('ends a waiting dequeue with 410 QUEUE_DELETED when the queue is deleted', async () => {
-      const waiting = q.dequeue({ Wait: '30s' });
-      await sleep(50);
+      const waiting = await parked(time, () => q.dequeue({ Wait: '30s' }));
       await q.remove().expect(204);
-      const res = await waiting;
+      const res = await waiting.answer;
       expect(res.status).toBe(410);
       expect(res.body.Code).toBe('QUEUE_DELETED');
     });

@@ -61,4 +61,4 @@ export class QueueClient {
   }
 }
 
-export { sleep, waitUntil } from './wait';
+export { parked, sleep, waitUntil } from './wait';

@@ -1,12 +1,10 @@
 import { Logger } from '@nestjs/common';
 import { Subject, type Observable } from 'rxjs';
+import { Backoff, type Scheduler } from '../../common/scheduler';
+import type { Timing } from '../../config';
 import type { RpcCaller } from '../../platform/transport/rpc-caller';
 import { LimiterPatterns, type CapacityFreed } from '../limiter.port';
 import type { EventsPage } from './capacity-log';
-
-const POLL_WAIT_MS = 20_000;
-const RETRY_MIN_MS = 100;
-const RETRY_MAX_MS = 2_000;
 
 /**
  * The consuming side of `capacityFreed$` over TCP (no server push): one long-poll of `limiter.events` at a time, forever.
@@ -20,7 +18,7 @@ export class CapacityFeed {
 
   constructor(
     private readonly rpc: RpcCaller,
-    private readonly pollWaitMs = POLL_WAIT_MS,
+    private readonly time: { scheduler: Scheduler; timing: Timing },
   ) {}
 
   start(): void {
@@ -36,18 +34,20 @@ export class CapacityFeed {
   private async run(): Promise<void> {
     let cursor: string | null = null;
     let connected = false;
-    let retryMs = RETRY_MIN_MS;
+    const { timing, scheduler } = this.time;
+    const pollWaitMs = timing.eventsPollMs;
+    const backoff = new Backoff({ firstMs: timing.retryFirstMs, maxMs: timing.retryMaxMs });
     while (!this.stop.signal.aborted) {
       try {
         const page: EventsPage | undefined = await this.rpc.call<EventsPage | undefined>(
           LimiterPatterns.events,
-          { cursor, waitMs: connected ? this.pollWaitMs : 0 },
-          { waitMs: this.pollWaitMs, signal: this.stop.signal },
+          { cursor, waitMs: connected ? pollWaitMs : 0 },
+          { waitMs: pollWaitMs, signal: this.stop.signal },
         );
         if (!page) continue;
         if (!connected) {
           connected = true;
-          retryMs = RETRY_MIN_MS;
+          backoff.reset();
           this.subject.next({ tags: null });
         }
         cursor = page.cursor;
@@ -55,21 +55,8 @@ export class CapacityFeed {
       } catch (error) {
         if (connected) this.logger.warn({ err: error }, 'capacity events lost; retrying');
         connected = false;
-        await sleep(retryMs, this.stop.signal);
-        retryMs = Math.min(retryMs * 2, RETRY_MAX_MS);
+        await scheduler.sleep(backoff.next(), this.stop.signal);
       }
     }
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-  });
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Scheduler } from '../../common/scheduler';
 import type { CapacityFreed } from '../limiter.port';
 
 /** One answer of the `limiter.events` long-poll: events after the caller's cursor, and the cursor to send next. */
@@ -22,7 +23,10 @@ export class CapacityLog {
   private readonly waiters = new Set<() => void>();
   private closed = false;
 
-  constructor(private readonly capacity = 4_096) {}
+  constructor(
+    private readonly scheduler: Scheduler,
+    private readonly capacity = 4_096,
+  ) {}
 
   append(event: CapacityFreed): void {
     this.seq++;
@@ -51,11 +55,11 @@ export class CapacityLog {
     if (now || this.closed || waitMs <= 0) return now ?? { cursor: cursor!, events: [] };
     await new Promise<void>((resolve) => {
       const done = () => {
-        clearTimeout(timer);
+        timer.cancel();
         this.waiters.delete(done);
         resolve();
       };
-      const timer = setTimeout(done, waitMs);
+      const timer = this.scheduler.after(waitMs, done);
       this.waiters.add(done);
     });
     return this.read(cursor) ?? { cursor: cursor!, events: [] };

@@ -1,12 +1,10 @@
 import { Logger } from '@nestjs/common';
 import type { NatsConnection, Subscription as NatsSubscription } from 'nats';
 import { filter, Subject, type Observable, type Subscription } from 'rxjs';
-import type { TransportUrl } from '../../config';
+import { Backoff, type Scheduler } from '../../common/scheduler';
+import type { Timing, TransportUrl } from '../../config';
 import { natsConnectionOptions, natsSubject, PrefixedClientNats } from '../../platform/transport/nats-prefixed';
 import { LimiterPatterns, type CapacityFreed } from '../limiter.port';
-
-const RETRY_MIN_MS = 100;
-const RETRY_MAX_MS = 2_000;
 
 /**
  * The consuming side of `capacityFreed$` over NATS: a subscription to the `limiter.capacityFreed` subject, on which
@@ -22,7 +20,10 @@ export class CapacitySubscription {
   private subscription: NatsSubscription | null = null;
   readonly events$: Observable<CapacityFreed> = this.subject.asObservable();
 
-  constructor(private readonly url: TransportUrl) {
+  constructor(
+    private readonly url: TransportUrl,
+    private readonly time: { scheduler: Scheduler; timing: Timing },
+  ) {
     this.client = new PrefixedClientNats(null, natsConnectionOptions(url));
   }
 
@@ -39,13 +40,14 @@ export class CapacitySubscription {
   }
 
   private async run(): Promise<void> {
-    for (let retryMs = RETRY_MIN_MS; !this.stop.signal.aborted; retryMs = Math.min(retryMs * 2, RETRY_MAX_MS)) {
+    const backoff = new Backoff({ firstMs: this.time.timing.retryFirstMs, maxMs: this.time.timing.retryMaxMs });
+    while (!this.stop.signal.aborted) {
       try {
         await this.client.connect();
         break;
       } catch (error) {
         this.logger.warn({ err: error }, 'NATS unreachable for capacity events; retrying');
-        await new Promise((resolve) => setTimeout(resolve, retryMs).unref());
+        await this.time.scheduler.sleep(backoff.next(), this.stop.signal);
       }
     }
     if (this.stop.signal.aborted) return;

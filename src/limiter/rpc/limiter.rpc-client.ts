@@ -3,7 +3,8 @@ import type { Observable } from 'rxjs';
 import type { Page, PageRequest } from '../../common/page';
 import type { Query } from '../../common/query';
 import type { Tags } from '../../common/tags';
-import type { TransportUrl } from '../../config';
+import type { Scheduler } from '../../common/scheduler';
+import type { Timing, TransportUrl } from '../../config';
 import { createClientProxy } from '../../platform/transport/client-options';
 import { RpcCaller } from '../../platform/transport/rpc-caller';
 import {
@@ -27,9 +28,10 @@ export interface CapacitySource {
 }
 
 /** The LimiterPort at `url`; events by NATS subject over NATS, by long-poll (on a connection of its own) over TCP. */
-export function createLimiterRpcClient(url: TransportUrl): LimiterRpcClient {
+export function createLimiterRpcClient(url: TransportUrl, time: { scheduler: Scheduler; timing: Timing }): LimiterRpcClient {
   const rpc = new RpcCaller('limiter', createClientProxy(url));
-  const events = url.transport === 'nats' ? new CapacitySubscription(url) : new CapacityFeed(new RpcCaller('limiter', createClientProxy(url)));
+  const events =
+    url.transport === 'nats' ? new CapacitySubscription(url, time) : new CapacityFeed(new RpcCaller('limiter', createClientProxy(url)), time);
   return new LimiterRpcClient(rpc, events);
 }
 

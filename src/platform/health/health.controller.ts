@@ -2,14 +2,14 @@ import { Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/co
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, type HealthCheckResult } from '@nestjs/terminus';
 import { DependencyUnavailableError, StoreUnavailableError } from '../../common/errors';
+import type { Scheduler } from '../../common/scheduler';
+import { CONFIG, type Config } from '../../config';
+import { SCHEDULER } from '../scheduler.token';
 import { ApiErrorResponses } from '../http/api-errors';
 import { HealthResponse } from './health.response';
 import { STORAGE, type StorageHandle } from '../storage/storage-handle';
 import { ShutdownSignal } from '../lifecycle/shutdown-signal';
 import { ReadinessChecks, type ReadinessCheck } from './readiness-checks';
-
-/** A remote port that does not answer its ping within this is reported down (readiness never hangs). */
-const CHECK_TIMEOUT_MS = 1_500;
 
 const NOT_READY = { 503: ['STORE_UNAVAILABLE', 'DEPENDENCY_UNAVAILABLE', 'SHUTTING_DOWN'] };
 
@@ -22,6 +22,8 @@ export class HealthController {
     private readonly shutdown: ShutdownSignal,
     @Inject(STORAGE) private readonly storage: StorageHandle,
     private readonly checks: ReadinessChecks,
+    @Inject(SCHEDULER) private readonly scheduler: Scheduler,
+    @Inject(CONFIG) private readonly config: Config,
   ) {}
 
   /** Readiness: the store answers (same as /health/ready). */
@@ -63,33 +65,35 @@ export class HealthController {
 
   private async checkIndicator(name: string, check: ReadinessCheck) {
     const session = this.indicators.check(name);
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS);
-    });
     try {
-      await Promise.race([check(), timedOut]);
+      await this.withinDeadline(check());
       return session.up();
     } catch (error) {
       return session.down({ message: (error as Error).message });
-    } finally {
-      clearTimeout(timer);
     }
   }
 
   private async storeIndicator() {
     const session = this.indicators.check('store');
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS);
-    });
     try {
-      await Promise.race([this.storage.ping(), timedOut]);
+      await this.withinDeadline(this.storage.ping());
       return session.up({ kind: this.storage.kind });
     } catch (error) {
       return session.down({ kind: this.storage.kind, message: (error as Error).message });
+    }
+  }
+
+  /** A check that does not answer within `timing.healthCheckMs` is reported down: readiness never hangs. */
+  private async withinDeadline(answer: unknown): Promise<void> {
+    const ms = this.config.timing.healthCheckMs;
+    let timer: { cancel(): void } | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = this.scheduler.after(ms, () => reject(new Error(`no answer within ${ms} ms`)));
+    });
+    try {
+      await Promise.race([answer, timedOut]);
     } finally {
-      clearTimeout(timer);
+      timer?.cancel();
     }
   }
 

@@ -1,6 +1,8 @@
 import { EventEmitter } from 'node:events';
 import type { ServerResponse } from 'node:http';
-import { DRAIN_DEADLINE_MS, ShutdownSignal } from './shutdown-signal';
+import { FakeScheduler } from '../../common/fake-scheduler';
+import { DEFAULT_TIMING } from '../../config';
+import { ShutdownSignal } from './shutdown-signal';
 
 /** Just enough of a ServerResponse: the flags `track` reads and the 'close' event. */
 function fakeResponse(state: { writableFinished?: boolean; destroyed?: boolean } = {}): ServerResponse & EventEmitter {
@@ -9,10 +11,11 @@ function fakeResponse(state: { writableFinished?: boolean; destroyed?: boolean }
 
 describe(ShutdownSignal.name, () => {
   let sut: ShutdownSignal;
+  let time: FakeScheduler;
   beforeEach(() => {
-    sut = new ShutdownSignal();
+    time = new FakeScheduler();
+    sut = new ShutdownSignal(time, { timing: { ...DEFAULT_TIMING, drainMs: 3_000 } });
   });
-  afterEach(() => jest.useRealTimers());
 
   const settled = async (promise: Promise<unknown>): Promise<boolean> => {
     let done = false;
@@ -54,17 +57,14 @@ describe(ShutdownSignal.name, () => {
     expect(await settled(sut.beforeApplicationShutdown())).toBe(true);
   });
 
-  it(`stops waiting after ${DRAIN_DEADLINE_MS} ms`, async () => {
-    jest.useFakeTimers();
+  it('stops waiting after the drain deadline (timing.drainMs)', async () => {
     sut.track(fakeResponse());
     const shutdown = sut.beforeApplicationShutdown();
-    jest.advanceTimersByTime(DRAIN_DEADLINE_MS - 1);
-    let done = false;
-    void shutdown.then(() => (done = true));
-    await Promise.resolve();
-    expect(done).toBe(false);
-    jest.advanceTimersByTime(1);
-    await shutdown;
+    await time.advance(2_999);
+    expect(await settled(shutdown)).toBe(false);
+    await time.advance(1);
+    expect(await settled(shutdown)).toBe(true);
+    expect(time.pending).toBe(0);
   });
 
   it('does not count responses that were already written or destroyed', async () => {

@@ -1,5 +1,7 @@
 import { Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import type { Scheduler } from '../../common/scheduler';
 import { CONFIG, type Config } from '../../config';
+import { SCHEDULER } from '../scheduler.token';
 import { PostgresStorage } from './postgres/postgres-storage';
 import { EmbeddedStorage } from './sqlite/embedded-storage';
 import { STORAGE, type StorageHandle } from './storage-handle';
@@ -9,10 +11,11 @@ import { STORAGE, type StorageHandle } from './storage-handle';
   providers: [
     {
       provide: STORAGE,
-      inject: [CONFIG],
-      useFactory: async (config: Config): Promise<StorageHandle> => {
+      inject: [CONFIG, SCHEDULER],
+      useFactory: async (config: Config, scheduler: Scheduler): Promise<StorageHandle> => {
         if (config.storage === 'embedded') return new EmbeddedStorage({ dataDir: config.dataDir, sync: config.sync });
-        const storage = new PostgresStorage({ url: config.databaseUrl!, schema: config.pgSchema, poolSize: config.pgPoolSize });
+        const { databaseUrl, pgSchema: schema, pgPoolSize: poolSize, timing } = config;
+        const storage = new PostgresStorage({ url: databaseUrl!, schema, poolSize, scheduler, timing });
         await storage.open();
         return storage;
       },

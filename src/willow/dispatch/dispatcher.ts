@@ -1,8 +1,10 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { ShuttingDownError } from '../../common/errors';
 import { matches, type Query } from '../../common/query';
+import type { Scheduler } from '../../common/scheduler';
 import type { Tags } from '../../common/tags';
 import { ShutdownSignal } from '../../platform/lifecycle/shutdown-signal';
+import { SCHEDULER } from '../../platform/scheduler.token';
 import { QueueIndex, type Channel } from '../domain/dispatch/queue-index';
 import { ViewBudget } from '../domain/dispatch/view-budget';
 
@@ -27,7 +29,10 @@ export class Dispatcher {
   /** Rises with every capacity-freed event (see `capacityMark`). */
   private capacityEpoch = 0;
 
-  constructor(private readonly shutdown: ShutdownSignal) {
+  constructor(
+    private readonly shutdown: ShutdownSignal,
+    @Inject(SCHEDULER) private readonly scheduler: Scheduler,
+  ) {
     // One listener for every wait: the process stopping ends them all with SHUTTING_DOWN.
     const endAll = () => {
       for (const queue of [...this.waiters.keys()]) this.failWaiters(queue, new ShuttingDownError());
@@ -105,7 +110,7 @@ export class Dispatcher {
       const done = (settle: () => void) => {
         if (!waiters.delete(waiter)) return;
         if (waiters.size === 0) this.waiters.delete(queue);
-        clearTimeout(timer);
+        timer.cancel();
         signal?.removeEventListener('abort', onAbort);
         settle();
       };
@@ -115,7 +120,7 @@ export class Dispatcher {
         fail: (error) => done(() => reject(error)),
       };
       const onAbort = () => done(() => resolve('aborted'));
-      const timer = setTimeout(() => done(() => resolve('timeout')), ms);
+      const timer = this.scheduler.after(ms, () => done(() => resolve('timeout')));
       signal?.addEventListener('abort', onAbort, { once: true });
       waiters.add(waiter);
     });

@@ -1,4 +1,6 @@
+import { FakeScheduler } from '../../common/fake-scheduler';
 import { canonicalTags } from '../../common/tags';
+import { DEFAULT_TIMING } from '../../config';
 import { ShutdownSignal } from '../../platform/lifecycle/shutdown-signal';
 import { Dispatcher } from './dispatcher';
 import { IndexSync } from './index-sync';
@@ -57,8 +59,9 @@ describe(IndexSync.name, () => {
   let sut: IndexSync;
   beforeEach(async () => {
     store = new FakeSharedStore();
-    dispatcher = new Dispatcher(new ShutdownSignal());
-    sut = new IndexSync(store as unknown as WillowStore, dispatcher);
+    const time = new FakeScheduler();
+    dispatcher = new Dispatcher(new ShutdownSignal(), time);
+    sut = new IndexSync(store as unknown as WillowStore, dispatcher, time, { timing: DEFAULT_TIMING });
     await sut.start();
   });
   afterEach(() => sut.onApplicationShutdown());

@@ -1,5 +1,8 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import type { Scheduler, Timer } from '../../common/scheduler';
 import { decodeTags, type Tags } from '../../common/tags';
+import { CONFIG, type Config } from '../../config';
+import { SCHEDULER } from '../../platform/scheduler.token';
 import { Dispatcher } from './dispatcher';
 import { ReadOrder } from '../domain/dispatch/read-order';
 import { QueueDeletedError } from '../domain/willow.errors';
@@ -17,13 +20,6 @@ export interface ChannelDelta {
 const READ_BATCH = 1_000;
 
 /**
- * Shared store: how often the channels of queues that consumers wait on are read again in full, whatever was heard.
- * Announcements are sent just after their write commits, so an instance killed in between takes that announcement
- * with it; this bounds how long a consumer elsewhere can miss the item it would have announced.
- */
-export const CATCH_UP_MS = 5_000;
-
-/**
  * Keeps the dispatch index equal to the store.
  * - Embedded store (one process): each write of this process is applied at once, in the same turn as the write, with
  *   the head read synchronously, so the index never lags.
@@ -31,7 +27,9 @@ export const CATCH_UP_MS = 5_000;
  *   instance is reported by `watch`, and the channels it names are read again (this instance's writes are read again as
  *   it makes them). The channels of one queue are read together: whatever changes while a read is in flight joins the
  *   next one. A read is applied only if no read started later has been applied already, so a slow read never
- *   overwrites a newer one. Queues with waiting consumers are also read again every CATCH_UP_MS.
+ *   overwrites a newer one. Queues with waiting consumers are also read again every `timing.catchUpMs`, whatever was
+ *   heard: announcements are sent just after their write commits, so an instance killed in between takes that
+ *   announcement with it; this bounds how long a consumer elsewhere can miss the item it would have announced.
  */
 @Injectable()
 export class IndexSync implements OnApplicationShutdown {
@@ -40,13 +38,15 @@ export class IndexSync implements OnApplicationShutdown {
   private readonly dirty = new Map<string, Set<string>>();
   /** Queues whose channels are being read (or about to be). */
   private readonly reading = new Set<string>();
-  private catchUpTimer: NodeJS.Timeout | null = null;
+  private catchUpTimer: Timer | null = null;
   /** Which read's answer about a channel may still be applied (bounded: forgotten as reads end). */
   private readonly order = new ReadOrder();
 
   constructor(
     @Inject(WILLOW_STORE) private readonly store: WillowStore,
     private readonly dispatcher: Dispatcher,
+    @Inject(SCHEDULER) private readonly scheduler: Scheduler,
+    @Inject(CONFIG) private readonly config: Pick<Config, 'timing'>,
   ) {}
 
   /** True when other instances write to the same store. */
@@ -58,11 +58,11 @@ export class IndexSync implements OnApplicationShutdown {
   async start(): Promise<void> {
     if (!this.store.watch) return;
     await this.store.watch((change) => this.onChange(change));
-    this.catchUpTimer = setInterval(() => void this.catchUp(), CATCH_UP_MS).unref();
+    this.catchUpTimer = this.scheduler.every(this.config.timing.catchUpMs, () => void this.catchUp());
   }
 
   onApplicationShutdown(): void {
-    if (this.catchUpTimer) clearInterval(this.catchUpTimer);
+    this.catchUpTimer?.cancel();
   }
 
   /** A write of this process committed a change to the channel `key` of `queue`. `create`: make the queue's index

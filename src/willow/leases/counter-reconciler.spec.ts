@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { Subject } from 'rxjs';
-import { FakeClock } from '../../common/clock';
+import { FakeScheduler } from '../../common/fake-scheduler';
 import { StorageFullError } from '../../common/errors';
 import { MATCH_ALL, matches, type Query } from '../../common/query';
 import { canonicalTags, decodeTags, type Tags } from '../../common/tags';
@@ -79,18 +79,21 @@ describe(CounterReconciler.name, () => {
   let limiter: FakeLimiter;
   let counters: CounterReconciler;
   let sut: WillowService;
+  let time: FakeScheduler;
   beforeEach(async () => {
     storage = new EmbeddedStorage({ dataDir: ':memory:', sync: 'full' });
     const store = new SqliteWillowStore(storage);
-    const clock = new FakeClock();
-    const shutdown = new ShutdownSignal();
-    const dispatcher = new Dispatcher(shutdown);
+    time = new FakeScheduler();
+    const clock = time.clock;
+    const config = parseConfig({ WILLOW_DATA_DIR: ':memory:' });
+    const shutdown = new ShutdownSignal(time, config);
+    const dispatcher = new Dispatcher(shutdown, time);
     limiter = new FakeLimiter();
-    const sync = new IndexSync(store, dispatcher);
-    counters = new CounterReconciler(limiter, dispatcher, sync);
-    const leases = new LeaseKeeper(store, counters, clock, sync);
+    const sync = new IndexSync(store, dispatcher, time, config);
+    counters = new CounterReconciler(limiter, dispatcher, sync, time, config);
+    const leases = new LeaseKeeper(store, counters, clock, sync, time, config);
     const gate = new Gate(store, limiter, clock, dispatcher, leases, counters, sync);
-    sut = new WillowService(store, limiter, clock, parseConfig({ WILLOW_DATA_DIR: ':memory:' }), dispatcher, gate, leases, sync, shutdown);
+    sut = new WillowService(store, limiter, clock, config, dispatcher, gate, leases, sync, shutdown);
     await store.createQueue('q', -1, clock.now());
     await sut.onModuleInit();
   });
@@ -101,6 +104,12 @@ describe(CounterReconciler.name, () => {
 
   const item = (tags: Tags): NewItem => ({ tags, data: null, updateable: false, retryAttempts: 0, retryPosition: 'front', timeoutMs: 60_000 });
   const dequeue = () => sut.dequeue({ queue: 'q', query: MATCH_ALL, waitMs: 0, count: 1 });
+  const config = () => parseConfig({}).timing;
+  /** Lets the reconciler's backoff run out, delay after delay, until `check` holds (ten of the longest delays at most). */
+  const retriesUntil = async (check: () => boolean) => {
+    for (let i = 0; i < 10 && !check(); i++) await time.advance(config().retryMaxMs);
+    expect(check()).toBe(true);
+  };
 
   it('re-sets a counter whose decrement failed on a give-back, once the limiter answers', async () => {
     await sut.enqueue('q', [item({ c: 'x' })]);
@@ -108,7 +117,9 @@ describe(CounterReconciler.name, () => {
     limiter.failDecrements = 2; // the give-back's decrement, then the first reconciliation (nothing to set: ok)
     await sut.giveBack('q', [delivery]);
     expect(limiter.of({ c: 'x' })).toBe(1);
-    await waitFor(() => limiter.of({ c: 'x' }) === 0);
+    await time.advance(0);
+    expect(limiter.of({ c: 'x' })).toBe(1); // nothing happens until the backoff's first delay has passed
+    await retriesUntil(() => limiter.of({ c: 'x' }) === 0);
     expect(await dequeue()).toEqual([expect.objectContaining({ id: delivery.id, attempt: 1 })]);
   });
 
@@ -119,24 +130,14 @@ describe(CounterReconciler.name, () => {
     const y = dequeue(); // counts y, then waits before its claim
     limiter.failDecrements = 1;
     await sut.ack('q', [{ id: x.id, passed: true, attempt: 1 }]);
-    // Unguarded, reconciliation would list the counters now (about 250 ms later) and set y's to 0 before y is claimed.
+    // Unguarded, reconciliation would list the counters once its backoff ran out and set y's to 0 before y is claimed.
     const listed = limiter.listed;
-    await Promise.race([waitFor(() => limiter.listed > listed), sleep(1_000)]);
+    await time.advance(config().retryMaxMs);
+    expect(limiter.listed).toBe(listed); // due, and waiting for the dequeue's guard
     release();
     expect(await y).toHaveLength(1);
-    await waitFor(() => limiter.of({ c: 'x' }) === 0);
+    await retriesUntil(() => limiter.of({ c: 'x' }) === 0);
     expect(limiter.of({ c: 'y' })).toBe(1);
   });
 });
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-async function waitFor(check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await sleep(10);
-  }
-}

@@ -1,17 +1,16 @@
 import { Inject, Injectable, Logger, Optional, type OnApplicationShutdown } from '@nestjs/common';
 import { parseQuery } from '../../common/query';
+import { Backoff, type Scheduler } from '../../common/scheduler';
 import { canonicalTags, type Tags } from '../../common/tags';
+import { CONFIG, type Config } from '../../config';
 import { LIMITER_PORT, type LimiterPort } from '../../limiter';
 import { ReadinessChecks } from '../../platform/health/readiness-checks';
-import { DecrementRetries } from './decrement-retries';
+import { SCHEDULER } from '../../platform/scheduler.token';
 import { Dispatcher } from '../dispatch/dispatcher';
+import { IndexSync } from '../dispatch/index-sync';
 import { CounterGuard } from '../domain/leases/counter-guard';
 import { decrementOpId, QUEUE_TAG, runningCounterTags } from '../domain/leases/running-counter';
-import { IndexSync } from '../dispatch/index-sync';
-
-/** Backoff between reconciliation attempts while the limiter or its store keeps failing. */
-const FIRST_RETRY_MS = 250;
-const MAX_RETRY_MS = 2_000;
+import { DecrementRetries } from './decrement-retries';
 
 /**
  * Keeps every running counter equal to its channel's processing count (DESIGN §7.4: down exactly once, whatever the
@@ -38,9 +37,12 @@ export class CounterReconciler implements OnApplicationShutdown {
     @Inject(LIMITER_PORT) private readonly limiter: LimiterPort,
     private readonly dispatcher: Dispatcher,
     private readonly sync: IndexSync,
+    @Inject(SCHEDULER) private readonly scheduler: Scheduler,
+    @Inject(CONFIG) private readonly config: Pick<Config, 'timing'>,
     @Optional() private readonly readiness?: ReadinessChecks,
   ) {
-    this.retries = new DecrementRetries(limiter, (fn) => this.guarded(fn));
+    const pacing = { firstMs: config.timing.retryFirstMs, maxMs: config.timing.retryMaxMs };
+    this.retries = new DecrementRetries(limiter, (fn) => this.guarded(fn), scheduler, pacing);
   }
 
   onApplicationShutdown(): void {
@@ -117,8 +119,9 @@ export class CounterReconciler implements OnApplicationShutdown {
     if (this.retrying) return;
     this.retrying = true;
     try {
-      for (let delayMs = FIRST_RETRY_MS; !this.stopped; delayMs = Math.min(delayMs * 2, MAX_RETRY_MS)) {
-        await new Promise((resolve) => setTimeout(resolve, delayMs).unref());
+      const backoff = new Backoff({ firstMs: this.config.timing.retryFirstMs, maxMs: this.config.timing.retryMaxMs });
+      while (!this.stopped) {
+        await this.scheduler.sleep(backoff.next());
         if (this.stopped) return;
         try {
           await this.reconcile();

@@ -1,5 +1,6 @@
 import { Subject } from 'rxjs';
 import { StoreUnavailableError } from '../../common/errors';
+import { FakeScheduler } from '../../common/fake-scheduler';
 import type { CapacityFreed, CounterDecrement, CounterValue, LimiterPort } from '../../limiter';
 import { DecrementRetries } from './decrement-retries';
 import { CounterGuard } from '../domain/leases/counter-guard';
@@ -22,23 +23,28 @@ class FlakyLimiter {
 describe(DecrementRetries.name, () => {
   let limiter: FlakyLimiter;
   let guard: CounterGuard;
+  let time: FakeScheduler;
   let sut: DecrementRetries;
   const change = (opId: string) => ({ tags: { team: 'a' }, counters: 1, opId });
+  /** Advances fake time pass by pass (the backoff is at most 1 s here) until nothing is pending. */
   const settled = async () => {
-    for (let i = 0; i < 200 && sut.size > 0; i++) await new Promise((r) => setTimeout(r, 25));
+    for (let i = 0; i < 20 && sut.size > 0; i++) await time.advance(1_000);
   };
   beforeEach(() => {
     limiter = new FlakyLimiter();
     guard = new CounterGuard();
-    sut = new DecrementRetries(limiter as unknown as LimiterPort, (fn) => guard.shared(fn));
+    time = new FakeScheduler();
+    sut = new DecrementRetries(limiter as unknown as LimiterPort, (fn) => guard.shared(fn), time, { firstMs: 100, maxMs: 1_000 });
   });
   afterEach(() => sut.stop());
 
-  it('sends each pending decrement again, with its opId, until it is answered', async () => {
+  it('sends each pending decrement again, with its opId, until it is answered, and only when time passes', async () => {
     limiter.failing = 2;
     sut.add(change('x:1'));
     sut.add(change('y:1'));
     expect(sut.size).toBe(2);
+    await Promise.resolve();
+    expect(limiter.sent).toEqual([]); // nothing is sent before the first backoff delay
     await settled();
     expect(sut.size).toBe(0);
     expect([...limiter.applied].sort()).toEqual(['x:1', 'y:1']);
@@ -48,7 +54,7 @@ describe(DecrementRetries.name, () => {
   it('drops what a reconciliation cleared, even a retry already waiting for the guard', async () => {
     sut.add(change('x:1'));
     await guard.alone(async () => {
-      await new Promise((r) => setTimeout(r, 400)); // the retry is due meanwhile and waits for the guard
+      await time.advance(1_000); // the retry is due meanwhile and waits for the guard
       sut.clear();
     });
     await settled();

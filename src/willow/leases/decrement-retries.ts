@@ -1,9 +1,6 @@
 import { Logger } from '@nestjs/common';
+import { Backoff, type BackoffOptions, type Scheduler } from '../../common/scheduler';
 import type { CounterDecrement, LimiterPort } from '../../limiter';
-
-/** Backoff between passes over the pending decrements while the limiter or its store keeps failing. */
-const FIRST_RETRY_MS = 250;
-const MAX_RETRY_MS = 5_000;
 
 /** A decrement that must land, with the idempotency key that makes sending it again safe. */
 export type PendingDecrement = CounterDecrement & { readonly opId: string };
@@ -25,10 +22,17 @@ export class DecrementRetries {
   private running = false;
   private stopped = false;
 
+  private readonly backoff: Backoff;
+
+  /** `pacing`: the backoff between passes over the pending decrements while the limiter or its store keeps failing. */
   constructor(
     private readonly limiter: LimiterPort,
     private readonly guarded: (fn: () => Promise<void>) => Promise<void>,
-  ) {}
+    private readonly scheduler: Scheduler,
+    pacing: BackoffOptions,
+  ) {
+    this.backoff = new Backoff(pacing);
+  }
 
   /** How many decrements wait to be sent again. */
   get size(): number {
@@ -53,9 +57,10 @@ export class DecrementRetries {
     if (this.running) return;
     this.running = true;
     try {
-      for (let delayMs = FIRST_RETRY_MS; this.pending.size > 0 && !this.stopped; ) {
-        await new Promise((resolve) => setTimeout(resolve, delayMs).unref());
-        delayMs = (await this.pass()) ? FIRST_RETRY_MS : Math.min(delayMs * 2, MAX_RETRY_MS);
+      this.backoff.reset();
+      while (this.pending.size > 0 && !this.stopped) {
+        await this.scheduler.sleep(this.backoff.next());
+        if (await this.pass()) this.backoff.reset();
       }
     } finally {
       this.running = false;

@@ -1,14 +1,14 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { Clock } from '../../common/clock';
+import type { Scheduler, Timer } from '../../common/scheduler';
+import { CONFIG, type Config } from '../../config';
 import { CLOCK } from '../../platform/clock.token';
+import { SCHEDULER } from '../../platform/scheduler.token';
 import { CounterReconciler } from './counter-reconciler';
 import { IndexSync } from '../dispatch/index-sync';
 import { DeadlineQueue } from '../domain/leases/deadline-queue';
 import type { Delivery } from '../willow.port';
 import { WILLOW_STORE, type Settled, type StoredItem, type WillowStore } from '../willow.store';
-
-/** How often, on a shared store, every instance looks for leases that ran out anywhere. */
-const SWEEP_MS = 500;
 
 /**
  * Leases and their aftermath: one timer for every processing item's deadline, the bookkeeping after an item leaves
@@ -18,8 +18,8 @@ const SWEEP_MS = 500;
 export class LeaseKeeper implements OnApplicationShutdown {
   private readonly logger = new Logger(LeaseKeeper.name);
   private readonly deadlines = new DeadlineQueue<{ id: string; attempt: number }>();
-  private timer: NodeJS.Timeout | null = null;
-  private sweepTimer: NodeJS.Timeout | null = null;
+  private timer: Timer | null = null;
+  private sweepTimer: Timer | null = null;
   private timerAt = Infinity;
   private stopped = false;
 
@@ -28,12 +28,14 @@ export class LeaseKeeper implements OnApplicationShutdown {
     private readonly counters: CounterReconciler,
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly sync: IndexSync,
+    @Inject(SCHEDULER) private readonly scheduler: Scheduler,
+    @Inject(CONFIG) private readonly config: Pick<Config, 'timing'>,
   ) {}
 
   onApplicationShutdown(): void {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    if (this.sweepTimer) clearTimeout(this.sweepTimer);
+    this.timer?.cancel();
+    this.sweepTimer?.cancel();
     this.deadlines.clear();
   }
 
@@ -85,14 +87,14 @@ export class LeaseKeeper implements OnApplicationShutdown {
 
   /**
    * Shared store: leases granted by other instances are expired here too, whoever sees them first (the store settles
-   * each delivery once), so the items of an instance that died are delivered again or dead-lettered.
+   * each delivery once), so the items of an instance that died are delivered again or dead-lettered. Every
+   * `timing.leaseSweepMs`, counted from the end of the previous sweep.
    */
   private sweep(): void {
     if (this.stopped) return;
-    this.sweepTimer = setTimeout(() => {
+    this.sweepTimer = this.scheduler.after(this.config.timing.leaseSweepMs, () => {
       void this.expireDue().finally(() => this.sweep());
-    }, SWEEP_MS);
-    this.sweepTimer.unref();
+    });
   }
 
   private async expireDue(): Promise<void> {
@@ -110,10 +112,9 @@ export class LeaseKeeper implements OnApplicationShutdown {
   private arm(): void {
     const next = this.deadlines.nextAt();
     if (next === null || next >= this.timerAt) return;
-    if (this.timer) clearTimeout(this.timer);
+    this.timer?.cancel();
     this.timerAt = next;
-    this.timer = setTimeout(() => this.fire(), Math.max(0, next - this.clock.now()));
-    this.timer.unref();
+    this.timer = this.scheduler.after(next - this.clock.now(), () => this.fire());
   }
 
   private fire(): void {

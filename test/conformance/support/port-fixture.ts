@@ -1,7 +1,8 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
 import { AppModule } from '../../../src/app.module';
-import { parseConfig, transportUrl, type TransportUrl } from '../../../src/config';
+import { systemScheduler } from '../../../src/common/scheduler';
+import { DEFAULT_TIMING, parseConfig, transportUrl, type TransportUrl } from '../../../src/config';
 import { errorStatusTable } from '../../../src/error-status';
 import { LIMITER_ADMIN_PORT, LIMITER_PORT, type LimiterAdminPort, type LimiterPort } from '../../../src/limiter';
 import { createLimiterRpcClient, type LimiterRpcClient } from '../../../src/limiter/rpc/limiter.rpc-client';
@@ -56,7 +57,8 @@ export async function localPorts(): Promise<PortsUnderTest> {
 }
 
 export function rpcClients(url: TransportUrl): { limiter: LimiterRpcClient; locker: LockerRpcClient; close(): Promise<void> } {
-  const limiter = createLimiterRpcClient(url);
+  // Reconnects at most 200 ms apart (2 s by default): outage tests wait for the recovery, not for its pace.
+  const limiter = createLimiterRpcClient(url, { scheduler: systemScheduler, timing: { ...DEFAULT_TIMING, retryMaxMs: 200 } });
   const locker = new LockerRpcClient(new RpcCaller('locker', createClientProxy(url)));
   return {
     limiter,

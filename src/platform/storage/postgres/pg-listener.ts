@@ -1,4 +1,6 @@
 import { Client, type ClientConfig } from 'pg';
+import { Backoff, type Scheduler, type Timer } from '../../../common/scheduler';
+import type { Timing } from '../../../config';
 
 export interface ChannelHandler {
   message(payload: string): void;
@@ -16,9 +18,16 @@ export class PgListener {
   private client: Client | null = null;
   private connecting: Promise<void> | null = null;
   private closed = false;
-  private retryTimer: NodeJS.Timeout | null = null;
+  private retryTimer: Timer | null = null;
+  private readonly backoff: Backoff;
 
-  constructor(private readonly config: ClientConfig) {}
+  constructor(
+    private readonly config: ClientConfig,
+    private readonly scheduler: Scheduler,
+    timing: Pick<Timing, 'retryFirstMs' | 'retryMaxMs'>,
+  ) {
+    this.backoff = new Backoff({ firstMs: timing.retryFirstMs, maxMs: timing.retryMaxMs });
+  }
 
   async listen(channel: string, handler: ChannelHandler): Promise<void> {
     const list = this.handlers.get(channel) ?? [];
@@ -30,7 +39,7 @@ export class PgListener {
 
   async close(): Promise<void> {
     this.closed = true;
-    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer?.cancel();
     const client = this.client;
     this.client = null;
     await client?.end().catch(() => undefined);
@@ -58,20 +67,20 @@ export class PgListener {
     if (this.client !== client || this.closed) return;
     this.client = null;
     void client.end().catch(() => undefined);
-    this.reconnect(100);
+    this.backoff.reset();
+    this.reconnect();
   }
 
-  private reconnect(delayMs: number): void {
+  private reconnect(): void {
     if (this.closed) return;
-    this.retryTimer = setTimeout(() => {
+    this.retryTimer = this.scheduler.after(this.backoff.next(), () => {
       this.retryTimer = null;
       this.connect().then(
         () => {
           for (const list of this.handlers.values()) for (const handler of list) handler.resync();
         },
-        () => this.reconnect(Math.min(delayMs * 2, 2_000)),
+        () => this.reconnect(),
       );
-    }, delayMs);
-    this.retryTimer.unref();
+    });
   }
 }

@@ -1,6 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { Pool, type PoolClient, type QueryResultRow } from 'pg';
+import { Backoff, systemScheduler, type Scheduler } from '../../../common/scheduler';
+import { DEFAULT_TIMING, type Timing } from '../../../config';
 import type { Migration } from '../sqlite/embedded-storage';
 import { Admission } from './admission';
 import { PgChannel, type ChannelBus, type ChannelDef, type Sending, type Tx } from './pg-channel';
@@ -14,12 +16,17 @@ export interface PostgresOptions {
   /** Schema holding every module's tables; created when missing. */
   readonly schema: string;
   readonly poolSize: number;
+  /** Paces the retries below and the listener's reconnects (the system's unless a test drives time). */
+  readonly scheduler?: Scheduler;
+  readonly timing?: Pick<Timing, 'retryFirstMs' | 'retryMaxMs'>;
 }
 
 export type { Tx };
 
 /** How often a transaction that lost a serialization or deadlock race is run again before the error is answered. */
 const MAX_ATTEMPTS = 8;
+/** Between those runs: a few milliseconds, at random (full jitter), so the racing transactions spread out. */
+const RACE_BACKOFF = { firstMs: 2, maxMs: 64, jitter: 1 } as const;
 
 /**
  * The PostgreSQL store shared by several Willow instances: one pool per instance, each module owning its own tables
@@ -38,6 +45,7 @@ export class PostgresStorage {
    * ever spent connecting, so a busy pool is never mistaken for an unreachable database. */
   private readonly admission: Admission;
   private readonly lockKey: string;
+  private readonly scheduler: Scheduler;
   /** Per open transaction (by its connection): what channels asked to send once it commits. */
   private readonly onCommit = new WeakMap<object, Array<readonly [string, string]>>();
   private readonly bus: ChannelBus = {
@@ -58,7 +66,8 @@ export class PostgresStorage {
     // An idle connection dropped by the server must not crash the process; the next checkout reconnects.
     this.pool.on('error', () => undefined);
     this.admission = new Admission(options.poolSize);
-    this.listener = new PgListener({ connectionString: options.url });
+    this.scheduler = options.scheduler ?? systemScheduler;
+    this.listener = new PgListener({ connectionString: options.url }, this.scheduler, options.timing ?? DEFAULT_TIMING);
     this.publisher = new PgPublisher({ connectionString: options.url, connectionTimeoutMillis: 3_000 }, (error, count) =>
       new Logger(PostgresStorage.name).warn({ err: error }, `${count} notification(s) could not be sent; listeners catch up`),
     );
@@ -97,6 +106,7 @@ export class PostgresStorage {
    * runs it again from the start, so callers never see one; an unreachable database is STORE_UNAVAILABLE.
    */
   async tx<T>(fn: (sql: Tx) => Promise<T>): Promise<T> {
+    let backoff: Backoff | undefined;
     for (let attempt = 1; ; attempt++) {
       await this.admission.enter();
       let client: PoolClient;
@@ -122,7 +132,7 @@ export class PostgresStorage {
           broken = true;
         }
         if (isRetryable(error) && attempt < MAX_ATTEMPTS) {
-          await jitter(attempt);
+          await this.scheduler.sleep((backoff ??= new Backoff(RACE_BACKOFF)).next());
           continue;
         }
         throw mapPgError(error);
@@ -188,8 +198,4 @@ export class PostgresStorage {
     await this.listener.close();
     await this.pool.end();
   }
-}
-
-function jitter(attempt: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, Math.random() * 2 ** Math.min(attempt, 6)));
 }
