@@ -1,0 +1,69 @@
+import { decodeTags } from '../../common/tags';
+import { ReadOrder } from '../domain/dispatch/read-order';
+import type { ChannelLoad, WillowStore } from '../willow.store';
+import type { Dispatcher } from './dispatcher';
+
+/**
+ * Sets index channels to what the store says (counts and head) and wakes their waiters. A read is applied only if
+ * no read started later has been applied already, so a slow read never overwrites a newer one.
+ */
+export class IndexLoader {
+  /** Which read's answer about a channel may still be applied (bounded: forgotten as reads end). */
+  private readonly order = new ReadOrder();
+
+  constructor(
+    private readonly store: WillowStore,
+    private readonly dispatcher: Dispatcher,
+  ) {}
+
+  /** Channels whose read order is remembered (for tests and diagnostics). */
+  get trackedChannels(): number {
+    return this.order.size;
+  }
+
+  /** Start-up and resync: every channel (or those of `queue`) as the store holds them now. */
+  async reload(queue?: string): Promise<void> {
+    const started = this.order.start();
+    try {
+      const loads = await this.store.loadChannels(queue);
+      const seen = new Set<string>();
+      for (const load of loads) {
+        seen.add(`${load.queue}\u0000${load.key}`);
+        this.apply(load.queue, load.key, load, started);
+      }
+      for (const [name, index] of this.dispatcher.entries()) {
+        if (queue !== undefined && name !== queue) continue;
+        for (const channel of index.sorted()) {
+          if (!seen.has(`${name}\u0000${channel.key}`)) this.apply(name, channel.key, null, started);
+        }
+      }
+    } finally {
+      this.order.end(started);
+    }
+  }
+
+  /** Reads the channels `keys` of `queue` and applies what the store holds (a missing one holds nothing). */
+  async read(queue: string, keys: readonly string[]): Promise<void> {
+    const started = this.order.start();
+    try {
+      const states = await this.store.channelStates(queue, keys);
+      const byKey = new Map(states.map((state) => [state.key, state]));
+      for (const key of keys) this.apply(queue, key, byKey.get(key) ?? null, started);
+    } finally {
+      this.order.end(started);
+    }
+  }
+
+  private apply(queue: string, key: string, state: ChannelLoad | null, started: number): void {
+    if (!this.order.admit(`${queue}\u0000${key}`, started)) return;
+    const index = state ? this.dispatcher.index(queue) : this.dispatcher.peekIndex(queue);
+    const channel = index && (index.get(key) ?? (state ? index.channel(key, decodeTags(key)) : undefined));
+    if (!index || !channel) return;
+    index.apply(channel, {
+      waiting: (state?.waiting ?? 0) - channel.waiting,
+      processing: (state?.processing ?? 0) - channel.processing,
+      headSeq: state?.headSeq ?? null,
+    });
+    this.dispatcher.wake(queue, channel);
+  }
+}

@@ -1,0 +1,130 @@
+import { Logger } from '@nestjs/common';
+import type { Scheduler, Timer } from '../../common/scheduler';
+import { QueueDeletedError } from '../domain/willow.errors';
+import type { WillowChange, WillowStore } from '../willow.store';
+import type { Dispatcher } from './dispatcher';
+import type { IndexLoader } from './index-loader';
+import type { ChannelDelta } from './channel-delta';
+
+/** At most this many channels are read in one statement. */
+const READ_BATCH = 1_000;
+
+/**
+ * Shared store (several instances on one database): the index holds what the store last said. Every write of any
+ * instance is reported by `watch`, and the channels it names are read again (this instance's writes are read again
+ * as it makes them). The channels of one queue are read together: whatever changes while a read is in flight joins
+ * the next one. Queues with waiting consumers are also read again every `catchUpMs`, whatever was heard:
+ * announcements are sent just after their write commits, so an instance killed in between takes that announcement
+ * with it; this bounds how long a consumer elsewhere can miss the item it would have announced.
+ */
+export class SharedIndexSync {
+  private readonly logger = new Logger(SharedIndexSync.name);
+  /** Per queue, the channels to read again. */
+  private readonly dirty = new Map<string, Set<string>>();
+  /** Queues whose channels are being read (or about to be). */
+  private readonly reading = new Set<string>();
+  private catchUpTimer: Timer | null = null;
+
+  constructor(
+    private readonly store: WillowStore,
+    private readonly dispatcher: Dispatcher,
+    private readonly loader: IndexLoader,
+    private readonly scheduler: Scheduler,
+    private readonly catchUpMs: number,
+  ) {}
+
+  /** Starts hearing other instances' changes; resolves once listening. */
+  async start(): Promise<void> {
+    if (!this.store.watch) return;
+    await this.store.watch((change) => this.onChange(change));
+    this.catchUpTimer = this.scheduler.every(this.catchUpMs, () => void this.catchUp());
+  }
+
+  stop(): void {
+    this.catchUpTimer?.cancel();
+  }
+
+  /**
+   * Counts that went down move at once, so a claimed item is not offered again (to be claimed in vain, after a
+   * limiter increment) while the channel is read again; the read then sets counts and head as committed. Counts that
+   * went up wait for the read: added to a count that may not yet show another instance's decrease, they could report
+   * more processing than a limit allows. (A channel or queue index this instance lacks is made by the read.)
+   */
+  changed(queue: string, key: string, delta: ChannelDelta): void {
+    const index = this.dispatcher.peekIndex(queue);
+    const channel = index?.get(key);
+    if (index && channel) {
+      const waiting = Math.min(0, Math.max(delta.waiting ?? 0, -channel.waiting));
+      const processing = Math.min(0, Math.max(delta.processing ?? 0, -channel.processing));
+      if (waiting !== 0 || processing !== 0) index.apply(channel, { waiting, processing });
+    }
+    this.reread(queue, key);
+  }
+
+  private onChange(change: WillowChange): void {
+    switch (change.kind) {
+      case 'channels':
+        for (const key of change.keys) this.reread(change.queue, key);
+        return;
+      case 'queue':
+        return void this.loader.reload(change.queue).catch((error: unknown) => this.lost(error));
+      case 'queue_deleted':
+        this.dispatcher.failWaiters(change.queue, new QueueDeletedError(change.queue));
+        this.dispatcher.forget(change.queue);
+        return;
+      case 'resync':
+        return void this.resync();
+    }
+  }
+
+  private async resync(): Promise<void> {
+    try {
+      await this.loader.reload();
+      for (const name of this.dispatcher.queuesWithWaiters()) {
+        if (!(await this.store.hasQueue(name))) this.onChange({ kind: 'queue_deleted', queue: name });
+      }
+    } catch (error) {
+      this.lost(error);
+    }
+  }
+
+  private async catchUp(): Promise<void> {
+    for (const queue of this.dispatcher.queuesWithWaiters()) {
+      await this.loader.reload(queue).catch((error: unknown) => this.lost(error));
+    }
+  }
+
+  private reread(queue: string, key: string): void {
+    const keys = this.dirty.get(queue) ?? new Set<string>();
+    this.dirty.set(queue, keys);
+    keys.add(key);
+    if (this.reading.has(queue)) return; // read when the read in flight ends
+    this.reading.add(queue);
+    queueMicrotask(() => this.readDirty(queue));
+  }
+
+  /** Reads the queue's dirty channels (a batch of them), then again while more turned dirty meanwhile. */
+  private readDirty(queue: string): void {
+    const keys = this.dirty.get(queue);
+    if (!keys || keys.size === 0) {
+      this.dirty.delete(queue);
+      this.reading.delete(queue);
+      return;
+    }
+    const batch: string[] = [];
+    for (const key of keys) {
+      batch.push(key);
+      keys.delete(key);
+      if (batch.length === READ_BATCH) break;
+    }
+    this.loader
+      .read(queue, batch)
+      .catch((error: unknown) => this.lost(error))
+      .finally(() => this.readDirty(queue));
+  }
+
+  /** The store could not be read: the index may lag until the next change or resync (the listener reconnects). */
+  private lost(error: unknown): void {
+    this.logger.warn({ err: error }, 'could not re-read the queue index from the store; it catches up on the next change');
+  }
+}
