@@ -84,6 +84,13 @@ export function describeLockerStore(
         expect(await held()).toEqual(granted);
       });
 
+      it('answers every one of many concurrent grants of fresh tag sets with a lock or a no, never an error', async () => {
+        for (let round = 0; round < 100; round++) {
+          const results = await Promise.all(Array.from({ length: 8 }, () => sut.tryGrant(cmd({ round }), T0)));
+          expect(results.filter((r) => r !== null)).toHaveLength(1);
+        }
+      });
+
       it('grants each of 20 concurrent calls for distinct tag sets, with distinct tokens', async () => {
         const results = await Promise.all(Array.from({ length: 20 }, (_, i) => sut.tryGrant(cmd({ n: i }), T0)));
         expect(results.every((r) => r !== null)).toBe(true);

@@ -32,9 +32,13 @@ export const LOCK_BY_ID = `SELECT ${LOCK} FROM locker_locks WHERE lock_id = $1 F
 /** $1 key, $2 now. The first live waiter's ticket, or null. */
 export const FIRST_LIVE_TICKET = `SELECT min(ticket) AS ticket FROM locker_waiters w WHERE ${KEY_IS('$1', 'w')} AND ${liveWaiter('$2')}`;
 
-/** $1 key, $2 lock_id, $3 session_id, $4 timeout_ms, $5 expires_at. No row when another grant inserted first. */
+/**
+ * $1 key, $2 lock_id, $3 session_id, $4 timeout_ms, $5 expires_at. No row when another grant inserted first. Every
+ * unique index is an arbiter (no conflict target): the lock_id index is older than the key_hash primary key, so two
+ * racing grants of one key may meet first on lock_id, which with `ON CONFLICT (key_hash)` was an error, not a no.
+ */
 export const INSERT_LOCK = `INSERT INTO locker_locks (${LOCK}) VALUES ($1, $2, $3, nextval('locker_fencing'), $4, $5)
-  ON CONFLICT (key_hash) DO NOTHING RETURNING ${LOCK}`;
+  ON CONFLICT DO NOTHING RETURNING ${LOCK}`;
 
 /** $1 key, $2 session_id, $3 timeout_ms, $4 expires_at. Hands a lock whose lease ran out to a new session. */
 export const REGRANT_LOCK = `UPDATE locker_locks SET session_id = $2, fencing_token = nextval('locker_fencing'),
