@@ -58,6 +58,33 @@ export type AckOutcome =
       readonly details: Readonly<Record<string, unknown>>;
     };
 
+/** An item as inspected (DESIGN §7.8). */
+export interface ItemInfo {
+  readonly id: string;
+  readonly tags: Tags;
+  /** Any JSON value; null in listings, which do not read Data. */
+  readonly data: unknown;
+  readonly state: ItemStateName;
+  /** Deliveries so far. */
+  readonly attempt: number;
+  /** Waiting items ahead of it in its channel's line (0: it is the next one); null while processing. */
+  readonly position: number | null;
+  /** Null for an item stored before enqueue times were recorded. */
+  readonly enqueuedAt: string | null;
+  /** The lease end while processing; null while waiting. */
+  readonly expiresAt: string | null;
+}
+
+export type ItemStateName = 'waiting' | 'processing';
+
+export interface ListItemsCommand {
+  readonly queue: string;
+  readonly query: Query;
+  /** Only items in this state; null for both. */
+  readonly state: ItemStateName | null;
+  readonly page: PageRequest;
+}
+
 /** Items: the producer and consumer side of Willow. In-process: WillowService. */
 export interface WillowPort {
   /**
@@ -77,6 +104,17 @@ export interface WillowPort {
   heartbeat(cmd: { readonly queue: string; readonly id: string; readonly attempt: number | null }): Promise<{ readonly expiresAt: string }>;
   /** Judges each ack on its own and commits every accepted one together. */
   ack(queue: string, acks: readonly AckCommand[]): Promise<AckOutcome[]>;
+  /** A waiting or processing item with its position in line. QUEUE_NOT_FOUND; ITEM_NOT_FOUND otherwise (dead letters
+   * are under the dead-letter listing). */
+  inspect(queue: string, id: string): Promise<ItemInfo>;
+  /** Waiting and processing items of the channels matching `query`, by arrival; `data` is null. QUEUE_NOT_FOUND. */
+  listItems(cmd: ListItemsCommand): Promise<Page<ItemInfo>>;
+  /**
+   * Removes a waiting item, or ends a processing item's delivery: its running counter goes down at once (exactly
+   * once) and its heartbeat or ack with that Attempt gets LEASE_LOST "cancelled". Not a dead letter.
+   * QUEUE_NOT_FOUND, ITEM_NOT_FOUND.
+   */
+  cancel(queue: string, id: string): Promise<void>;
 }
 
 export interface QueueInfo {

@@ -17,8 +17,12 @@ import { parseDuration } from '../common/duration';
 import { Gate } from './dispatch/gate';
 import { IndexSync } from './dispatch/index-sync';
 import { LeaseKeeper } from './leases/lease-keeper';
-import type { AckCommand, AckOutcome, Delivery, DequeueCommand, EnqueueResult, NewItem, WillowPort } from './willow.port';
-import { WILLOW_STORE, type ItemCheck, type Settled, type StoredItem, type WillowStore } from './willow.store';
+import type { Page } from '../common/page';
+import { matches } from '../common/query';
+import { PROCESSING, WAITING } from './domain/item';
+import { itemPlace, parseItemState } from './domain/validate-items';
+import type { AckCommand, AckOutcome, Delivery, DequeueCommand, EnqueueResult, ItemInfo, ListItemsCommand, NewItem, WillowPort } from './willow.port';
+import { WILLOW_STORE, type ItemCheck, type ItemRecord, type Settled, type StoredItem, type WillowStore } from './willow.store';
 
 @Injectable()
 export class WillowService implements WillowPort, OnModuleInit, OnApplicationShutdown {
@@ -49,10 +53,12 @@ export class WillowService implements WillowPort, OnModuleInit, OnApplicationShu
 
   async enqueue(queue: string, items: readonly NewItem[]): Promise<EnqueueResult[]> {
     const checked = checkItems(items);
+    const at = this.clock.now();
     const keyed = checked.map((item, i) => ({
       key: canonicalTags(item.tags),
       item,
       data: dataJson(item.data, checked.length > 1 ? `Items[${i}]` : '', this.config.maxDataBytes),
+      at,
     }));
     const outcomes = await this.store.enqueue(knownQueueName(queue), keyed);
     const appended = new Map<string, number>();
@@ -112,6 +118,47 @@ export class WillowService implements WillowPort, OnModuleInit, OnApplicationShu
     });
   }
 
+  async inspect(queue: string, id: string): Promise<ItemInfo> {
+    await this.requireQueue(queue);
+    const found = isWellFormedId(id) ? await this.store.inspect(queue, id) : null;
+    if (!found) throw new ItemNotFoundError(queue, id, 'queued');
+    return toInfo(found, JSON.parse(found.item.data) as unknown);
+  }
+
+  /** Walks the queue's items by arrival and keeps those whose channel matches (`matches`, the one evaluator). */
+  async listItems(cmd: ListItemsCommand): Promise<Page<ItemInfo>> {
+    const state = parseItemState(cmd.state ?? undefined, 'State');
+    await this.requireQueue(cmd.queue);
+    const items: ItemInfo[] = [];
+    const chunk = Math.min(cmd.page.limit + 1, LIST_CHUNK);
+    let after = cmd.page.cursor === null ? null : itemPlace(cmd.page.cursor);
+    for (;;) {
+      const rows = await this.store.listItems(cmd.queue, state === null ? null : state === 'waiting' ? WAITING : PROCESSING, after, chunk);
+      for (const row of rows) {
+        if (!matches(cmd.query, row.item.tags)) continue;
+        if (items.length === cmd.page.limit) return { items, nextCursor: String(after) };
+        items.push(toInfo(row, null));
+        after = row.item.seq;
+      }
+      if (rows.length < chunk) return { items, nextCursor: null };
+      after = rows[rows.length - 1].item.seq;
+    }
+  }
+
+  async cancel(queue: string, id: string): Promise<void> {
+    await this.requireQueue(queue);
+    const cancelled = isWellFormedId(id) ? await this.store.cancel(queue, id, this.clock.now()) : null;
+    if (!cancelled) throw new ItemNotFoundError(queue, id, 'queued');
+    const { item } = cancelled;
+    // A processing item leaves processing as a settlement does: index, then its running counter, exactly once.
+    if (cancelled.was === PROCESSING) return this.leases.afterSettled({ item, outcome: 'cancelled' });
+    this.sync.changed(queue, item.key, item.tags, { waiting: -1, head: 'reread' });
+  }
+
+  private async requireQueue(queue: string): Promise<void> {
+    if (!(await this.store.hasQueue(knownQueueName(queue)))) throw new QueueNotFoundError(queue);
+  }
+
   /** An id never handed out is judged `not_found` here; only the others reach the store. */
   private async settle(queue: string, acks: readonly AckCommand[]): Promise<Array<Settled | Exclude<ItemCheck, { kind: 'ok' }>>> {
     const known = acks.filter((a) => isWellFormedId(a.id));
@@ -122,8 +169,25 @@ export class WillowService implements WillowPort, OnModuleInit, OnApplicationShu
   }
 }
 
+/** Items read per store call of an item listing. */
+const LIST_CHUNK = 1_000;
+
 function toError(queue: string, id: string, attempt: number | null, check: Exclude<ItemCheck, { kind: 'ok' }>) {
-  return check.kind === 'lease_lost' ? new LeaseLostError(id, attempt, check.current) : new ItemNotFoundError(queue, id);
+  return check.kind === 'lease_lost' ? new LeaseLostError(id, attempt, check.current, check.cancelled) : new ItemNotFoundError(queue, id);
+}
+
+function toInfo(found: ItemRecord, data: unknown): ItemInfo {
+  const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+  return {
+    id: found.item.id,
+    tags: found.item.tags,
+    data,
+    state: found.state === PROCESSING ? 'processing' : 'waiting',
+    attempt: found.item.attempt,
+    position: found.position,
+    enqueuedAt: iso(found.enqueuedAt),
+    expiresAt: found.state === PROCESSING ? iso(found.item.expiresAt) : null,
+  };
 }
 
 function unwrap(queue: string, id: string, attempt: number | null, check: ItemCheck): StoredItem {

@@ -1,5 +1,5 @@
 import type { EnqueueInput } from './domain/enqueue-plan';
-import type { AckResult, EnqueueOutcome, ItemCheck, Settled, StoredItem } from './domain/item';
+import type { AckResult, EnqueueOutcome, ItemCheck, PROCESSING, Settled, StoredItem, WAITING } from './domain/item';
 import type { Ack } from './domain/settlement';
 
 export type { AckResult, EnqueueOutcome, ItemCheck, Settled, StoredItem } from './domain/item';
@@ -33,6 +33,16 @@ export type WillowChange =
   /** Changes may have been missed (the listening connection was re-established, or a notification could not be
    * read): reload everything. */
   | { readonly kind: 'resync' };
+
+/** An item as inspected: waiting or processing, with its place among the waiting items of its channel. */
+export interface ItemRecord {
+  readonly item: StoredItem;
+  readonly state: typeof WAITING | typeof PROCESSING;
+  /** Waiting items ahead of it in its channel's line; null while processing. */
+  readonly position: number | null;
+  /** When it was enqueued (epoch ms); null for items stored before this was recorded. */
+  readonly enqueuedAt: number | null;
+}
 
 export interface LeaseRecord {
   readonly id: string;
@@ -76,6 +86,19 @@ export interface WillowStore {
   /** Fails the delivery `attempt` of `id` if its lease ran out by `now`; null otherwise. Exactly once: of several
    * concurrent calls (several instances) for one delivery, one settles it and the others get null. */
   expireLease(id: string, attempt: number, now: number): Promise<Settled | null>;
+  /** The waiting or processing item `id` of `queue`, with its position counted on the channel's line index (never a
+   * scan of the queue); null when there is none (a dead letter or a cancelled item is none). */
+  inspect(queue: string, id: string): Promise<ItemRecord | null>;
+  /** Waiting and processing items of `queue` (or only those in `state`) after place `afterSeq`, by arrival (seq), at
+   * most `limit`; their `data` is not read (''). */
+  listItems(queue: string, state: typeof WAITING | typeof PROCESSING | null, afterSeq: number | null, limit: number): Promise<ItemRecord[]>;
+  /**
+   * Cancels a waiting or processing item (domain `decideCancel`) in one transaction: a waiting one is removed, a
+   * processing one keeps a cancel mark (its delivery's heartbeat and ack then get LEASE_LOST "cancelled"); it no
+   * longer counts toward MaxItems. Purges the queue's marks whose lease ran out by `now`. Returns the item and the
+   * state it was in, or null when there was none to cancel. Exactly once against a settlement or an expiry.
+   */
+  cancel(queue: string, id: string, now: number): Promise<{ readonly item: StoredItem; readonly was: typeof WAITING | typeof PROCESSING } | null>;
   /** Drops a channel's waiting and processing items; returns the processing ones. */
   deleteChannel(queue: string, key: string): Promise<StoredItem[]>;
   listDead(queue: string, afterSeq: number | null, limit: number): Promise<Array<StoredItem & { readonly reason: string; readonly deadAt: number }>>;

@@ -95,6 +95,19 @@ describePostgres('willow postgres', (url) => {
       expect(await a.getQueue(Q)).toEqual({ name: Q, maxItems: 1_000, items: live });
     });
 
+    it("announces a cancel to the other instance, whose channel reads then show it", async () => {
+      const heard: WillowChange[] = [];
+      await a.watch((change) => heard.push(change));
+      const key = canonicalTags(main);
+      const [first] = await b.enqueue(Q, [item(main, 1, { updateable: false }), item(main, 2, { updateable: false })]);
+      await b.claimHead(Q, key, T0);
+      await waitUntil(async () => heard.length > 0);
+      heard.length = 0;
+      expect(await b.cancel(Q, first.id, T0)).toMatchObject({ was: 1 });
+      await waitUntil(async () => heard.some((h) => JSON.stringify(h) === JSON.stringify({ kind: 'channels', queue: Q, keys: [key] })));
+      expect(await a.channelStates(Q, [key])).toEqual([expect.objectContaining({ waiting: 1, processing: 0 })]);
+    });
+
     it("reports to a watcher the other instance's changes, and of its own only queue deletions", async () => {
       const heard: WillowChange[] = [];
       await a.watch((change) => heard.push(change));

@@ -44,7 +44,7 @@ describe('OpenAPI document completeness', () => {
 
   it('declares Willow-Next-Cursor on every listing', () => {
     const listings = operations.filter(([, op]) => op.responses['200']?.content?.['application/json']?.schema?.type === 'array');
-    expect(listings.length).toBe(10);
+    expect(listings.length).toBe(11);
     for (const [where, op] of listings) {
       expect({ where, header: op.responses['200'].headers?.['Willow-Next-Cursor']?.schema }).toEqual({ where, header: { type: 'string' } });
     }

@@ -1,5 +1,5 @@
 import { checkDelivery, leaseRanOut, liveDelivery } from './delivery';
-import { DEAD, PROCESSING, WAITING, type StoredItem } from './item';
+import { CANCELLED, DEAD, PROCESSING, WAITING, type StoredItem } from './item';
 
 const item: StoredItem = {
   seq: 7, id: 'A', queue: 'q', key: 'k', tags: {}, data: '1', updateable: false,
@@ -15,6 +15,9 @@ describe(checkDelivery.name, () => {
     ['a delivery whose item is a dead letter', DEAD, 2, { kind: 'lease_lost', current: null }],
     ['a waiting item, attempt not named', WAITING, null, { kind: 'not_found' }],
     ['a dead letter, attempt not named', DEAD, null, { kind: 'not_found' }],
+    ['the cancelled delivery', CANCELLED, 2, { kind: 'lease_lost', current: null, cancelled: true }],
+    ['an earlier delivery of a cancelled item', CANCELLED, 1, { kind: 'lease_lost', current: null }],
+    ['a cancelled item, attempt not named', CANCELLED, null, { kind: 'not_found' }],
   ] as const)('%s', (_, state, attempt, expected) => {
     expect(checkDelivery({ item, state }, 'q', attempt)).toEqual(expected);
   });

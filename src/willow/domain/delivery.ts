@@ -1,14 +1,17 @@
-import { PROCESSING, type ItemAt, type ItemCheck } from './item';
+import { CANCELLED, PROCESSING, type ItemAt, type ItemCheck } from './item';
 
 /**
  * DESIGN §7.4, fencing: `ok` only while the item is processing in `queue` at delivery `attempt` (when given). Otherwise,
- * with an attempt, LEASE_LOST (naming the current delivery when one runs); without one, ITEM_NOT_FOUND.
+ * with an attempt, LEASE_LOST (naming the current delivery when one runs, or saying that this one was cancelled);
+ * without one, ITEM_NOT_FOUND.
  */
 export function checkDelivery(found: ItemAt | undefined, queue: string, attempt: number | null): ItemCheck {
   if (!found || found.item.queue !== queue) return { kind: 'not_found' };
   const processing = found.state === PROCESSING;
   if (processing && (attempt === null || attempt === found.item.attempt)) return { kind: 'ok', item: found.item };
   if (attempt === null) return { kind: 'not_found' };
+  // DESIGN §7.8: the holder of a cancelled delivery learns that it was cancelled.
+  if (found.state === CANCELLED && attempt === found.item.attempt) return { kind: 'lease_lost', current: null, cancelled: true };
   return { kind: 'lease_lost', current: processing ? found.item.attempt : null };
 }
 

@@ -8,6 +8,8 @@ export interface EnqueueEntry {
   readonly key: string;
   readonly item: NewItem;
   readonly data: string;
+  /** When it was enqueued (epoch ms), kept by a new item as `EnqueuedAt`; a collapse keeps the stored one. */
+  readonly at?: number;
 }
 
 export type EnqueueInput = ReadonlyArray<EnqueueEntry>;
@@ -18,6 +20,8 @@ export interface ItemWrite {
   readonly key: string;
   item: NewItem;
   data: string;
+  /** A new item's enqueue time (epoch ms), or null when not given. */
+  readonly at?: number | null;
 }
 
 /** A channel's last waiting item as stored, read before planning (locked, where the store has row locks). */
@@ -61,7 +65,7 @@ export function planEnqueue(items: EnqueueInput, lastWaiting: ReadonlyMap<string
   const tails = new Map<string, Tail>();
   for (const [key, last] of lastWaiting) tails.set(key, { id: last.id, seq: last.seq, appended: null, updateable: last.updateable });
   const plan: EnqueuePlan = { outcomes: [], collapses: new Map(), inserts: [] };
-  for (const { key, item, data } of items) {
+  for (const { key, item, data, at } of items) {
     const tail = tails.get(key);
     if (tail && decideEnqueue(tail) === 'collapse') {
       if (tail.appended) Object.assign(tail.appended, { item, data });
@@ -70,7 +74,7 @@ export function planEnqueue(items: EnqueueInput, lastWaiting: ReadonlyMap<string
       plan.outcomes.push({ id: tail.id, collapsed: true, key });
       continue;
     }
-    const write: ItemWrite = { id: newId(), key, item, data };
+    const write: ItemWrite = { id: newId(), key, item, data, at: at ?? null };
     plan.inserts.push(write);
     tails.set(key, { id: write.id, seq: null, appended: write, updateable: item.updateable });
     plan.outcomes.push({ id: write.id, collapsed: false, key });

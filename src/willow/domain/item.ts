@@ -5,7 +5,10 @@ import type { RetryPosition } from '../willow.port';
 export const WAITING = 0;
 export const PROCESSING = 1;
 export const DEAD = 2;
-export type ItemState = typeof WAITING | typeof PROCESSING | typeof DEAD;
+/** A processing item that was cancelled: kept (without its place) only so its delivery's holder learns why it lost
+ * its lease, until that lease would have run out. Never waiting, processing, dead, listed or counted. */
+export const CANCELLED = 3;
+export type ItemState = typeof WAITING | typeof PROCESSING | typeof DEAD | typeof CANCELLED;
 
 export interface StoredItem {
   readonly seq: number;
@@ -43,13 +46,13 @@ export type FailureOutcome = 'dead' | 'drop' | 'front' | 'back';
 /** A processing item that left processing: acked, or failed with the outcome the retry policy chose. */
 export interface Settled {
   readonly item: StoredItem;
-  readonly outcome: 'acked' | FailureOutcome | 'given_back';
+  readonly outcome: 'acked' | FailureOutcome | 'given_back' | 'cancelled';
 }
 
 export type ItemCheck =
   | { readonly kind: 'ok'; readonly item: StoredItem }
   | { readonly kind: 'not_found' }
-  | { readonly kind: 'lease_lost'; readonly current: number | null };
+  | { readonly kind: 'lease_lost'; readonly current: number | null; readonly cancelled?: true };
 
 /** The answer to one ack: settled, or why not. */
 export type AckResult = Settled | Exclude<ItemCheck, { kind: 'ok' }>;

@@ -17,8 +17,16 @@ export class QueueNotFoundError extends DomainError<'QUEUE_NOT_FOUND'> {
 
 export class ItemNotFoundError extends DomainError<'ITEM_NOT_FOUND'> {
   readonly code = 'ITEM_NOT_FOUND';
-  constructor(queue: string, id: string) {
-    super(`Item ${id} is not being processed in queue "${queue}" (never existed, acked, or its lease ran out)`, { ID: id });
+  /** `processing`: a heartbeat or ack named an item that is not being processed; `queued`: an item looked up or
+   * cancelled is neither waiting nor processing. */
+  constructor(queue: string, id: string, sought: 'processing' | 'queued' = 'processing') {
+    super(
+      sought === 'processing'
+        ? `Item ${id} is not being processed in queue "${queue}" (never existed, acked, or its lease ran out)`
+        : `Item ${id} is not waiting or processing in queue "${queue}" (never existed, acked, replaced, dropped or cancelled; ` +
+            'dead letters are listed with GET /v1/queues/{Name}/dead-letters)',
+      { ID: id },
+    );
   }
 }
 
@@ -42,12 +50,14 @@ export class QueueFullError extends DomainError<'QUEUE_FULL'> {
 
 export class LeaseLostError extends DomainError<'LEASE_LOST'> {
   readonly code = 'LEASE_LOST';
-  /** `attempt`: the delivery the client named, or null when it named none. */
-  constructor(id: string, attempt: number | null, current: number | null) {
+  /** `attempt`: the delivery the client named, or null when it named none. `cancelled`: the item was cancelled. */
+  constructor(id: string, attempt: number | null, current: number | null, cancelled = false) {
     super(
-      `${attempt === null ? 'The delivery' : `Delivery ${attempt}`} of item ${id} is no longer current (its lease ran out` +
-        (current === null ? '' : `; the item is now at delivery ${current}`) +
-        '); nothing was changed, do not act on this delivery',
+      cancelled
+        ? `Delivery ${attempt} of item ${id} was cancelled (DELETE /v1/queues/{Name}/items/{ID}); nothing was changed, stop working on it`
+        : `${attempt === null ? 'The delivery' : `Delivery ${attempt}`} of item ${id} is no longer current (its lease ran out` +
+            (current === null ? '' : `; the item is now at delivery ${current}`) +
+            '); nothing was changed, do not act on this delivery',
       { ID: id, Attempt: attempt },
     );
   }

@@ -1,13 +1,17 @@
-import { Body, Controller, HttpCode, Inject, Param, Post, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { RemoteDomainError } from '../../common/errors';
 import { AbortOnClose } from '../../platform/http/abort-on-close';
 import { ApiErrors, STORE_ERRORS } from '../../platform/http/api-errors';
+import { QueryBody } from '../../platform/http/dto/query.body';
+import { ApiPageResponse, sendPage } from '../../platform/http/list-response';
 import { WILLOW_PORT, type DequeueCommand, type WillowPort } from '../willow.port';
 import { AckBatchBody, AckBody, AttemptBody } from './dto/ack.body';
 import { DequeueBatchBody, DequeueBody } from './dto/dequeue.body';
 import { EnqueueBatchBody, EnqueueBody } from './dto/enqueue.body';
+import { ItemResponse, ItemSummaryResponse } from './dto/inspect.response';
+import { ItemListingQuery } from './dto/item-listing.query';
 import {
   AckBatchResponse,
   AckResultResponse,
@@ -107,6 +111,37 @@ export class ItemsController {
     // The ack was judged by the service: answer its own error (same code, message and details).
     if (!outcome.ok) throw new RemoteDomainError(outcome.code, outcome.message, outcome.details);
     return AckResultResponse.from(outcome);
+  }
+
+  /** List the waiting and processing items of the channels matching a Query, by arrival, without Data. */
+  @Post('query')
+  @HttpCode(200)
+  @ApiPageResponse(ItemSummaryResponse)
+  @ApiErrors({ 404: ['QUEUE_NOT_FOUND'] })
+  async query(
+    @Param('Name') queue: string,
+    @Body() body: QueryBody,
+    @Query() listing: ItemListingQuery,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<ItemSummaryResponse[]> {
+    return sendPage(res, await this.willow.listItems(listing.toCommand(queue, body.toQuery())), ItemSummaryResponse.from);
+  }
+
+  /** Look up a waiting or processing item: its state, deliveries so far and place in its channel's line. */
+  @Get(':ID')
+  @ApiOkResponse({ type: ItemResponse, description: 'The item; `Position` while waiting, `ExpiresAt` while processing.' })
+  @ApiErrors({ 404: ['QUEUE_NOT_FOUND', 'ITEM_NOT_FOUND'] })
+  async inspect(@Param('Name') queue: string, @Param('ID') id: string): Promise<ItemResponse> {
+    return ItemResponse.from(await this.willow.inspect(queue, id));
+  }
+
+  /** Cancel a waiting or processing item; a processing item's counter is freed and its holder gets LEASE_LOST. */
+  @Delete(':ID')
+  @HttpCode(204)
+  @ApiNoContentResponse({ description: 'Cancelled: removed, not a dead letter.' })
+  @ApiErrors({ 404: ['QUEUE_NOT_FOUND', 'ITEM_NOT_FOUND'], ...STORE_ERRORS })
+  async cancel(@Param('Name') queue: string, @Param('ID') id: string): Promise<void> {
+    await this.willow.cancel(queue, id);
   }
 
   private async handOut(cmd: DequeueCommand, signal: AbortSignal) {

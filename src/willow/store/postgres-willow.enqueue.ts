@@ -45,7 +45,7 @@ function collapseParams(collapses: ReadonlyMap<number, ItemWrite>): unknown[] {
 }
 
 function insertParams(queue: string, inserts: readonly ItemWrite[]): unknown[] {
-  return [queue, inserts.map((w) => w.id), inserts.map((w) => w.key), ...columns(inserts)];
+  return [queue, inserts.map((w) => w.id), inserts.map((w) => w.key), ...columns(inserts), inserts.map((w) => w.at ?? null)];
 }
 
 /** data, updateable, retry_attempts, retry_front, timeout_ms, as parallel arrays. */

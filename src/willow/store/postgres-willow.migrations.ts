@@ -51,4 +51,13 @@ export const WILLOW_PG_MIGRATIONS: readonly Migration[] = [
       -- first and last waiting item of a channel, a channel's processing items, channel loads
       CREATE INDEX willow_items_line ON willow_items (queue, md5(channel), state, seq);`,
   },
+  {
+    // Inspect and cancel (DESIGN §7.8): the enqueue time an item answers with (null for older items), the queue's
+    // items by arrival (the item listing), and cancel marks (state 3) by the end of the lease they ended.
+    id: '003-inspect-cancel',
+    sql: `
+      ALTER TABLE willow_items ADD COLUMN enqueued_at BIGINT;
+      CREATE INDEX willow_items_arrival ON willow_items (queue, seq) WHERE state IN (0, 1);
+      CREATE INDEX willow_items_cancelled ON willow_items (queue, expires_at) WHERE state = 3;`,
+  },
 ];

@@ -2,7 +2,7 @@ import type { ItemAt } from '../domain/item';
 import type { ChannelLoad, LeaseRecord } from '../willow.store';
 import { toItem } from './willow.rows';
 
-export { toDead, toItem, toQueue, type QueueRow } from './willow.rows';
+export { toDead, toItem, toQueue, toRecord, type QueueRow } from './willow.rows';
 
 /** Rows as `pg` returns them: BIGINT (int8) columns arrive as strings, converted with Number (all stay below 2^53). */
 type Int8 = string;
@@ -20,6 +20,12 @@ export interface ItemRow {
   timeout_ms: Int8;
   attempt: number;
   expires_at: Int8 | null;
+}
+
+/** An item with its enqueue time and, when counted, its position. */
+export interface RecordRow extends ItemRow {
+  enqueued_at: Int8 | null;
+  position: number | null;
 }
 
 export interface DeadRow extends ItemRow {

@@ -75,14 +75,14 @@ export const COLLAPSE = `UPDATE willow_items i SET data = u.data, updateable = u
   FROM unnest($1::bigint[], $2::text[], $3::boolean[], $4::int[], $5::boolean[], $6::bigint[])
     AS u(seq, data, updateable, retry_attempts, retry_front, timeout_ms)
   WHERE i.seq = u.seq AND i.state = 0`;
-/** $1 queue, $2 ids, $3 channels, $4 data, $5 updateable, $6 retry_attempts, $7 retry_front, $8 timeout_ms (arrays);
- * seqs are drawn in array order. */
+/** $1 queue, $2 ids, $3 channels, $4 data, $5 updateable, $6 retry_attempts, $7 retry_front, $8 timeout_ms,
+ * $9 enqueued_at (arrays); seqs are drawn in array order. */
 export const INSERT_ITEMS = `INSERT INTO willow_items
-  (seq, id, queue, channel, state, data, updateable, retry_attempts, retry_front, timeout_ms, attempt)
+  (seq, id, queue, channel, state, data, updateable, retry_attempts, retry_front, timeout_ms, attempt, enqueued_at)
   SELECT nextval('willow_item_seq'), u.id, $1, u.channel, 0, u.data, u.updateable, u.retry_attempts, u.retry_front,
-    u.timeout_ms, 0
-  FROM unnest($2::text[], $3::text[], $4::text[], $5::boolean[], $6::int[], $7::boolean[], $8::bigint[])
-    WITH ORDINALITY AS u(id, channel, data, updateable, retry_attempts, retry_front, timeout_ms, ord)
+    u.timeout_ms, 0, u.enqueued_at
+  FROM unnest($2::text[], $3::text[], $4::text[], $5::boolean[], $6::int[], $7::boolean[], $8::bigint[], $9::bigint[])
+    WITH ORDINALITY AS u(id, channel, data, updateable, retry_attempts, retry_front, timeout_ms, enqueued_at, ord)
   ORDER BY u.ord`;
 
 /**
@@ -148,3 +148,22 @@ export const LOAD_LEASES = 'SELECT id, attempt, expires_at FROM willow_items WHE
 /** $1 due by, $2 limit. */
 export const DUE_LEASES = `SELECT id, attempt, expires_at FROM willow_items WHERE state = 1 AND expires_at <= $1
   ORDER BY expires_at LIMIT $2`;
+
+/** $1 queue, $2 id. A waiting or processing item with its enqueue time and, while waiting, the waiting items ahead of
+ * it in its channel: counted on `willow_items_line` (queue, md5(channel), state, seq), never a scan of the queue. */
+export const INSPECT_ITEM = `SELECT ${ITEM}, i.enqueued_at, CASE WHEN i.state = 0 THEN (SELECT count(*)::int FROM willow_items a
+    WHERE a.queue = i.queue AND md5(a.channel) = md5(i.channel) AND a.channel = i.channel AND a.state = 0 AND a.seq < i.seq)
+  END AS position
+  FROM willow_items i WHERE i.id = $2 AND i.queue = $1 AND i.state IN (0, 1)`;
+/** $1 queue, $2 state or null (both), $3 seqs after this one (-1 for the first page), $4 limit. By arrival on
+ * `willow_items_arrival`; Data is not read. */
+export const LIST_ITEMS = `SELECT seq, id, queue, channel, state, '' AS data, updateable, retry_attempts, retry_front,
+    timeout_ms, attempt, expires_at, enqueued_at, NULL::int AS position
+  FROM willow_items WHERE queue = $1 AND state IN (0, 1) AND ($2::smallint IS NULL OR state = $2::smallint) AND seq > $3
+  ORDER BY seq LIMIT $4`;
+/** $1 seq. A waiting item cancelled: removed. */
+export const DELETE_ITEM = 'DELETE FROM willow_items WHERE seq = $1';
+/** $1 seq. A processing item cancelled: marked (state 3) until its lease would have run out. */
+export const MARK_CANCELLED = 'UPDATE willow_items SET state = 3 WHERE seq = $1';
+/** $1 queue, $2 now. Cancel marks whose lease ran out. */
+export const PURGE_CANCELLED = 'DELETE FROM willow_items WHERE queue = $1 AND state = 3 AND expires_at <= $2';

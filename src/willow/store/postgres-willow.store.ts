@@ -3,11 +3,12 @@ import { afterCommit, ALREADY_COMMITTED, inTransaction, type PgChannel } from '.
 import type { PostgresStorage, Tx } from '../../platform/storage/postgres/postgres-storage';
 import { laneOf, unlessStoreDown, WriteBatcher } from '../../platform/storage/postgres/write-batcher';
 import { QueueNotFoundError } from '../domain/willow.errors';
-import type { AckResult, ChannelLoad, EnqueueOutcome, ItemCheck, LeaseRecord, QueueRecord, Settled, StoredItem, WillowChange, WillowStore } from '../willow.store';
+import type { AckResult, ChannelLoad, EnqueueOutcome, ItemCheck, ItemRecord, LeaseRecord, QueueRecord, Settled, StoredItem, WillowChange, WillowStore } from '../willow.store';
 import { channelsChanged, QUEUE_CHANGES, type QueueChange } from './postgres-willow.changes';
 import { checkDelivery } from '../domain/delivery';
 import type { EnqueueInput } from '../domain/enqueue-plan';
-import { PROCESSING } from '../domain/item';
+import { decideCancel } from '../domain/cancel';
+import { PROCESSING, type WAITING } from '../domain/item';
 import type { Ack } from '../domain/settlement';
 import { enqueueTx, reserve } from './postgres-willow.enqueue';
 import { WILLOW_PG_MIGRATIONS } from './postgres-willow.migrations';
@@ -177,6 +178,31 @@ export class PostgresWillowStore implements WillowStore {
       return settleLocked(this.storage, sql, due.queue, [ack], 'expiry');
     });
     return 'outcome' in result ? result : null;
+  }
+
+  async inspect(queue: string, id: string): Promise<ItemRecord | null> {
+    const [row] = await this.storage.query<Row.RecordRow>(SQL.INSPECT_ITEM, [queue, id]);
+    return row ? Row.toRecord(row, row.position) : null;
+  }
+
+  async listItems(queue: string, state: typeof WAITING | typeof PROCESSING | null, afterSeq: number | null, limit: number): Promise<ItemRecord[]> {
+    const rows = await this.storage.query<Row.RecordRow>(SQL.LIST_ITEMS, [queue, state, afterSeq ?? -1, limit]);
+    return rows.map((row) => Row.toRecord(row, null));
+  }
+
+  /** Under the queue's shared lock with the item's row locked, so it races a settlement or an expiry exactly once. */
+  cancel(queue: string, id: string, now: number) {
+    return this.storage.tx(async (sql) => {
+      await sql.query(SQL.LOCK_QUEUE_SHARED, [queue]);
+      const [row] = (await sql.query<Row.ItemRow & { max_items: number | null }>(SQL.LOCK_ITEMS, [queue, [id]])).rows;
+      const decision = decideCancel(row && Row.found(row), queue);
+      await sql.query(SQL.PURGE_CANCELLED, [queue, now]);
+      if (decision.kind === 'not_found') return null;
+      await sql.query(decision.kind === 'remove' ? SQL.DELETE_ITEM : SQL.MARK_CANCELLED, [decision.item.seq]);
+      if ((row.max_items ?? -1) >= 0) await sql.query(SQL.RELEASE_ITEMS, [queue, 1]);
+      await this.changes.send(afterCommit(sql), ...channelsChanged(queue, [decision.item.key]));
+      return { item: decision.item, was: decision.was };
+    });
   }
 
   deleteChannel(queue: string, key: string): Promise<StoredItem[]> {

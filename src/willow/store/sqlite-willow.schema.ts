@@ -29,4 +29,13 @@ export const WILLOW_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX willow_items_line ON willow_items (queue, channel, state, seq);
       CREATE INDEX willow_items_leases ON willow_items (expires_at) WHERE state = 1;`,
   },
+  {
+    // Inspect and cancel (DESIGN §7.8): the enqueue time an item answers with (null for older items), the queue's
+    // items by arrival (the item listing), and cancel marks (state 3) by the end of the lease they ended.
+    id: '002-inspect-cancel',
+    sql: `
+      ALTER TABLE willow_items ADD COLUMN enqueued_at INTEGER;
+      CREATE INDEX willow_items_arrival ON willow_items (queue, seq) WHERE state IN (0, 1);
+      CREATE INDEX willow_items_cancelled ON willow_items (queue, expires_at) WHERE state = 3;`,
+  },
 ];

@@ -17,6 +17,7 @@ export interface ItemRow {
   expires_at: number | null;
   dead_reason: string | null;
   dead_at: number | null;
+  enqueued_at: number | null;
 }
 
 /** Every statement of the SQLite Willow store, prepared once. States (domain/item.ts): 0 waiting, 1 processing, 2 dead. */
@@ -48,8 +49,9 @@ export function prepareWillowStatements(db: Database) {
       'SELECT seq FROM willow_items WHERE queue = ? AND channel = ? AND state = 0 ORDER BY seq LIMIT 1',
     ),
     insertItem: db.prepare(`INSERT INTO willow_items
-      (seq, id, queue, channel, state, data, updateable, retry_attempts, retry_front, timeout_ms, attempt, expires_at, dead_reason, dead_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, NULL, NULL, NULL)`),
+      (seq, id, queue, channel, state, data, updateable, retry_attempts, retry_front, timeout_ms, attempt, expires_at, dead_reason, dead_at,
+        enqueued_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, NULL, NULL, NULL, ?)`),
     collapse: db.prepare(`UPDATE willow_items SET data = ?, updateable = ?, retry_attempts = ?, retry_front = ?,
       timeout_ms = ?, attempt = 0 WHERE seq = ?`),
     claim: db.prepare('UPDATE willow_items SET state = 1, attempt = attempt + 1, expires_at = ? WHERE seq = ?'),
@@ -78,6 +80,19 @@ export function prepareWillowStatements(db: Database) {
         min(CASE WHEN state = 0 THEN seq END) AS head
        FROM willow_items WHERE queue = ? AND channel = ? AND state IN (0, 1) GROUP BY queue, channel`,
     ),
+    // Waiting items ahead in the channel's line, counted on willow_items_line (queue, channel, state, seq).
+    position: db.prepare<[string, string, number], { n: number }>(
+      'SELECT count(*) AS n FROM willow_items WHERE queue = ? AND channel = ? AND state = 0 AND seq < ?',
+    ),
+    // A queue's items by arrival on willow_items_arrival (queue, seq) WHERE state IN (0, 1); Data is not read.
+    listItems: db.prepare<[{ queue: string; state: number | null; after: number; limit: number }], ItemRow>(
+      `SELECT seq, id, queue, channel, state, '' AS data, updateable, retry_attempts, retry_front, timeout_ms, attempt,
+        expires_at, dead_reason, dead_at, enqueued_at
+       FROM willow_items WHERE queue = @queue AND state IN (0, 1) AND (@state IS NULL OR state = @state) AND seq > @after
+       ORDER BY seq LIMIT @limit`,
+    ),
+    markCancelled: db.prepare('UPDATE willow_items SET state = 3 WHERE seq = ?'),
+    purgeCancelled: db.prepare('DELETE FROM willow_items WHERE queue = ? AND state = 3 AND expires_at <= ?'),
     loadLeases: db.prepare<[], LeaseRow>('SELECT id, attempt, expires_at FROM willow_items WHERE state = 1'),
     dueLeases: db.prepare<[number, number], LeaseRow>(
       'SELECT id, attempt, expires_at FROM willow_items WHERE state = 1 AND expires_at <= ? ORDER BY expires_at LIMIT ?',

@@ -1,14 +1,15 @@
 import { AlreadyExistsError } from '../../common/errors';
 import type { EmbeddedStorage } from '../../platform/storage/sqlite/embedded-storage';
+import { decideCancel } from '../domain/cancel';
 import { checkDelivery, liveDelivery } from '../domain/delivery';
 import { assertRoom, channelsOf, planEnqueue, type EnqueueInput, type EnqueuePlan } from '../domain/enqueue-plan';
 import { DEAD, PROCESSING, WAITING, type ItemAt, type ItemCheck } from '../domain/item';
 import { DEAD_REASON, failingChannels, Settlement, type Ack, type SettleMode } from '../domain/settlement';
 import { QueueNotFoundError } from '../domain/willow.errors';
-import type { AckResult, ChannelLoad, EnqueueOutcome, LeaseRecord, QueueRecord, Settled, StoredItem, WillowStore } from '../willow.store';
+import type { AckResult, ChannelLoad, EnqueueOutcome, ItemRecord, LeaseRecord, QueueRecord, Settled, StoredItem, WillowStore } from '../willow.store';
 import { WILLOW_MIGRATIONS } from './sqlite-willow.schema';
 import { flag, prepareWillowStatements, toChannel } from './sqlite-willow.statements';
-import { toDead, toItem, toQueue, type QueueRow } from './willow.rows';
+import { toDead, toItem, toQueue, toRecord, type QueueRow } from './willow.rows';
 
 export class SqliteWillowStore implements WillowStore {
   private readonly sql;
@@ -120,6 +121,32 @@ export class SqliteWillowStore implements WillowStore {
     });
   }
 
+  async inspect(queue: string, id: string): Promise<ItemRecord | null> {
+    return this.storage.read(() => {
+      const row = this.sql.byId.get(id);
+      if (!row || row.queue !== queue || (row.state !== WAITING && row.state !== PROCESSING)) return null;
+      const position = row.state === WAITING ? this.sql.position.get(queue, row.channel, row.seq)!.n : null;
+      return toRecord(row, position);
+    });
+  }
+
+  async listItems(queue: string, state: typeof WAITING | typeof PROCESSING | null, afterSeq: number | null, limit: number): Promise<ItemRecord[]> {
+    const rows = this.storage.read(() => this.sql.listItems.all({ queue, state, after: afterSeq ?? -1, limit }));
+    return rows.map((row) => toRecord(row, null));
+  }
+
+  cancel(queue: string, id: string, now: number) {
+    return this.storage.write(() => {
+      this.sql.purgeCancelled.run(queue, now);
+      const decision = decideCancel(this.find(id), queue);
+      if (decision.kind === 'not_found') return null;
+      if (decision.kind === 'remove') this.sql.deleteItem.run(decision.item.seq);
+      else this.sql.markCancelled.run(decision.item.seq);
+      this.sql.addItems.run(-1, queue);
+      return { item: decision.item, was: decision.was };
+    });
+  }
+
   deleteChannel(queue: string, key: string): Promise<StoredItem[]> {
     return this.storage.write(() => {
       this.requireQueue(queue);
@@ -186,9 +213,9 @@ export class SqliteWillowStore implements WillowStore {
     for (const [seq, { item, data }] of plan.collapses) {
       this.sql.collapse.run(data, flag(item.updateable), item.retryAttempts, flag(item.retryPosition === 'front'), item.timeoutMs, seq);
     }
-    for (const { id, key, item, data } of plan.inserts) {
+    for (const { id, key, item, data, at } of plan.inserts) {
       this.sql.insertItem.run(this.nextSeq++, id, queue, key, WAITING, data, flag(item.updateable), item.retryAttempts,
-        flag(item.retryPosition === 'front'), item.timeoutMs);
+        flag(item.retryPosition === 'front'), item.timeoutMs, at ?? null);
     }
     if (plan.inserts.length > 0) this.sql.addItems.run(plan.inserts.length, queue);
   }

@@ -1,5 +1,6 @@
 import { decodeTags } from '../../common/tags';
-import type { QueueRecord, StoredItem } from '../willow.store';
+import { PROCESSING, WAITING } from '../domain/item';
+import type { ItemRecord, QueueRecord, StoredItem } from '../willow.store';
 
 /**
  * The item columns both stores keep, as either driver returns them: SQLite gives 0/1 for booleans, `pg` gives BIGINT
@@ -54,4 +55,14 @@ export function toDead(row: DeadColumns): StoredItem & { reason: string; deadAt:
 
 export function toQueue(row: QueueRow): QueueRecord {
   return { name: row.name, maxItems: row.max_items, items: row.items };
+}
+
+/** A waiting or processing item's row with its enqueue time, and its position when counted. */
+export function toRecord(row: ItemColumns & { enqueued_at: number | string | null }, position: number | null): ItemRecord {
+  return {
+    item: toItem(row),
+    state: row.state === PROCESSING ? PROCESSING : WAITING,
+    position: row.state === WAITING ? position : null,
+    enqueuedAt: row.enqueued_at === null ? null : Number(row.enqueued_at),
+  };
 }

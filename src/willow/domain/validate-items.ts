@@ -1,0 +1,27 @@
+import { InvalidInputError } from '../../common/errors';
+import { optional, parseOneOf, readFields } from '../../common/fields';
+import { fieldPath } from '../../common/names';
+import { parsePageRequest, type PageRequest } from '../../common/page';
+import type { ItemStateName } from '../willow.port';
+
+export const ITEM_STATES: readonly ItemStateName[] = ['waiting', 'processing'];
+
+/** `?State=waiting|processing&Limit=&Cursor=` of the item listing; no State lists both. */
+export function parseItemListing(raw: unknown, path: string): { state: ItemStateName | null; page: PageRequest } {
+  const f = readFields(raw, path, ['State', 'Limit', 'Cursor']);
+  return { state: parseItemState(f.State, fieldPath(path, 'State')), page: parsePageRequest({ Limit: f.Limit, Cursor: f.Cursor }, path) };
+}
+
+/** An item listing's State filter: absent (null) or one of ITEM_STATES. */
+export function parseItemState(raw: unknown, path: string): ItemStateName | null {
+  return optional<ItemStateName | null>(raw, null, (v) => parseOneOf(v, path, ITEM_STATES));
+}
+
+/** An item listing's cursor is the place (sequence number) of the last item answered. */
+export function itemPlace(cursor: string): number {
+  const place = /^(0|[1-9]\d{0,15})$/.test(cursor) ? Number(cursor) : NaN;
+  if (!Number.isSafeInteger(place)) {
+    throw new InvalidInputError('Cursor', 'is not a cursor of this listing; pass the Willow-Next-Cursor header of the previous page unchanged');
+  }
+  return place;
+}
