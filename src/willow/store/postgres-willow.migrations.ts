@@ -51,4 +51,12 @@ export const WILLOW_PG_MIGRATIONS: readonly Migration[] = [
       -- first and last waiting item of a channel, a channel's processing items, channel loads
       CREATE INDEX willow_items_line ON willow_items (queue, md5(channel), state, seq);`,
   },
+  {
+    id: '003-queue-paused',
+    sql: `ALTER TABLE willow_queues ADD COLUMN paused BOOLEAN NOT NULL DEFAULT false;  -- true: hands out nothing`,
+  },
+  {
+    id: '004-item-last-error',
+    sql: `ALTER TABLE willow_items ADD COLUMN last_error TEXT;  -- why the last delivery failed`,
+  },
 ];

@@ -20,6 +20,7 @@ export interface ItemRow {
   timeout_ms: Int8;
   attempt: number;
   expires_at: Int8 | null;
+  last_error: string | null;
 }
 
 export interface DeadRow extends ItemRow {

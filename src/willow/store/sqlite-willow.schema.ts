@@ -29,4 +29,12 @@ export const WILLOW_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX willow_items_line ON willow_items (queue, channel, state, seq);
       CREATE INDEX willow_items_leases ON willow_items (expires_at) WHERE state = 1;`,
   },
+  {
+    id: '002-queue-paused',
+    sql: `ALTER TABLE willow_queues ADD COLUMN paused INTEGER NOT NULL DEFAULT 0;  -- 1: hands out nothing`,
+  },
+  {
+    id: '003-item-last-error',
+    sql: `ALTER TABLE willow_items ADD COLUMN last_error TEXT;  -- why the last delivery failed`,
+  },
 ];
