@@ -9,10 +9,10 @@ import { canonicalTags, parseTags, type Tags } from '../common/tags';
 import { CLOCK } from '../platform/clock.token';
 import { CounterReconciler } from './leases/counter-reconciler';
 import { Dispatcher } from './dispatch/dispatcher';
-import { knownQueueName, MAX_ITEMS_MAX } from './domain/validate';
+import { knownQueueName, MAX_ITEMS_MAX, parseUpdateQueue } from './domain/validate';
 import { DeadLetterNotFoundError, QueueDeletedError, QueueNotFoundError } from './domain/willow.errors';
 import { IndexSync } from './dispatch/index-sync';
-import type { ChannelInfo, DeadLetter, QueueAdminPort, QueueInfo } from './willow.port';
+import type { ChannelInfo, DeadLetter, QueueAdminPort, QueueInfo, QueueUpdate } from './willow.port';
 import { WILLOW_STORE, type QueueRecord, type StoredItem, type WillowStore } from './willow.store';
 
 @Injectable()
@@ -40,10 +40,12 @@ export class QueueAdminService implements QueueAdminPort {
     return { items, nextCursor: rows.length > page.limit ? items[items.length - 1].name : null };
   }
 
-  async updateQueue(cmd: { name: string; maxItems: number }): Promise<QueueInfo> {
+  async updateQueue(cmd: QueueUpdate): Promise<QueueInfo> {
     knownQueueName(cmd.name);
-    parseSafeInt(cmd.maxItems, 'MaxItems', { min: -1, max: MAX_ITEMS_MAX });
-    return this.info(await this.store.updateQueue(cmd.name, cmd.maxItems));
+    const change = parseUpdateQueue({ MaxItems: cmd.maxItems, Paused: cmd.paused }, '');
+    const queue = await this.store.updateQueue(cmd.name, change);
+    if (change.paused !== undefined) this.dispatcher.setPaused(cmd.name, change.paused);
+    return this.info(queue);
   }
 
   async deleteQueue(name: string): Promise<void> {
@@ -96,6 +98,7 @@ export class QueueAdminService implements QueueAdminPort {
       attempts: row.attempt,
       reason: row.reason,
       deadAt: new Date(row.deadAt).toISOString(),
+      lastError: row.lastError,
     }));
     return { items, nextCursor: rows.length > page.limit ? String(rows[page.limit - 1].seq) : null };
   }
@@ -124,6 +127,7 @@ export class QueueAdminService implements QueueAdminPort {
     return {
       name: queue.name,
       maxItems: queue.maxItems,
+      paused: queue.paused,
       waiting: index?.waiting ?? 0,
       processing: index?.processing ?? 0,
       channels: index?.channelCount ?? 0,

@@ -44,6 +44,8 @@ export interface AckCommand {
   readonly passed: boolean;
   /** The delivery being acknowledged; null skips the staleness check. */
   readonly attempt: number | null;
+  /** Why it failed (`passed` false only, at most 4 KiB); kept as the item's LastError. Absent or null: none. */
+  readonly error?: string | null;
 }
 
 /** One judged ack of a batch: 200 done, or the code of the error a single ack would get. */
@@ -73,6 +75,8 @@ export interface ItemInfo {
   readonly enqueuedAt: string | null;
   /** The lease end while processing; null while waiting. */
   readonly expiresAt: string | null;
+  /** Why its last delivery failed (the failed ack's `Error`, or "lease expired"); null when none did or said. */
+  readonly lastError: string | null;
 }
 
 export type ItemStateName = 'waiting' | 'processing';
@@ -120,6 +124,8 @@ export interface WillowPort {
 export interface QueueInfo {
   readonly name: string;
   readonly maxItems: number;
+  /** A paused queue accepts enqueues, heartbeats and acks but hands out nothing. */
+  readonly paused: boolean;
   readonly waiting: number;
   readonly processing: number;
   readonly channels: number;
@@ -140,6 +146,16 @@ export interface DeadLetter {
   readonly attempts: number;
   readonly reason: string;
   readonly deadAt: string;
+  /** Why its last delivery failed: the failed ack's Error, or "lease expired"; null when none was given. */
+  readonly lastError: string | null;
+}
+
+export interface QueueUpdate {
+  readonly name: string;
+  /** Absent: unchanged. */
+  readonly maxItems?: number;
+  /** Absent: unchanged. */
+  readonly paused?: boolean;
 }
 
 /** Queues, channels and dead letters: the administration side of Willow. In-process: QueueAdminService. */
@@ -147,8 +163,11 @@ export interface QueueAdminPort {
   createQueue(cmd: { readonly name: string; readonly maxItems: number }): Promise<QueueInfo>;
   getQueue(name: string): Promise<QueueInfo>;
   listQueues(page: PageRequest): Promise<Page<QueueInfo>>;
-  /** Lowering MaxItems evicts nothing; it only refuses new items. */
-  updateQueue(cmd: { readonly name: string; readonly maxItems: number }): Promise<QueueInfo>;
+  /**
+   * Changes what is given and keeps the rest. Lowering MaxItems evicts nothing; it only refuses new items. Pausing
+   * stops hand-outs (waiting dequeues keep waiting); resuming serves them at once.
+   */
+  updateQueue(cmd: QueueUpdate): Promise<QueueInfo>;
   /** Waiting dequeues end with QUEUE_DELETED; processing items are dropped and their counters freed. */
   deleteQueue(name: string): Promise<void>;
   listChannels(queue: string, query: Query, page: PageRequest): Promise<Page<ChannelInfo>>;

@@ -11,7 +11,7 @@ import { ShutdownSignal } from '../platform/lifecycle/shutdown-signal';
 import { Dispatcher } from './dispatch/dispatcher';
 import { ItemNotFoundError, LeaseLostError, QueueNotFoundError } from './domain/willow.errors';
 import { BATCH_MAX, checkItems, dataJson, knownQueueName, WAIT_BOUNDS } from './domain/validate';
-import { parseCount } from './domain/validate-consumer';
+import { parseAckError, parseCount } from './domain/validate-consumer';
 import { isWellFormedId } from '../common/ids';
 import { parseDuration } from '../common/duration';
 import { Gate } from './dispatch/gate';
@@ -106,6 +106,7 @@ export class WillowService implements WillowPort, OnModuleInit, OnApplicationShu
     if (acks.length < 1 || acks.length > BATCH_MAX) {
       throw new InvalidInputError('Acks', `must hold 1 to ${BATCH_MAX} acks (got ${acks.length})`);
     }
+    acks.forEach((a, i) => a.error != null && parseAckError(a.error, a.passed, acks.length > 1 ? `Acks[${i}].Error` : 'Error'));
     if (!(await this.store.hasQueue(knownQueueName(queue)))) throw new QueueNotFoundError(queue);
     const results = await this.settle(queue, acks);
     // Every settled item's counter goes down together: the decrements share one commit.
@@ -187,6 +188,7 @@ function toInfo(found: ItemRecord, data: unknown): ItemInfo {
     position: found.position,
     enqueuedAt: iso(found.enqueuedAt),
     expiresAt: found.state === PROCESSING ? iso(found.item.expiresAt) : null,
+    lastError: found.item.lastError ?? null,
   };
 }
 

@@ -9,6 +9,8 @@ export interface QueueRecord {
   readonly maxItems: number;
   /** Waiting + processing items (what MaxItems bounds). */
   readonly items: number;
+  /** Hands out nothing while true (DESIGN §7.8). */
+  readonly paused: boolean;
 }
 
 export interface ChannelLoad {
@@ -61,7 +63,11 @@ export interface LeaseRecord {
  */
 export interface WillowStore {
   createQueue(name: string, maxItems: number, now: number): Promise<QueueRecord>;
-  updateQueue(name: string, maxItems: number): Promise<QueueRecord>;
+  /** Sets what `change` gives and keeps the rest. A shared store announces a change of `paused` as a whole-queue
+   * change (`queue`), so every instance reads the queue again. */
+  updateQueue(name: string, change: { readonly maxItems?: number; readonly paused?: boolean }): Promise<QueueRecord>;
+  /** The names of the paused queues: all of them, or `queue` alone when it is paused. */
+  pausedQueues(queue?: string): Promise<string[]>;
   /** Deletes the queue with its items and dead letters; returns the items that were processing. */
   deleteQueue(name: string): Promise<StoredItem[]>;
   getQueue(name: string): Promise<QueueRecord | null>;

@@ -49,7 +49,7 @@ describePostgres('willow postgres', (url) => {
       await a.enqueue(Q, [item(main, 'slow', { timeoutMs: 1_000, retryAttempts: 3 })]);
       const got = (await a.claimHead(Q, canonicalTags(main), T0))!;
       const results = await both(10, (store) => store.expireLease(got.id, 1, T0 + 1_000));
-      expect(results.filter((r) => r !== null)).toEqual([{ item: got, outcome: 'front' }]);
+      expect(results.filter((r) => r !== null)).toEqual([{ item: { ...got, lastError: 'lease expired' }, outcome: 'front' }]);
       expect(await b.claimHead(Q, canonicalTags(main), T0 + 2_000)).toMatchObject({ id: got.id, attempt: 2 });
     });
 
@@ -88,11 +88,11 @@ describePostgres('willow postgres', (url) => {
         if (i % 3 === 0) await store.settle(Q, [{ id: (await store.claimHead(Q, out.key, T0))!.id, passed: true, attempt: 1 }], T0);
       });
       await new Promise((resolve) => setTimeout(resolve, 5));
-      await b.updateQueue(Q, 1_000);
+      await b.updateQueue(Q, { maxItems: 1_000 });
       await writes;
       const live = (await a.loadChannels(Q)).reduce((sum, c) => sum + c.waiting + c.processing, 0);
       expect(live).toBe(40 - 14);
-      expect(await a.getQueue(Q)).toEqual({ name: Q, maxItems: 1_000, items: live });
+      expect(await a.getQueue(Q)).toEqual({ name: Q, maxItems: 1_000, items: live, paused: false });
     });
 
     it("announces a cancel to the other instance, whose channel reads then show it", async () => {
@@ -126,6 +126,21 @@ describePostgres('willow postgres', (url) => {
       await hears({ kind: 'queue', queue: Q });
       await a.deleteQueue(Q);
       await hears({ kind: 'queue_deleted', queue: Q });
+    });
+
+    it('announces a pause or a resume as a change of the whole queue, heard by the other instance and by its own', async () => {
+      const heardByA: WillowChange[] = [];
+      const heardByB: WillowChange[] = [];
+      await a.watch((change) => heardByA.push(change));
+      await b.watch((change) => heardByB.push(change));
+      const whole = JSON.stringify({ kind: 'queue', queue: Q });
+      const count = (heard: WillowChange[]) => heard.filter((h) => JSON.stringify(h) === whole).length;
+      await b.updateQueue(Q, { paused: true });
+      await waitUntil(async () => count(heardByA) === 1 && count(heardByB) === 1);
+      expect(await a.pausedQueues(Q)).toEqual([Q]);
+      await b.updateQueue(Q, { paused: false });
+      await waitUntil(async () => count(heardByA) === 2);
+      expect(await a.pausedQueues()).toEqual([]);
     });
   });
 });

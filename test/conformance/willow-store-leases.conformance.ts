@@ -57,7 +57,7 @@ export function describeLeasesAndAckBatches(store: () => WillowStore, queue: str
       );
       expect(results).toEqual([{ kind: 'lease_lost', current: null }, { kind: 'lease_lost', current: null }, { item: live, outcome: 'acked' }]);
       expect(await store().check(queue, slow.id, 1)).toMatchObject({ kind: 'ok', item: { expiresAt: T0 + LEASE_MS } });
-      expect(await store().expireLease(slow.id, 1, T0 + LEASE_MS)).toEqual({ item: slow, outcome: 'front' });
+      expect(await store().expireLease(slow.id, 1, T0 + LEASE_MS)).toEqual({ item: { ...slow, lastError: 'lease expired' }, outcome: 'front' });
       expect((await store().getQueue(queue))?.items).toBe(1);
     });
   });

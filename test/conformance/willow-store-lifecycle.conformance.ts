@@ -106,7 +106,7 @@ export function describeInspectAndCancel(store: () => WillowStore, queue: string
     });
 
     it('frees a bounded queue\'s room and never cancels a dead letter', async () => {
-      await store().updateQueue(queue, 2);
+      await store().updateQueue(queue, { maxItems: 2 });
       const [m1, m2] = await ids(fixed(main, 1, T0), fixed(dev, 2, T0));
       await claim(main);
       await store().cancel(queue, m1, T0);

@@ -73,9 +73,9 @@ export function describeWillowStore(
 
     describe('queues', () => {
       it('creates a queue, refuses a duplicate name, and lists queues by name in pages', async () => {
-        expect(await sut.getQueue(Q)).toEqual({ name: Q, maxItems: -1, items: 0 });
+        expect(await sut.getQueue(Q)).toEqual({ name: Q, maxItems: -1, items: 0, paused: false });
         await expect(sut.createQueue(Q, 5, T0)).rejects.toMatchObject({ code: 'ALREADY_EXISTS' });
-        expect(await sut.createQueue('a queue', 5, T0)).toEqual({ name: 'a queue', maxItems: 5, items: 0 });
+        expect(await sut.createQueue('a queue', 5, T0)).toEqual({ name: 'a queue', maxItems: 5, items: 0, paused: false });
         await sut.createQueue('zeta', 0, T0);
         expect((await sut.listQueues(null, 10)).map((x) => x.name)).toEqual(['a queue', Q, 'zeta']);
         expect((await sut.listQueues(null, 2)).map((x) => x.name)).toEqual(['a queue', Q]);
@@ -85,9 +85,9 @@ export function describeWillowStore(
 
       it('updates MaxItems without touching the items, and refuses an unknown queue', async () => {
         await enqueue(fixed(main, 1), fixed(main, 2));
-        expect(await sut.updateQueue(Q, 1)).toEqual({ name: Q, maxItems: 1, items: 2 });
-        expect(await sut.getQueue(Q)).toEqual({ name: Q, maxItems: 1, items: 2 });
-        await expect(sut.updateQueue('nope', 1)).rejects.toMatchObject({ code: 'QUEUE_NOT_FOUND' });
+        expect(await sut.updateQueue(Q, { maxItems: 1 })).toEqual({ name: Q, maxItems: 1, items: 2, paused: false });
+        expect(await sut.getQueue(Q)).toEqual({ name: Q, maxItems: 1, items: 2, paused: false });
+        await expect(sut.updateQueue('nope', { maxItems: 1 })).rejects.toMatchObject({ code: 'QUEUE_NOT_FOUND' });
       });
 
       it('deletes a queue with its items and dead letters and returns the items that were processing', async () => {
@@ -191,7 +191,7 @@ export function describeWillowStore(
 
       it('still collapses into a queue that holds more items than a lowered MaxItems, but refuses new items', async () => {
         await enqueue(fixed(main, 1), item(dev, 'd1'));
-        await sut.updateQueue(Q, 1);
+        await sut.updateQueue(Q, { maxItems: 1 });
         expect(await enqueue(item(dev, 'd2'))).toEqual([expect.objectContaining({ collapsed: true })]);
         await expect(enqueue(item({ c: 3 }, 3))).rejects.toMatchObject({ code: 'QUEUE_FULL' });
         expect(await items()).toBe(2);
@@ -261,6 +261,7 @@ export function describeWillowStore(
           retryPosition: 'front',
           timeoutMs: LEASE_MS,
           attempt: 1,
+          lastError: null,
           expiresAt: T0 + 5 + LEASE_MS,
         });
         expect(await drain(main)).toEqual([2, 3]);
@@ -456,7 +457,7 @@ export function describeWillowStore(
         expect(await sut.expireLease(got.id, 2, T0 + 5_000)).toBeNull();
         expect(await sut.check(Q, got.id, 1)).toMatchObject({ kind: 'ok' });
         const expired = await sut.expireLease(got.id, 1, T0 + 1_000);
-        expect(expired).toEqual({ item: got, outcome: 'front' });
+        expect(expired).toEqual({ item: { ...got, lastError: 'lease expired' }, outcome: 'front' });
         expect(await sut.expireLease(got.id, 1, T0 + 1_000)).toBeNull();
         expect(await sut.check(Q, got.id, 1)).toEqual({ kind: 'lease_lost', current: null });
         expect(await claim(main)).toMatchObject({ id: got.id, attempt: 2 });
@@ -466,7 +467,7 @@ export function describeWillowStore(
       it('dead-letters an expired delivery with no retries left, with reason "lease expired"', async () => {
         await enqueue(item(main, 'slow', { timeoutMs: 1_000 }));
         const got = await claim(main);
-        expect(await sut.expireLease(got.id, 1, T0 + 2_000)).toEqual({ item: got, outcome: 'dead' });
+        expect(await sut.expireLease(got.id, 1, T0 + 2_000)).toEqual({ item: { ...got, lastError: 'lease expired' }, outcome: 'dead' });
         expect(await sut.listDead(Q, null, 10)).toEqual([expect.objectContaining({ id: got.id, attempt: 1, reason: 'lease expired', deadAt: T0 + 2_000 })]);
         expect(await sut.loadLeases()).toEqual([]);
       });
@@ -540,7 +541,7 @@ export function describeWillowStore(
         expect(await sut.requeueDead(Q, live.id)).toBeNull();
         await sut.createQueue('other', -1, T0);
         expect(await sut.requeueDead('other', dead.id)).toBeNull();
-        await sut.updateQueue(Q, 1);
+        await sut.updateQueue(Q, { maxItems: 1 });
         await expect(sut.requeueDead(Q, dead.id)).rejects.toMatchObject({ code: 'QUEUE_FULL' });
         expect(await sut.listDead(Q, null, 10)).toHaveLength(1);
       });
@@ -655,6 +656,70 @@ export function describeWillowStore(
       });
     });
 
+    describe('pause', () => {
+      it('pauses and resumes a queue, keeping MaxItems and items; an absent field keeps its value', async () => {
+        await enqueue(fixed(main, 1));
+        expect(await sut.pausedQueues()).toEqual([]);
+        expect(await sut.updateQueue(Q, { paused: true })).toEqual({ name: Q, maxItems: -1, items: 1, paused: true });
+        expect(await sut.getQueue(Q)).toEqual({ name: Q, maxItems: -1, items: 1, paused: true });
+        expect(await sut.updateQueue(Q, { maxItems: 5 })).toMatchObject({ maxItems: 5, paused: true });
+        await sut.createQueue('other', -1, T0);
+        expect((await sut.listQueues(null, 10)).map((x) => [x.name, x.paused])).toEqual([[Q, true], ['other', false]]);
+        expect(await sut.pausedQueues()).toEqual([Q]);
+        expect(await sut.pausedQueues(Q)).toEqual([Q]);
+        expect(await sut.pausedQueues('other')).toEqual([]);
+        expect(await sut.updateQueue(Q, { paused: false })).toEqual({ name: Q, maxItems: 5, items: 1, paused: false });
+        expect(await sut.pausedQueues()).toEqual([]);
+        await expect(sut.updateQueue('nope', { paused: true })).rejects.toMatchObject({ code: 'QUEUE_NOT_FOUND' });
+      });
+
+      it('still accepts enqueues, heartbeats and acks while paused', async () => {
+        await enqueue(fixed(main, 1), fixed(main, 2));
+        const got = await claim(main);
+        await sut.updateQueue(Q, { paused: true });
+        expect(await sut.enqueue(Q, [fixed(dev, 3)])).toHaveLength(1);
+        expect(await sut.renew(Q, got.id, 1, T0 + 10)).toMatchObject({ kind: 'ok' });
+        expect(await pass(got)).toMatchObject({ outcome: 'acked' });
+        expect(await items()).toBe(2);
+      });
+    });
+
+    describe('failure reasons (LastError)', () => {
+      const failWith = async (got: StoredItem, error: string | null) =>
+        settled((await sut.settle(Q, [{ id: got.id, passed: false, attempt: got.attempt, error }], T0))[0]);
+
+      it("keeps a failed ack's Error on the item that waits again, and the last one on its dead letter", async () => {
+        await enqueue(fixed(main, 1), fixed(dev, 2, { retryPosition: 'back', retryAttempts: 1 }));
+        expect((await claim(main)).lastError).toBeNull();
+        expect(await failWith(await claim(dev), 'first dev')).toMatchObject({ outcome: 'back', item: { lastError: 'first dev' } });
+        const again = await claim(dev);
+        expect(again).toMatchObject({ attempt: 2, lastError: 'first dev' });
+        expect(await failWith(again, 'second dev')).toMatchObject({ outcome: 'dead', item: { lastError: 'second dev' } });
+        expect(await sut.listDead(Q, null, 10)).toEqual([expect.objectContaining({ data: '2', reason: 'failed', lastError: 'second dev' })]);
+      });
+
+      it('writes each failure reason of an ack batch to its own item; an ack without Error leaves null', async () => {
+        await enqueue(fixed(main, 'a'), fixed(dev, 'b'), fixed({ c: 1 }, 'c'));
+        const [a, b, c] = [await claim(main), await claim(dev), await claim({ c: 1 })];
+        const results = await sut.settle(Q, [
+          { id: a.id, passed: false, attempt: 1, error: 'reason a' },
+          { id: b.id, passed: false, attempt: 1, error: 'ünïcode \n reason b' },
+          { id: c.id, passed: false, attempt: 1 },
+        ], T0);
+        expect(results.map((r) => 'item' in r && r.item.lastError)).toEqual(['reason a', 'ünïcode \n reason b', null]);
+        expect((await sut.listDead(Q, null, 10)).map((d) => [d.data, d.lastError])).toEqual([['"a"', 'reason a'], ['"b"', 'ünïcode \n reason b'], ['"c"', null]]);
+      });
+
+      it('sets "lease expired" when a lease runs out, replacing an earlier Error', async () => {
+        await enqueue(fixed(main, 1, { retryAttempts: 2, timeoutMs: 1_000 }));
+        await failWith(await claim(main), 'crashed');
+        const got = await claim(main, T0 + 10);
+        expect(got.lastError).toBe('crashed');
+        expect(await sut.expireLease(got.id, 2, T0 + 1_010)).toMatchObject({ outcome: 'front', item: { lastError: 'lease expired' } });
+        expect((await claim(main, T0 + 2_000)).lastError).toBe('lease expired');
+      });
+    });
+
     if (durable) {
       describe('across close and reopen', () => {
         it('keeps queues, items in their place, leases, attempts and dead letters', async () => {
@@ -664,8 +729,8 @@ export function describeWillowStore(
           await fail(await claim({ c: 'x' }));
           const channelsBefore = (await sut.loadChannels());
           sut = await reopen(fx);
-          expect(await sut.getQueue(Q)).toEqual({ name: Q, maxItems: -1, items: 4 });
-          expect(await sut.getQueue('small')).toEqual({ name: 'small', maxItems: 3, items: 0 });
+          expect(await sut.getQueue(Q)).toEqual({ name: Q, maxItems: -1, items: 4, paused: false });
+          expect(await sut.getQueue('small')).toEqual({ name: 'small', maxItems: 3, items: 0, paused: false });
           expect(await sut.loadChannels()).toEqual(channelsBefore);
           expect(await sut.loadLeases()).toEqual([{ id: running.id, attempt: 1, expiresAt: T0 + 1_000 }]);
           expect(await sut.listDead(Q, null, 10)).toEqual([expect.objectContaining({ data: '"x"', attempt: 1 })]);
@@ -709,6 +774,17 @@ export function describeWillowStore(
           sut = await reopen(fx);
           expect(await sut.listDead(Q, null, 10)).toEqual([expect.objectContaining({ id: got.id, reason: 'lease expired' })]);
           expect(await claim(dev)).toMatchObject({ id: dead.id, attempt: 1 });
+        });
+
+        it('keeps a paused queue paused, and failure reasons, across close and reopen', async () => {
+          await enqueue(fixed(main, 1, { retryAttempts: 1 }));
+          const got = await claim(main);
+          await sut.settle(Q, [{ id: got.id, passed: false, attempt: 1, error: 'kept' }], T0);
+          await sut.updateQueue(Q, { paused: true });
+          sut = await reopen(fx);
+          expect(await sut.getQueue(Q)).toMatchObject({ paused: true });
+          expect(await sut.pausedQueues()).toEqual([Q]);
+          expect((await claim(main)).lastError).toBe('kept');
         });
       });
     }

@@ -167,7 +167,7 @@ describe('Willow queue acceptance', () => {
       expect(acked).toBe(TOTAL);
       if (cap !== null) expect(maxInFlight).toBeLessThanOrEqual(cap);
       expect(await counters()).toEqual([]);
-      expect((await q.info()).body).toEqual({ Name: 'load', MaxItems: -1, Waiting: 0, Processing: 0, Channels: 0 });
+      expect((await q.info()).body).toEqual({ Name: 'load', MaxItems: -1, Paused: false, Waiting: 0, Processing: 0, Channels: 0 });
       expect((await q.dequeue({ Wait: 0 })).status).toBe(204);
     });
   });

@@ -39,6 +39,15 @@ describe.each(storeCases())('Inspect and cancel items ($name store)', (store) =>
     expect((await sut.http().get('/v1/queues/nope/items/x').expect(404)).body.Code).toBe('QUEUE_NOT_FOUND');
   });
 
+  it('shows why the last delivery failed, from the failed ack, in the item and in the listing', async () => {
+    const id = (await q.enqueue({ KeyValues: branch('c'), Data: 1, RetryAttempts: 1 }).expect(201)).body.ID as string;
+    expect((await inspect(id).expect(200)).body).not.toHaveProperty('LastError');
+    await q.dequeue({ Wait: 0 }).then((r) => expect(r.body.ID).toBe(id));
+    await q.ack(id, { Passed: false, Attempt: 1, Error: 'exit code 2' }).expect(200);
+    expect((await inspect(id).expect(200)).body).toMatchObject({ State: 'waiting', Attempt: 1, LastError: 'exit code 2' });
+    expect((await listing({}).expect(200)).body).toEqual([expect.objectContaining({ ID: id, LastError: 'exit code 2' })]);
+  });
+
   it('lists the items of matching channels by arrival without Data, by State, a page at a time', async () => {
     const [a1, , a2] = [await enqueue('a', 1), await enqueue('b', 2), await enqueue('a', 3)];
     await q.dequeue({ Wait: 0 }).then((r) => expect(r.body.ID).toBe(a1));

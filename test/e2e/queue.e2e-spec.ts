@@ -27,7 +27,7 @@ describe('Willow queue over HTTP', () => {
       await q.enqueue({ KeyValues: branch('a'), Data: 1 }).expect(201);
       await q.enqueue({ KeyValues: branch('b'), Data: 2 }).expect(201);
       await q.dequeue().then((r) => expect(r.status).toBe(200));
-      expect((await q.info().expect(200)).body).toEqual({ Name: 'builds', MaxItems: -1, Waiting: 1, Processing: 1, Channels: 2 });
+      expect((await q.info().expect(200)).body).toEqual({ Name: 'builds', MaxItems: -1, Paused: false, Waiting: 1, Processing: 1, Channels: 2 });
       const updated = await sut.http().put('/v1/queues/builds').send({ MaxItems: 10 }).expect(200);
       expect(updated.body.MaxItems).toBe(10);
       await sut.http().get('/v1/queues/a%20queue').expect(200);
@@ -178,7 +178,7 @@ describe('Willow queue over HTTP', () => {
       await q.ack(retry.body.ID, { Passed: false }).expect(200);
       const dead = await q.deadLetters().expect(200);
       expect(dead.body).toEqual([
-        { ID: first.body.ID, KeyValues: { a: 1 }, Data: 'job', Attempts: 2, Reason: 'failed', DeadAt: expect.any(String) },
+        { ID: first.body.ID, KeyValues: { a: 1 }, Data: 'job', Attempts: 2, Reason: 'failed', DeadAt: expect.any(String), LastError: null },
       ]);
       expect((await q.dequeue()).body.Data).toBe('later');
       await sut.http().post(`/v1/queues/builds/dead-letters/${first.body.ID}/requeue`).expect(200, { ID: first.body.ID });

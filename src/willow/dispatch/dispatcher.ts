@@ -65,9 +65,20 @@ export class Dispatcher {
     return [...this.waiters.keys()];
   }
 
-  /** Wakes every consumer of `queue` whose query matches the channel that became ready. */
+  /**
+   * Pauses or resumes hand-outs of `queue` (its index answers no channel while paused). Resuming wakes every consumer
+   * waiting on the queue, so they are served at once; nothing polls.
+   */
+  setPaused(queue: string, paused: boolean): void {
+    const index = paused ? this.index(queue) : this.peekIndex(queue);
+    if (!index || index.paused === paused) return;
+    index.paused = paused;
+    if (!paused) for (const waiter of [...(this.waiters.get(queue) ?? [])]) waiter.wake();
+  }
+
+  /** Wakes every consumer of `queue` whose query matches the channel that became ready (none while it is paused). */
   wake(queue: string, channel: Channel): void {
-    if (!channel.ready) return;
+    if (!channel.ready || this.indexes.get(queue)?.paused) return;
     const waiters = this.waiters.get(queue);
     if (!waiters) return;
     for (const waiter of [...waiters]) if (matches(waiter.query, channel.tags)) waiter.wake();

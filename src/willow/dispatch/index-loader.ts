@@ -21,11 +21,12 @@ export class IndexLoader {
     return this.order.size;
   }
 
-  /** Start-up and resync: every channel (or those of `queue`) as the store holds them now. */
+  /** Start-up and resync: every channel (or those of `queue`) as the store holds them now, and whether it is paused. */
   async reload(queue?: string): Promise<void> {
     const started = this.order.start();
     try {
-      const loads = await this.store.loadChannels(queue);
+      const [paused, loads] = await Promise.all([this.store.pausedQueues(queue), this.store.loadChannels(queue)]);
+      this.applyPaused(queue, new Set(paused));
       const seen = new Set<string>();
       for (const load of loads) {
         seen.add(`${load.queue}\u0000${load.key}`);
@@ -51,6 +52,14 @@ export class IndexLoader {
       for (const key of keys) this.apply(queue, key, byKey.get(key) ?? null, started);
     } finally {
       this.order.end(started);
+    }
+  }
+
+  /** Pauses the queues the store says are paused and resumes the others (all, or `queue` alone). */
+  private applyPaused(queue: string | undefined, paused: ReadonlySet<string>): void {
+    for (const name of paused) this.dispatcher.setPaused(name, true);
+    for (const [name, index] of [...this.dispatcher.entries()]) {
+      if ((queue === undefined || name === queue) && index.paused && !paused.has(name)) this.dispatcher.setPaused(name, false);
     }
   }
 

@@ -10,6 +10,7 @@ import type { ChannelLoad, WillowChange, WillowStore } from '../willow.store';
 class FakeSharedStore {
   listener: (change: WillowChange) => void = () => undefined;
   readonly waiting = new Map<string, number>();
+  readonly paused = new Set<string>();
   private held: Array<() => void> | null = null;
 
   holdReads(): void {
@@ -36,6 +37,10 @@ class FakeSharedStore {
     const states = this.states(queue, keys);
     if (this.held) await new Promise<void>((resolve) => this.held!.push(resolve));
     return states;
+  }
+
+  async pausedQueues(queue?: string): Promise<string[]> {
+    return [...this.paused].filter((name) => queue === undefined || name === queue);
   }
 
   async loadChannels(queue?: string): Promise<ChannelLoad[]> {
@@ -113,5 +118,24 @@ describe(IndexSync.name, () => {
     await settle();
     expect(dispatcher.peekIndex('q')?.get(key(1))?.waiting).toBe(2);
     expect(sut.trackedChannels).toBe(0);
+  });
+
+  it('pauses and resumes a queue as the store says when another instance announces a queue change; resuming wakes its waiters', async () => {
+    const waiting = Promise.resolve().then(() => dispatcher.waitForWork('q', {}, 60_000));
+    store.waiting.set(`q\n${key(1)}`, 1);
+    store.paused.add('q');
+    store.listener({ kind: 'queue', queue: 'q' });
+    await settle();
+    expect(dispatcher.peekIndex('q')?.paused).toBe(true);
+    expect(dispatcher.peekIndex('q')?.best('{}', {})).toBeNull();
+    let outcome: string | null = null;
+    void waiting.then((o) => (outcome = o));
+    await settle();
+    expect(outcome).toBeNull(); // a ready channel of a paused queue wakes nobody
+    store.paused.delete('q');
+    store.listener({ kind: 'queue', queue: 'q' });
+    await settle();
+    expect(outcome).toBe('woken');
+    expect(dispatcher.peekIndex('q')?.best('{}', {})?.key).toBe(key(1));
   });
 });

@@ -26,6 +26,8 @@ export interface StoredItem {
   /** Deliveries made. */
   readonly attempt: number;
   readonly expiresAt: number | null;
+  /** Why its last delivery failed: the failed ack's Error (null without one), or "lease expired". */
+  readonly lastError: string | null;
 }
 
 /** A stored item with the state it is in. */

@@ -1,10 +1,10 @@
 import { PROCESSING, WAITING, type ItemAt, type StoredItem } from './item';
-import { DEAD_REASON, failingChannels, Settlement } from './settlement';
+import { DEAD_REASON, failingChannels, lastErrorOf, Settlement } from './settlement';
 
 const NOW = 1_000;
 const item = (id: string, seq: number, extra: Partial<StoredItem> = {}): StoredItem => ({
   seq, id, queue: 'q', key: 'k', tags: {}, data: '1', updateable: false, retryAttempts: 1,
-  retryPosition: 'front', timeoutMs: 500, attempt: 1, expiresAt: NOW + 500, ...extra,
+  retryPosition: 'front', timeoutMs: 500, attempt: 1, expiresAt: NOW + 500, lastError: null, ...extra,
 });
 const processing = (...items: StoredItem[]): ItemAt[] => items.map((i) => ({ item: i, state: PROCESSING }));
 const ack = (id: string, passed: boolean, attempt: number | null = 1, now = NOW) => ({ id, passed, attempt, now });
@@ -30,6 +30,26 @@ describe(Settlement.name, () => {
     sut.judge(ack('A', false));
     sut.judge(ack('B', false));
     expect(sut.answers([40]).map((r) => ('item' in r ? [r.item.id, r.item.seq] : r))).toEqual([['A', 40], ['B', 2]]);
+  });
+
+  it("keeps a failed ack's Error as the item's lastError, whether it waits again or dies; none given is null", () => {
+    const sut = new Settlement('q', processing(item('A', 1, { lastError: 'old' }), item('B', 2, { retryPosition: 'back' }), item('C', 3, { attempt: 2 })), new Map());
+    sut.judge({ ...ack('A', false), error: 'exit 1' });
+    sut.judge({ ...ack('B', false), error: 'timeout in step 3' });
+    sut.judge(ack('C', false, 2));
+    expect(sut.front.map((i) => i.lastError)).toEqual(['exit 1']);
+    expect(sut.back.map((i) => i.lastError)).toEqual(['timeout in step 3']);
+    expect(sut.dead.map((i) => [i.id, i.lastError])).toEqual([['C', null]]);
+    expect(sut.answers([9]).map((r) => 'item' in r && r.item.lastError)).toEqual(['exit 1', 'timeout in step 3', null]);
+  });
+
+  it('sets lastError "lease expired" when the lease sweep fails a delivery, whatever the ack carried', () => {
+    const sut = new Settlement('q', processing(item('A', 1), item('B', 2, { attempt: 2 })), new Map(), 'expiry');
+    sut.judge({ ...ack('A', false, 1, NOW + 500), error: 'ignored' });
+    sut.judge(ack('B', false, 2, NOW + 500));
+    expect([...sut.front, ...sut.dead].map((i) => i.lastError)).toEqual(['lease expired', 'lease expired']);
+    expect(lastErrorOf('ack', {})).toBeNull();
+    expect(lastErrorOf('ack', { error: 'x' })).toBe('x');
   });
 
   it('makes a dead letter of a failure after RetryAttempts re-deliveries, with the reason of what failed it', () => {

@@ -6,6 +6,8 @@ export interface Ack {
   readonly id: string;
   readonly passed: boolean;
   readonly attempt: number | null;
+  /** Why it failed (`passed` false only); kept as the item's LastError. */
+  readonly error?: string | null;
 }
 
 /** An ack with the time it is judged at (its request's). */
@@ -22,6 +24,11 @@ export type SettleMode = 'ack' | 'expiry';
 /** The reason a dead letter is stored with, by what failed it. */
 export const DEAD_REASON: Readonly<Record<SettleMode, string>> = { ack: 'failed', expiry: 'lease expired' };
 
+/** The LastError a failure leaves on its item: the ack's Error (null without one), or "lease expired". */
+export function lastErrorOf(mode: SettleMode, ack: Pick<Ack, 'error'>): string | null {
+  return mode === 'expiry' ? DEAD_REASON.expiry : (ack.error ?? null);
+}
+
 /** The channels whose last waiting place a settlement needs (for drop-when-newer): those of items an ack fails. */
 export function failingChannels(found: readonly ItemAt[], acks: readonly Ack[]): string[] {
   const failing = new Set(acks.filter((a) => !a.passed).map((a) => a.id));
@@ -36,6 +43,7 @@ export function failingChannels(found: readonly ItemAt[], acks: readonly Ack[]):
 export class Settlement {
   /** Items to delete: passed, or dropped because a newer item waits. */
   readonly removed: StoredItem[] = [];
+  /** Failed items (`dead`, `front`, `back`) carry the `lastError` the store writes with them. */
   readonly dead: StoredItem[] = [];
   /** Back in line at their own place. */
   readonly front: StoredItem[] = [];
@@ -81,7 +89,7 @@ export class Settlement {
     if (this.mode === 'expiry' && !ranOut) return { kind: 'lease_lost', current: item.attempt };
     if (this.mode === 'ack' && ranOut) return { kind: 'lease_lost', current: null };
     this.keys.add(item.key);
-    if (!ack.passed) return this.fail(item);
+    if (!ack.passed) return this.fail({ ...item, lastError: lastErrorOf(this.mode, ack) });
     return this.remove(item, 'acked');
   }
 

@@ -1,12 +1,15 @@
 import { parseDuration } from '../../common/duration';
 import { optional, parseBatch, parseBoolean, parseToken, readFields } from '../../common/fields';
-import { fieldPath, parseSafeInt } from '../../common/names';
+import { InvalidInputError } from '../../common/errors';
+import { describeJsonType, fieldPath, hasLoneSurrogate, parseSafeInt } from '../../common/names';
 import { MATCH_ALL, parseQuery } from '../../common/query';
 import type { AckCommand, DequeueCommand } from '../willow.port';
 import { BATCH_MAX, DEQUEUE_COUNT_MAX, DEQUEUE_WAIT_DEFAULT_MS, WAIT_BOUNDS } from './validate';
 
 /** The largest item ID a client may send back; longer ones are no ID Willow ever handed out. */
 export const ITEM_ID_MAX_LENGTH = 256;
+/** The largest failure reason (`Error` of a failed ack), in UTF-8 bytes. */
+export const ACK_ERROR_MAX_BYTES = 4_096;
 
 type Take = Omit<DequeueCommand, 'queue'>;
 
@@ -42,7 +45,7 @@ export function parseHeartbeat(raw: unknown, path: string): { attempt: number | 
 
 /** An ack of one item named in the URL. */
 export function parseAck(raw: unknown, path: string): Omit<AckCommand, 'id'> {
-  const f = readFields(raw, path, ['Attempt', 'Passed']);
+  const f = readFields(raw, path, ['Attempt', 'Passed', 'Error']);
   return ackOf(f, path);
 }
 
@@ -50,15 +53,26 @@ export function parseAck(raw: unknown, path: string): Omit<AckCommand, 'id'> {
 export function parseAckBatch(raw: unknown, path: string): AckCommand[] {
   const f = readFields(raw, path, ['Acks']);
   return parseBatch(f.Acks, fieldPath(path, 'Acks'), { noun: 'acks', max: BATCH_MAX }, (entry, at) => {
-    const e = readFields(entry, at, ['Attempt', 'Passed', 'ID']);
-    const { attempt, passed } = ackOf(e, at);
-    return { id: parseToken(e.ID, fieldPath(at, 'ID'), ITEM_ID_MAX_LENGTH), passed, attempt };
+    const e = readFields(entry, at, ['Attempt', 'Passed', 'Error', 'ID']);
+    const { attempt, passed, error } = ackOf(e, at);
+    return { id: parseToken(e.ID, fieldPath(at, 'ID'), ITEM_ID_MAX_LENGTH), passed, attempt, error };
   });
 }
 
-function ackOf(f: { Attempt?: unknown; Passed?: unknown }, path: string): Omit<AckCommand, 'id'> {
+function ackOf(f: { Attempt?: unknown; Passed?: unknown; Error?: unknown }, path: string): Omit<AckCommand, 'id'> {
   const passed = parseBoolean(f.Passed, fieldPath(path, 'Passed'));
-  return { passed, attempt: parseAttempt(f.Attempt, fieldPath(path, 'Attempt')) };
+  const error = optional<string | null>(f.Error, null, (v) => parseAckError(v, passed, fieldPath(path, 'Error')));
+  return { passed, attempt: parseAttempt(f.Attempt, fieldPath(path, 'Attempt')), error };
+}
+
+/** A failed ack's reason: a string of at most ACK_ERROR_MAX_BYTES, only with `Passed: false`. */
+export function parseAckError(raw: unknown, passed: boolean, path: string): string {
+  if (passed) throw new InvalidInputError(path, 'is only allowed with Passed false (it is the reason a delivery failed)');
+  if (typeof raw !== 'string') throw new InvalidInputError(path, `must be a string (got ${describeJsonType(raw)})`);
+  if (raw.includes('\u0000') || hasLoneSurrogate(raw)) throw new InvalidInputError(path, 'must be text without NUL characters or lone surrogates');
+  const bytes = Buffer.byteLength(raw, 'utf8');
+  if (bytes > ACK_ERROR_MAX_BYTES) throw new InvalidInputError(path, `must be at most ${ACK_ERROR_MAX_BYTES} bytes as UTF-8 (got ${bytes})`);
+  return raw;
 }
 
 function parseAttempt(raw: unknown, path: string): number | null {

@@ -1,4 +1,4 @@
-import { checkItems, dataJson, parseEnqueue, parseEnqueueBatch } from './validate';
+import { checkItems, dataJson, parseEnqueue, parseEnqueueBatch, parseUpdateQueue } from './validate';
 import { parseAck, parseAckBatch, parseDequeueBatch } from './validate-consumer';
 
 function fault(fn: () => unknown): { code: string; path: string; problem: string } {
@@ -101,10 +101,41 @@ describe('consumer parsers', () => {
   });
 
   it('parses acks, naming the entry of a batch', () => {
-    expect(parseAck({ Passed: false }, '')).toEqual({ passed: false, attempt: null });
-    expect(parseAckBatch({ Acks: [{ ID: 'x', Passed: true, Attempt: 2 }] }, '')).toEqual([{ id: 'x', passed: true, attempt: 2 }]);
+    expect(parseAck({ Passed: false }, '')).toEqual({ passed: false, attempt: null, error: null });
+    expect(parseAckBatch({ Acks: [{ ID: 'x', Passed: true, Attempt: 2 }] }, '')).toEqual([{ id: 'x', passed: true, attempt: 2, error: null }]);
     expect(fault(() => parseAckBatch({ Acks: [{ ID: 'x', Passed: true }, { ID: '', Passed: true }] }, '')).path).toBe('Acks[1].ID');
     expect(fault(() => parseAckBatch({ Acks: [{ ID: 'x', Passed: 'yes' }] }, '')).path).toBe('Acks[0].Passed');
     expect(fault(() => parseAckBatch({ Acks: [{ ID: 'x', Passed: true, Attempt: 0 }] }, '')).path).toBe('Acks[0].Attempt');
+  });
+});
+
+describe('ack Error', () => {
+  it('takes a failure reason of up to 4 KiB (UTF-8) with Passed false, in a single ack and in a batch', () => {
+    expect(parseAck({ Passed: false, Error: 'exit 1' }, '')).toEqual({ passed: false, attempt: null, error: 'exit 1' });
+    const max = 'é'.repeat(2_048);
+    expect(parseAck({ Passed: false, Error: max }, '').error).toBe(max);
+    expect(parseAckBatch({ Acks: [{ ID: 'x', Passed: false, Error: 'e' }] }, '')).toEqual([{ id: 'x', passed: false, attempt: null, error: 'e' }]);
+  });
+
+  it('refuses it above 4 KiB, with Passed true, when not text, or with a NUL; a batch names the entry', () => {
+    expect(fault(() => parseAck({ Passed: false, Error: `${'é'.repeat(2_048)}x` }, ''))).toMatchObject({ code: 'INVALID_INPUT', path: 'Error' });
+    expect(fault(() => parseAck({ Passed: true, Error: 'e' }, ''))).toMatchObject({ code: 'INVALID_INPUT', path: 'Error' });
+    expect(fault(() => parseAck({ Passed: false, Error: 3 }, '')).path).toBe('Error');
+    expect(fault(() => parseAck({ Passed: false, Error: 'a\u0000b' }, '')).path).toBe('Error');
+    expect(fault(() => parseAckBatch({ Acks: [{ ID: 'x', Passed: false }, { ID: 'y', Passed: true, Error: 'e' }] }, '')).path).toBe('Acks[1].Error');
+  });
+});
+
+describe(parseUpdateQueue.name, () => {
+  it('takes MaxItems, Paused or both, leaving an absent field out (unchanged)', () => {
+    expect(parseUpdateQueue({ MaxItems: 5 }, '')).toEqual({ maxItems: 5 });
+    expect(parseUpdateQueue({ Paused: true }, '')).toEqual({ paused: true });
+    expect(parseUpdateQueue({ MaxItems: -1, Paused: false }, '')).toEqual({ maxItems: -1, paused: false });
+  });
+
+  it('refuses an empty change, a Paused that is not a boolean, and unknown fields', () => {
+    expect(fault(() => parseUpdateQueue({}, ''))).toMatchObject({ code: 'INVALID_INPUT', path: '' });
+    expect(fault(() => parseUpdateQueue({ Paused: 'yes' }, '')).path).toBe('Paused');
+    expect(fault(() => parseUpdateQueue({ Paused: true, Pause: true }, '')).path).toBe('Pause');
   });
 });

@@ -3,7 +3,7 @@ import { InvalidInputError, TooLargeError } from '../../common/errors';
 import { optional, parseBatch, parseBoolean, parseOneOf, readFields } from '../../common/fields';
 import { fieldPath, isName, parseName, parseSafeInt } from '../../common/names';
 import { parseTags, type Tags } from '../../common/tags';
-import type { NewItem, RetryPosition } from '../willow.port';
+import type { NewItem, QueueUpdate, RetryPosition } from '../willow.port';
 import { QueueNotFoundError } from './willow.errors';
 
 export const ITEM_TIMEOUT_DEFAULT_MS = 60_000;
@@ -76,10 +76,16 @@ export function parseCreateQueue(raw: unknown, path: string): { name: string; ma
   };
 }
 
-/** `PUT /queues/:Name`: the new MaxItems. */
-export function parseUpdateQueue(raw: unknown, path: string): { maxItems: number } {
-  const f = readFields(raw, path, ['MaxItems']);
-  return { maxItems: parseMaxItems(f.MaxItems, fieldPath(path, 'MaxItems')) };
+/** `PUT /queues/:Name`: a new MaxItems, Paused, or both; an absent field keeps its value, and one is required. */
+export function parseUpdateQueue(raw: unknown, path: string): Omit<QueueUpdate, 'name'> {
+  const f = readFields(raw, path, ['MaxItems', 'Paused']);
+  if (f.MaxItems === undefined && f.Paused === undefined) {
+    throw new InvalidInputError(path, 'must give MaxItems, Paused or both (an absent field keeps its value)');
+  }
+  return {
+    ...(f.MaxItems !== undefined && { maxItems: parseMaxItems(f.MaxItems, fieldPath(path, 'MaxItems')) }),
+    ...(f.Paused !== undefined && { paused: parseBoolean(f.Paused, fieldPath(path, 'Paused')) }),
+  };
 }
 
 export function parseMaxItems(raw: unknown, path: string): number {

@@ -36,7 +36,7 @@ export class QueuesController {
     return QueueResponse.from(await this.admin.getQueue(name));
   }
 
-  /** Change MaxItems (lowering it evicts nothing; it only refuses new items). */
+  /** Change MaxItems, Paused or both (an absent field keeps its value); resuming serves waiting dequeues at once. */
   @Put(':Name')
   @ApiErrors({ 404: ['QUEUE_NOT_FOUND'], ...STORE_ERRORS })
   async update(@Param('Name') name: string, @Body() body: UpdateQueueBody): Promise<QueueResponse> {

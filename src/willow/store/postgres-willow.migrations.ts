@@ -60,4 +60,12 @@ export const WILLOW_PG_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX willow_items_arrival ON willow_items (queue, seq) WHERE state IN (0, 1);
       CREATE INDEX willow_items_cancelled ON willow_items (queue, expires_at) WHERE state = 3;`,
   },
+  {
+    id: '004-queue-paused',
+    sql: `ALTER TABLE willow_queues ADD COLUMN paused BOOLEAN NOT NULL DEFAULT false;  -- true: hands out nothing`,
+  },
+  {
+    id: '005-item-last-error',
+    sql: `ALTER TABLE willow_items ADD COLUMN last_error TEXT;  -- why the last delivery failed`,
+  },
 ];

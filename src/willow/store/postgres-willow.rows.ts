@@ -20,6 +20,7 @@ export interface ItemRow {
   timeout_ms: Int8;
   attempt: number;
   expires_at: Int8 | null;
+  last_error: string | null;
 }
 
 /** An item with its enqueue time and, when counted, its position. */

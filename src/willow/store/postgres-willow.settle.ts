@@ -34,14 +34,15 @@ async function loadLastWaiting(sql: Tx, queue: string, keys: readonly string[]):
 /** Writes the settlement's decisions; a back retry's answer carries the place in line it was given. */
 async function applyWrites(sql: Tx, writes: Settlement, now: number, reason: string): Promise<AckResult[]> {
   const seqs = (items: readonly { seq: number }[]) => items.map((item) => String(item.seq));
+  const errors = (items: readonly { lastError: string | null }[]) => items.map((item) => item.lastError);
   if (writes.removed.length > 0) await sql.query(SQL.DELETE_ITEMS, [seqs(writes.removed)]);
-  if (writes.dead.length > 0) await sql.query(SQL.TO_DEAD, [seqs(writes.dead), reason, now]);
+  if (writes.dead.length > 0) await sql.query(SQL.TO_DEAD, [seqs(writes.dead), reason, now, errors(writes.dead)]);
   const from = [...seqs(writes.front), ...seqs(writes.back)];
   const to = seqs(writes.front);
   if (writes.back.length > 0) {
     const { rows } = await sql.query<{ seq: string }>(SQL.NEXT_SEQS, [writes.back.length]);
     to.push(...rows.map((r) => r.seq));
   }
-  if (from.length > 0) await sql.query(SQL.TO_WAITING, [from, to]);
+  if (from.length > 0) await sql.query(SQL.TO_WAITING, [from, to, [...errors(writes.front), ...errors(writes.back)]]);
   return writes.answers(to.slice(writes.front.length).map(Number));
 }

@@ -13,7 +13,7 @@
  * md5 stay two channels.
  */
 
-const ITEM = 'seq, id, queue, channel, state, data, updateable, retry_attempts, retry_front, timeout_ms, attempt, expires_at';
+const ITEM = 'seq, id, queue, channel, state, data, updateable, retry_attempts, retry_front, timeout_ms, attempt, expires_at, last_error';
 /** The items of channel `key` (a parameter or column): the indexed md5, then the whole text. */
 const CHANNEL_IS = (key: string) => `md5(channel) = md5(${key}::text) AND channel = ${key}::text`;
 const QUEUE_KEY = `hashtext('willow.queue.' || current_schema()), hashtext($1::text)`;
@@ -36,13 +36,17 @@ export const INSERT_QUEUE = `INSERT INTO willow_queues (name, max_items, items, 
 /** $1 name. */
 export const QUEUE_EXISTS = 'SELECT 1 FROM willow_queues WHERE name = $1';
 /** $1 name. `items` is the real count: the stored one when bounded, a count otherwise. */
-export const QUEUE = `SELECT name, max_items, CASE WHEN max_items >= 0 THEN items ELSE (${LIVE_COUNT}) END AS items
+export const QUEUE = `SELECT name, max_items, CASE WHEN max_items >= 0 THEN items ELSE (${LIVE_COUNT}) END AS items, paused
   FROM willow_queues q WHERE name = $1`;
 /** $1 names after this one ('' for the first page), $2 limit. */
-export const LIST_QUEUES = `SELECT name, max_items, CASE WHEN max_items >= 0 THEN items ELSE (${LIVE_COUNT}) END AS items
-  FROM willow_queues q WHERE name > $1 ORDER BY name LIMIT $2`;
+export const LIST_QUEUES = `SELECT name, max_items, CASE WHEN max_items >= 0 THEN items ELSE (${LIVE_COUNT}) END AS items,
+  paused FROM willow_queues q WHERE name > $1 ORDER BY name LIMIT $2`;
 /** $1 name, $2 max_items, $3 items. */
 export const SET_MAX_ITEMS = 'UPDATE willow_queues SET max_items = $2, items = $3 WHERE name = $1';
+/** $1 name, $2 paused. */
+export const SET_PAUSED = 'UPDATE willow_queues SET paused = $2 WHERE name = $1';
+/** $1 name or null (every queue). The names of the paused queues. */
+export const PAUSED_QUEUES = 'SELECT name FROM willow_queues WHERE paused AND ($1::text IS NULL OR name = $1::text)';
 /** $1 name, $2 items to add. No row when they do not fit under max_items (QUEUE_FULL). */
 export const RESERVE_ITEMS = `UPDATE willow_queues SET items = items + $2 WHERE name = $1 AND items + $2 <= max_items
   RETURNING items`;
@@ -110,12 +114,12 @@ export const DUE_ITEM = `SELECT queue FROM willow_items WHERE id = $1 AND state 
 export const QUEUE_BOUND = 'SELECT max_items FROM willow_queues WHERE name = $1';
 /** $1 seqs (bigint[]). */
 export const DELETE_ITEMS = 'DELETE FROM willow_items WHERE seq = ANY($1::bigint[])';
-/** $1 seqs, $2 reason, $3 now. */
-export const TO_DEAD = `UPDATE willow_items SET state = 2, expires_at = NULL, dead_reason = $2, dead_at = $3
-  WHERE seq = ANY($1::bigint[])`;
-/** $1 old seqs, $2 new seqs (bigint[], pairwise; equal for a front retry). */
-export const TO_WAITING = `UPDATE willow_items i SET state = 0, expires_at = NULL, seq = u.new_seq
-  FROM unnest($1::bigint[], $2::bigint[]) AS u(old_seq, new_seq) WHERE i.seq = u.old_seq`;
+/** $1 seqs, $2 reason, $3 now, $4 last errors (text[], pairwise with the seqs). */
+export const TO_DEAD = `UPDATE willow_items i SET state = 2, expires_at = NULL, dead_reason = $2, dead_at = $3,
+  last_error = u.last_error FROM unnest($1::bigint[], $4::text[]) AS u(seq, last_error) WHERE i.seq = u.seq`;
+/** $1 old seqs, $2 new seqs (bigint[], pairwise; equal for a front retry), $3 last errors (text[], pairwise). */
+export const TO_WAITING = `UPDATE willow_items i SET state = 0, expires_at = NULL, seq = u.new_seq, last_error = u.last_error
+  FROM unnest($1::bigint[], $2::bigint[], $3::text[]) AS u(old_seq, new_seq, last_error) WHERE i.seq = u.old_seq`;
 /** $1 how many. Fresh places at the back of the line, in order. */
 export const NEXT_SEQS = `SELECT nextval('willow_item_seq') AS seq FROM generate_series(1, $1::int) ORDER BY 1`;
 /** $1 seq. */
@@ -158,7 +162,7 @@ export const INSPECT_ITEM = `SELECT ${ITEM}, i.enqueued_at, CASE WHEN i.state = 
 /** $1 queue, $2 state or null (both), $3 seqs after this one (-1 for the first page), $4 limit. By arrival on
  * `willow_items_arrival`; Data is not read. */
 export const LIST_ITEMS = `SELECT seq, id, queue, channel, state, '' AS data, updateable, retry_attempts, retry_front,
-    timeout_ms, attempt, expires_at, enqueued_at, NULL::int AS position
+    timeout_ms, attempt, expires_at, last_error, enqueued_at, NULL::int AS position
   FROM willow_items WHERE queue = $1 AND state IN (0, 1) AND ($2::smallint IS NULL OR state = $2::smallint) AND seq > $3
   ORDER BY seq LIMIT $4`;
 /** $1 seq. A waiting item cancelled: removed. */

@@ -69,18 +69,29 @@ export class PostgresWillowStore implements WillowStore {
   async createQueue(name: string, maxItems: number, now: number): Promise<QueueRecord> {
     const rows = await this.storage.query(SQL.INSERT_QUEUE, [name, maxItems, now]);
     if (rows.length === 0) throw new AlreadyExistsError(`Queue "${name}" already exists`, { Queue: name });
-    return { name, maxItems, items: 0 };
+    return { name, maxItems, items: 0, paused: false };
   }
 
-  /** Holds the queue's lock exclusively, so the count it takes when a bound is set misses no write in flight. */
-  updateQueue(name: string, maxItems: number): Promise<QueueRecord> {
+  /**
+   * Holds the queue's lock exclusively, so the count it takes when a bound is set misses no write in flight. A change
+   * of `paused` is announced as a whole-queue change after commit: every instance (this one too) reads the queue again.
+   */
+  updateQueue(name: string, change: { maxItems?: number; paused?: boolean }): Promise<QueueRecord> {
     return this.storage.tx(async (sql) => {
       await sql.query(SQL.LOCK_QUEUE_EXCLUSIVE, [name]);
       const row = (await sql.query<Row.QueueRow>(SQL.QUEUE, [name])).rows[0];
       if (!row) throw new QueueNotFoundError(name);
-      await sql.query(SQL.SET_MAX_ITEMS, [name, maxItems, row.items]);
-      return { name, maxItems, items: row.items };
+      if (change.maxItems !== undefined) await sql.query(SQL.SET_MAX_ITEMS, [name, change.maxItems, row.items]);
+      if (change.paused !== undefined) {
+        await sql.query(SQL.SET_PAUSED, [name, change.paused]);
+        await this.changes.send(afterCommit(sql), { kind: 'queue', queue: name });
+      }
+      return { ...Row.toQueue(row), maxItems: change.maxItems ?? row.max_items, paused: change.paused ?? Boolean(row.paused) };
     });
+  }
+
+  async pausedQueues(queue?: string): Promise<string[]> {
+    return (await this.storage.query<{ name: string }>(SQL.PAUSED_QUEUES, [queue ?? null])).map((r) => r.name);
   }
 
   deleteQueue(name: string): Promise<StoredItem[]> {

@@ -38,4 +38,12 @@ export const WILLOW_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX willow_items_arrival ON willow_items (queue, seq) WHERE state IN (0, 1);
       CREATE INDEX willow_items_cancelled ON willow_items (queue, expires_at) WHERE state = 3;`,
   },
+  {
+    id: '003-queue-paused',
+    sql: `ALTER TABLE willow_queues ADD COLUMN paused INTEGER NOT NULL DEFAULT 0;  -- 1: hands out nothing`,
+  },
+  {
+    id: '004-item-last-error',
+    sql: `ALTER TABLE willow_items ADD COLUMN last_error TEXT;  -- why the last delivery failed`,
+  },
 ];

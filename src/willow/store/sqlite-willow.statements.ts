@@ -18,18 +18,21 @@ export interface ItemRow {
   dead_reason: string | null;
   dead_at: number | null;
   enqueued_at: number | null;
+  last_error: string | null;
 }
 
 /** Every statement of the SQLite Willow store, prepared once. States (domain/item.ts): 0 waiting, 1 processing, 2 dead. */
 export function prepareWillowStatements(db: Database) {
   return {
     maxSeq: db.prepare<[], { seq: number | null }>('SELECT max(seq) AS seq FROM willow_items'),
-    queue: db.prepare<[string], QueueRow>('SELECT name, max_items, items FROM willow_queues WHERE name = ?'),
+    queue: db.prepare<[string], QueueRow>('SELECT name, max_items, items, paused FROM willow_queues WHERE name = ?'),
     listQueues: db.prepare<[string, number], QueueRow>(
-      'SELECT name, max_items, items FROM willow_queues WHERE name > ? ORDER BY name LIMIT ?',
+      'SELECT name, max_items, items, paused FROM willow_queues WHERE name > ? ORDER BY name LIMIT ?',
     ),
     insertQueue: db.prepare('INSERT INTO willow_queues (name, max_items, items, created_at) VALUES (?, ?, 0, ?)'),
     setMaxItems: db.prepare('UPDATE willow_queues SET max_items = ? WHERE name = ?'),
+    setPaused: db.prepare('UPDATE willow_queues SET paused = ? WHERE name = ?'),
+    pausedQueues: db.prepare<[], { name: string }>('SELECT name FROM willow_queues WHERE paused = 1'),
     addItems: db.prepare('UPDATE willow_queues SET items = items + ? WHERE name = ?'),
     deleteQueue: db.prepare('DELETE FROM willow_queues WHERE name = ?'),
     deleteItemsOfQueue: db.prepare('DELETE FROM willow_items WHERE queue = ?'),
@@ -57,8 +60,11 @@ export function prepareWillowStatements(db: Database) {
     claim: db.prepare('UPDATE willow_items SET state = 1, attempt = attempt + 1, expires_at = ? WHERE seq = ?'),
     renew: db.prepare('UPDATE willow_items SET expires_at = ? WHERE seq = ?'),
     giveBack: db.prepare('UPDATE willow_items SET state = 0, attempt = attempt - 1, expires_at = NULL WHERE seq = ?'),
-    toWaiting: db.prepare('UPDATE willow_items SET state = 0, expires_at = NULL, seq = ? WHERE seq = ?'),
-    toDead: db.prepare('UPDATE willow_items SET state = 2, expires_at = NULL, dead_reason = ?, dead_at = ? WHERE seq = ?'),
+    /** A failed delivery: back in line (new seq, or its own) with why it failed. */
+    toRetry: db.prepare('UPDATE willow_items SET state = 0, expires_at = NULL, seq = ?, last_error = ? WHERE seq = ?'),
+    toDead: db.prepare(
+      'UPDATE willow_items SET state = 2, expires_at = NULL, dead_reason = ?, dead_at = ?, last_error = ? WHERE seq = ?',
+    ),
     deleteItem: db.prepare('DELETE FROM willow_items WHERE seq = ?'),
     listDead: db.prepare<[string, number, number], ItemRow>(
       'SELECT * FROM willow_items WHERE queue = ? AND state = 2 AND seq > ? ORDER BY seq LIMIT ?',
@@ -87,7 +93,7 @@ export function prepareWillowStatements(db: Database) {
     // A queue's items by arrival on willow_items_arrival (queue, seq) WHERE state IN (0, 1); Data is not read.
     listItems: db.prepare<[{ queue: string; state: number | null; after: number; limit: number }], ItemRow>(
       `SELECT seq, id, queue, channel, state, '' AS data, updateable, retry_attempts, retry_front, timeout_ms, attempt,
-        expires_at, dead_reason, dead_at, enqueued_at
+        expires_at, dead_reason, dead_at, last_error, enqueued_at
        FROM willow_items WHERE queue = @queue AND state IN (0, 1) AND (@state IS NULL OR state = @state) AND seq > @after
        ORDER BY seq LIMIT @limit`,
     ),

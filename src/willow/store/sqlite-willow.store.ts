@@ -25,16 +25,22 @@ export class SqliteWillowStore implements WillowStore {
     return this.storage.write(() => {
       if (this.sql.queue.get(name)) throw new AlreadyExistsError(`Queue "${name}" already exists`, { Queue: name });
       this.sql.insertQueue.run(name, maxItems, now);
-      return { name, maxItems, items: 0 };
+      return { name, maxItems, items: 0, paused: false };
     });
   }
 
-  updateQueue(name: string, maxItems: number): Promise<QueueRecord> {
+  updateQueue(name: string, change: { maxItems?: number; paused?: boolean }): Promise<QueueRecord> {
     return this.storage.write(() => {
       const row = this.requireQueue(name);
-      this.sql.setMaxItems.run(maxItems, name);
-      return { ...toQueue(row), maxItems };
+      if (change.maxItems !== undefined) this.sql.setMaxItems.run(change.maxItems, name);
+      if (change.paused !== undefined) this.sql.setPaused.run(flag(change.paused), name);
+      return { ...toQueue(row), maxItems: change.maxItems ?? row.max_items, paused: change.paused ?? Boolean(row.paused) };
     });
+  }
+
+  async pausedQueues(queue?: string): Promise<string[]> {
+    if (queue !== undefined) return this.storage.read(() => (this.sql.queue.get(queue)?.paused ? [queue] : []));
+    return this.storage.read(() => this.sql.pausedQueues.all().map((r) => r.name));
   }
 
   deleteQueue(name: string): Promise<StoredItem[]> {
@@ -230,11 +236,11 @@ export class SqliteWillowStore implements WillowStore {
     const settlement = new Settlement(queue, found, new Map(last), mode);
     for (const ack of acks) settlement.judge({ ...ack, now });
     for (const item of settlement.removed) this.sql.deleteItem.run(item.seq);
-    for (const item of settlement.dead) this.sql.toDead.run(DEAD_REASON[mode], now, item.seq);
-    for (const item of settlement.front) this.sql.toWaiting.run(item.seq, item.seq);
+    for (const item of settlement.dead) this.sql.toDead.run(DEAD_REASON[mode], now, item.lastError, item.seq);
+    for (const item of settlement.front) this.sql.toRetry.run(item.seq, item.lastError, item.seq);
     const backSeqs = settlement.back.map((item) => {
       const seq = this.nextSeq++;
-      this.sql.toWaiting.run(seq, item.seq);
+      this.sql.toRetry.run(seq, item.lastError, item.seq);
       return seq;
     });
     const released = settlement.removed.length + settlement.dead.length;

@@ -19,6 +19,7 @@ export interface ItemColumns {
   timeout_ms: number | string;
   attempt: number;
   expires_at: number | string | null;
+  last_error: string | null;
 }
 
 export interface DeadColumns extends ItemColumns {
@@ -30,6 +31,7 @@ export interface QueueRow {
   name: string;
   max_items: number;
   items: number;
+  paused: number | boolean;
 }
 
 export function toItem(row: ItemColumns): StoredItem {
@@ -46,6 +48,7 @@ export function toItem(row: ItemColumns): StoredItem {
     timeoutMs: Number(row.timeout_ms),
     attempt: row.attempt,
     expiresAt: row.expires_at === null ? null : Number(row.expires_at),
+    lastError: row.last_error,
   };
 }
 
@@ -54,7 +57,7 @@ export function toDead(row: DeadColumns): StoredItem & { reason: string; deadAt:
 }
 
 export function toQueue(row: QueueRow): QueueRecord {
-  return { name: row.name, maxItems: row.max_items, items: row.items };
+  return { name: row.name, maxItems: row.max_items, items: row.items, paused: Boolean(row.paused) };
 }
 
 /** A waiting or processing item's row with its enqueue time, and its position when counted. */

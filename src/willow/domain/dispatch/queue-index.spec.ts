@@ -21,6 +21,17 @@ describe(QueueIndex.name, () => {
   const best = (view = ALL) => sut.best(view.key, view.query)?.tags ?? null;
 
   describe('best', () => {
+    it('answers no channel while the queue is paused, and the same best one again once resumed', () => {
+      channel({ os: 'linux' }, 20);
+      channel({ os: 'mac' }, 10);
+      sut.paused = true;
+      expect(best()).toBeNull();
+      expect(best(q({ Where: { os: 'linux' } }))).toBeNull();
+      sut.paused = false;
+      expect(best()).toEqual({ os: 'mac' });
+      expect(best(q({ Where: { os: 'linux' } }))).toEqual({ os: 'linux' });
+    });
+
     it('returns the matching ready channel whose head has waited longest', () => {
       channel({ os: 'linux', n: 1 }, 30);
       channel({ os: 'mac', n: 2 }, 10);

@@ -73,6 +73,8 @@ export class QueueIndex implements ViewOwner<View> {
   processing = 0;
   viewCount = 0;
   viewBytes = 0;
+  /** A paused queue hands out nothing: no channel is best, whatever is ready (DESIGN §7.8). */
+  paused = false;
   /** Set once the queue is gone; a dequeue still holding this index no longer charges the shared budget. */
   private disposed = false;
 
@@ -144,8 +146,9 @@ export class QueueIndex implements ViewOwner<View> {
     return released;
   }
 
-  /** The matching ready channel whose head has waited longest, or null. */
+  /** The matching ready channel whose head has waited longest, or null (always null while the queue is paused). */
   best(queryKey: string, query: Query): Channel | null {
+    if (this.paused) return null;
     return this.view(queryKey, query).heap.peek() ?? null;
   }
 

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { ITEM_ID_MAX_LENGTH, parseAck, parseAckBatch, parseHeartbeat } from '../../domain/validate-consumer';
+import { ACK_ERROR_MAX_BYTES, ITEM_ID_MAX_LENGTH, parseAck, parseAckBatch, parseHeartbeat } from '../../domain/validate-consumer';
 import type { AckCommand } from '../../willow.port';
 
 /** Judged by `parseHeartbeat`. */
@@ -21,6 +21,10 @@ export class AckBody extends AttemptBody {
 
   /** True: the item is done and removed. False: it failed and is retried or dead-lettered. */
   readonly Passed!: boolean;
+
+  /** Why the delivery failed (only with `Passed: false`); kept as the item's and its dead letter's `LastError`. */
+  @ApiProperty({ required: false, maxLength: ACK_ERROR_MAX_BYTES, description: `Why the delivery failed, at most ${ACK_ERROR_MAX_BYTES} bytes as UTF-8; only with Passed false. Kept as the item's and its dead letter's LastError.` })
+  readonly Error?: string;
 
   toCommand(id: string): AckCommand {
     return { id, ...parseAck({ ...this }, '') };

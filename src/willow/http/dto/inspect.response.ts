@@ -20,6 +20,8 @@ export class ItemSummaryResponse {
   readonly EnqueuedAt?: string;
   /** While processing: when its lease runs out unless renewed (ISO-8601). */
   readonly ExpiresAt?: string;
+  /** Why its last delivery failed: the failed ack's `Error`, or "lease expired". Absent when none failed or said. */
+  readonly LastError?: string;
 
   static from(i: ItemInfo): ItemSummaryResponse {
     return {
@@ -30,6 +32,7 @@ export class ItemSummaryResponse {
       ...(i.position !== null && { Position: i.position }),
       ...(i.enqueuedAt !== null && { EnqueuedAt: i.enqueuedAt }),
       ...(i.expiresAt !== null && { ExpiresAt: i.expiresAt }),
+      ...(i.lastError !== null && { LastError: i.lastError }),
     };
   }
 }

@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { MAX_ITEMS_MAX, parseCreateQueue, parseUpdateQueue } from '../../domain/validate';
+import type { QueueUpdate } from '../../willow.port';
 
 /** Judged by `parseCreateQueue`. */
 export class CreateQueueBody {
@@ -18,15 +19,18 @@ export class CreateQueueBody {
   }
 }
 
-/** Judged by `parseUpdateQueue`. */
+/** Judged by `parseUpdateQueue`: MaxItems, Paused or both; an absent field keeps its value. */
 export class UpdateQueueBody {
   static readonly parse = parseUpdateQueue;
 
-  /** Most waiting + processing items; -1 = unlimited. Lowering it evicts nothing. */
-  @ApiProperty({ type: 'integer', minimum: -1, maximum: MAX_ITEMS_MAX })
-  readonly MaxItems!: number;
+  /** Most waiting + processing items; -1 = unlimited. Lowering it evicts nothing. Absent: unchanged. */
+  @ApiProperty({ required: false, type: 'integer', minimum: -1, maximum: MAX_ITEMS_MAX })
+  readonly MaxItems?: number;
 
-  toCommand(name: string): { name: string; maxItems: number } {
+  /** True: hand out nothing (enqueues, heartbeats and acks go on; waiting dequeues keep waiting). False: resume and serve waiting dequeues at once. Absent: unchanged. */
+  readonly Paused?: boolean;
+
+  toCommand(name: string): QueueUpdate {
     return { name, ...parseUpdateQueue({ ...this }, '') };
   }
 }

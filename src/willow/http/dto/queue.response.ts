@@ -1,3 +1,4 @@
+import { ApiProperty } from '@nestjs/swagger';
 import type { Tags } from '../../../common/tags';
 import { ApiAnyJson, ApiKeyValues } from '../../../platform/http/dto/api-properties';
 import type { ChannelInfo, DeadLetter, QueueInfo } from '../../willow.port';
@@ -6,6 +7,8 @@ export class QueueResponse {
   readonly Name!: string;
   /** Most waiting + processing items; -1 = unlimited. */
   readonly MaxItems!: number;
+  /** A paused queue accepts enqueues, heartbeats and acks but hands out nothing. */
+  readonly Paused!: boolean;
   /** Items waiting to be dequeued. */
   readonly Waiting!: number;
   /** Items handed out and not yet acked. */
@@ -14,7 +17,7 @@ export class QueueResponse {
   readonly Channels!: number;
 
   static from(q: QueueInfo): QueueResponse {
-    return { Name: q.name, MaxItems: q.maxItems, Waiting: q.waiting, Processing: q.processing, Channels: q.channels };
+    return { Name: q.name, MaxItems: q.maxItems, Paused: q.paused, Waiting: q.waiting, Processing: q.processing, Channels: q.channels };
   }
 }
 
@@ -59,9 +62,12 @@ export class DeadLetterResponse {
   readonly Reason!: string;
   /** When it became a dead letter (ISO-8601). */
   readonly DeadAt!: string;
+  /** Why its last delivery failed: the failed ack's Error, or "lease expired"; null when the ack gave none. */
+  @ApiProperty({ type: 'string', nullable: true })
+  readonly LastError!: string | null;
 
   static from(d: DeadLetter): DeadLetterResponse {
-    return { ID: d.id, KeyValues: d.tags, Data: d.data, Attempts: d.attempts, Reason: d.reason, DeadAt: d.deadAt };
+    return { ID: d.id, KeyValues: d.tags, Data: d.data, Attempts: d.attempts, Reason: d.reason, DeadAt: d.deadAt, LastError: d.lastError };
   }
 }
 
