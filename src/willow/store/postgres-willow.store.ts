@@ -1,18 +1,18 @@
 import { AlreadyExistsError } from '../../common/errors';
 import { afterCommit, ALREADY_COMMITTED, inTransaction, type PgChannel } from '../../platform/storage/postgres/pg-channel';
-import type { PostgresStorage, Tx } from '../../platform/storage/postgres/postgres-storage';
+import type { PostgresStorage } from '../../platform/storage/postgres/postgres-storage';
 import { laneOf, unlessStoreDown, WriteBatcher } from '../../platform/storage/postgres/write-batcher';
 import { QueueNotFoundError } from '../domain/willow.errors';
 import type { AckResult, ChannelLoad, EnqueueOutcome, ItemCheck, ItemRecord, LeaseRecord, QueueRecord, Settled, StoredItem, WillowChange, WillowStore } from '../willow.store';
 import { channelsChanged, QUEUE_CHANGES, type QueueChange } from './postgres-willow.changes';
 import { checkDelivery } from '../domain/delivery';
 import type { EnqueueInput } from '../domain/enqueue-plan';
-import { decideCancel } from '../domain/cancel';
 import { PROCESSING, type WAITING } from '../domain/item';
 import type { Ack } from '../domain/settlement';
-import { enqueueTx, reserve } from './postgres-willow.enqueue';
+import { enqueueTx } from './postgres-willow.enqueue';
 import { WILLOW_PG_MIGRATIONS } from './postgres-willow.migrations';
 import * as Row from './postgres-willow.rows';
+import { cancelTx, deleteChannelTx, requeueDeadTx, requireQueue } from './postgres-willow.items';
 import { settleLocked } from './postgres-willow.settle';
 import * as SQL from './postgres-willow.sql';
 
@@ -97,7 +97,7 @@ export class PostgresWillowStore implements WillowStore {
   deleteQueue(name: string): Promise<StoredItem[]> {
     return this.storage.tx(async (sql) => {
       await sql.query(SQL.LOCK_QUEUE_EXCLUSIVE, [name]);
-      await this.requireQueue(sql, name);
+      await requireQueue(sql, name);
       const { rows } = await sql.query<Row.ItemRow>(SQL.DELETE_QUEUE_ITEMS, [name]);
       await sql.query(SQL.DELETE_QUEUE, [name]);
       await this.changes.send(inTransaction(sql), { kind: 'queue_deleted', queue: name });
@@ -203,29 +203,11 @@ export class PostgresWillowStore implements WillowStore {
 
   /** Under the queue's shared lock with the item's row locked, so it races a settlement or an expiry exactly once. */
   cancel(queue: string, id: string, now: number) {
-    return this.storage.tx(async (sql) => {
-      await sql.query(SQL.LOCK_QUEUE_SHARED, [queue]);
-      const [row] = (await sql.query<Row.ItemRow & { max_items: number | null }>(SQL.LOCK_ITEMS, [queue, [id]])).rows;
-      const decision = decideCancel(row && Row.found(row), queue);
-      await sql.query(SQL.PURGE_CANCELLED, [queue, now]);
-      if (decision.kind === 'not_found') return null;
-      await sql.query(decision.kind === 'remove' ? SQL.DELETE_ITEM : SQL.MARK_CANCELLED, [decision.item.seq]);
-      if ((row.max_items ?? -1) >= 0) await sql.query(SQL.RELEASE_ITEMS, [queue, 1]);
-      await this.changes.send(afterCommit(sql), ...channelsChanged(queue, [decision.item.key]));
-      return { item: decision.item, was: decision.was };
-    });
+    return this.storage.tx((sql) => cancelTx(sql, this.changes, queue, id, now));
   }
 
   deleteChannel(queue: string, key: string): Promise<StoredItem[]> {
-    return this.storage.tx(async (sql) => {
-      await sql.query(SQL.LOCK_QUEUE_SHARED, [queue]);
-      const maxItems = await this.requireQueue(sql, queue);
-      const { rows } = await sql.query<Row.ItemRow>(SQL.DELETE_CHANNEL, [queue, key]);
-      if (rows.length === 0) return [];
-      if (maxItems >= 0) await sql.query(SQL.RELEASE_ITEMS, [queue, rows.length]);
-      await this.changes.send(afterCommit(sql), ...channelsChanged(queue, [key]));
-      return rows.filter((r) => r.state === PROCESSING).map(Row.toItem);
-    });
+    return this.storage.tx((sql) => deleteChannelTx(sql, this.changes, queue, key));
   }
 
   async listDead(queue: string, afterSeq: number | null, limit: number) {
@@ -233,16 +215,7 @@ export class PostgresWillowStore implements WillowStore {
   }
 
   requeueDead(queue: string, id: string): Promise<StoredItem | null> {
-    return this.storage.tx(async (sql) => {
-      await sql.query(SQL.LOCK_QUEUE_SHARED, [queue]);
-      const [dead] = (await sql.query<Row.ItemRow>(SQL.LOCK_DEAD, [queue, id])).rows;
-      if (!dead) return null;
-      const maxItems = await this.requireQueue(sql, queue);
-      if (maxItems >= 0) await reserve(sql, queue, maxItems, 1);
-      const [row] = (await sql.query<Row.ItemRow>(SQL.REQUEUE, [dead.seq])).rows;
-      await this.changes.send(afterCommit(sql), ...channelsChanged(queue, [row.channel]));
-      return Row.toItem(row);
-    });
+    return this.storage.tx((sql) => requeueDeadTx(sql, this.changes, queue, id));
   }
 
   async deleteDead(queue: string, id: string): Promise<boolean> {
@@ -271,12 +244,5 @@ export class PostgresWillowStore implements WillowStore {
 
   watch(listener: (change: WillowChange) => void): Promise<void> {
     return this.changes.listen({ message: listener, resync: () => listener({ kind: 'resync' }) });
-  }
-
-  /** The queue's max_items; QUEUE_NOT_FOUND when it does not exist. Read after the queue's lock. */
-  private async requireQueue(sql: Tx, name: string): Promise<number> {
-    const [row] = (await sql.query<{ max_items: number }>(SQL.QUEUE_BOUND, [name])).rows;
-    if (!row) throw new QueueNotFoundError(name);
-    return row.max_items;
   }
 }
