@@ -76,9 +76,12 @@ export class WillowService implements WillowPort, OnModuleInit, OnApplicationShu
     if (!(await this.store.hasQueue(knownQueueName(cmd.queue)))) throw new QueueNotFoundError(cmd.queue);
     const deadline = this.clock.now() + cmd.waitMs;
     const queryKey = JSON.stringify(cmd.query);
-    for (;;) {
+    for (let caughtUp = false; ; ) {
       const delivered = await this.gate.take(cmd.queue, queryKey, cmd.query, cmd.count);
       if (delivered.length > 0) return delivered;
+      // Shared store: what this instance just wrote (or heard of) is read into the index just after; a dequeue that
+      // found nothing lets those reads finish once and looks again, so it sees what was enqueued before it.
+      if (!caughtUp && (caughtUp = true) && (await this.sync.readsDone(cmd.queue))) continue;
       const remaining = deadline - this.clock.now();
       if (remaining <= 0) return [];
       const outcome = await this.dispatcher.waitForWork(cmd.queue, cmd.query, remaining, signal);

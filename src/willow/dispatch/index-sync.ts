@@ -61,6 +61,14 @@ export class IndexSync implements OnApplicationShutdown {
     else this.sharedSync?.changed(queue, key, delta);
   }
 
+  /**
+   * Shared store: waits until the channels of `queue` changed before the call (by this instance's writes, or heard
+   * of) have been read into the index; true when it had to wait. One writer: never waits (the index never lags).
+   */
+  readsDone(queue: string): Promise<boolean> {
+    return this.sharedSync?.readsDone(queue) ?? Promise.resolve(false);
+  }
+
   /** Start-up and resync: every channel (or those of `queue`) as the store holds them now. */
   reload(queue?: string): Promise<void> {
     return this.loader.reload(queue);

@@ -23,6 +23,8 @@ export class SharedIndexSync {
   private readonly dirty = new Map<string, Set<string>>();
   /** Queues whose channels are being read (or about to be). */
   private readonly reading = new Set<string>();
+  /** Per queue: how many times a channel turned dirty, how many of those the finished reads cover, who waits. */
+  private readonly marks = new Map<string, { dirtied: number; read: number; waiters: Array<{ upTo: number; done: () => void }> }>();
   private catchUpTimer: Timer | null = null;
 
   constructor(
@@ -94,10 +96,24 @@ export class SharedIndexSync {
     }
   }
 
+  /**
+   * Resolves once every channel of `queue` that turned dirty before the call has been read (at once when none is
+   * pending), so a dequeue on this instance sees what this instance just enqueued. True when it had to wait.
+   */
+  async readsDone(queue: string): Promise<boolean> {
+    const mark = this.marks.get(queue);
+    if (!mark || mark.read >= mark.dirtied) return false;
+    await new Promise<void>((done) => mark.waiters.push({ upTo: mark.dirtied, done }));
+    return true;
+  }
+
   private reread(queue: string, key: string): void {
     const keys = this.dirty.get(queue) ?? new Set<string>();
     this.dirty.set(queue, keys);
     keys.add(key);
+    const mark = this.marks.get(queue) ?? { dirtied: 0, read: 0, waiters: [] };
+    this.marks.set(queue, mark);
+    mark.dirtied++;
     if (this.reading.has(queue)) return; // read when the read in flight ends
     this.reading.add(queue);
     queueMicrotask(() => this.readDirty(queue));
@@ -109,6 +125,7 @@ export class SharedIndexSync {
     if (!keys || keys.size === 0) {
       this.dirty.delete(queue);
       this.reading.delete(queue);
+      this.readUpTo(queue, Infinity);
       return;
     }
     const batch: string[] = [];
@@ -117,10 +134,25 @@ export class SharedIndexSync {
       keys.delete(key);
       if (batch.length === READ_BATCH) break;
     }
+    // A batch that takes every dirty channel covers every mark made so far (a failed read counts: it was tried).
+    const covers = keys.size === 0 ? (this.marks.get(queue)?.dirtied ?? 0) : 0;
     this.loader
       .read(queue, batch)
       .catch((error: unknown) => this.lost(error))
-      .finally(() => this.readDirty(queue));
+      .finally(() => {
+        this.readUpTo(queue, covers);
+        this.readDirty(queue);
+      });
+  }
+
+  private readUpTo(queue: string, upTo: number): void {
+    const mark = this.marks.get(queue);
+    if (!mark) return;
+    mark.read = Math.max(mark.read, Math.min(upTo, mark.dirtied));
+    const ready = mark.waiters.filter((w) => w.upTo <= mark.read);
+    mark.waiters = mark.waiters.filter((w) => w.upTo > mark.read);
+    for (const w of ready) w.done();
+    if (mark.read >= mark.dirtied && mark.waiters.length === 0) this.marks.delete(queue);
   }
 
   /** The store could not be read: the index may lag until the next change or resync (the listener reconnects). */

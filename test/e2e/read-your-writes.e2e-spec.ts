@@ -1,0 +1,40 @@
+import { WILLOW_STORE, type WillowStore } from '../../src/willow/willow.store';
+import { QueueClient } from '../support/queue-client';
+import { storeCases } from '../support/stores';
+import type { TestApp } from '../support/test-app';
+
+/**
+ * A dequeue sees what was enqueued through the same instance before it, even with `Wait: 0`: on PostgreSQL the
+ * instance reads the new channel into its index just after the enqueue commits, and a dequeue that found nothing
+ * lets that read finish once before answering 204.
+ */
+describe.each(storeCases())('Read your writes ($name store)', (store) => {
+  let sut: TestApp;
+  let q: QueueClient;
+  beforeAll(async () => {
+    sut = await store.start();
+    // Every re-read of channels takes 100 ms more, as on a busy database: the dequeue must not outrun it.
+    const willowStore = sut.app.get<WillowStore>(WILLOW_STORE);
+    const channelStates = willowStore.channelStates.bind(willowStore);
+    willowStore.channelStates = async (queue, keys) => {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      return channelStates(queue, keys);
+    };
+    q = new QueueClient(sut, 'ryw');
+    await q.create().expect(201);
+  });
+  afterAll(() => sut.close());
+
+  it('hands out an item enqueued just before, in a channel new to the instance, with Wait 0', async () => {
+    for (let round = 0; round < 10; round++) {
+      const id = (await q.enqueue({ KeyValues: { round }, Data: round }).expect(201)).body.ID as string;
+      const got = await q.dequeue({ Wait: 0, Query: { Where: { round } } });
+      expect([got.status, got.body.ID]).toEqual([200, id]);
+      await q.ack(id, { Passed: true, Attempt: 1 }).expect(200);
+    }
+  });
+
+  it('still answers 204 at once when nothing matches', async () => {
+    expect((await q.dequeue({ Wait: 0, Query: { Where: { round: -1 } } })).status).toBe(204);
+  });
+});
