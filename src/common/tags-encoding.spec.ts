@@ -25,6 +25,12 @@ function reversed(tags: Record<string, TagValue>): Record<string, TagValue> {
   return Object.fromEntries(Object.entries(tags).reverse());
 }
 
+describe('parseTags on generated tag sets', () => {
+  it('accepts every valid generated tag set unchanged', () => {
+    fc.assert(fc.property(tagSet, (raw) => tagsEqual(parseTags(raw, 'KeyValues', { allowReserved: true }), raw)));
+  });
+});
+
 describe('canonicalTags', () => {
   it('sorts keys by code point, including digit-only keys', () => {
     expect(canonicalTags({ b: 1, a: 'x', '9': true, '10': false })).toBe('{"10":false,"9":true,"a":"x","b":1}');
