@@ -92,6 +92,12 @@ export class ShuttingDownError extends DomainError<'SHUTTING_DOWN'> {
   }
 }
 
+/** The string `code` an error carries (a DomainError's stable code, a driver's SQLSTATE or errno), if any. */
+export function errorCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
 /** Rebuilds an error from its wire form (`{Message, Code, ...details}`), e.g. after an RPC hop. */
 export class RemoteDomainError extends DomainError {
   constructor(

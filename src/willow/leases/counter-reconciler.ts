@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, Optional, type OnApplicationShutdown } from '@nestjs/common';
+import { errorCode } from '../../common/errors';
 import { parseQuery } from '../../common/query';
 import { Backoff, type Scheduler } from '../../common/scheduler';
 import { canonicalTags, type Tags } from '../../common/tags';
@@ -78,14 +79,14 @@ export class CounterReconciler implements OnApplicationShutdown {
 
   /** A running-counter write failed, or its outcome is unknown: reconcile in the background, as soon as it can. */
   failed(error: unknown): void {
-    if (this.sync.shared && codeOf(error) !== 'DEPENDENCY_UNAVAILABLE') return;
+    if (this.sync.shared && errorCode(error) !== 'DEPENDENCY_UNAVAILABLE') return;
     this.lost = true;
     if (this.reconciled) this.reconcileLater();
   }
 
   /** An increment failed: reconcile only if it may have counted (a remote limiter that did not answer). */
   incrementFailed(error: unknown): void {
-    const code = codeOf(error);
+    const code = errorCode(error);
     if (code === undefined || code === 'DEPENDENCY_UNAVAILABLE') this.failed(error);
   }
 
@@ -98,7 +99,7 @@ export class CounterReconciler implements OnApplicationShutdown {
       await this.reconcile();
       this.reconciled = true;
     } catch (error) {
-      if (codeOf(error) !== 'DEPENDENCY_UNAVAILABLE') throw error;
+      if (errorCode(error) !== 'DEPENDENCY_UNAVAILABLE') throw error;
       this.logger.warn({ err: error }, 'limiter unreachable at start; reconciling running counters in the background');
       this.reconcileLater();
     }
@@ -131,7 +132,7 @@ export class CounterReconciler implements OnApplicationShutdown {
           return;
         } catch (error) {
           this.lost = true;
-          if (codeOf(error) !== 'DEPENDENCY_UNAVAILABLE') this.logger.error({ err: error }, 'reconciling running counters failed; retrying');
+          if (errorCode(error) !== 'DEPENDENCY_UNAVAILABLE') this.logger.error({ err: error }, 'reconciling running counters failed; retrying');
         }
       }
     } finally {
@@ -176,9 +177,4 @@ export class CounterReconciler implements OnApplicationShutdown {
       for (const { tags, processing } of wanted.values()) await this.limiter.set({ tags, counters: processing });
     });
   }
-}
-
-function codeOf(error: unknown): string | undefined {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : undefined;
 }

@@ -1,4 +1,4 @@
-import { DomainError, InvalidInputError, StorageFullError, StoreUnavailableError } from '../../../common/errors';
+import { DomainError, errorCode, InvalidInputError, StorageFullError, StoreUnavailableError } from '../../../common/errors';
 
 /** SQLSTATEs a transaction is simply run again for: it lost a serialization or deadlock race and changed nothing. */
 const RETRYABLE = new Set(['40001', '40P01']);
@@ -8,7 +8,7 @@ const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE',
 const UNREACHABLE_MESSAGE = /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connection is closed|Cannot use a pool after calling end/i;
 
 export function isRetryable(error: unknown): boolean {
-  return RETRYABLE.has(codeOf(error) ?? '');
+  return RETRYABLE.has(errorCode(error) ?? '');
 }
 
 /**
@@ -32,7 +32,7 @@ function isRefusedValue(code: string): boolean {
  */
 export function mapPgError(error: unknown): unknown {
   if (error instanceof DomainError) return error;
-  const code = codeOf(error);
+  const code = errorCode(error) ?? null;
   const message = error instanceof Error ? error.message : String(error);
   if (code === '53100') return new StorageFullError();
   if (code !== null && isRefusedValue(code)) {
@@ -45,9 +45,4 @@ export function mapPgError(error: unknown): unknown {
     return new StoreUnavailableError(`PostgreSQL unreachable: ${message}`);
   }
   return error;
-}
-
-function codeOf(error: unknown): string | null {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : null;
 }

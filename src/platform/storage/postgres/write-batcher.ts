@@ -1,3 +1,5 @@
+import { errorCode } from '../../../common/errors';
+
 interface Pending<In, Out> {
   readonly input: In;
   readonly size: number;
@@ -96,6 +98,6 @@ export function laneOf(key: string): number {
  * full (then every request would fail the same way), so a request fails only for its own reason.
  */
 export function unlessStoreDown(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
+  const code = errorCode(error);
   return code !== 'STORE_UNAVAILABLE' && code !== 'STORAGE_FULL';
 }
