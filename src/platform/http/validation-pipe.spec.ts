@@ -4,6 +4,7 @@ import { parseDuration } from '../../common/duration';
 import { optional, parseBatch, parseBoolean, readFields } from '../../common/fields';
 import { fieldPath } from '../../common/names';
 import { parseTags, type Tags } from '../../common/tags';
+import { commandOf } from './dto/dto-instance';
 import { createValidationPipe } from './validation-pipe';
 
 const parseItem = (raw: unknown, path: string) => {
@@ -62,6 +63,19 @@ describe('createValidationPipe', () => {
     const value = await sut.transform({ Items: [item({ os: 'linux' })] }, body(BatchBody));
     expect(value).toBeInstanceOf(BatchBody);
     expect((value as BatchBody).Items).toEqual([{ KeyValues: { os: 'linux' } }]);
+  });
+
+  it('parses a request once: the command the pipe made is what the DTO hands its controller', async () => {
+    const parse = jest.fn(BatchBody.parse);
+    class CountedBody extends BatchBody {
+      static override readonly parse = parse;
+    }
+    const value = (await sut.transform({ Items: [item({ os: 'linux' })] }, body(CountedBody))) as CountedBody;
+    expect(commandOf(value, parse)).toBe(parse.mock.results[0].value);
+    expect(parse).toHaveBeenCalledTimes(1);
+    // A DTO the pipe did not build (or read with another parser) is parsed from its fields.
+    expect(commandOf(value, BatchBody.parse)).toEqual(parse.mock.results[0].value);
+    expect(commandOf(Object.assign(new BatchBody(), { Items: [item({ os: 'mac' })] }), BatchBody.parse)).toEqual([{ tags: { os: 'mac' }, updateable: true }]);
   });
 
   it('refuses to serve a DTO class without a parser (a programming error, caught by any test of its route)', async () => {

@@ -19,9 +19,7 @@ export class WillowValidationPipe implements PipeTransform {
     if (typeof value !== 'object' || Array.isArray(value)) {
       throw new InvalidInputError('', `the request ${metadata.type === 'body' ? 'body' : 'query string'} must be a JSON object`);
     }
-    const instance = toDtoInstance(metatype, value as Record<string, unknown>);
-    metatype.parse(value, '');
-    return instance;
+    return toDtoInstance(metatype, value as Record<string, unknown>);
   }
 }
 

@@ -3,6 +3,7 @@ import { ApiKeyValues } from '../../../platform/http/dto/api-properties';
 import { parseCounterChange, parseExplain, parseSetCounter } from '../../domain/validate-counters';
 import type { CounterChange } from '../../limiter.port';
 import { ApiCounters } from './api-limiter-properties';
+import { commandOf } from '../../../platform/http/dto/dto-instance';
 
 /** Increment or decrement, judged by `parseCounterChange`: client counters may not use reserved `_` keys. */
 export class CounterChangeBody {
@@ -17,7 +18,7 @@ export class CounterChangeBody {
   readonly Counters?: number;
 
   toCommand(): CounterChange {
-    return parseCounterChange({ ...this }, '');
+    return commandOf(this, parseCounterChange);
   }
 }
 
@@ -34,7 +35,7 @@ export class SetCounterBody {
   readonly Counters!: number;
 
   toCommand(): CounterChange {
-    return parseSetCounter({ ...this }, '');
+    return commandOf(this, parseSetCounter);
   }
 }
 
@@ -51,6 +52,6 @@ export class ExplainBody {
   readonly Counters?: number;
 
   toCommand(): CounterChange {
-    return parseExplain({ ...this }, '');
+    return commandOf(this, parseExplain);
   }
 }

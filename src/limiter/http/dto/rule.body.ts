@@ -4,6 +4,7 @@ import { ApiKeyValues } from '../../../platform/http/dto/api-properties';
 import { parseCreateOverride, parseCreateRule, parseUpdateLimit } from '../../domain/validate';
 import type { CreateOverride, CreateRule } from '../../limiter-admin.port';
 import { ApiLimit } from './api-limiter-properties';
+import { commandOf } from '../../../platform/http/dto/dto-instance';
 
 /** Judged by `parseCreateRule`. */
 export class CreateRuleBody {
@@ -23,7 +24,7 @@ export class CreateRuleBody {
   readonly Limit!: number;
 
   toCommand(): CreateRule {
-    return parseCreateRule({ ...this }, '');
+    return commandOf(this, parseCreateRule);
   }
 }
 
@@ -36,7 +37,7 @@ export class UpdateLimitBody {
   readonly Limit!: number;
 
   limit(): number {
-    return parseUpdateLimit({ ...this }, '').limit;
+    return commandOf(this, parseUpdateLimit).limit;
   }
 }
 
@@ -58,6 +59,6 @@ export class CreateOverrideBody {
   readonly Limit!: number;
 
   toCommand(rule: string): CreateOverride {
-    return { rule, ...parseCreateOverride({ ...this }, '') };
+    return { rule, ...commandOf(this, parseCreateOverride) };
   }
 }

@@ -2,6 +2,7 @@ import type { Tags } from '../../../common/tags';
 import { ApiDuration, ApiKeyValues } from '../../../platform/http/dto/api-properties';
 import { parseAcquire } from '../../domain/validate';
 import type { AcquireLock } from '../../locker.port';
+import { commandOf } from '../../../platform/http/dto/dto-instance';
 
 /** Judged by `parseAcquire`. */
 export class AcquireLockBody {
@@ -20,6 +21,6 @@ export class AcquireLockBody {
   readonly Wait?: number | string;
 
   toCommand(): AcquireLock {
-    return parseAcquire({ ...this }, '');
+    return commandOf(this, parseAcquire);
   }
 }

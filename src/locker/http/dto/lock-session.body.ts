@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { parseLockSession, parseReleaseLock, SESSION_ID_MAX_LENGTH } from '../../domain/validate';
+import { commandOf } from '../../../platform/http/dto/dto-instance';
 
 /** Judged by `parseLockSession`. */
 export class LockSessionBody {
@@ -10,7 +11,7 @@ export class LockSessionBody {
   readonly SessionID!: string;
 
   sessionId(): string {
-    return parseLockSession({ ...this }, '').sessionId;
+    return commandOf(this, parseLockSession).sessionId;
   }
 }
 
@@ -23,6 +24,6 @@ export class ReleaseLockBody {
   readonly SessionID?: string;
 
   sessionId(): string | undefined {
-    return parseReleaseLock({ ...this }, '').sessionId;
+    return commandOf(this, parseReleaseLock).sessionId;
   }
 }

@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { PAGE_LIMIT_MAX, parsePageRequest, type PageRequest } from '../../../common/page';
+import { commandOf } from './dto-instance';
 
 /** `?Limit=&Cursor=` of every listing; judged by `parsePageRequest`. */
 export class PageQuery {
@@ -14,7 +15,7 @@ export class PageQuery {
   readonly Cursor?: string;
 
   toPageRequest(): PageRequest {
-    return parsePageRequest({ ...this }, '');
+    return commandOf(this, parsePageRequest);
   }
 }
 

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 import { parseQuery, type Query } from '../../../common/query';
 import { ApiWhere } from './api-properties';
+import { commandOf } from './dto-instance';
 
 /** A Query over tags, sent as the whole body of `.../query` or as a dequeue's `Query`; `{}` selects everything. */
 @ApiSchema({ name: 'Query', description: 'A query over tag sets: `Where` conditions and key-count bounds; `{}` selects everything.' })
@@ -25,6 +26,6 @@ export class QueryBody {
 
   /** Parses the body with the kernel's query parser; faults name their path (`Where.os.$gt`). */
   toQuery(): Query {
-    return parseQuery({ ...this }, '');
+    return commandOf(this, parseQuery);
   }
 }

@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { ACK_ERROR_MAX_BYTES, ITEM_ID_MAX_LENGTH, parseAck, parseAckBatch, parseHeartbeat } from '../../domain/validate-consumer';
 import type { AckCommand } from '../../willow.port';
+import { commandOf } from '../../../platform/http/dto/dto-instance';
 
 /** Judged by `parseHeartbeat`. */
 export class AttemptBody {
@@ -11,7 +12,7 @@ export class AttemptBody {
   readonly Attempt?: number;
 
   attempt(): number | null {
-    return parseHeartbeat({ ...this }, '').attempt;
+    return commandOf(this, parseHeartbeat).attempt;
   }
 }
 
@@ -27,7 +28,7 @@ export class AckBody extends AttemptBody {
   readonly Error?: string;
 
   toCommand(id: string): AckCommand {
-    return { id, ...parseAck({ ...this }, '') };
+    return { id, ...commandOf(this, parseAck) };
   }
 }
 
@@ -47,6 +48,6 @@ export class AckBatchBody {
   readonly Acks!: AckBatchEntry[];
 
   toCommand(): AckCommand[] {
-    return parseAckBatch({ ...this }, '');
+    return commandOf(this, parseAckBatch);
   }
 }

@@ -1,6 +1,7 @@
 import type { Tags } from '../../../common/tags';
 import { ApiKeyValues } from '../../../platform/http/dto/api-properties';
 import { parseDeleteChannel } from '../../domain/validate';
+import { commandOf } from '../../../platform/http/dto/dto-instance';
 
 /** Judged by `parseDeleteChannel`. */
 export class DeleteChannelBody {
@@ -11,6 +12,6 @@ export class DeleteChannelBody {
   readonly KeyValues!: Tags;
 
   tags(): Tags {
-    return parseDeleteChannel({ ...this }, '').tags;
+    return commandOf(this, parseDeleteChannel).tags;
   }
 }

@@ -4,6 +4,7 @@ import { QueryBody } from '../../../platform/http/dto/query.body';
 import { DEQUEUE_COUNT_MAX } from '../../domain/validate';
 import { parseDequeue, parseDequeueBatch } from '../../domain/validate-consumer';
 import type { DequeueCommand } from '../../willow.port';
+import { commandOf } from '../../../platform/http/dto/dto-instance';
 
 /** Judged by `parseDequeue`. */
 export class DequeueBody {
@@ -18,7 +19,7 @@ export class DequeueBody {
   readonly Wait?: number | string;
 
   toCommand(queue: string): DequeueCommand {
-    return { queue, ...(this.constructor as typeof DequeueBody).parse({ ...this }, '') };
+    return { queue, ...commandOf(this, (this.constructor as typeof DequeueBody).parse) };
   }
 }
 

@@ -3,6 +3,7 @@ import type { Tags } from '../../../common/tags';
 import { ApiAnyJson, ApiDuration, ApiKeyValues } from '../../../platform/http/dto/api-properties';
 import { BATCH_MAX, parseEnqueue, parseEnqueueBatch, RETRY_ATTEMPTS_MAX } from '../../domain/validate';
 import type { NewItem, RetryPosition } from '../../willow.port';
+import { commandOf } from '../../../platform/http/dto/dto-instance';
 
 /** Judged by `parseEnqueue` (the validation pipe calls `parse`; `toCommand` reads the same values). */
 export class EnqueueBody {
@@ -34,7 +35,7 @@ export class EnqueueBody {
   readonly Timeout?: number | string;
 
   toCommand(): NewItem {
-    return parseEnqueue({ ...this }, '');
+    return commandOf(this, parseEnqueue);
   }
 }
 
@@ -47,6 +48,6 @@ export class EnqueueBatchBody {
   readonly Items!: unknown;
 
   toCommand(): NewItem[] {
-    return parseEnqueueBatch({ ...this }, '');
+    return commandOf(this, parseEnqueueBatch);
   }
 }

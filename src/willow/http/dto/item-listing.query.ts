@@ -3,6 +3,7 @@ import { PAGE_LIMIT_MAX } from '../../../common/page';
 import { ITEM_STATES, parseItemListing } from '../../domain/validate-items';
 import type { ItemStateName, ListItemsCommand } from '../../willow.port';
 import type { Query } from '../../../common/query';
+import { commandOf } from '../../../platform/http/dto/dto-instance';
 
 /** `?State=&Limit=&Cursor=` of the item listing; judged by `parseItemListing`. */
 export class ItemListingQuery {
@@ -21,6 +22,6 @@ export class ItemListingQuery {
   readonly Cursor?: string;
 
   toCommand(queue: string, query: Query): ListItemsCommand {
-    return { queue, query, ...parseItemListing({ ...this }, '') };
+    return { queue, query, ...commandOf(this, parseItemListing) };
   }
 }

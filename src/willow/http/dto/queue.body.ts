@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { MAX_ITEMS_MAX, parseCreateQueue, parseUpdateQueue } from '../../domain/validate';
 import type { QueueUpdate } from '../../willow.port';
+import { commandOf } from '../../../platform/http/dto/dto-instance';
 
 /** Judged by `parseCreateQueue`. */
 export class CreateQueueBody {
@@ -15,7 +16,7 @@ export class CreateQueueBody {
   readonly MaxItems?: number;
 
   toCommand(): { name: string; maxItems: number } {
-    return parseCreateQueue({ ...this }, '');
+    return commandOf(this, parseCreateQueue);
   }
 }
 
@@ -31,6 +32,6 @@ export class UpdateQueueBody {
   readonly Paused?: boolean;
 
   toCommand(name: string): QueueUpdate {
-    return { name, ...parseUpdateQueue({ ...this }, '') };
+    return { name, ...commandOf(this, parseUpdateQueue) };
   }
 }
