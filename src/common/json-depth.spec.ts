@@ -1,4 +1,7 @@
-import { jsonDepthExceeds, MAX_JSON_DEPTH } from './json-depth';
+import { MAX_JSON_DEPTH } from './json-depth';
+import { findJsonFault } from './json-input';
+
+const jsonDepthExceeds = (value: unknown, maxDepth: number) => findJsonFault(value, maxDepth) === 'too-deep';
 
 function nested(depth: number): unknown {
   let value: unknown = 'leaf';
@@ -6,7 +9,7 @@ function nested(depth: number): unknown {
   return value;
 }
 
-describe('jsonDepthExceeds', () => {
+describe('findJsonFault: depth', () => {
   it('counts scalars as depth 0 and each object or array as one level', () => {
     expect(jsonDepthExceeds('x', 0)).toBe(false);
     expect(jsonDepthExceeds(null, 0)).toBe(false);

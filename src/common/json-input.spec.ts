@@ -1,20 +1,17 @@
 import { InvalidInputError } from './errors';
-import { assertStorableJson } from './json-input';
+import { MAX_JSON_DEPTH } from './json-depth';
+import { findJsonFault } from './json-input';
 
 function faultOf(value: unknown): InvalidInputError {
-  try {
-    assertStorableJson(value);
-  } catch (error) {
-    expect(error).toBeInstanceOf(InvalidInputError);
-    return error as InvalidInputError;
-  }
-  throw new Error('expected INVALID_INPUT');
+  const fault = findJsonFault(value, MAX_JSON_DEPTH);
+  expect(fault).toBeInstanceOf(InvalidInputError);
+  return fault as InvalidInputError;
 }
 
-describe(assertStorableJson.name, () => {
+describe(`${findJsonFault.name}: what cannot be stored as sent`, () => {
   it('accepts ordinary JSON, including keys named like Object.prototype members', () => {
     const body = JSON.parse('{"KeyValues": {"constructor": "x", "toString": 1, "valueOf": true, "hasOwnProperty": "y"}, "Data": [1, -2.5, "s", null, {"prototype": {}}]}') as unknown;
-    expect(() => assertStorableJson(body)).not.toThrow();
+    expect(findJsonFault(body, MAX_JSON_DEPTH)).toBeNull();
   });
 
   it.each([
@@ -40,5 +37,10 @@ describe(assertStorableJson.name, () => {
 
   it('names the root when the whole body is such a number', () => {
     expect(faultOf(JSON.parse('1e400')).path).toBe('');
+  });
+
+  it('reports a body nested too deeply before any other fault in it', () => {
+    const deep = JSON.parse(`{"__proto__": 1, "n": 1e400, "a": ${'['.repeat(MAX_JSON_DEPTH)}${']'.repeat(MAX_JSON_DEPTH)}}`) as unknown;
+    expect(findJsonFault(deep, MAX_JSON_DEPTH)).toBe('too-deep');
   });
 });

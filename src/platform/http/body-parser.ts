@@ -1,9 +1,9 @@
 import type { CanActivate, ExecutionContext } from '@nestjs/common';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { json } from 'express';
-import { DomainError, InvalidInputError, InvalidJsonError, TooDeepError, TooLargeError } from '../../common/errors';
-import { jsonDepthExceeds, MAX_JSON_DEPTH } from '../../common/json-depth';
-import { assertStorableJson } from '../../common/json-input';
+import { DomainError, InvalidJsonError, TooDeepError, TooLargeError } from '../../common/errors';
+import { MAX_JSON_DEPTH } from '../../common/json-depth';
+import { findJsonFault } from '../../common/json-input';
 
 type WithBodyFault = Request & { bodyFault?: DomainError };
 
@@ -37,14 +37,8 @@ interface ParserError {
 
 function checkBody(body: unknown): DomainError | null {
   if (body === undefined) return null;
-  if (jsonDepthExceeds(body, MAX_JSON_DEPTH)) return new TooDeepError(MAX_JSON_DEPTH);
-  try {
-    assertStorableJson(body);
-    return null;
-  } catch (error) {
-    if (error instanceof InvalidInputError) return error;
-    throw error;
-  }
+  const fault = findJsonFault(body, MAX_JSON_DEPTH);
+  return fault === 'too-deep' ? new TooDeepError(MAX_JSON_DEPTH) : fault;
 }
 
 function toBodyFault(err: ParserError, limitBytes: number): DomainError {
