@@ -72,14 +72,19 @@ describe(IndexSync.name, () => {
   afterEach(() => sut.onApplicationShutdown());
 
   const key = (n: number) => canonicalTags({ n });
+  /** Another instance announces 500 channels of queue `q<round>`, each holding one waiting item. */
+  const announce500 = async (round: number) => {
+    const queue = `q${round}`;
+    const keys = Array.from({ length: 500 }, (_, i) => key(i));
+    for (const k of keys) store.waiting.set(`${queue}\n${k}`, 1);
+    store.listener({ kind: 'channels', queue, keys });
+    await settle();
+    return { queue, keys };
+  };
 
   it('forgets the read order of channels once their reads are over: it stays bounded over create/delete rounds', async () => {
     for (let round = 0; round < 20; round++) {
-      const queue = `q${round}`;
-      const keys = Array.from({ length: 500 }, (_, i) => key(i));
-      for (const k of keys) store.waiting.set(`${queue}\n${k}`, 1);
-      store.listener({ kind: 'channels', queue, keys });
-      await settle();
+      const { queue, keys } = await announce500(round);
       expect(dispatcher.peekIndex(queue)?.channelCount).toBe(500);
       for (const k of keys) store.waiting.delete(`${queue}\n${k}`);
       store.listener({ kind: 'queue_deleted', queue });
@@ -90,11 +95,7 @@ describe(IndexSync.name, () => {
   it('stays bounded too while reads overlap without end, none lasting long', async () => {
     store.holdReads();
     for (let round = 0; round < 20; round++) {
-      const queue = `q${round}`;
-      const keys = Array.from({ length: 500 }, (_, i) => key(i));
-      for (const k of keys) store.waiting.set(`${queue}\n${k}`, 1);
-      store.listener({ kind: 'channels', queue, keys });
-      await settle();
+      await announce500(round);
       store.releaseAllButLast(); // the previous read ends while this one is in flight
       await settle();
     }
