@@ -59,6 +59,7 @@ export class QueueAdminService implements QueueAdminPort {
 
   async listChannels(queue: string, query: Query, page: PageRequest): Promise<Page<ChannelInfo>> {
     await this.requireQueue(queue);
+    await this.sync.readsDone(queue); // a shared store: what this instance wrote before the call is listed
     const channels = this.dispatcher.peekIndex(queue)?.sorted() ?? [];
     const items: ChannelInfo[] = [];
     for (const channel of channels) {

@@ -6,7 +6,7 @@ import type { TestApp } from '../support/test-app';
 /**
  * A dequeue sees what was enqueued through the same instance before it, even with `Wait: 0`: on PostgreSQL the
  * instance reads the new channel into its index just after the enqueue commits, and a dequeue that found nothing
- * lets that read finish once before answering 204.
+ * lets that read finish once before answering 204. A channel listing likewise waits for those reads.
  */
 describe.each(storeCases())('Read your writes ($name store)', (store) => {
   let sut: TestApp;
@@ -31,6 +31,14 @@ describe.each(storeCases())('Read your writes ($name store)', (store) => {
       const got = await q.dequeue({ Wait: 0, Query: { Where: { round } } });
       expect([got.status, got.body.ID]).toEqual([200, id]);
       await q.ack(id, { Passed: true, Attempt: 1 }).expect(200);
+    }
+  });
+
+  it('lists a channel with the items enqueued just before, new or appended to', async () => {
+    for (let round = 0; round < 3; round++) {
+      await q.enqueue({ KeyValues: { listed: 'yes' }, Data: round, Updateable: false }).expect(201);
+      const listed = await sut.http().post('/v1/queues/ryw/channels/query').send({ Where: { listed: 'yes' } });
+      expect([listed.status, listed.body.map((c: { Waiting: number }) => c.Waiting)]).toEqual([200, [round + 1]]);
     }
   });
 
