@@ -46,7 +46,7 @@ describe('parseDuration', () => {
     ['NaN', NaN, /NaN is not a duration/],
     ['Infinity', Infinity, /Infinity is not a duration/],
     ['a unitless string', '500', /needs a unit, as in "500ms" or "500s"/],
-    ['an unknown unit', '5d', /string with a unit.*got "5d"/],
+    ['an unknown unit', '5w', /string with a unit.*got "5w"/],
     ['text', 'soon', /got "soon"/],
     ['a space before the unit', '30 s', /got "30 s"/],
     ['an overly long string', '1'.repeat(40) + 's', /string with a unit/],

@@ -4,15 +4,15 @@ import { describeJsonType } from './names';
 /** Server bounds on durations (DESIGN.md §2): leases (`Timeout`) 100 ms to 24 h, `Wait` at most 10 min. */
 export const LIMITS = { leaseMinMs: 100, leaseMaxMs: 86_400_000, waitMaxMs: 600_000 } as const;
 
-const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 } as const;
-const WITH_UNIT = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/;
+const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+const WITH_UNIT = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
 const BARE_NUMBER = /^\d+(?:\.\d+)?$/;
 const MAX_TEXT = 32;
-const FORMS = 'a number of milliseconds or a string with a unit ("500ms", "30s", "1.5s", "5m", "1h")';
+const FORMS = 'a number of milliseconds or a string with a unit ("500ms", "30s", "1.5s", "5m", "1h", "2d")';
 
 /**
  * A duration in whole milliseconds, from a non-negative integer number of milliseconds or a string
- * `<number><unit>` with unit ms, s, m or h (fractions allowed, rounded to the millisecond). A string needs its
+ * `<number><unit>` with unit ms, s, m, h or d (fractions allowed, rounded to the millisecond). A string needs its
  * unit: `"500"` is refused because a reader cannot tell seconds from milliseconds.
  */
 export function parseDuration(raw: unknown, path: string, bounds: { minMs: number; maxMs: number }): number {
@@ -56,6 +56,7 @@ function toMs(raw: unknown, path: string): number {
 /** Renders milliseconds for messages in the largest exact unit: 100ms, 30s, 10m, 24h. */
 export function formatDuration(ms: number): string {
   if (Number.isSafeInteger(ms) && ms !== 0) {
+    if (ms > UNIT_MS.d && ms % UNIT_MS.d === 0) return `${ms / UNIT_MS.d}d`; // 24h stays 24h
     for (const unit of ['h', 'm', 's'] as const) {
       if (ms % UNIT_MS[unit] === 0) return `${ms / UNIT_MS[unit]}${unit}`;
     }

@@ -12,6 +12,7 @@ import { Dispatcher } from './dispatch/dispatcher';
 import { knownQueueName, MAX_ITEMS_MAX, parseUpdateQueue } from './domain/validate';
 import { DeadLetterNotFoundError, QueueDeletedError, QueueNotFoundError } from './domain/willow.errors';
 import { IndexSync } from './dispatch/index-sync';
+import type { Channel } from './domain/dispatch/queue-index';
 import type { ChannelInfo, DeadLetter, QueueAdminPort, QueueInfo, QueueUpdate } from './willow.port';
 import { WILLOW_STORE, type QueueRecord, type StoredItem, type WillowStore } from './willow.store';
 
@@ -36,7 +37,7 @@ export class QueueAdminService implements QueueAdminPort {
 
   async listQueues(page: PageRequest): Promise<Page<QueueInfo>> {
     const rows = await this.store.listQueues(page.cursor, page.limit + 1);
-    const items = rows.slice(0, page.limit).map((q) => this.info(q));
+    const items = await Promise.all(rows.slice(0, page.limit).map((q) => this.info(q)));
     return { items, nextCursor: rows.length > page.limit ? items[items.length - 1].name : null };
   }
 
@@ -61,20 +62,32 @@ export class QueueAdminService implements QueueAdminPort {
     await this.requireQueue(queue);
     await this.sync.readsDone(queue); // a shared store: what this instance wrote before the call is listed
     const channels = this.dispatcher.peekIndex(queue)?.sorted() ?? [];
-    const items: ChannelInfo[] = [];
+    const picked: Channel[] = [];
+    let nextCursor: string | null = null;
     for (const channel of channels) {
       if (page.cursor !== null && channel.key <= page.cursor) continue;
       if (!matches(query, channel.tags)) continue;
-      if (items.length === page.limit) return { items, nextCursor: canonicalTags(items[items.length - 1].tags) };
+      if (picked.length === page.limit) {
+        nextCursor = picked[picked.length - 1].key;
+        break;
+      }
+      picked.push(channel);
+    }
+    const now = this.clock.now();
+    const scheduled = await this.store.scheduledOf(queue, picked.map((c) => c.key), now);
+    const items = picked.map((channel): ChannelInfo => {
       const { blockedBy } = channel;
-      items.push({
+      const due = scheduled.get(channel.key);
+      return {
         tags: channel.tags,
         waiting: channel.waiting,
         processing: channel.processing,
+        scheduled: due?.scheduled ?? 0,
+        nextDueAt: due ? new Date(due.nextDueAt).toISOString() : null,
         blockedBy: blockedBy && { rule: blockedBy.rule, override: blockedBy.override, limit: blockedBy.limit, count: blockedBy.count },
-      });
-    }
-    return { items, nextCursor: null };
+      };
+    });
+    return { items, nextCursor };
   }
 
   async deleteChannel(queue: string, tags: Tags): Promise<void> {
@@ -123,12 +136,15 @@ export class QueueAdminService implements QueueAdminPort {
     return queue;
   }
 
-  private info(queue: QueueRecord): QueueInfo {
+  /** A queue's answer: counts from the index, `scheduled` (waiting items not yet due) from the store's due index. */
+  private async info(queue: QueueRecord): Promise<QueueInfo> {
     const index = this.dispatcher.peekIndex(queue.name);
+    const scheduled = await this.store.countScheduled(queue.name, this.clock.now());
     return {
       name: queue.name,
       maxItems: queue.maxItems,
       paused: queue.paused,
+      scheduled,
       waiting: index?.waiting ?? 0,
       processing: index?.processing ?? 0,
       channels: index?.channelCount ?? 0,

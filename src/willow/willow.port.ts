@@ -3,6 +3,7 @@ import type { Query } from '../common/query';
 import type { Tags } from '../common/tags';
 
 export type RetryPosition = 'front' | 'back';
+export type RetryBackoff = 'fixed' | 'exponential';
 
 export interface NewItem {
   /** The item's channel: its exact tag set. */
@@ -13,6 +14,16 @@ export interface NewItem {
   readonly retryAttempts: number;
   readonly retryPosition: RetryPosition;
   readonly timeoutMs: number;
+  /** Higher first, -100..100 (default 0): orders the channel's line and the choice among channels (DESIGN §7.8). */
+  readonly priority?: number;
+  /** Not handed out before `now + delayMs`; 0 to 30 days. At most one of `delayMs` and `notBefore`. */
+  readonly delayMs?: number | null;
+  /** Not handed out before this time (epoch ms). */
+  readonly notBefore?: number | null;
+  /** Before re-delivery n, due RetryDelay (fixed) or RetryDelay × 2^(n−1) (exponential, capped at 24 h) after the
+   * failure; default 0: at once. */
+  readonly retryDelayMs?: number;
+  readonly retryBackoff?: RetryBackoff;
 }
 
 export interface EnqueueResult {
@@ -67,6 +78,9 @@ export interface ItemInfo {
   /** Any JSON value; null in listings, which do not read Data. */
   readonly data: unknown;
   readonly state: ItemStateName;
+  readonly priority: number;
+  /** While scheduled: when it becomes due; null otherwise. */
+  readonly notBefore: string | null;
   /** Deliveries so far. */
   readonly attempt: number;
   /** Waiting items ahead of it in its channel's line (0: it is the next one); null while processing. */
@@ -79,7 +93,8 @@ export interface ItemInfo {
   readonly lastError: string | null;
 }
 
-export type ItemStateName = 'waiting' | 'processing';
+/** `scheduled`: waiting, but not handed out before its `notBefore` (a delay or a retry's backoff). */
+export type ItemStateName = 'waiting' | 'scheduled' | 'processing';
 
 export interface ListItemsCommand {
   readonly queue: string;
@@ -126,6 +141,8 @@ export interface QueueInfo {
   readonly maxItems: number;
   /** A paused queue accepts enqueues, heartbeats and acks but hands out nothing. */
   readonly paused: boolean;
+  /** Waiting items (counted in `waiting`) that are not yet due: delayed, or retrying after a backoff. */
+  readonly scheduled: number;
   readonly waiting: number;
   readonly processing: number;
   readonly channels: number;
@@ -135,6 +152,10 @@ export interface ChannelInfo {
   readonly tags: Tags;
   readonly waiting: number;
   readonly processing: number;
+  /** Waiting items (counted in `waiting`) that are not yet due. */
+  readonly scheduled: number;
+  /** The earliest due time among them; null when none is scheduled. */
+  readonly nextDueAt: string | null;
   readonly blockedBy: { readonly rule: string; readonly override: string | null; readonly limit: number; readonly count: number } | null;
 }
 

@@ -75,7 +75,7 @@ describe(WillowService.name, () => {
     const clock = time.clock;
     const config = parseConfig({ WILLOW_DATA_DIR: ':memory:' });
     const shutdown = new ShutdownSignal(time, config);
-    const dispatcher = new Dispatcher(shutdown, time);
+    const dispatcher = new Dispatcher(shutdown, time, time.clock);
     limiter = new FakeLimiter();
     const sync = new IndexSync(store, dispatcher, time, config);
     const counters = new CounterReconciler(limiter, dispatcher, sync, time, config);
@@ -115,7 +115,7 @@ describe(WillowService.name, () => {
     const [delivery] = await dequeue;
     expect(delivery).toMatchObject({ data: 'new', attempt: 1 });
 
-    expect(await channels()).toEqual([{ tags, waiting: 0, processing: 1, blockedBy: null }]);
+    expect(await channels()).toEqual([{ tags, waiting: 0, processing: 1, scheduled: 0, nextDueAt: null, blockedBy: null }]);
     expect(await admin.getQueue('q')).toMatchObject({ waiting: 0, processing: 1, channels: 1 });
     await sut.ack('q', [{ id: delivery.id, passed: true, attempt: 1 }]);
     expect(await channels()).toEqual([]);

@@ -10,7 +10,11 @@ import { CLOCK } from '../platform/clock.token';
 import { ShutdownSignal } from '../platform/lifecycle/shutdown-signal';
 import { Dispatcher } from './dispatch/dispatcher';
 import { ItemNotFoundError, LeaseLostError, QueueNotFoundError } from './domain/willow.errors';
-import { BATCH_MAX, checkItems, dataJson, knownQueueName, WAIT_BOUNDS } from './domain/validate';
+import { BATCH_MAX, checkItems, dataJson, dueSpecOf, knownQueueName, WAIT_BOUNDS } from './domain/validate';
+import { dueAtOf, isDue } from './domain/schedule';
+import { fieldPath } from '../common/names';
+import type { ChannelDelta } from './dispatch/channel-delta';
+import type { EnqueueOutcome } from './domain/item';
 import { parseAckError, parseCount } from './domain/validate-consumer';
 import { isWellFormedId } from '../common/ids';
 import { parseDuration } from '../common/duration';
@@ -54,18 +58,14 @@ export class WillowService implements WillowPort, OnModuleInit, OnApplicationShu
   async enqueue(queue: string, items: readonly NewItem[]): Promise<EnqueueResult[]> {
     const checked = checkItems(items);
     const at = this.clock.now();
-    const keyed = checked.map((item, i) => ({
-      key: canonicalTags(item.tags),
-      item,
-      data: dataJson(item.data, checked.length > 1 ? `Items[${i}]` : '', this.config.maxDataBytes),
-      at,
-    }));
+    const keyed = checked.map((item, i) => {
+      const path = checked.length > 1 ? `Items[${i}]` : '';
+      const data = dataJson(item.data, path, this.config.maxDataBytes);
+      return { key: canonicalTags(item.tags), item, data, at, dueAt: dueAtOf(dueSpecOf(item), at, fieldPath(path, 'NotBefore')) };
+    });
     const outcomes = await this.store.enqueue(knownQueueName(queue), keyed);
-    const appended = new Map<string, number>();
-    outcomes.forEach((o) => !o.collapsed && appended.set(o.key, (appended.get(o.key) ?? 0) + 1));
     const tagsByKey = new Map(keyed.map((k) => [k.key, k.item.tags]));
-    // Appended items go last in line: a channel that already has a head keeps it.
-    for (const [key, count] of appended) this.sync.changed(queue, key, tagsByKey.get(key)!, { waiting: count, head: 'first' }, true);
+    for (const [key, delta] of channelDeltas(outcomes)) this.sync.changed(queue, key, tagsByKey.get(key)!, delta, true);
     return outcomes.map((o) => ({ id: o.id, collapsed: o.collapsed }));
   }
 
@@ -126,22 +126,24 @@ export class WillowService implements WillowPort, OnModuleInit, OnApplicationShu
     await this.requireQueue(queue);
     const found = isWellFormedId(id) ? await this.store.inspect(queue, id) : null;
     if (!found) throw new ItemNotFoundError(queue, id, 'queued');
-    return toInfo(found, JSON.parse(found.item.data) as unknown);
+    return toInfo(found, JSON.parse(found.item.data) as unknown, this.clock.now());
   }
 
   /** Walks the queue's items by arrival and keeps those whose channel matches (`matches`, the one evaluator). */
   async listItems(cmd: ListItemsCommand): Promise<Page<ItemInfo>> {
     const state = parseItemState(cmd.state ?? undefined, 'State');
     await this.requireQueue(cmd.queue);
+    const now = this.clock.now();
     const items: ItemInfo[] = [];
     const chunk = Math.min(cmd.page.limit + 1, LIST_CHUNK);
     let after = cmd.page.cursor === null ? null : itemPlace(cmd.page.cursor);
     for (;;) {
-      const rows = await this.store.listItems(cmd.queue, state === null ? null : state === 'waiting' ? WAITING : PROCESSING, after, chunk);
+      const rows = await this.store.listItems(cmd.queue, state === null ? null : state === 'processing' ? PROCESSING : WAITING, after, chunk);
       for (const row of rows) {
-        if (!matches(cmd.query, row.item.tags)) continue;
+        const info = toInfo(row, null, now);
+        if (!matches(cmd.query, row.item.tags) || (state !== null && info.state !== state)) continue;
         if (items.length === cmd.page.limit) return { items, nextCursor: String(after) };
-        items.push(toInfo(row, null));
+        items.push(info);
         after = row.item.seq;
       }
       if (rows.length < chunk) return { items, nextCursor: null };
@@ -173,6 +175,25 @@ export class WillowService implements WillowPort, OnModuleInit, OnApplicationShu
   }
 }
 
+/**
+ * What an enqueue did to each channel: appended items go behind a head of at least their priority, which then stays
+ * first; a collapse that changed an item's priority may have reordered the line, so its head is read again.
+ */
+function channelDeltas(outcomes: readonly EnqueueOutcome[]): Map<string, ChannelDelta> {
+  const deltas = new Map<string, { waiting: number; head: 'first' | 'reread'; priority: number }>();
+  for (const o of outcomes) {
+    if (o.collapsed && !o.reordered) continue;
+    const delta = deltas.get(o.key) ?? { waiting: 0, head: 'first' as const, priority: -Infinity };
+    if (o.collapsed) delta.head = 'reread';
+    else {
+      delta.waiting++;
+      delta.priority = Math.max(delta.priority, o.priority ?? 0);
+    }
+    deltas.set(o.key, delta);
+  }
+  return deltas;
+}
+
 /** Items read per store call of an item listing. */
 const LIST_CHUNK = 1_000;
 
@@ -180,13 +201,18 @@ function toError(queue: string, id: string, attempt: number | null, check: Exclu
   return check.kind === 'lease_lost' ? new LeaseLostError(id, attempt, check.current, check.cancelled) : new ItemNotFoundError(queue, id);
 }
 
-function toInfo(found: ItemRecord, data: unknown): ItemInfo {
+/** An item as answered at `now`: a waiting item not yet due is `scheduled` (DESIGN §7.8). */
+function toInfo(found: ItemRecord, data: unknown, now: number): ItemInfo {
   const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+  const waiting = found.state !== PROCESSING;
+  const scheduled = waiting && !isDue(found.item.notBefore, now);
   return {
     id: found.item.id,
     tags: found.item.tags,
     data,
-    state: found.state === PROCESSING ? 'processing' : 'waiting',
+    state: waiting ? (scheduled ? 'scheduled' : 'waiting') : 'processing',
+    priority: found.item.priority,
+    notBefore: scheduled ? iso(found.item.notBefore) : null,
     attempt: found.item.attempt,
     position: found.position,
     enqueuedAt: iso(found.enqueuedAt),

@@ -19,6 +19,24 @@ export interface ChannelLoad {
   readonly waiting: number;
   readonly processing: number;
   readonly headSeq: number | null;
+  /** The first waiting item's priority (0 when none waits). */
+  readonly headPriority: number;
+  /** When the first waiting item becomes due (epoch ms); null when it is due (or none waits). */
+  readonly headDueAt: number | null;
+}
+
+/** A channel's first waiting item: its place, priority and due time (null: due). */
+export interface ChannelHead {
+  readonly seq: number;
+  readonly priority: number;
+  readonly dueAt: number | null;
+}
+
+/** A channel's waiting items that are not yet due (DESIGN §7.8). */
+export interface ScheduledCount {
+  readonly scheduled: number;
+  /** The earliest due time among them (epoch ms). */
+  readonly nextDueAt: number;
 }
 
 /**
@@ -78,8 +96,9 @@ export interface WillowStore {
   /** Enqueues in order with collapse, all-or-nothing; QUEUE_NOT_FOUND, QUEUE_FULL. `data` is the item's Data as
    * JSON text (what is stored and handed out). */
   enqueue(queue: string, items: EnqueueInput): Promise<EnqueueOutcome[]>;
-  /** Moves the first waiting item of a channel to processing (attempt + 1, lease from `now`); null if none waits.
-   * Atomic across instances: two concurrent claims never return the same item. */
+  /** Moves the first waiting item of a channel (by priority, then place) to processing (attempt + 1, lease from
+   * `now`); null if none waits or it is not yet due at `now` (nothing jumps over it). Atomic across instances: two
+   * concurrent claims never return the same item. */
   claimHead(queue: string, key: string, now: number): Promise<StoredItem | null>;
   /** Checks that `id` is processing in `queue` at `attempt` (when given). */
   check(queue: string, id: string, attempt: number | null): Promise<ItemCheck>;
@@ -111,9 +130,14 @@ export interface WillowStore {
   requeueDead(queue: string, id: string): Promise<StoredItem | null>;
   deleteDead(queue: string, id: string): Promise<boolean>;
 
-  /** Embedded stores only: sequence of the first waiting item of a channel, or null, read synchronously so the
-   * index applies it in the same turn as the write it follows. */
-  channelHead?(queue: string, key: string): number | null;
+  /** Embedded stores only: the first waiting item of a channel (by priority, then place), or null, read
+   * synchronously so the index applies it in the same turn as the write it follows. */
+  channelHead?(queue: string, key: string): ChannelHead | null;
+  /** How many waiting items of `queue` are not yet due at `now` (counted on an index of due times, never a scan of
+   * the queue's items). */
+  countScheduled(queue: string, now: number): Promise<number>;
+  /** Per channel among `keys` that holds waiting items not yet due at `now`: how many, and the earliest due time. */
+  scheduledOf(queue: string, keys: readonly string[], now: number): Promise<Map<string, ScheduledCount>>;
   /** The committed counts and head of each of these channels of `queue` that holds waiting or processing items (one
    * entry each; a channel missing from the answer holds none). */
   channelStates(queue: string, keys: readonly string[]): Promise<ChannelLoad[]>;

@@ -63,11 +63,11 @@ describePostgres('upgrade of a schema that indexed whole keys', (url) => {
 
     const sut = await PostgresWillowStore.open(storage);
     const newItem = (tags: Tags, data: string) => ({ key: canonicalTags(tags), data, item: { tags, data, updateable: true, retryAttempts: 0, retryPosition: 'front' as const, timeoutMs: 60_000 } });
-    expect(await sut.enqueue('q', [newItem(LONG, '3')])).toEqual([{ id: 'old2', collapsed: true, key: channel }]);
+    expect(await sut.enqueue('q', [newItem(LONG, '3')])).toEqual([{ id: 'old2', collapsed: true, key: channel, priority: 0, reordered: false }]);
     expect(await sut.claimHead('q', channel, T0)).toMatchObject({ id: 'old1', data: '1', lastError: null });
     expect(await sut.claimHead('q', channel, T0)).toMatchObject({ id: 'old2', data: '3' });
     const largest = canonicalTags(LARGEST);
-    expect(await sut.enqueue('q', [newItem(LARGEST, '4')])).toEqual([{ id: expect.any(String), collapsed: false, key: largest }]);
+    expect(await sut.enqueue('q', [newItem(LARGEST, '4')])).toEqual([{ id: expect.any(String), collapsed: false, key: largest, priority: 0 }]);
     expect(await sut.channelStates('q', [largest, channel])).toHaveLength(2);
     expect(await sut.getQueue('q')).toEqual({ name: 'q', maxItems: 10, items: 3, paused: false });
   });

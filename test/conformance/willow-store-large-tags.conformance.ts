@@ -24,7 +24,7 @@ export function describeLargeChannels(store: () => WillowStore, queue: string): 
       const [first, , other] = await store().enqueue(queue, [item(a, 1), item(a, 2), item(b, 'b')]);
       const [fixed] = await store().enqueue(queue, [item(a, 3, false)]);
       const [appended] = await store().enqueue(queue, [item(a, 4)]);
-      expect([first.collapsed, other.collapsed, fixed, appended.collapsed]).toEqual([false, false, { ...first, collapsed: true }, false]);
+      expect([first.collapsed, other.collapsed, fixed, appended.collapsed]).toEqual([false, false, { ...first, collapsed: true, reordered: false }, false]);
       expect(await claim(a)).toMatchObject({ id: first.id, data: '3', tags: a, attempt: 1 });
       expect(await claim(a)).toMatchObject({ id: appended.id, data: '4' });
       expect(await claim(a)).toBeNull();
@@ -37,8 +37,8 @@ export function describeLargeChannels(store: () => WillowStore, queue: string): 
       const loads = [...(await store().channelStates(queue, [canonicalTags(b), canonicalTags(a)]))];
       loads.sort((x, y) => compareCodePoints(x.key, y.key));
       expect(loads).toEqual([
-        { queue, key: canonicalTags(a), waiting: 1, processing: 1, headSeq: expect.any(Number) },
-        { queue, key: canonicalTags(b), waiting: 1, processing: 0, headSeq: expect.any(Number) },
+        { queue, key: canonicalTags(a), waiting: 1, processing: 1, headSeq: expect.any(Number), headPriority: 0, headDueAt: null },
+        { queue, key: canonicalTags(b), waiting: 1, processing: 0, headSeq: expect.any(Number), headPriority: 0, headDueAt: null },
       ]);
       expect(await store().deleteChannel(queue, canonicalTags(a))).toEqual([running]);
       expect(await store().loadChannels(queue)).toEqual([loads[1]]);

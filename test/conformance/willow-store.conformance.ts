@@ -125,10 +125,10 @@ export function describeWillowStore(
 
       it('collapses into the updateable last waiting item: same id, same place, new data', async () => {
         const [first, other] = await enqueue(item(main, 'c1'), item(dev, 'd1'));
-        expect(first).toEqual({ id: expect.any(String), collapsed: false, key: key(main) });
+        expect(first).toEqual({ id: expect.any(String), collapsed: false, key: key(main), priority: 0 });
         const headBefore = await headSeq(Q, key(main));
         const [second] = await enqueue(item(main, 'c2'));
-        expect(second).toEqual({ id: first.id, collapsed: true, key: key(main) });
+        expect(second).toEqual({ id: first.id, collapsed: true, key: key(main), priority: 0, reordered: false });
         expect(await headSeq(Q, key(main))).toBe(headBefore);
         expect(headBefore!).toBeLessThan((await headSeq(Q, key(dev)))!);
         expect(await items()).toBe(2);
@@ -262,6 +262,10 @@ export function describeWillowStore(
           timeoutMs: LEASE_MS,
           attempt: 1,
           lastError: null,
+          priority: 0,
+          notBefore: null,
+          retryDelayMs: 0,
+          retryBackoff: 'fixed',
           expiresAt: T0 + 5 + LEASE_MS,
         });
         expect(await drain(main)).toEqual([2, 3]);
@@ -567,7 +571,7 @@ export function describeWillowStore(
         expect(await items()).toBe(1);
         expect(await headSeq(Q, key(main))).toBeNull();
         expect(await sut.check(Q, running.id, null)).toEqual({ kind: 'not_found' });
-        expect(await sut.loadChannels()).toEqual([{ queue: Q, key: key(dev), waiting: 1, processing: 0, headSeq: expect.any(Number) }]);
+        expect(await sut.loadChannels()).toEqual([{ queue: Q, key: key(dev), waiting: 1, processing: 0, headSeq: expect.any(Number), headPriority: 0, headDueAt: null }]);
         expect(await sut.deleteChannel(Q, key({ none: 1 }))).toEqual([]);
         await expect(sut.deleteChannel('nope', key(main))).rejects.toMatchObject({ code: 'QUEUE_NOT_FOUND' });
       });
@@ -583,8 +587,8 @@ export function describeWillowStore(
         await fail(await claim(dev));
         const channels = (await sut.loadChannels()).sort((x, y) => (x.queue + x.key < y.queue + y.key ? -1 : 1));
         expect(channels).toEqual([
-          { queue: Q, key: key(main), waiting: 1, processing: 1, headSeq: await headSeq(Q, key(main)) },
-          { queue: 'other', key: key(main), waiting: 0, processing: 1, headSeq: null },
+          { queue: Q, key: key(main), waiting: 1, processing: 1, headSeq: await headSeq(Q, key(main)), headPriority: 0, headDueAt: null },
+          { queue: 'other', key: key(main), waiting: 0, processing: 1, headSeq: null, headPriority: 0, headDueAt: null },
         ]);
         expect((await sut.loadLeases()).sort((x, y) => x.expiresAt - y.expiresAt)).toEqual([
           { id: a.id, attempt: 1, expiresAt: T0 + 1_000 },
@@ -596,10 +600,10 @@ export function describeWillowStore(
         await enqueue(fixed(main, 1), fixed(main, 2), fixed(dev, 3));
         const first = await claim(main);
         const state = await channelState(Q, key(main));
-        expect(state).toEqual({ queue: Q, key: key(main), waiting: 1, processing: 1, headSeq: expect.any(Number) });
+        expect(state).toEqual({ queue: Q, key: key(main), waiting: 1, processing: 1, headSeq: expect.any(Number), headPriority: 0, headDueAt: null });
         expect(state!.headSeq).toBeGreaterThan(first.seq);
         const second = await claim(main);
-        expect(await channelState(Q, key(main))).toEqual({ queue: Q, key: key(main), waiting: 0, processing: 2, headSeq: null });
+        expect(await channelState(Q, key(main))).toEqual({ queue: Q, key: key(main), waiting: 0, processing: 2, headSeq: null, headPriority: 0, headDueAt: null });
         await pass(first);
         await fail(second);
         // Acked and dead items belong to no channel.
@@ -614,8 +618,8 @@ export function describeWillowStore(
         const states = await sut.channelStates(Q, [key(main), key(dev), key({ none: 1 })]);
         expect([...states].sort((a, b) => a.key.localeCompare(b.key))).toEqual(
           [
-            { queue: Q, key: key(main), waiting: 2, processing: 0, headSeq: expect.any(Number) },
-            { queue: Q, key: key(dev), waiting: 0, processing: 1, headSeq: null },
+            { queue: Q, key: key(main), waiting: 2, processing: 0, headSeq: expect.any(Number), headPriority: 0, headDueAt: null },
+            { queue: Q, key: key(dev), waiting: 0, processing: 1, headSeq: null, headPriority: 0, headDueAt: null },
           ].sort((a, b) => a.key.localeCompare(b.key)),
         );
         expect(claimed.key).toBe(key(dev));
@@ -635,10 +639,10 @@ export function describeWillowStore(
         await claim(main);
         const mine = (await sut.loadChannels(Q)).sort((x, y) => (x.key < y.key ? -1 : 1));
         expect(mine).toEqual([
-          { queue: Q, key: key(dev), waiting: 1, processing: 0, headSeq: await headSeq(Q, key(dev)) },
-          { queue: Q, key: key(main), waiting: 1, processing: 1, headSeq: await headSeq(Q, key(main)) },
+          { queue: Q, key: key(dev), waiting: 1, processing: 0, headSeq: await headSeq(Q, key(dev)), headPriority: 0, headDueAt: null },
+          { queue: Q, key: key(main), waiting: 1, processing: 1, headSeq: await headSeq(Q, key(main)), headPriority: 0, headDueAt: null },
         ]);
-        expect(await sut.loadChannels('other')).toEqual([{ queue: 'other', key: key(main), waiting: 1, processing: 0, headSeq: expect.any(Number) }]);
+        expect(await sut.loadChannels('other')).toEqual([{ queue: 'other', key: key(main), waiting: 1, processing: 0, headSeq: expect.any(Number), headPriority: 0, headDueAt: null }]);
         expect(await sut.loadChannels('nope')).toEqual([]);
       });
 

@@ -14,7 +14,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .setTitle('Willow')
     .setDescription(
       'Message queue with collapsible items, tagged channels, a limiter and a locker. Errors are `{Message, Code}`; ' +
-        'durations are milliseconds or strings with a unit ("500ms", "30s", "5m", "1h").',
+        'durations are milliseconds or strings with a unit ("500ms", "30s", "5m", "1h", "2d").',
     )
     .setVersion('0.1.0')
     .build();

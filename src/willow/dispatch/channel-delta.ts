@@ -2,6 +2,11 @@
 export interface ChannelDelta {
   readonly waiting?: number;
   readonly processing?: number;
-  /** `reread`: the head may have moved; `first`: items were appended, the head changes only if there was none. */
+  /**
+   * `reread`: the head may have moved; `first`: items were appended, of at most `priority`: the head changes only if
+   * there was none, or an appended item outranks it (DESIGN §7.8: a channel's line is ordered by priority first).
+   */
   readonly head?: 'reread' | 'first';
+  /** With `first`: the highest priority among the appended items (absent: 0). */
+  readonly priority?: number;
 }

@@ -1,7 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ShuttingDownError } from '../../common/errors';
 import { matches, type Query } from '../../common/query';
-import type { Scheduler } from '../../common/scheduler';
+import type { Clock } from '../../common/clock';
+import type { Scheduler, Timer } from '../../common/scheduler';
+import { CLOCK } from '../../platform/clock.token';
 import type { Tags } from '../../common/tags';
 import { ShutdownSignal } from '../../platform/lifecycle/shutdown-signal';
 import { SCHEDULER } from '../../platform/scheduler.token';
@@ -28,21 +30,26 @@ export class Dispatcher {
   private readonly waiters = new Map<string, Set<Waiter>>();
   /** Rises with every capacity-freed event (see `capacityMark`). */
   private capacityEpoch = 0;
+  /** The one due timer: armed for the earliest due time of any channel's first item, over every queue. */
+  private dueTimer: { readonly at: number; readonly timer: Timer } | null = null;
+  private readonly timing = { now: () => this.clock.now(), scheduled: (dueAt: number) => this.armDue(dueAt) };
 
   constructor(
     private readonly shutdown: ShutdownSignal,
     @Inject(SCHEDULER) private readonly scheduler: Scheduler,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {
     // One listener for every wait: the process stopping ends them all with SHUTTING_DOWN.
     const endAll = () => {
       for (const queue of [...this.waiters.keys()]) this.failWaiters(queue, new ShuttingDownError());
     };
     shutdown.signal.addEventListener('abort', endAll, { once: true });
+    shutdown.signal.addEventListener('abort', () => this.dueTimer?.timer.cancel(), { once: true });
   }
 
   index(queue: string): QueueIndex {
     let index = this.indexes.get(queue);
-    if (!index) this.indexes.set(queue, (index = new QueueIndex(this.viewBudget)));
+    if (!index) this.indexes.set(queue, (index = new QueueIndex(this.viewBudget, this.timing)));
     return index;
   }
 
@@ -103,6 +110,33 @@ export class Dispatcher {
     for (const [queue, index] of this.indexes) {
       for (const channel of index.release(freed)) this.wake(queue, channel);
     }
+  }
+
+  /**
+   * DESIGN §7.8: a channel whose first item is not yet due hands out nothing until it is. One timer, armed for the
+   * earliest due time the indexes reported, turns those channels ready and wakes their consumers; nothing polls.
+   */
+  private armDue(dueAt: number): void {
+    if (this.shutdown.shuttingDown || (this.dueTimer && this.dueTimer.at <= dueAt)) return;
+    this.dueTimer?.timer.cancel();
+    this.dueTimer = { at: dueAt, timer: this.scheduler.after(dueAt - this.clock.now(), () => this.fireDue()) };
+  }
+
+  private fireDue(): void {
+    this.dueTimer = null;
+    const now = this.clock.now();
+    let next: number | null = null;
+    for (const [queue, index] of this.indexes) {
+      for (const channel of index.releaseDue(now)) this.wake(queue, channel);
+      const at = index.nextDueAt();
+      if (at !== null && (next === null || at < next)) next = at;
+    }
+    if (next !== null) this.armDue(next);
+  }
+
+  /** When the due timer fires next (epoch ms); null when no channel waits for its first item (diagnostics, tests). */
+  get nextDueAt(): number | null {
+    return this.dueTimer?.at ?? null;
   }
 
   /** Ends every wait on `queue` with `error` (queue deleted). */

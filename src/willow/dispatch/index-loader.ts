@@ -72,6 +72,8 @@ export class IndexLoader {
       waiting: (state?.waiting ?? 0) - channel.waiting,
       processing: (state?.processing ?? 0) - channel.processing,
       headSeq: state?.headSeq ?? null,
+      headPriority: state?.headPriority ?? 0,
+      headDueAt: state?.headDueAt ?? null,
     });
     this.dispatcher.wake(queue, channel);
   }

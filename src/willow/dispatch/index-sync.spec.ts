@@ -65,7 +65,7 @@ describe(IndexSync.name, () => {
   beforeEach(async () => {
     store = new FakeSharedStore();
     const time = new FakeScheduler();
-    dispatcher = new Dispatcher(new ShutdownSignal(), time);
+    dispatcher = new Dispatcher(new ShutdownSignal(), time, time.clock);
     sut = new IndexSync(store as unknown as WillowStore, dispatcher, time, { timing: DEFAULT_TIMING });
     await sut.start();
   });

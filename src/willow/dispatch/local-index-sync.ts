@@ -1,4 +1,6 @@
 import type { Tags } from '../../common/tags';
+import type { HeadChange } from '../domain/dispatch/queue-index';
+import type { ChannelHead } from '../willow.store';
 import type { Dispatcher } from './dispatcher';
 import type { ChannelDelta } from './channel-delta';
 
@@ -8,7 +10,7 @@ import type { ChannelDelta } from './channel-delta';
  */
 export class LocalIndexSync {
   constructor(
-    private readonly channelHead: (queue: string, key: string) => number | null,
+    private readonly channelHead: (queue: string, key: string) => ChannelHead | null,
     private readonly dispatcher: Dispatcher,
   ) {}
 
@@ -16,9 +18,15 @@ export class LocalIndexSync {
     const index = create ? this.dispatcher.index(queue) : this.dispatcher.peekIndex(queue);
     if (!index) return;
     const channel = index.channel(key, tags);
-    const headSeq =
-      delta.head === 'reread' ? this.channelHead(queue, key) : delta.head === 'first' ? (channel.headSeq ?? this.channelHead(queue, key)) : undefined;
-    index.apply(channel, { waiting: delta.waiting, processing: delta.processing, headSeq });
+    // Appended items go behind a head of at least their priority: that head stays first.
+    const kept = delta.head === 'first' && channel.headSeq !== null && (delta.priority ?? 0) <= channel.headPriority;
+    const head = delta.head === undefined || kept ? {} : this.read(queue, key);
+    index.apply(channel, { waiting: delta.waiting, processing: delta.processing, ...head });
     this.dispatcher.wake(queue, channel);
+  }
+
+  private read(queue: string, key: string): HeadChange {
+    const head = this.channelHead(queue, key);
+    return head ? { headSeq: head.seq, headPriority: head.priority, headDueAt: head.dueAt } : { headSeq: null };
   }
 }

@@ -28,7 +28,8 @@ describe(planEnqueue.name, () => {
 
   it('collapses into a stored updateable last waiting item, keeping its id and place; the last write wins', () => {
     const sut = planEnqueue([entry('a', '1'), entry('a', '2')], stored({ a: { seq: 9, id: 'A', updateable: true } }));
-    expect(sut.outcomes).toEqual([{ id: 'A', collapsed: true, key: 'a' }, { id: 'A', collapsed: true, key: 'a' }]);
+    const collapsed = { id: 'A', collapsed: true, key: 'a', priority: 0, reordered: false };
+    expect(sut.outcomes).toEqual([collapsed, collapsed]);
     expect(sut.inserts).toEqual([]);
     expect([...sut.collapses]).toEqual([[9, { id: 'A', key: 'a', item: item(true), data: '2' }]]);
   });

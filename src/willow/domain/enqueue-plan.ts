@@ -10,6 +10,8 @@ export interface EnqueueEntry {
   readonly data: string;
   /** When it was enqueued (epoch ms), kept by a new item as `EnqueuedAt`; a collapse keeps the stored one. */
   readonly at?: number;
+  /** When a new item is due (epoch ms; null: at once). A collapse keeps the stored item's due time (DESIGN §7.8). */
+  readonly dueAt?: number | null;
 }
 
 export type EnqueueInput = ReadonlyArray<EnqueueEntry>;
@@ -22,6 +24,8 @@ export interface ItemWrite {
   data: string;
   /** A new item's enqueue time (epoch ms), or null when not given. */
   readonly at?: number | null;
+  /** A new item's due time (epoch ms), or null: due at once. */
+  readonly dueAt?: number | null;
 }
 
 /** A channel's last waiting item as stored, read before planning (locked, where the store has row locks). */
@@ -29,6 +33,8 @@ export interface LastWaiting {
   readonly seq: number;
   readonly id: string;
   readonly updateable: boolean;
+  /** Its priority (absent: 0). */
+  readonly priority?: number;
 }
 
 export interface EnqueuePlan {
@@ -54,6 +60,7 @@ interface Tail {
   readonly seq: number | null;
   readonly appended: ItemWrite | null;
   updateable: boolean;
+  priority: number;
 }
 
 /**
@@ -63,21 +70,27 @@ interface Tail {
  */
 export function planEnqueue(items: EnqueueInput, lastWaiting: ReadonlyMap<string, LastWaiting>): EnqueuePlan {
   const tails = new Map<string, Tail>();
-  for (const [key, last] of lastWaiting) tails.set(key, { id: last.id, seq: last.seq, appended: null, updateable: last.updateable });
+  for (const [key, last] of lastWaiting) {
+    tails.set(key, { id: last.id, seq: last.seq, appended: null, updateable: last.updateable, priority: last.priority ?? 0 });
+  }
   const plan: EnqueuePlan = { outcomes: [], collapses: new Map(), inserts: [] };
-  for (const { key, item, data, at } of items) {
+  for (const { key, item, data, at, dueAt } of items) {
     const tail = tails.get(key);
     if (tail && decideEnqueue(tail) === 'collapse') {
       if (tail.appended) Object.assign(tail.appended, { item, data });
       else plan.collapses.set(tail.seq!, { id: tail.id, key, item, data });
+      // DESIGN §7.8: a collapse takes the new Priority and keeps its place among equals (and its due time).
+      const priority = item.priority ?? 0;
+      const reordered = priority !== tail.priority;
       tail.updateable = item.updateable;
-      plan.outcomes.push({ id: tail.id, collapsed: true, key });
+      tail.priority = priority;
+      plan.outcomes.push({ id: tail.id, collapsed: true, key, priority, reordered });
       continue;
     }
-    const write: ItemWrite = { id: newId(), key, item, data, at: at ?? null };
+    const write: ItemWrite = { id: newId(), key, item, data, at: at ?? null, dueAt: dueAt ?? null };
     plan.inserts.push(write);
-    tails.set(key, { id: write.id, seq: null, appended: write, updateable: item.updateable });
-    plan.outcomes.push({ id: write.id, collapsed: false, key });
+    tails.set(key, { id: write.id, seq: null, appended: write, updateable: item.updateable, priority: item.priority ?? 0 });
+    plan.outcomes.push({ id: write.id, collapsed: false, key, priority: item.priority ?? 0 });
   }
   return plan;
 }

@@ -1,5 +1,5 @@
 import type { Tags } from '../../common/tags';
-import type { RetryPosition } from '../willow.port';
+import type { RetryBackoff, RetryPosition } from '../willow.port';
 
 /** Item states, as both stores keep them (SQL statements spell them 0, 1, 2). */
 export const WAITING = 0;
@@ -28,6 +28,12 @@ export interface StoredItem {
   readonly expiresAt: number | null;
   /** Why its last delivery failed: the failed ack's Error (null without one), or "lease expired". */
   readonly lastError: string | null;
+  /** -100..100, higher first in its channel's line and among channels. */
+  readonly priority: number;
+  /** Not handed out before this time (epoch ms): a delay, or a retry's backoff. Null: due (DESIGN §7.8). */
+  readonly notBefore: number | null;
+  readonly retryDelayMs: number;
+  readonly retryBackoff: RetryBackoff;
 }
 
 /** A stored item with the state it is in. */
@@ -40,6 +46,10 @@ export interface EnqueueOutcome {
   readonly id: string;
   readonly collapsed: boolean;
   readonly key: string;
+  /** The priority the item was written with. */
+  readonly priority?: number;
+  /** A collapse that changed the item's priority, and so maybe its channel's line order. */
+  readonly reordered?: boolean;
 }
 
 /** What happens to a delivery that failed (ack with Passed=false) or whose lease ran out. */

@@ -1,6 +1,7 @@
 import { checkDelivery, leaseRanOut } from './delivery';
 import { DEAD, WAITING, type AckResult, type ItemAt, type Settled, type StoredItem } from './item';
 import { decideFailure } from './retry-policy';
+import { retryDueAt } from './schedule';
 
 export interface Ack {
   readonly id: string;
@@ -43,7 +44,8 @@ export function failingChannels(found: readonly ItemAt[], acks: readonly Ack[]):
 export class Settlement {
   /** Items to delete: passed, or dropped because a newer item waits. */
   readonly removed: StoredItem[] = [];
-  /** Failed items (`dead`, `front`, `back`) carry the `lastError` the store writes with them. */
+  /** Failed items (`dead`, `front`, `back`) carry the `lastError` the store writes with them, and retries (`front`,
+   * `back`) the `notBefore` of their backoff. */
   readonly dead: StoredItem[] = [];
   /** Back in line at their own place. */
   readonly front: StoredItem[] = [];
@@ -89,7 +91,8 @@ export class Settlement {
     if (this.mode === 'expiry' && !ranOut) return { kind: 'lease_lost', current: item.attempt };
     if (this.mode === 'ack' && ranOut) return { kind: 'lease_lost', current: null };
     this.keys.add(item.key);
-    if (!ack.passed) return this.fail({ ...item, lastError: lastErrorOf(this.mode, ack) });
+    // A retry is due after its backoff (DESIGN §7.8); a dead letter keeps no due time.
+    if (!ack.passed) return this.fail({ ...item, lastError: lastErrorOf(this.mode, ack), notBefore: retryDueAt(item, ack.now) });
     return this.remove(item, 'acked');
   }
 

@@ -11,7 +11,7 @@ describe(parseItemListing.name, () => {
   });
 
   it('refuses an unknown State or field, naming it', () => {
-    expect(() => parseItemListing({ State: 'scheduled' }, '')).toThrow(expect.objectContaining({ details: { Path: 'State' } }));
+    expect(() => parseItemListing({ State: 'dead' }, '')).toThrow(expect.objectContaining({ details: { Path: 'State' } }));
     expect(() => parseItemListing({ Other: 1 }, '')).toThrow(InvalidInputError);
   });
 });

@@ -22,12 +22,43 @@ describe(parseEnqueue.name, () => {
       retryAttempts: 0,
       retryPosition: 'front',
       timeoutMs: 60_000,
+      priority: 0,
+      delayMs: null,
+      notBefore: null,
+      retryDelayMs: 0,
+      retryBackoff: 'fixed',
     });
   });
 
   it('parses every field', () => {
     const item = parseEnqueue({ KeyValues: { a: 'x' }, Data: { d: 1 }, Updateable: false, RetryAttempts: 3, RetryPosition: 'back', Timeout: '2s' }, '');
-    expect(item).toEqual({ tags: { a: 'x' }, data: { d: 1 }, updateable: false, retryAttempts: 3, retryPosition: 'back', timeoutMs: 2_000 });
+    expect(item).toEqual({
+      tags: { a: 'x' }, data: { d: 1 }, updateable: false, retryAttempts: 3, retryPosition: 'back', timeoutMs: 2_000,
+      priority: 0, delayMs: null, notBefore: null, retryDelayMs: 0, retryBackoff: 'fixed',
+    });
+    const due = parseEnqueue({ KeyValues: { a: 1 }, Data: 1, Priority: -100, Delay: '2d', RetryDelay: '30s', RetryBackoff: 'exponential' }, '');
+    expect(due).toMatchObject({ priority: -100, delayMs: 172_800_000, notBefore: null, retryDelayMs: 30_000, retryBackoff: 'exponential' });
+    const at = parseEnqueue({ KeyValues: { a: 1 }, Data: 1, NotBefore: '2026-12-24T19:00:00.5+01:00' }, '');
+    expect(at).toMatchObject({ delayMs: null, notBefore: Date.UTC(2026, 11, 24, 18, 0, 0, 500) });
+  });
+
+  it.each([
+    [{ Priority: 101 }, 'Priority', /-100 to 100; got 101/],
+    [{ Priority: 1.5 }, 'Priority', /not a whole number/],
+    [{ Priority: '5' }, 'Priority', /not a string/],
+    [{ Delay: '31d' }, 'Delay', /between 0ms and 30d/],
+    [{ Delay: -1 }, 'Delay', /negative/],
+    [{ NotBefore: 'tomorrow' }, 'NotBefore', /ISO-8601 time with a zone/],
+    [{ NotBefore: '2026-12-24T18:00:00' }, 'NotBefore', /ISO-8601 time with a zone/],
+    [{ NotBefore: '2026-13-45T18:00:00Z' }, 'NotBefore', /ISO-8601/],
+    [{ NotBefore: 1_800_000_000_000 }, 'NotBefore', /ISO-8601.*got a number/],
+    [{ Delay: '1s', NotBefore: '2026-12-24T18:00:00Z' }, 'NotBefore', /cannot be sent with Delay/],
+    [{ RetryDelay: '25h' }, 'RetryDelay', /between 0ms and 24h/],
+    [{ RetryBackoff: 'linear' }, 'RetryBackoff', /fixed, exponential/],
+  ])('refuses %j, naming %s', (fields, path, problem) => {
+    const error = fault(() => parseEnqueue({ KeyValues: { a: 1 }, Data: 1, ...fields }, ''));
+    expect(error.path).toBe(path);
+    expect(error.problem).toMatch(problem);
   });
 
   it('judges fields in order: an unknown field first, then KeyValues before Data', () => {
@@ -76,7 +107,10 @@ describe(parseEnqueueBatch.name, () => {
 });
 
 describe(checkItems.name, () => {
-  const item = { tags: { a: 1 }, data: 1, updateable: true, retryAttempts: 0, retryPosition: 'front' as const, timeoutMs: 1_000 };
+  const item = {
+    tags: { a: 1 }, data: 1, updateable: true, retryAttempts: 0, retryPosition: 'front' as const, timeoutMs: 1_000,
+    priority: 3, delayMs: null, notBefore: Date.UTC(2026, 11, 24), retryDelayMs: 500, retryBackoff: 'exponential' as const,
+  };
 
   it('judges in-process items as their wire form, naming the HTTP path', () => {
     expect(checkItems([item])).toEqual([item]);

@@ -5,6 +5,12 @@ import { fieldPath, isName, parseName, parseSafeInt } from '../../common/names';
 import { parseTags, type Tags } from '../../common/tags';
 import type { NewItem, QueueUpdate, RetryPosition } from '../willow.port';
 import { QueueNotFoundError } from './willow.errors';
+import { DELAY_BOUNDS, parseNotBefore, PRIORITY_BOUNDS, RETRY_BACKOFFS, RETRY_DELAY_BOUNDS, type DueSpec } from './schedule';
+
+/** An epoch-ms time in its wire form; a number no Date can hold is passed on as it is, for the parser to refuse. */
+function isoTime(ms: unknown): unknown {
+  return typeof ms === 'number' && Number.isFinite(new Date(ms).getTime()) ? new Date(ms).toISOString() : ms;
+}
 
 export const ITEM_TIMEOUT_DEFAULT_MS = 60_000;
 export const DEQUEUE_WAIT_DEFAULT_MS = 30_000;
@@ -16,7 +22,9 @@ export const LEASE_BOUNDS = { minMs: LIMITS.leaseMinMs, maxMs: LIMITS.leaseMaxMs
 export const WAIT_BOUNDS = { minMs: 0, maxMs: LIMITS.waitMaxMs };
 
 const RETRY_POSITIONS: readonly RetryPosition[] = ['front', 'back'];
-const ITEM_FIELDS = ['KeyValues', 'Data', 'Updateable', 'RetryAttempts', 'RetryPosition', 'Timeout'] as const;
+const ITEM_FIELDS = [
+  'KeyValues', 'Data', 'Updateable', 'RetryAttempts', 'RetryPosition', 'Timeout', 'Priority', 'Delay', 'NotBefore', 'RetryDelay', 'RetryBackoff',
+] as const;
 
 /**
  * The one judge of an item to enqueue: the body of a single enqueue (`path` ''), each entry of a batch
@@ -34,7 +42,28 @@ export function parseEnqueue(raw: unknown, path: string): NewItem {
     retryAttempts: optional(f.RetryAttempts, 0, (v) => parseSafeInt(v, at('RetryAttempts'), { min: 0, max: RETRY_ATTEMPTS_MAX })),
     retryPosition: optional(f.RetryPosition, 'front', (v) => parseOneOf(v, at('RetryPosition'), RETRY_POSITIONS)),
     timeoutMs: optional(f.Timeout, ITEM_TIMEOUT_DEFAULT_MS, (v) => parseDuration(v, at('Timeout'), LEASE_BOUNDS)),
+    priority: optional(f.Priority, 0, (v) => parseSafeInt(v, at('Priority'), PRIORITY_BOUNDS)),
+    ...parseDue(f.Delay, f.NotBefore, path),
+    retryDelayMs: optional(f.RetryDelay, 0, (v) => parseDuration(v, at('RetryDelay'), RETRY_DELAY_BOUNDS)),
+    retryBackoff: optional(f.RetryBackoff, 'fixed', (v) => parseOneOf(v, at('RetryBackoff'), RETRY_BACKOFFS)),
   };
+}
+
+/** `Delay` or `NotBefore` (DESIGN §7.8), never both. */
+function parseDue(delay: unknown, notBefore: unknown, path: string): { delayMs: number | null; notBefore: number | null } {
+  if (delay !== undefined && notBefore !== undefined) {
+    throw new InvalidInputError(fieldPath(path, 'NotBefore'), 'cannot be sent with Delay; send one of them');
+  }
+  return {
+    delayMs: optional(delay, null, (v) => parseDuration(v, fieldPath(path, 'Delay'), DELAY_BOUNDS)),
+    notBefore: optional(notBefore, null, (v) => parseNotBefore(v, fieldPath(path, 'NotBefore'))),
+  };
+}
+
+/** When an item is due as sent (see `dueAtOf`). */
+export function dueSpecOf(item: NewItem): DueSpec {
+  if (item.notBefore != null) return { notBefore: item.notBefore };
+  return item.delayMs != null ? { delayMs: item.delayMs } : null;
 }
 
 /** The body of a batch enqueue: `{Items}` of 1 to BATCH_MAX items; a fault names its index (`Items[3].KeyValues.os`). */
@@ -55,6 +84,11 @@ export function checkItems(items: readonly NewItem[]): NewItem[] {
     RetryAttempts: item?.retryAttempts,
     RetryPosition: item?.retryPosition,
     Timeout: item?.timeoutMs,
+    Priority: item?.priority,
+    Delay: item?.delayMs ?? undefined,
+    NotBefore: item?.notBefore == null ? undefined : isoTime(item.notBefore),
+    RetryDelay: item?.retryDelayMs,
+    RetryBackoff: item?.retryBackoff,
   }));
   return wire.length === 1 ? [parseEnqueue(wire[0], '')] : parseEnqueueBatch({ Items: wire }, '');
 }

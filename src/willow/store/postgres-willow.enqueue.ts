@@ -7,7 +7,7 @@ import { channelsChanged, QUEUE_CHANGES } from './postgres-willow.changes';
 import type { QueueRow } from './postgres-willow.rows';
 import * as SQL from './postgres-willow.sql';
 
-type StateRow = { max_items: number } & ({ seq: string; id: string; channel: string; updateable: boolean } | { seq: null });
+type StateRow = { max_items: number } & ({ seq: string; id: string; channel: string; updateable: boolean; priority: number } | { seq: null });
 
 /**
  * One enqueue transaction: queue and channel locks; the queue's bound with the channels' last waiting items (locked);
@@ -26,8 +26,10 @@ export async function enqueueTx(storage: PostgresStorage, sql: Tx, queue: string
   if (maxItems >= 0 && plan.inserts.length > 0) await reserve(sql, queue, maxItems, plan.inserts.length);
   if (plan.collapses.size > 0) await sql.query(SQL.COLLAPSE, collapseParams(plan.collapses));
   if (plan.inserts.length > 0) await sql.query(SQL.INSERT_ITEMS, insertParams(queue, plan.inserts));
-  // A collapse changes no channel's counts or head: only channels that gained an item are announced.
-  await storage.channel(QUEUE_CHANGES).send(afterCommit(sql), ...channelsChanged(queue, plan.inserts.map((w) => w.key)));
+  // A collapse changes no channel's counts, and its head only with the priority: those and the channels that gained
+  // an item are announced.
+  const changed = [...plan.inserts.map((w) => w.key), ...plan.outcomes.filter((o) => o.reordered).map((o) => o.key)];
+  await storage.channel(QUEUE_CHANGES).send(afterCommit(sql), ...channelsChanged(queue, changed));
   return plan.outcomes;
 }
 
@@ -45,10 +47,12 @@ function collapseParams(collapses: ReadonlyMap<number, ItemWrite>): unknown[] {
 }
 
 function insertParams(queue: string, inserts: readonly ItemWrite[]): unknown[] {
-  return [queue, inserts.map((w) => w.id), inserts.map((w) => w.key), ...columns(inserts), inserts.map((w) => w.at ?? null)];
+  const at = inserts.map((w) => w.at ?? null);
+  return [queue, inserts.map((w) => w.id), inserts.map((w) => w.key), ...columns(inserts), at, inserts.map((w) => w.dueAt ?? null)];
 }
 
-/** data, updateable, retry_attempts, retry_front, timeout_ms, as parallel arrays. */
+/** data, updateable, retry_attempts, retry_front, timeout_ms, priority, retry_delay_ms, retry_exponential, as
+ * parallel arrays. */
 function columns(writes: readonly ItemWrite[]): unknown[][] {
   return [
     writes.map((w) => w.data),
@@ -56,5 +60,8 @@ function columns(writes: readonly ItemWrite[]): unknown[][] {
     writes.map((w) => w.item.retryAttempts),
     writes.map((w) => w.item.retryPosition === 'front'),
     writes.map((w) => w.item.timeoutMs),
+    writes.map((w) => w.item.priority ?? 0),
+    writes.map((w) => w.item.retryDelayMs ?? 0),
+    writes.map((w) => w.item.retryBackoff === 'exponential'),
   ];
 }

@@ -21,6 +21,10 @@ export interface ItemRow {
   attempt: number;
   expires_at: Int8 | null;
   last_error: string | null;
+  priority: number;
+  not_before: Int8 | null;
+  retry_delay_ms: Int8;
+  retry_exponential: boolean;
 }
 
 /** An item with its enqueue time and, when counted, its position. */
@@ -40,6 +44,8 @@ export interface ChannelRow {
   waiting: number;
   processing: number;
   head: Int8 | null;
+  head_priority: number | null;
+  head_due_at: Int8 | null;
 }
 
 export interface LeaseRow {
@@ -55,6 +61,8 @@ export function toChannel(row: ChannelRow): ChannelLoad {
     waiting: row.waiting,
     processing: row.processing,
     headSeq: row.head === null ? null : Number(row.head),
+    headPriority: row.head_priority ?? 0,
+    headDueAt: row.head_due_at === null ? null : Number(row.head_due_at),
   };
 }
 

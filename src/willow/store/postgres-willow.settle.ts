@@ -43,6 +43,7 @@ async function applyWrites(sql: Tx, writes: Settlement, now: number, reason: str
     const { rows } = await sql.query<{ seq: string }>(SQL.NEXT_SEQS, [writes.back.length]);
     to.push(...rows.map((r) => r.seq));
   }
-  if (from.length > 0) await sql.query(SQL.TO_WAITING, [from, to, [...errors(writes.front), ...errors(writes.back)]]);
+  const due = [...writes.front, ...writes.back].map((item) => item.notBefore);
+  if (from.length > 0) await sql.query(SQL.TO_WAITING, [from, to, [...errors(writes.front), ...errors(writes.back)], due]);
   return writes.answers(to.slice(writes.front.length).map(Number));
 }

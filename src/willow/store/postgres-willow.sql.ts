@@ -13,13 +13,19 @@
  * md5 stay two channels.
  */
 
-const ITEM = 'seq, id, queue, channel, state, data, updateable, retry_attempts, retry_front, timeout_ms, attempt, expires_at, last_error';
+const ITEM = `seq, id, queue, channel, state, data, updateable, retry_attempts, retry_front, timeout_ms, attempt, expires_at, last_error,
+  priority, not_before, retry_delay_ms, retry_exponential`;
 /** The items of channel `key` (a parameter or column): the indexed md5, then the whole text. */
 const CHANNEL_IS = (key: string) => `md5(channel) = md5(${key}::text) AND channel = ${key}::text`;
 const QUEUE_KEY = `hashtext('willow.queue.' || current_schema()), hashtext($1::text)`;
 const LIVE_COUNT = 'SELECT count(*)::int FROM willow_items i WHERE i.queue = q.name AND i.state IN (0, 1)';
-const CHANNEL_LOAD = `SELECT queue, channel, count(*) FILTER (WHERE state = 0)::int AS waiting,
-  count(*) FILTER (WHERE state = 1)::int AS processing, min(seq) FILTER (WHERE state = 0) AS head FROM willow_items`;
+/** A channel's counts with its first waiting item (by priority, then place: one probe of willow_items_order). */
+const CHANNEL_LOAD = `SELECT c.*, h.seq AS head, h.priority AS head_priority, h.not_before AS head_due_at FROM (
+  SELECT queue, channel, count(*) FILTER (WHERE state = 0)::int AS waiting, count(*) FILTER (WHERE state = 1)::int AS processing
+  FROM willow_items`;
+const CHANNEL_HEAD = `) c LEFT JOIN LATERAL (SELECT seq, priority, not_before FROM willow_items f
+  WHERE c.waiting > 0 AND f.queue = c.queue AND md5(f.channel) = md5(c.channel) AND f.channel = c.channel AND f.state = 0
+  ORDER BY f.priority DESC, f.seq LIMIT 1) h ON true`;
 
 /** $1 queue. */
 export const LOCK_QUEUE_SHARED = `SELECT pg_advisory_xact_lock_shared(${QUEUE_KEY})`;
@@ -66,36 +72,42 @@ const LAST_WAITING_OF_KEYS = `unnest($2::text[]) AS k(channel) CROSS JOIN LATERA
  * channel, locked (one row per channel that has one; null columns when none has). `state = 0` is checked again on the
  * locked row: an item claimed meanwhile is left out, so the enqueue appends instead of changing it.
  */
-export const ENQUEUE_STATE = `SELECT q.max_items, t.seq, t.id, t.channel, t.updateable FROM willow_queues q
-  LEFT JOIN LATERAL (SELECT i.seq, i.id, i.channel, i.updateable
+export const ENQUEUE_STATE = `SELECT q.max_items, t.seq, t.id, t.channel, t.updateable, t.priority FROM willow_queues q
+  LEFT JOIN LATERAL (SELECT i.seq, i.id, i.channel, i.updateable, i.priority
     FROM ${LAST_WAITING_OF_KEYS} JOIN willow_items i ON i.seq = last.seq
     WHERE i.state = 0 FOR UPDATE OF i) t ON true
   WHERE q.name = $1`;
 /** $1 queue, $2 channel keys (text[]). The last waiting seq of each channel, unlocked. */
 export const LAST_WAITING_SEQS = `SELECT k.channel, last.seq FROM ${LAST_WAITING_OF_KEYS}`;
-/** $1 seqs, $2 data, $3 updateable, $4 retry_attempts, $5 retry_front, $6 timeout_ms (arrays). Attempts reset. */
+/** $1 seqs, $2 data, $3 updateable, $4 retry_attempts, $5 retry_front, $6 timeout_ms, $7 priority, $8 retry_delay_ms,
+ * $9 retry_exponential (arrays). Attempts reset; place and due time kept. */
 export const COLLAPSE = `UPDATE willow_items i SET data = u.data, updateable = u.updateable,
-  retry_attempts = u.retry_attempts, retry_front = u.retry_front, timeout_ms = u.timeout_ms, attempt = 0
-  FROM unnest($1::bigint[], $2::text[], $3::boolean[], $4::int[], $5::boolean[], $6::bigint[])
-    AS u(seq, data, updateable, retry_attempts, retry_front, timeout_ms)
+  retry_attempts = u.retry_attempts, retry_front = u.retry_front, timeout_ms = u.timeout_ms, attempt = 0,
+  priority = u.priority, retry_delay_ms = u.retry_delay_ms, retry_exponential = u.retry_exponential
+  FROM unnest($1::bigint[], $2::text[], $3::boolean[], $4::int[], $5::boolean[], $6::bigint[], $7::smallint[], $8::bigint[],
+    $9::boolean[]) AS u(seq, data, updateable, retry_attempts, retry_front, timeout_ms, priority, retry_delay_ms, retry_exponential)
   WHERE i.seq = u.seq AND i.state = 0`;
 /** $1 queue, $2 ids, $3 channels, $4 data, $5 updateable, $6 retry_attempts, $7 retry_front, $8 timeout_ms,
- * $9 enqueued_at (arrays); seqs are drawn in array order. */
+ * $9 priority, $10 retry_delay_ms, $11 retry_exponential, $12 enqueued_at, $13 not_before (arrays); seqs are drawn in
+ * array order. */
 export const INSERT_ITEMS = `INSERT INTO willow_items
-  (seq, id, queue, channel, state, data, updateable, retry_attempts, retry_front, timeout_ms, attempt, enqueued_at)
+  (seq, id, queue, channel, state, data, updateable, retry_attempts, retry_front, timeout_ms, attempt, enqueued_at,
+    priority, not_before, retry_delay_ms, retry_exponential)
   SELECT nextval('willow_item_seq'), u.id, $1, u.channel, 0, u.data, u.updateable, u.retry_attempts, u.retry_front,
-    u.timeout_ms, 0, u.enqueued_at
-  FROM unnest($2::text[], $3::text[], $4::text[], $5::boolean[], $6::int[], $7::boolean[], $8::bigint[], $9::bigint[])
-    WITH ORDINALITY AS u(id, channel, data, updateable, retry_attempts, retry_front, timeout_ms, enqueued_at, ord)
+    u.timeout_ms, 0, u.enqueued_at, u.priority, u.not_before, u.retry_delay_ms, u.retry_exponential
+  FROM unnest($2::text[], $3::text[], $4::text[], $5::boolean[], $6::int[], $7::boolean[], $8::bigint[], $9::smallint[],
+    $10::bigint[], $11::boolean[], $12::bigint[], $13::bigint[])
+    WITH ORDINALITY AS u(id, channel, data, updateable, retry_attempts, retry_front, timeout_ms, priority, retry_delay_ms,
+      retry_exponential, enqueued_at, not_before, ord)
   ORDER BY u.ord`;
 
 /**
- * $1 queue, $2 channel key, $3 now. One statement: the first waiting item that no concurrent claim holds becomes
- * processing.
+ * $1 queue, $2 channel key, $3 now. One statement: the first waiting item (by priority, then place) that no concurrent
+ * claim holds becomes processing, if it is due by now; one that is not yet due is claimed by no one (a strict line).
  */
 export const CLAIM_HEAD = `UPDATE willow_items SET state = 1, attempt = attempt + 1, expires_at = $3::bigint + timeout_ms
-  WHERE seq = (SELECT seq FROM willow_items WHERE queue = $1 AND ${CHANNEL_IS('$2')} AND state = 0
-    ORDER BY seq LIMIT 1 FOR UPDATE SKIP LOCKED)
+  WHERE seq = (SELECT seq FROM (SELECT seq, not_before FROM willow_items WHERE queue = $1 AND ${CHANNEL_IS('$2')} AND state = 0
+    ORDER BY priority DESC, seq LIMIT 1 FOR UPDATE SKIP LOCKED) head WHERE head.not_before IS NULL OR head.not_before <= $3::bigint)
   RETURNING ${ITEM}`;
 /** $1 id. */
 export const ITEM_BY_ID = `SELECT ${ITEM} FROM willow_items WHERE id = $1`;
@@ -115,11 +127,14 @@ export const QUEUE_BOUND = 'SELECT max_items FROM willow_queues WHERE name = $1'
 /** $1 seqs (bigint[]). */
 export const DELETE_ITEMS = 'DELETE FROM willow_items WHERE seq = ANY($1::bigint[])';
 /** $1 seqs, $2 reason, $3 now, $4 last errors (text[], pairwise with the seqs). */
-export const TO_DEAD = `UPDATE willow_items i SET state = 2, expires_at = NULL, dead_reason = $2, dead_at = $3,
+export const TO_DEAD = `UPDATE willow_items i SET state = 2, expires_at = NULL, not_before = NULL, dead_reason = $2, dead_at = $3,
   last_error = u.last_error FROM unnest($1::bigint[], $4::text[]) AS u(seq, last_error) WHERE i.seq = u.seq`;
-/** $1 old seqs, $2 new seqs (bigint[], pairwise; equal for a front retry), $3 last errors (text[], pairwise). */
-export const TO_WAITING = `UPDATE willow_items i SET state = 0, expires_at = NULL, seq = u.new_seq, last_error = u.last_error
-  FROM unnest($1::bigint[], $2::bigint[], $3::text[]) AS u(old_seq, new_seq, last_error) WHERE i.seq = u.old_seq`;
+/** $1 old seqs, $2 new seqs (bigint[], pairwise; equal for a front retry), $3 last errors (text[], pairwise), $4 due
+ * times (bigint[], pairwise; null: at once). */
+export const TO_WAITING = `UPDATE willow_items i SET state = 0, expires_at = NULL, seq = u.new_seq, last_error = u.last_error,
+  not_before = u.not_before
+  FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::bigint[]) AS u(old_seq, new_seq, last_error, not_before)
+  WHERE i.seq = u.old_seq`;
 /** $1 how many. Fresh places at the back of the line, in order. */
 export const NEXT_SEQS = `SELECT nextval('willow_item_seq') AS seq FROM generate_series(1, $1::int) ORDER BY 1`;
 /** $1 seq. */
@@ -134,7 +149,7 @@ export const LIST_DEAD = `SELECT ${ITEM}, dead_reason, dead_at FROM willow_items
 /** $1 queue, $2 id. */
 export const LOCK_DEAD = `SELECT ${ITEM} FROM willow_items WHERE id = $2 AND queue = $1 AND state = 2 FOR UPDATE`;
 /** $1 seq. To the back of its channel with attempts reset. */
-export const REQUEUE = `UPDATE willow_items SET state = 0, attempt = 0, dead_reason = NULL, dead_at = NULL,
+export const REQUEUE = `UPDATE willow_items SET state = 0, attempt = 0, dead_reason = NULL, dead_at = NULL, not_before = NULL,
   seq = nextval('willow_item_seq') WHERE seq = $1 RETURNING ${ITEM}`;
 /** $1 queue, $2 id. */
 export const DELETE_DEAD = 'DELETE FROM willow_items WHERE id = $2 AND queue = $1 AND state = 2 RETURNING seq';
@@ -142,11 +157,18 @@ export const DELETE_DEAD = 'DELETE FROM willow_items WHERE id = $2 AND queue = $
 /** $1 queue, $2 channel keys (text[]). */
 export const CHANNEL_STATES = `${CHANNEL_LOAD} WHERE queue = $1
   AND md5(channel) = ANY(ARRAY(SELECT md5(k) FROM unnest($2::text[]) k)) AND channel = ANY($2::text[]) AND state IN (0, 1)
-  GROUP BY queue, channel`;
+  GROUP BY queue, channel ${CHANNEL_HEAD}`;
 /** No parameters. */
-export const LOAD_CHANNELS = `${CHANNEL_LOAD} WHERE state IN (0, 1) GROUP BY queue, channel`;
+export const LOAD_CHANNELS = `${CHANNEL_LOAD} WHERE state IN (0, 1) GROUP BY queue, channel ${CHANNEL_HEAD}`;
 /** $1 queue. */
-export const LOAD_QUEUE_CHANNELS = `${CHANNEL_LOAD} WHERE queue = $1 AND state IN (0, 1) GROUP BY queue, channel`;
+export const LOAD_QUEUE_CHANNELS = `${CHANNEL_LOAD} WHERE queue = $1 AND state IN (0, 1) GROUP BY queue, channel ${CHANNEL_HEAD}`;
+/** $1 queue, $2 now. Waiting items not yet due, on willow_items_due. */
+export const COUNT_SCHEDULED = `SELECT count(*)::int AS n FROM willow_items
+  WHERE queue = $1 AND state = 0 AND not_before IS NOT NULL AND not_before > $2::bigint`;
+/** $1 queue, $2 now, $3 channel keys (text[]). Per channel among them: waiting items not yet due, the earliest due. */
+export const SCHEDULED_OF = `SELECT channel, count(*)::int AS n, min(not_before) AS next FROM willow_items
+  WHERE queue = $1 AND state = 0 AND not_before IS NOT NULL AND not_before > $2::bigint AND channel = ANY($3::text[])
+  GROUP BY channel`;
 /** No parameters. */
 export const LOAD_LEASES = 'SELECT id, attempt, expires_at FROM willow_items WHERE state = 1';
 /** $1 due by, $2 limit. */
@@ -154,15 +176,19 @@ export const DUE_LEASES = `SELECT id, attempt, expires_at FROM willow_items WHER
   ORDER BY expires_at LIMIT $2`;
 
 /** $1 queue, $2 id. A waiting or processing item with its enqueue time and, while waiting, the waiting items ahead of
- * it in its channel: counted on `willow_items_line` (queue, md5(channel), state, seq), never a scan of the queue. */
-export const INSPECT_ITEM = `SELECT ${ITEM}, i.enqueued_at, CASE WHEN i.state = 0 THEN (SELECT count(*)::int FROM willow_items a
-    WHERE a.queue = i.queue AND md5(a.channel) = md5(i.channel) AND a.channel = i.channel AND a.state = 0 AND a.seq < i.seq)
+ * it in its channel (a higher priority, or the same and an earlier place): two range counts on `willow_items_order`
+ * (queue, md5(channel), priority DESC, seq) WHERE state = 0, never a scan of the queue. */
+const AHEAD = (cond: string) => `(SELECT count(*)::int FROM willow_items a WHERE a.queue = i.queue
+  AND md5(a.channel) = md5(i.channel) AND a.channel = i.channel AND a.state = 0 AND ${cond})`;
+export const INSPECT_ITEM = `SELECT ${ITEM}, i.enqueued_at, CASE WHEN i.state = 0 THEN
+    ${AHEAD('a.priority > i.priority')} + ${AHEAD('a.priority = i.priority AND a.seq < i.seq')}
   END AS position
   FROM willow_items i WHERE i.id = $2 AND i.queue = $1 AND i.state IN (0, 1)`;
 /** $1 queue, $2 state or null (both), $3 seqs after this one (-1 for the first page), $4 limit. By arrival on
  * `willow_items_arrival`; Data is not read. */
 export const LIST_ITEMS = `SELECT seq, id, queue, channel, state, '' AS data, updateable, retry_attempts, retry_front,
-    timeout_ms, attempt, expires_at, last_error, enqueued_at, NULL::int AS position
+    timeout_ms, attempt, expires_at, last_error, priority, not_before, retry_delay_ms, retry_exponential, enqueued_at,
+    NULL::int AS position
   FROM willow_items WHERE queue = $1 AND state IN (0, 1) AND ($2::smallint IS NULL OR state = $2::smallint) AND seq > $3
   ORDER BY seq LIMIT $4`;
 /** $1 seq. A waiting item cancelled: removed. */

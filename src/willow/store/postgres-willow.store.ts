@@ -3,7 +3,7 @@ import { afterCommit, ALREADY_COMMITTED, inTransaction, type PgChannel } from '.
 import type { PostgresStorage } from '../../platform/storage/postgres/postgres-storage';
 import { laneOf, unlessStoreDown, WriteBatcher } from '../../platform/storage/postgres/write-batcher';
 import { QueueNotFoundError } from '../domain/willow.errors';
-import type { AckResult, ChannelLoad, EnqueueOutcome, ItemCheck, ItemRecord, LeaseRecord, QueueRecord, Settled, StoredItem, WillowChange, WillowStore } from '../willow.store';
+import type { AckResult, ChannelLoad, EnqueueOutcome, ItemCheck, ItemRecord, LeaseRecord, QueueRecord, ScheduledCount, Settled, StoredItem, WillowChange, WillowStore } from '../willow.store';
 import { channelsChanged, QUEUE_CHANGES, type QueueChange } from './postgres-willow.changes';
 import { checkDelivery } from '../domain/delivery';
 import type { EnqueueInput } from '../domain/enqueue-plan';
@@ -220,6 +220,16 @@ export class PostgresWillowStore implements WillowStore {
 
   async deleteDead(queue: string, id: string): Promise<boolean> {
     return (await this.storage.query(SQL.DELETE_DEAD, [queue, id])).length > 0;
+  }
+
+  async countScheduled(queue: string, now: number): Promise<number> {
+    return (await this.storage.query<{ n: number }>(SQL.COUNT_SCHEDULED, [queue, now]))[0]?.n ?? 0;
+  }
+
+  async scheduledOf(queue: string, keys: readonly string[], now: number): Promise<Map<string, ScheduledCount>> {
+    if (keys.length === 0) return new Map();
+    const rows = await this.storage.query<{ channel: string; n: number; next: string }>(SQL.SCHEDULED_OF, [queue, now, keys]);
+    return new Map(rows.map((r) => [r.channel, { scheduled: r.n, nextDueAt: Number(r.next) }]));
   }
 
   async channelStates(queue: string, keys: readonly string[]): Promise<ChannelLoad[]> {

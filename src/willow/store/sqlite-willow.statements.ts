@@ -19,6 +19,10 @@ export interface ItemRow {
   dead_at: number | null;
   enqueued_at: number | null;
   last_error: string | null;
+  priority: number;
+  not_before: number | null;
+  retry_delay_ms: number;
+  retry_exponential: number;
 }
 
 /** Every statement of the SQLite Willow store, prepared once. States (domain/item.ts): 0 waiting, 1 processing, 2 dead. */
@@ -42,58 +46,71 @@ export function prepareWillowStatements(db: Database) {
     ),
     deleteChannelItems: db.prepare('DELETE FROM willow_items WHERE queue = ? AND channel = ? AND state IN (0, 1)'),
     byId: db.prepare<[string], ItemRow>('SELECT * FROM willow_items WHERE id = ?'),
-    lastWaiting: db.prepare<[string, string], { seq: number; id: string; updateable: number }>(
-      'SELECT seq, id, updateable FROM willow_items WHERE queue = ? AND channel = ? AND state = 0 ORDER BY seq DESC LIMIT 1',
+    lastWaiting: db.prepare<[string, string], { seq: number; id: string; updateable: number; priority: number }>(
+      'SELECT seq, id, updateable, priority FROM willow_items WHERE queue = ? AND channel = ? AND state = 0 ORDER BY seq DESC LIMIT 1',
     ),
+    // The first in line: by priority (higher first), then place, on willow_items_order.
     firstWaiting: db.prepare<[string, string], ItemRow>(
-      'SELECT * FROM willow_items WHERE queue = ? AND channel = ? AND state = 0 ORDER BY seq LIMIT 1',
+      `SELECT * FROM willow_items WHERE queue = ? AND channel = ? AND state = 0 ORDER BY priority DESC, seq LIMIT 1`,
     ),
-    firstWaitingSeq: db.prepare<[string, string], { seq: number }>(
-      'SELECT seq FROM willow_items WHERE queue = ? AND channel = ? AND state = 0 ORDER BY seq LIMIT 1',
+    firstWaitingHead: db.prepare<[string, string], HeadRow>(
+      `SELECT seq, priority, not_before FROM willow_items WHERE queue = ? AND channel = ? AND state = 0
+       ORDER BY priority DESC, seq LIMIT 1`,
     ),
     insertItem: db.prepare(`INSERT INTO willow_items
       (seq, id, queue, channel, state, data, updateable, retry_attempts, retry_front, timeout_ms, attempt, expires_at, dead_reason, dead_at,
-        enqueued_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, NULL, NULL, NULL, ?)`),
+        enqueued_at, priority, not_before, retry_delay_ms, retry_exponential)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, NULL, NULL, NULL, ?, ?, ?, ?, ?)`),
     collapse: db.prepare(`UPDATE willow_items SET data = ?, updateable = ?, retry_attempts = ?, retry_front = ?,
-      timeout_ms = ?, attempt = 0 WHERE seq = ?`),
+      timeout_ms = ?, attempt = 0, priority = ?, retry_delay_ms = ?, retry_exponential = ? WHERE seq = ?`),
     claim: db.prepare('UPDATE willow_items SET state = 1, attempt = attempt + 1, expires_at = ? WHERE seq = ?'),
     renew: db.prepare('UPDATE willow_items SET expires_at = ? WHERE seq = ?'),
     giveBack: db.prepare('UPDATE willow_items SET state = 0, attempt = attempt - 1, expires_at = NULL WHERE seq = ?'),
     /** A failed delivery: back in line (new seq, or its own) with why it failed. */
-    toRetry: db.prepare('UPDATE willow_items SET state = 0, expires_at = NULL, seq = ?, last_error = ? WHERE seq = ?'),
+    toRetry: db.prepare('UPDATE willow_items SET state = 0, expires_at = NULL, seq = ?, last_error = ?, not_before = ? WHERE seq = ?'),
     toDead: db.prepare(
-      'UPDATE willow_items SET state = 2, expires_at = NULL, dead_reason = ?, dead_at = ?, last_error = ? WHERE seq = ?',
+      'UPDATE willow_items SET state = 2, expires_at = NULL, dead_reason = ?, dead_at = ?, last_error = ?, not_before = NULL WHERE seq = ?',
     ),
     deleteItem: db.prepare('DELETE FROM willow_items WHERE seq = ?'),
     listDead: db.prepare<[string, number, number], ItemRow>(
       'SELECT * FROM willow_items WHERE queue = ? AND state = 2 AND seq > ? ORDER BY seq LIMIT ?',
     ),
-    requeue: db.prepare('UPDATE willow_items SET state = 0, attempt = 0, dead_reason = NULL, dead_at = NULL, seq = ? WHERE seq = ?'),
+    requeue: db.prepare(
+      'UPDATE willow_items SET state = 0, attempt = 0, dead_reason = NULL, dead_at = NULL, not_before = NULL, seq = ? WHERE seq = ?',
+    ),
     deleteDead: db.prepare('DELETE FROM willow_items WHERE id = ? AND queue = ? AND state = 2'),
-    loadChannels: db.prepare<[], ChannelRow>(
-      `SELECT queue, channel, sum(state = 0) AS waiting, sum(state = 1) AS processing,
-        min(CASE WHEN state = 0 THEN seq END) AS head
+    // Counts per channel; its head is read after (firstWaitingHead), ordered by priority then place.
+    loadChannels: db.prepare<[], CountRow>(
+      `SELECT queue, channel, sum(state = 0) AS waiting, sum(state = 1) AS processing
        FROM willow_items WHERE state IN (0, 1) GROUP BY queue, channel`,
     ),
-    loadQueueChannels: db.prepare<[string], ChannelRow>(
-      `SELECT queue, channel, sum(state = 0) AS waiting, sum(state = 1) AS processing,
-        min(CASE WHEN state = 0 THEN seq END) AS head
+    loadQueueChannels: db.prepare<[string], CountRow>(
+      `SELECT queue, channel, sum(state = 0) AS waiting, sum(state = 1) AS processing
        FROM willow_items WHERE queue = ? AND state IN (0, 1) GROUP BY queue, channel`,
     ),
-    channelState: db.prepare<[string, string], ChannelRow>(
-      `SELECT queue, channel, sum(state = 0) AS waiting, sum(state = 1) AS processing,
-        min(CASE WHEN state = 0 THEN seq END) AS head
+    channelState: db.prepare<[string, string], CountRow>(
+      `SELECT queue, channel, sum(state = 0) AS waiting, sum(state = 1) AS processing
        FROM willow_items WHERE queue = ? AND channel = ? AND state IN (0, 1) GROUP BY queue, channel`,
     ),
-    // Waiting items ahead in the channel's line, counted on willow_items_line (queue, channel, state, seq).
-    position: db.prepare<[string, string, number], { n: number }>(
-      'SELECT count(*) AS n FROM willow_items WHERE queue = ? AND channel = ? AND state = 0 AND seq < ?',
+    // Waiting items ahead in the channel's line: of a higher priority, or of the same and an earlier place. Two range
+    // counts on willow_items_order (queue, channel, priority DESC, seq) WHERE state = 0.
+    position: db.prepare<{ queue: string; channel: string; priority: number; seq: number }, { n: number }>(
+      `SELECT (SELECT count(*) FROM willow_items WHERE queue = @queue AND channel = @channel AND state = 0 AND priority > @priority)
+        + (SELECT count(*) FROM willow_items WHERE queue = @queue AND channel = @channel AND state = 0 AND priority = @priority
+          AND seq < @seq) AS n`,
+    ),
+    // Waiting items not yet due, on willow_items_due (queue, not_before) WHERE state = 0 AND not_before IS NOT NULL.
+    countScheduled: db.prepare<[string, number], { n: number }>(
+      'SELECT count(*) AS n FROM willow_items WHERE queue = ? AND state = 0 AND not_before IS NOT NULL AND not_before > ?',
+    ),
+    scheduledOf: db.prepare<[string, number], { channel: string; n: number; next: number }>(
+      `SELECT channel, count(*) AS n, min(not_before) AS next FROM willow_items
+       WHERE queue = ? AND state = 0 AND not_before IS NOT NULL AND not_before > ? GROUP BY channel`,
     ),
     // A queue's items by arrival on willow_items_arrival (queue, seq) WHERE state IN (0, 1); Data is not read.
     listItems: db.prepare<[{ queue: string; state: number | null; after: number; limit: number }], ItemRow>(
       `SELECT seq, id, queue, channel, state, '' AS data, updateable, retry_attempts, retry_front, timeout_ms, attempt,
-        expires_at, dead_reason, dead_at, last_error, enqueued_at
+        expires_at, dead_reason, dead_at, last_error, enqueued_at, priority, not_before, retry_delay_ms, retry_exponential
        FROM willow_items WHERE queue = @queue AND state IN (0, 1) AND (@state IS NULL OR state = @state) AND seq > @after
        ORDER BY seq LIMIT @limit`,
     ),
@@ -106,12 +123,17 @@ export function prepareWillowStatements(db: Database) {
   };
 }
 
-interface ChannelRow {
+export interface CountRow {
   queue: string;
   channel: string;
   waiting: number;
   processing: number;
-  head: number | null;
+}
+
+export interface HeadRow {
+  seq: number;
+  priority: number;
+  not_before: number | null;
 }
 
 interface LeaseRow {
@@ -124,6 +146,15 @@ export function flag(value: boolean): number {
   return value ? 1 : 0;
 }
 
-export function toChannel(r: ChannelRow): ChannelLoad {
-  return { queue: r.queue, key: r.channel, waiting: r.waiting, processing: r.processing, headSeq: r.head };
+/** A channel's counts with its first waiting item (`head`), as the index loads it. */
+export function toChannel(r: CountRow, head: HeadRow | undefined): ChannelLoad {
+  return {
+    queue: r.queue,
+    key: r.channel,
+    waiting: r.waiting,
+    processing: r.processing,
+    headSeq: head?.seq ?? null,
+    headPriority: head?.priority ?? 0,
+    headDueAt: head?.not_before ?? null,
+  };
 }

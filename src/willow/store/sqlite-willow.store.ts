@@ -6,9 +6,10 @@ import { assertRoom, channelsOf, planEnqueue, type EnqueueInput, type EnqueuePla
 import { DEAD, PROCESSING, WAITING, type ItemAt, type ItemCheck } from '../domain/item';
 import { DEAD_REASON, failingChannels, Settlement, type Ack, type SettleMode } from '../domain/settlement';
 import { QueueNotFoundError } from '../domain/willow.errors';
-import type { AckResult, ChannelLoad, EnqueueOutcome, ItemRecord, LeaseRecord, QueueRecord, Settled, StoredItem, WillowStore } from '../willow.store';
+import { isDue } from '../domain/schedule';
+import type { AckResult, ChannelHead, ChannelLoad, EnqueueOutcome, ItemRecord, LeaseRecord, QueueRecord, ScheduledCount, Settled, StoredItem, WillowStore } from '../willow.store';
 import { WILLOW_MIGRATIONS } from './sqlite-willow.schema';
-import { flag, prepareWillowStatements, toChannel } from './sqlite-willow.statements';
+import { flag, prepareWillowStatements, toChannel, type CountRow } from './sqlite-willow.statements';
 import { toDead, toItem, toQueue, toRecord, type QueueRow } from './willow.rows';
 
 export class SqliteWillowStore implements WillowStore {
@@ -72,7 +73,7 @@ export class SqliteWillowStore implements WillowStore {
       const q = this.requireQueue(queue);
       const last = channelsOf(items).flatMap((key) => {
         const row = this.sql.lastWaiting.get(queue, key);
-        return row ? [[key, { seq: row.seq, id: row.id, updateable: row.updateable === 1 }] as const] : [];
+        return row ? [[key, { seq: row.seq, id: row.id, updateable: row.updateable === 1, priority: row.priority }] as const] : [];
       });
       const plan = planEnqueue(items, new Map(last));
       assertRoom(queue, { maxItems: q.max_items, items: q.items }, plan.inserts.length);
@@ -84,7 +85,7 @@ export class SqliteWillowStore implements WillowStore {
   claimHead(queue: string, key: string, now: number): Promise<StoredItem | null> {
     return this.storage.write(() => {
       const row = this.sql.firstWaiting.get(queue, key);
-      if (!row) return null;
+      if (!row || !isDue(row.not_before, now)) return null;
       const expiresAt = now + row.timeout_ms;
       this.sql.claim.run(expiresAt, row.seq);
       return toItem({ ...row, state: PROCESSING, attempt: row.attempt + 1, expires_at: expiresAt });
@@ -131,7 +132,8 @@ export class SqliteWillowStore implements WillowStore {
     return this.storage.read(() => {
       const row = this.sql.byId.get(id);
       if (!row || row.queue !== queue || (row.state !== WAITING && row.state !== PROCESSING)) return null;
-      const position = row.state === WAITING ? this.sql.position.get(queue, row.channel, row.seq)!.n : null;
+      const place = { queue, channel: row.channel, priority: row.priority, seq: row.seq };
+      const position = row.state === WAITING ? this.sql.position.get(place)!.n : null;
       return toRecord(row, position);
     });
   }
@@ -176,7 +178,7 @@ export class SqliteWillowStore implements WillowStore {
       const seq = this.nextSeq++;
       this.sql.requeue.run(seq, row.seq);
       this.sql.addItems.run(1, queue);
-      return toItem({ ...row, seq, state: WAITING, attempt: 0, expires_at: null });
+      return toItem({ ...row, seq, state: WAITING, attempt: 0, expires_at: null, not_before: null });
     });
   }
 
@@ -184,18 +186,32 @@ export class SqliteWillowStore implements WillowStore {
     return this.storage.write(() => this.sql.deleteDead.run(id, queue).changes > 0);
   }
 
-  channelHead(queue: string, key: string): number | null {
-    return this.storage.read(() => this.sql.firstWaitingSeq.get(queue, key)?.seq ?? null);
+  channelHead(queue: string, key: string): ChannelHead | null {
+    const head = this.storage.read(() => this.sql.firstWaitingHead.get(queue, key));
+    return head ? { seq: head.seq, priority: head.priority, dueAt: head.not_before } : null;
+  }
+
+  async countScheduled(queue: string, now: number): Promise<number> {
+    return this.storage.read(() => this.sql.countScheduled.get(queue, now)!.n);
+  }
+
+  async scheduledOf(queue: string, keys: readonly string[], now: number): Promise<Map<string, ScheduledCount>> {
+    const wanted = new Set(keys);
+    const rows = this.storage.read(() => this.sql.scheduledOf.all(queue, now));
+    return new Map(rows.filter((r) => wanted.has(r.channel)).map((r) => [r.channel, { scheduled: r.n, nextDueAt: r.next }]));
   }
 
   async channelStates(queue: string, keys: readonly string[]): Promise<ChannelLoad[]> {
-    const rows = this.storage.read(() => keys.map((key) => this.sql.channelState.get(queue, key)));
-    return rows.filter((row) => row !== undefined).map(toChannel);
+    return this.storage.read(() => this.withHeads(keys.flatMap((key) => this.sql.channelState.get(queue, key) ?? [])));
   }
 
   async loadChannels(queue?: string): Promise<ChannelLoad[]> {
-    const rows = this.storage.read(() => (queue === undefined ? this.sql.loadChannels.all() : this.sql.loadQueueChannels.all(queue)));
-    return rows.map(toChannel);
+    return this.storage.read(() => this.withHeads(queue === undefined ? this.sql.loadChannels.all() : this.sql.loadQueueChannels.all(queue)));
+  }
+
+  /** Each channel's counts with its first waiting item, read by priority then place (one index probe each). */
+  private withHeads(rows: readonly CountRow[]): ChannelLoad[] {
+    return rows.map((row) => toChannel(row, row.waiting > 0 ? this.sql.firstWaitingHead.get(row.queue, row.channel) : undefined));
   }
 
   async loadLeases(due?: { dueBy: number; limit: number }): Promise<LeaseRecord[]> {
@@ -217,11 +233,13 @@ export class SqliteWillowStore implements WillowStore {
   /** Collapses in place; new items at the back of their lines, in the plan's order. */
   private writePlan(queue: string, plan: EnqueuePlan): void {
     for (const [seq, { item, data }] of plan.collapses) {
-      this.sql.collapse.run(data, flag(item.updateable), item.retryAttempts, flag(item.retryPosition === 'front'), item.timeoutMs, seq);
+      this.sql.collapse.run(data, flag(item.updateable), item.retryAttempts, flag(item.retryPosition === 'front'), item.timeoutMs,
+        item.priority ?? 0, item.retryDelayMs ?? 0, flag(item.retryBackoff === 'exponential'), seq);
     }
-    for (const { id, key, item, data, at } of plan.inserts) {
+    for (const { id, key, item, data, at, dueAt } of plan.inserts) {
       this.sql.insertItem.run(this.nextSeq++, id, queue, key, WAITING, data, flag(item.updateable), item.retryAttempts,
-        flag(item.retryPosition === 'front'), item.timeoutMs, at ?? null);
+        flag(item.retryPosition === 'front'), item.timeoutMs, at ?? null, item.priority ?? 0, dueAt ?? null, item.retryDelayMs ?? 0,
+        flag(item.retryBackoff === 'exponential'));
     }
     if (plan.inserts.length > 0) this.sql.addItems.run(plan.inserts.length, queue);
   }
@@ -237,10 +255,10 @@ export class SqliteWillowStore implements WillowStore {
     for (const ack of acks) settlement.judge({ ...ack, now });
     for (const item of settlement.removed) this.sql.deleteItem.run(item.seq);
     for (const item of settlement.dead) this.sql.toDead.run(DEAD_REASON[mode], now, item.lastError, item.seq);
-    for (const item of settlement.front) this.sql.toRetry.run(item.seq, item.lastError, item.seq);
+    for (const item of settlement.front) this.sql.toRetry.run(item.seq, item.lastError, item.notBefore, item.seq);
     const backSeqs = settlement.back.map((item) => {
       const seq = this.nextSeq++;
-      this.sql.toRetry.run(seq, item.lastError, item.seq);
+      this.sql.toRetry.run(seq, item.lastError, item.notBefore, item.seq);
       return seq;
     });
     const released = settlement.removed.length + settlement.dead.length;

@@ -20,6 +20,10 @@ export interface ItemColumns {
   attempt: number;
   expires_at: number | string | null;
   last_error: string | null;
+  priority: number;
+  not_before: number | string | null;
+  retry_delay_ms: number | string;
+  retry_exponential: number | boolean;
 }
 
 export interface DeadColumns extends ItemColumns {
@@ -49,6 +53,10 @@ export function toItem(row: ItemColumns): StoredItem {
     attempt: row.attempt,
     expiresAt: row.expires_at === null ? null : Number(row.expires_at),
     lastError: row.last_error,
+    priority: row.priority,
+    notBefore: row.not_before === null ? null : Number(row.not_before),
+    retryDelayMs: Number(row.retry_delay_ms),
+    retryBackoff: row.retry_exponential ? 'exponential' : 'fixed',
   };
 }
 

@@ -20,7 +20,7 @@ export function ApiKeyValues(options: ApiPropertyOptions = {}): PropertyDecorato
 /** Swagger shape of a duration: milliseconds, or a string with a unit. */
 export function ApiDuration(options: ApiPropertyOptions = {}): PropertyDecorator {
   return ApiProperty({
-    oneOf: [{ type: 'integer', minimum: 0 }, { type: 'string', pattern: '^[0-9]+(\\.[0-9]+)?(ms|s|m|h)$' }],
+    oneOf: [{ type: 'integer', minimum: 0 }, { type: 'string', pattern: '^[0-9]+(\\.[0-9]+)?(ms|s|m|h|d)$' }],
     required: false,
     ...options,
   } as ApiPropertyOptions);

@@ -2,60 +2,10 @@ import { matches, type Query } from '../../../common/query';
 import { limitGroup } from '../../../common/capacity';
 import { canonicalTags, type Tags } from '../../../common/tags';
 import { IndexedHeap } from '../indexed-heap';
-import { ViewBudget, viewWeight, type BudgetedView, type ViewOwner } from './view-budget';
+import { ViewBudget, type BudgetedView, type ViewOwner } from './view-budget';
+import { Channel, SYSTEM_TIMING, View, type BlockedBy, type HeadChange, type IndexTiming } from './channel';
 
-/** The limit that refused a channel's head; capacity returns when a counter holding all of `keyValues` goes down
- * (the rule is `limitGroup` in common/capacity.ts, which the Limiter follows too). */
-export interface BlockedBy {
-  readonly rule: string;
-  readonly override: string | null;
-  readonly limit: number;
-  readonly count: number;
-  readonly keyValues: Tags;
-}
-
-/** A channel of one queue as the dispatcher sees it: counts, the position of its first waiting item, its state. */
-export class Channel {
-  waiting = 0;
-  processing = 0;
-  /** Sequence number of the first waiting item (its place in line); null when nothing waits. */
-  headSeq: number | null = null;
-  blockedBy: BlockedBy | null = null;
-  /**
-   * Dequeues handing out this channel's items right now. Each will claim the first waiting item when its turn
-   * comes, so the channel stays available while fewer are in flight than items wait.
-   */
-  reserved = 0;
-  readonly views = new Set<View>();
-
-  constructor(
-    readonly key: string,
-    readonly tags: Tags,
-  ) {}
-
-  get ready(): boolean {
-    return this.headSeq !== null && this.blockedBy === null && this.reserved < this.waiting;
-  }
-
-  get empty(): boolean {
-    return this.waiting === 0 && this.processing === 0 && this.reserved === 0;
-  }
-}
-
-/** The ready channels matching one query, ordered by how long their head has waited. */
-class View implements BudgetedView {
-  readonly heap = new IndexedHeap<Channel>((a, b) => a.headSeq! < b.headSeq!);
-  readonly members = new Set<Channel>();
-  readonly bytes: number;
-  lastUsedAt = 0;
-
-  constructor(
-    readonly key: string,
-    readonly query: Query,
-  ) {
-    this.bytes = viewWeight(key);
-  }
-}
+export { Channel, servedBefore, type BlockedBy, type HeadChange, type IndexTiming } from './channel';
 
 /**
  * In-memory dispatch index of one queue. A dequeue with a query finds the matching ready channel whose head has
@@ -69,6 +19,8 @@ export class QueueIndex implements ViewOwner<View> {
   private readonly blocked = new Map<string, Set<Channel>>();
   /** Distinct key sets among blocking limits, with how many blocked channels use each. */
   private readonly blockedKeySets = new Map<string, { keys: readonly string[]; uses: number }>();
+  /** Channels whose first item is not yet due, by its due time: what the due timer releases (never a scan). */
+  private readonly scheduled = new IndexedHeap<Channel>((a, b) => a.headDueAt! < b.headDueAt!);
   waiting = 0;
   processing = 0;
   viewCount = 0;
@@ -78,8 +30,12 @@ export class QueueIndex implements ViewOwner<View> {
   /** Set once the queue is gone; a dequeue still holding this index no longer charges the shared budget. */
   private disposed = false;
 
-  /** `budget` bounds the views of this index together with those of every index sharing it. */
-  constructor(private readonly budget: ViewBudget<BudgetedView> = new ViewBudget()) {}
+  /** `budget` bounds the views of this index together with those of every index sharing it; `timing` gives the time
+   * and hears of channels waiting for their first item to become due. */
+  constructor(
+    private readonly budget: ViewBudget<BudgetedView> = new ViewBudget(),
+    private readonly timing: IndexTiming = SYSTEM_TIMING,
+  ) {}
 
   get channelCount(): number {
     return this.channels.size;
@@ -100,13 +56,38 @@ export class QueueIndex implements ViewOwner<View> {
   }
 
   /** Applies count changes and a new head position, then files the channel where it now belongs. */
-  apply(channel: Channel, change: { waiting?: number; processing?: number; headSeq?: number | null }): void {
+  apply(channel: Channel, change: { waiting?: number; processing?: number } & Partial<HeadChange>): void {
     channel.waiting += change.waiting ?? 0;
     channel.processing += change.processing ?? 0;
     this.waiting += change.waiting ?? 0;
     this.processing += change.processing ?? 0;
-    if (change.headSeq !== undefined) channel.headSeq = change.headSeq;
+    if (change.headSeq !== undefined) {
+      channel.headSeq = change.headSeq;
+      channel.headPriority = change.headSeq === null ? 0 : (change.headPriority ?? 0);
+      channel.headDueAt = change.headSeq === null ? null : (change.headDueAt ?? null);
+    }
     this.refile(channel);
+  }
+
+  /** The earliest due time among channels whose first item is not yet due; null when there is none. */
+  nextDueAt(): number | null {
+    return this.scheduled.peek()?.headDueAt ?? null;
+  }
+
+  /** Channels whose first item became due by `now` turn ready; returns them so waiters can be woken. */
+  releaseDue(now: number): Channel[] {
+    const released: Channel[] = [];
+    for (let c = this.scheduled.peek(); c && c.headDueAt! <= now; c = this.scheduled.peek()) {
+      this.scheduled.remove(c);
+      released.push(c);
+      this.refile(c);
+    }
+    return released;
+  }
+
+  /** Channels waiting for their first item to become due. */
+  get scheduledChannels(): number {
+    return this.scheduled.size;
   }
 
   reserve(channel: Channel): void {
@@ -199,13 +180,27 @@ export class QueueIndex implements ViewOwner<View> {
   private refile(channel: Channel): void {
     if (channel.empty && channel.blockedBy === null) {
       for (const view of channel.views) this.leave(view, channel);
+      this.scheduled.remove(channel);
       this.channels.delete(channel.key);
       return;
     }
+    this.refileDue(channel);
     for (const view of channel.views) {
       if (channel.ready) view.heap.upsert(channel);
       else view.heap.remove(channel);
     }
+  }
+
+  /** Files the channel among those waiting for their first item to become due, or takes it out. */
+  private refileDue(channel: Channel): void {
+    const dueAt = channel.headSeq === null ? null : channel.headDueAt;
+    channel.due = dueAt === null || dueAt <= this.timing.now();
+    if (channel.due) {
+      this.scheduled.remove(channel);
+      return;
+    }
+    this.scheduled.upsert(channel);
+    this.timing.scheduled(dueAt!);
   }
 
   private view(queryKey: string, query: Query): View {

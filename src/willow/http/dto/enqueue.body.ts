@@ -2,7 +2,8 @@ import { ApiProperty } from '@nestjs/swagger';
 import type { Tags } from '../../../common/tags';
 import { ApiAnyJson, ApiDuration, ApiKeyValues } from '../../../platform/http/dto/api-properties';
 import { BATCH_MAX, parseEnqueue, parseEnqueueBatch, RETRY_ATTEMPTS_MAX } from '../../domain/validate';
-import type { NewItem, RetryPosition } from '../../willow.port';
+import type { NewItem, RetryBackoff, RetryPosition } from '../../willow.port';
+import { PRIORITY_BOUNDS, RETRY_BACKOFFS } from '../../domain/schedule';
 import { commandOf } from '../../../platform/http/dto/dto-instance';
 
 /** Judged by `parseEnqueue` (the validation pipe calls `parse`; `toCommand` reads the same values). */
@@ -33,6 +34,29 @@ export class EnqueueBody {
   /** Lease of each delivery: milliseconds or "60s" (100ms to 24h). Default 60s. */
   @ApiDuration({ example: '60s' })
   readonly Timeout?: number | string;
+
+  /** Higher is handed out first: orders the channel's line, then the choice among channels. -100..100, default 0. A
+   * collapse takes the new Priority. */
+  @ApiProperty({ required: false, type: 'integer', minimum: PRIORITY_BOUNDS.min, maximum: PRIORITY_BOUNDS.max, example: 0 })
+  readonly Priority?: number;
+
+  /** Not handed out before this long after the enqueue: milliseconds or "10m" (0 to 30d). Not with NotBefore. The
+   * item takes its place in line at once; a collapse keeps the stored item's due time. */
+  @ApiDuration({ example: '10m' })
+  readonly Delay?: number | string;
+
+  /** Not handed out before this time (ISO-8601 with a zone, at most 30 days ahead). Not with Delay. */
+  @ApiProperty({ required: false, type: 'string', format: 'date-time', example: '2026-12-24T18:00:00Z' })
+  readonly NotBefore?: string;
+
+  /** Wait before each re-delivery after a failure or an expired lease: milliseconds or "30s" (0 to 24h). Default 0. */
+  @ApiDuration({ example: '30s' })
+  readonly RetryDelay?: number | string;
+
+  /** `fixed`: every retry waits RetryDelay; `exponential`: re-delivery n waits RetryDelay × 2^(n−1), at most 24h.
+   * Default fixed. */
+  @ApiProperty({ required: false, enum: RETRY_BACKOFFS })
+  readonly RetryBackoff?: RetryBackoff;
 
   toCommand(): NewItem {
     return commandOf(this, parseEnqueue);

@@ -9,8 +9,14 @@ export class ItemSummaryResponse {
   readonly ID!: string;
   @ApiKeyValues()
   readonly KeyValues!: Tags;
+  /** `scheduled`: waiting, but not handed out before `NotBefore` (a delay, or a retry's backoff). */
   @ApiProperty({ enum: ITEM_STATES })
   readonly State!: ItemStateName;
+  /** -100..100: higher is handed out first, within its channel and among channels. */
+  @ApiProperty({ type: 'integer', minimum: -100, maximum: 100 })
+  readonly Priority!: number;
+  /** While scheduled: when it becomes due (ISO-8601). */
+  readonly NotBefore?: string;
   /** Deliveries so far (0 until first handed out). */
   readonly Attempt!: number;
   /** Waiting items ahead of it in its channel's line (0: it is handed out next from its channel). Absent while
@@ -28,6 +34,8 @@ export class ItemSummaryResponse {
       ID: i.id,
       KeyValues: i.tags,
       State: i.state,
+      Priority: i.priority,
+      ...(i.notBefore !== null && { NotBefore: i.notBefore }),
       Attempt: i.attempt,
       ...(i.position !== null && { Position: i.position }),
       ...(i.enqueuedAt !== null && { EnqueuedAt: i.enqueuedAt }),

@@ -9,7 +9,7 @@ import { commandOf } from '../../../platform/http/dto/dto-instance';
 export class ItemListingQuery {
   static readonly parse = parseItemListing;
 
-  /** Only items in this state; both when absent. */
+  /** Only items in this state (`waiting` means due now; `scheduled` not yet due); all when absent. */
   @ApiProperty({ required: false, enum: ITEM_STATES })
   readonly State?: ItemStateName;
 

@@ -9,15 +9,25 @@ export class QueueResponse {
   readonly MaxItems!: number;
   /** A paused queue accepts enqueues, heartbeats and acks but hands out nothing. */
   readonly Paused!: boolean;
-  /** Items waiting to be dequeued. */
+  /** Items waiting to be dequeued (the scheduled ones included). */
   readonly Waiting!: number;
+  /** Waiting items not yet due: delayed, or retrying after a backoff. */
+  readonly Scheduled!: number;
   /** Items handed out and not yet acked. */
   readonly Processing!: number;
   /** Channels holding waiting or processing items. */
   readonly Channels!: number;
 
   static from(q: QueueInfo): QueueResponse {
-    return { Name: q.name, MaxItems: q.maxItems, Paused: q.paused, Waiting: q.waiting, Processing: q.processing, Channels: q.channels };
+    return {
+      Name: q.name,
+      MaxItems: q.maxItems,
+      Paused: q.paused,
+      Waiting: q.waiting,
+      Scheduled: q.scheduled,
+      Processing: q.processing,
+      Channels: q.channels,
+    };
   }
 }
 
@@ -34,8 +44,13 @@ export class BlockedByResponse {
 export class ChannelResponse {
   @ApiKeyValues()
   readonly KeyValues!: Tags;
+  /** Waiting items (the scheduled ones included). */
   readonly Waiting!: number;
   readonly Processing!: number;
+  /** Waiting items not yet due. While the first item in line is one of them, the channel hands out nothing. */
+  readonly Scheduled!: number;
+  /** The earliest due time among the scheduled items (ISO-8601); absent when none is scheduled. */
+  readonly NextDueAt?: string;
   /** Present while the channel's next item is refused by the Limiter. */
   readonly BlockedBy?: BlockedByResponse;
 
@@ -45,6 +60,8 @@ export class ChannelResponse {
       KeyValues: c.tags,
       Waiting: c.waiting,
       Processing: c.processing,
+      Scheduled: c.scheduled,
+      ...(c.nextDueAt !== null && { NextDueAt: c.nextDueAt }),
       ...(b && { BlockedBy: { Rule: b.rule, ...(b.override !== null && { Override: b.override }), Limit: b.limit, Count: b.count } }),
     };
   }

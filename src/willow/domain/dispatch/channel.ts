@@ -1,0 +1,89 @@
+import type { Query } from '../../../common/query';
+import type { Tags } from '../../../common/tags';
+import { IndexedHeap } from '../indexed-heap';
+import { viewWeight, type BudgetedView } from './view-budget';
+
+/** The limit that refused a channel's head; capacity returns when a counter holding all of `keyValues` goes down
+ * (the rule is `limitGroup` in common/capacity.ts, which the Limiter follows too). */
+export interface BlockedBy {
+  readonly rule: string;
+  readonly override: string | null;
+  readonly limit: number;
+  readonly count: number;
+  readonly keyValues: Tags;
+}
+
+/** A channel's first waiting item as the index needs it: its place, priority and due time. */
+export interface HeadChange {
+  /** Sequence number of the first waiting item (its place in line); null when nothing waits. */
+  readonly headSeq: number | null;
+  /** Its priority (default 0). */
+  readonly headPriority?: number;
+  /** When it becomes due (epoch ms); null or absent: due. */
+  readonly headDueAt?: number | null;
+}
+
+/** What the index reads the time from, and tells when a channel's first item is not yet due. */
+export interface IndexTiming {
+  now(): number;
+  /** A channel waits for its first item to become due at `dueAt`: arm a timer no later than that (DESIGN §7.8). */
+  scheduled(dueAt: number): void;
+}
+
+export const SYSTEM_TIMING: IndexTiming = { now: () => Date.now(), scheduled: () => undefined };
+
+/** A channel of one queue as the dispatcher sees it: counts, the position of its first waiting item, its state. */
+export class Channel {
+  waiting = 0;
+  processing = 0;
+  /** Sequence number of the first waiting item (its place in line); null when nothing waits. */
+  headSeq: number | null = null;
+  /** The first waiting item's priority: channels compete by it first (DESIGN §7.8). */
+  headPriority = 0;
+  /** When the first waiting item becomes due (epoch ms); null: due. */
+  headDueAt: number | null = null;
+  /** False while the first waiting item is not yet due: the channel then hands out nothing (a strict line). */
+  due = true;
+  blockedBy: BlockedBy | null = null;
+  /**
+   * Dequeues handing out this channel's items right now. Each will claim the first waiting item when its turn
+   * comes, so the channel stays available while fewer are in flight than items wait.
+   */
+  reserved = 0;
+  readonly views = new Set<View>();
+
+  constructor(
+    readonly key: string,
+    readonly tags: Tags,
+  ) {}
+
+  get ready(): boolean {
+    return this.headSeq !== null && this.due && this.blockedBy === null && this.reserved < this.waiting;
+  }
+
+  get empty(): boolean {
+    return this.waiting === 0 && this.processing === 0 && this.reserved === 0;
+  }
+}
+
+/** Among ready channels, the one to serve first: the higher head priority, then the head that has waited longest. */
+export function servedBefore(a: Channel, b: Channel): boolean {
+  return a.headPriority !== b.headPriority ? a.headPriority > b.headPriority : a.headSeq! < b.headSeq!;
+}
+
+
+/** The ready channels matching one query, ordered by head priority, then by how long their head has waited. */
+export class View implements BudgetedView {
+  readonly heap = new IndexedHeap<Channel>(servedBefore);
+  readonly members = new Set<Channel>();
+  readonly bytes: number;
+  lastUsedAt = 0;
+
+  constructor(
+    readonly key: string,
+    readonly query: Query,
+  ) {
+    this.bytes = viewWeight(key);
+  }
+}
+
