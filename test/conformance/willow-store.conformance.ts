@@ -5,6 +5,7 @@ import type { Fixture, FixtureFactory } from './support/fixture';
 import { describeLargeChannels } from './willow-store-large-tags.conformance';
 import { describeLeasesAndAckBatches } from './willow-store-leases.conformance';
 import { describeInspectAndCancel } from './willow-store-lifecycle.conformance';
+import { describeScheduleAndPriority } from './willow-store-schedule.conformance';
 
 const T0 = Date.parse('2030-01-01T00:00:00Z');
 const LEASE_MS = 60_000;
@@ -452,6 +453,7 @@ export function describeWillowStore(
     describeLeasesAndAckBatches(() => sut, Q);
     describeLargeChannels(() => sut, Q);
     describeInspectAndCancel(() => sut, Q);
+    describeScheduleAndPriority(() => sut, Q);
 
     describe('expireLease', () => {
       it('expires a delivery only once its lease ran out (at expiresAt exactly) and only for its attempt', async () => {

@@ -64,9 +64,10 @@ describe('Willow queue acceptance', () => {
           KeyValues: build('willow', 'feature/a'),
           Waiting: 1,
           Processing: 1,
+          Scheduled: 0,
           BlockedBy: { Rule: 'limit_cicd_branch_builds', Limit: 1, Count: 1 },
         },
-        { KeyValues: build('willow', 'feature/b'), Waiting: 0, Processing: 1 },
+        { KeyValues: build('willow', 'feature/b'), Waiting: 0, Processing: 1, Scheduled: 0 },
       ]);
 
       const next = await parked(time, () => q.dequeue({ Wait: '30s' }));
@@ -105,7 +106,7 @@ describe('Willow queue acceptance', () => {
       expect(running.map((r) => r.body.Data)).toEqual(['app1', 'app2', 'app3', 'app4']);
       expect((await q.dequeue({ Wait: 0, Query: { Where: { ios_required: true } } })).status).toBe(204);
       const app5 = (await q.channels()).body.find((c: { KeyValues: KeyValues }) => c.KeyValues.repo_name === 'app5');
-      expect(app5).toEqual({ KeyValues: ios('app5'), Waiting: 1, Processing: 0, BlockedBy: { Rule: 'limit_ios_concurrent_builds', Limit: 4, Count: 4 } });
+      expect(app5).toEqual({ KeyValues: ios('app5'), Waiting: 1, Processing: 0, Scheduled: 0, BlockedBy: { Rule: 'limit_ios_concurrent_builds', Limit: 4, Count: 4 } });
       // Builds that need no iOS machine are not held up by the iOS limit.
       expect((await q.dequeue({ Wait: 0 })).body.Data).toBe('web');
 
@@ -167,7 +168,7 @@ describe('Willow queue acceptance', () => {
       expect(acked).toBe(TOTAL);
       if (cap !== null) expect(maxInFlight).toBeLessThanOrEqual(cap);
       expect(await counters()).toEqual([]);
-      expect((await q.info()).body).toEqual({ Name: 'load', MaxItems: -1, Paused: false, Waiting: 0, Processing: 0, Channels: 0 });
+      expect((await q.info()).body).toEqual({ Name: 'load', MaxItems: -1, Paused: false, Waiting: 0, Scheduled: 0, Processing: 0, Channels: 0 });
       expect((await q.dequeue({ Wait: 0 })).status).toBe(204);
     });
   });

@@ -155,7 +155,7 @@ describe('Willow queue durability across kill -9', () => {
 
     await restart();
 
-    expect((await api('GET', '/v1/queues/q')).body).toEqual({ Name: 'q', MaxItems: -1, Paused: false, Waiting: 1, Processing: 0, Channels: 1 });
+    expect((await api('GET', '/v1/queues/q')).body).toEqual({ Name: 'q', MaxItems: -1, Paused: false, Waiting: 1, Scheduled: 0, Processing: 0, Channels: 1 });
     const items = await drain('q');
     expect(items).toEqual([expect.objectContaining({ ID: first.ID, KeyValues: { c: 'x' }, Data: 'x2', Attempt: 1, Timeout: 300_000 })]);
     expect((await api('GET', '/v1/queues/q/dead-letters')).body).toEqual([

@@ -25,7 +25,7 @@ describe.each(storeCases())('Inspect and cancel items ($name store)', (store) =>
   it('shows a waiting item with its place in its channel, and a processing one with its lease', async () => {
     const [a1, b1, a2, a3] = [await enqueue('a', 1), await enqueue('b', 2), await enqueue('a', { n: 3 }), await enqueue('a', 4)];
     const waiting = (await inspect(a2).expect(200)).body;
-    expect(waiting).toEqual({ ID: a2, KeyValues: branch('a'), Data: { n: 3 }, State: 'waiting', Attempt: 0, Position: 1, EnqueuedAt: expect.any(String) });
+    expect(waiting).toEqual({ ID: a2, KeyValues: branch('a'), Data: { n: 3 }, State: 'waiting', Priority: 0, Attempt: 0, Position: 1, EnqueuedAt: expect.any(String) });
     expect((await inspect(b1).expect(200)).body.Position).toBe(0);
     const delivery = (await q.dequeue({ Wait: 0, Query: { Where: { branch_name: 'a' } } })).body;
     expect(delivery.ID).toBe(a1);
@@ -60,7 +60,7 @@ describe.each(storeCases())('Inspect and cancel items ($name store)', (store) =>
     const rest = await listing({}, `?Limit=2&Cursor=${first.headers['willow-next-cursor']}`).expect(200);
     expect(rest.body.map((i: { ID: string }) => i.ID)).toEqual([a2]);
     expect(rest.headers['willow-next-cursor']).toBeUndefined();
-    expect((await listing({}, '?State=scheduled').expect(400)).body.Code).toBe('INVALID_INPUT');
+    expect((await listing({}, '?State=dead').expect(400)).body.Code).toBe('INVALID_INPUT');
   });
 
   it('cancels a waiting item: gone, not a dead letter, and the next one in its channel goes first', async () => {

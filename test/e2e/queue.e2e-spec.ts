@@ -27,7 +27,7 @@ describe('Willow queue over HTTP', () => {
       await q.enqueue({ KeyValues: branch('a'), Data: 1 }).expect(201);
       await q.enqueue({ KeyValues: branch('b'), Data: 2 }).expect(201);
       await q.dequeue().then((r) => expect(r.status).toBe(200));
-      expect((await q.info().expect(200)).body).toEqual({ Name: 'builds', MaxItems: -1, Paused: false, Waiting: 1, Processing: 1, Channels: 2 });
+      expect((await q.info().expect(200)).body).toEqual({ Name: 'builds', MaxItems: -1, Paused: false, Waiting: 1, Scheduled: 0, Processing: 1, Channels: 2 });
       const updated = await sut.http().put('/v1/queues/builds').send({ MaxItems: 10 }).expect(200);
       expect(updated.body.MaxItems).toBe(10);
       await sut.http().get('/v1/queues/a%20queue').expect(200);
@@ -143,7 +143,7 @@ describe('Willow queue over HTTP', () => {
       expect((await q.dequeue({ Wait: 0 })).status).toBe(204);
       const channels = await q.channels().expect(200);
       expect(channels.body).toEqual([
-        { KeyValues: branch('f'), Waiting: 1, Processing: 1, BlockedBy: { Rule: 'per_branch', Limit: 1, Count: 1 } },
+        { KeyValues: branch('f'), Waiting: 1, Processing: 1, Scheduled: 0, BlockedBy: { Rule: 'per_branch', Limit: 1, Count: 1 } },
       ]);
       const counters = await sut.http().get('/v1/limiter/counters').expect(200);
       expect(counters.body).toEqual([{ KeyValues: { ...branch('f'), _willow_queue: 'builds' }, Counters: 1 }]);

@@ -52,7 +52,7 @@ class FakeSharedStore {
   private states(queue: string, keys: readonly string[]): ChannelLoad[] {
     return keys
       .filter((key) => (this.waiting.get(`${queue}\n${key}`) ?? 0) > 0)
-      .map((key) => ({ queue, key, waiting: this.waiting.get(`${queue}\n${key}`)!, processing: 0, headSeq: 1 }));
+      .map((key) => ({ queue, key, waiting: this.waiting.get(`${queue}\n${key}`)!, processing: 0, headSeq: 1, headPriority: 0, headDueAt: null }));
   }
 }
 

@@ -4,6 +4,7 @@ import { CANCELLED, DEAD, PROCESSING, WAITING, type StoredItem } from './item';
 const item: StoredItem = {
   seq: 7, id: 'A', queue: 'q', key: 'k', tags: {}, data: '1', updateable: false,
   retryAttempts: 0, retryPosition: 'front', timeoutMs: 1_000, attempt: 2, expiresAt: 5_000, lastError: null,
+  priority: 0, notBefore: null, retryDelayMs: 0, retryBackoff: 'fixed',
 };
 
 describe(checkDelivery.name, () => {

@@ -13,13 +13,22 @@ export type RetryBackoff = 'fixed' | 'exponential';
 export const RETRY_BACKOFFS: readonly RetryBackoff[] = ['fixed', 'exponential'];
 
 /** An ISO-8601 time with a date, a time and a zone (`2026-12-24T18:00:00Z`, `2026-12-24T19:00:00.5+01:00`). */
-const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/;
+const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-](\d{2}):(\d{2}))$/;
+
+/** Whether the fields of an ISO_TIME match name a real calendar time (no February 30th, no 24:00). */
+function isRealTime(m: RegExpExecArray): boolean {
+  const [year, month, day, hour, minute, second = '0', zoneH = '0', zoneM = '0'] = m.slice(1);
+  const days = new Date(Date.UTC(Number(year), Number(month), 0)).getUTCDate();
+  return Number(month) >= 1 && Number(month) <= 12 && Number(day) >= 1 && Number(day) <= days && Number(hour) < 24 && Number(minute) < 60
+    && Number(second) < 60 && Number(zoneH) < 24 && Number(zoneM) < 60;
+}
 
 /** `NotBefore`: an ISO-8601 time with its zone, as epoch milliseconds. */
 export function parseNotBefore(raw: unknown, path: string): number {
   const rule = 'must be an ISO-8601 time with a zone, such as "2026-12-24T18:00:00Z"';
   if (typeof raw !== 'string') throw new InvalidInputError(path, `${rule}; got ${describeJsonType(raw)}`);
-  const ms = ISO_TIME.test(raw) ? Date.parse(raw) : NaN;
+  const match = ISO_TIME.exec(raw);
+  const ms = match && isRealTime(match) ? Date.parse(raw) : NaN;
   if (!Number.isFinite(ms)) throw new InvalidInputError(path, `${rule}; got ${JSON.stringify(raw.slice(0, 40))}`);
   return ms;
 }

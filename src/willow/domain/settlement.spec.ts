@@ -4,7 +4,8 @@ import { DEAD_REASON, failingChannels, lastErrorOf, Settlement } from './settlem
 const NOW = 1_000;
 const item = (id: string, seq: number, extra: Partial<StoredItem> = {}): StoredItem => ({
   seq, id, queue: 'q', key: 'k', tags: {}, data: '1', updateable: false, retryAttempts: 1,
-  retryPosition: 'front', timeoutMs: 500, attempt: 1, expiresAt: NOW + 500, lastError: null, ...extra,
+  retryPosition: 'front', timeoutMs: 500, attempt: 1, expiresAt: NOW + 500, lastError: null,
+  priority: 0, notBefore: null, retryDelayMs: 0, retryBackoff: 'fixed', ...extra,
 });
 const processing = (...items: StoredItem[]): ItemAt[] => items.map((i) => ({ item: i, state: PROCESSING }));
 const ack = (id: string, passed: boolean, attempt: number | null = 1, now = NOW) => ({ id, passed, attempt, now });
@@ -107,5 +108,19 @@ describe(failingChannels.name, () => {
   it('names, once each, the channels of the items an ack fails', () => {
     const found = processing(item('A', 1), item('B', 2), item('C', 3, { key: 'j' }), item('D', 4, { key: 'i' }));
     expect(failingChannels(found, [ack('A', false), ack('B', false), ack('C', true), ack('D', false), ack('X', false)])).toEqual(['k', 'i']);
+  });
+});
+
+describe('Settlement: retry backoff', () => {
+  it('makes a front or back retry due after its backoff from the failure, and a dead letter due at once', () => {
+    const a = item('A', 1, { retryDelayMs: 1_000, retryBackoff: 'exponential', attempt: 3, retryAttempts: 5 });
+    const b = item('B', 2, { retryDelayMs: 250, retryPosition: 'back', retryAttempts: 5 });
+    const c = item('C', 3, { retryDelayMs: 250, retryAttempts: 0 });
+    const sut = new Settlement('q', processing(a, b, c), new Map());
+    const results = [sut.judge(ack('A', false, 3)), sut.judge(ack('B', false)), sut.judge(ack('C', false))];
+    expect(results.map((r) => ('outcome' in r ? r.outcome : r.kind))).toEqual(['front', 'back', 'dead']);
+    expect(sut.front.map((i) => i.notBefore)).toEqual([NOW + 4_000]);
+    expect(sut.back.map((i) => i.notBefore)).toEqual([NOW + 250]);
+    expect(sut.dead.map((i) => i.id)).toEqual(['C']);
   });
 });
