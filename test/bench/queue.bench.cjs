@@ -20,6 +20,8 @@
  *   channels 1k/100k   a fresh server per size; one item per channel pre-filled with batch enqueue; 10 consumers each
  *                      dequeue (timed) -> ack -> put a new item back into that channel (so the channel count stays
  *                      N). p50/p99 of the dequeue request; ratio 100k/1k (goal <= 1.2).
+ *   ... priorities     the same pair again with every channel's items at a priority from -100 to 100 (fixed per
+ *                      channel), so channels compete by priority first; BENCH_PRIORITIES=0 skips it.
  *   1M waiting         fresh server; 1,000,000 items in 1,000 channels by batch enqueue (1000 per request, 8 in
  *                      flight); server RSS and database size after the fill; then dequeue+ack latency with 10
  *                      consumers. On by default (about 1.5 min of the run); BENCH_MILLION=0 skips it.
@@ -71,8 +73,14 @@ function expectStatus(res, ok, what) {
 }
 
 const enc = encodeURIComponent;
-const itemJson = (channel, updateable = false) =>
-  `{"KeyValues":{"ch":"${channel}"},"Data":${DATA_JSON}${updateable ? '' : ',"Updateable":false'}}`;
+const itemJson = (channel, updateable = false, priority = null) =>
+  `{"KeyValues":{"ch":"${channel}"},"Data":${DATA_JSON}${updateable ? '' : ',"Updateable":false'}${priority === null ? '' : `,"Priority":${priority}`}}`;
+/** A priority from -100 to 100 that every item of channel `ch` shares (channels then compete by it first). */
+const priorityOf = (channel) => {
+  let h = 0;
+  for (let i = 0; i < channel.length; i++) h = (h * 31 + channel.charCodeAt(i)) | 0;
+  return (Math.abs(h) % 201) - 100;
+};
 
 async function createQueue(client, name) {
   expectStatus(await client.request('POST', '/v1/queues', { Name: name }), [201], `create queue ${name}`);
@@ -87,7 +95,7 @@ async function queueInfo(client, name) {
  * Batch-enqueue `total` items (`channelOf(i)` names item i's channel) with FILL_BATCH items per request and
  * FILL_IN_FLIGHT requests in flight. Resolves {items, seconds}.
  */
-async function fill(client, queue, total, channelOf, { perRequest = FILL_BATCH, inFlight = FILL_IN_FLIGHT, start = 0 } = {}) {
+async function fill(client, queue, total, channelOf, { perRequest = FILL_BATCH, inFlight = FILL_IN_FLIGHT, start = 0, priorities = false } = {}) {
   const t0 = performance.now();
   let next = 0;
   async function worker() {
@@ -96,7 +104,10 @@ async function fill(client, queue, total, channelOf, { perRequest = FILL_BATCH, 
       const n = Math.min(perRequest, total - from);
       next += n;
       const parts = new Array(n);
-      for (let k = 0; k < n; k++) parts[k] = itemJson(channelOf(start + from + k));
+      for (let k = 0; k < n; k++) {
+        const channel = channelOf(start + from + k);
+        parts[k] = itemJson(channel, false, priorities ? priorityOf(channel) : null);
+      }
       const res = await client.request('POST', `/v1/queues/${enc(queue)}/items/batch`, `{"Items":[${parts.join(',')}]}`);
       expectStatus(res, [200], 'fill batch');
     }
@@ -284,16 +295,16 @@ function dequeueBatchAck(server, settings, backlog, opts = {}) {
 }
 
 /** N channels with one item each; 10 consumers dequeue (timed) -> ack -> put a new item back into that channel. */
-async function channelsVariant(server, channels) {
+async function channelsVariant(server, channels, priorities = false) {
   const queue = 'channels';
   const client = createClient(server.url, { maxSockets: LATENCY_CLIENTS + FILL_IN_FLIGHT + 4 });
   await createQueue(client, queue);
-  const f = await fill(client, queue, channels, (i) => `c${i}`);
+  const f = await fill(client, queue, channels, (i) => `c${i}`, { priorities });
   process.stdout.write(`  filled ${fmtNum(channels, 0)} channels in ${fmtNum(f.seconds, 1)} s\n`);
   const q = enc(queue);
   const body = '{"Wait":"5s"}';
   return {
-    name: `dequeue latency, ${fmtNum(channels, 0)} channels, ${LATENCY_CLIENTS} consumers`,
+    name: `dequeue latency, ${fmtNum(channels, 0)} channels${priorities ? ' with priorities' : ''}, ${LATENCY_CLIENTS} consumers`,
     target: server,
     client,
     clients: LATENCY_CLIENTS,
@@ -306,7 +317,8 @@ async function channelsVariant(server, channels) {
       const { ID, Attempt, KeyValues } = res.body;
       expectStatus(await c.request('POST', `/v1/queues/${q}/items/${ID}/ack`, `{"Passed":true,"Attempt":${Attempt}}`), [200], 'ack');
       ctx.sample('cycle', t);
-      expectStatus(await c.request('POST', `/v1/queues/${q}/items`, itemJson(KeyValues.ch)), [201], 'refill');
+      const refill = itemJson(KeyValues.ch, false, priorities ? priorityOf(KeyValues.ch) : null);
+      expectStatus(await c.request('POST', `/v1/queues/${q}/items`, refill), [201], 'refill');
     },
     notes: (r) => {
       const cyc = summarize(r.samples.cycle || []);
@@ -321,11 +333,11 @@ async function channelsVariant(server, channels) {
 }
 
 /** 1k and 100k channels on two fresh servers, measured interleaved so host load hits both alike. */
-async function channelsPair(settings) {
+async function channelsPair(settings, priorities = false) {
   return withServer({ sync: 'full' }, (small) =>
     withServer({ sync: 'full' }, async (large) => {
-      const a = await channelsVariant(small, 1_000);
-      const b = await channelsVariant(large, 100_000);
+      const a = await channelsVariant(small, 1_000, priorities);
+      const b = await channelsVariant(large, 100_000, priorities);
       return interleave(settings, [a, b]);
     }),
   );
@@ -441,6 +453,12 @@ async function main() {
     const [ch1k, ch100k] = await channelsPair(settings);
     add('ch1k', ch1k);
     add('ch100k', ch100k);
+    if (process.env.BENCH_PRIORITIES !== '0') {
+      phase('channels with priorities: 1,000 and 100,000 (each channel\'s items share a priority from -100 to 100)');
+      const [p1k, p100k] = await channelsPair(settings, true);
+      add('prio1k', p1k);
+      add('prio100k', p100k);
+    }
     if (process.env.BENCH_MILLION !== '0') {
       phase('1,000,000 waiting items');
       const [fillRow, row] = await million(settings);
@@ -483,6 +501,10 @@ function report(settings, rows, byKey, started) {
     const p99 = byKey.ch100k.p99 / byKey.ch1k.p99;
     out.write(ratioLine('dequeue p50, 100k channels / 1k channels', p50, '<= 1.20', p50 <= 1.2));
     out.write(ratioLine('dequeue p99, 100k channels / 1k channels', p99, '<= 1.20', p99 <= 1.2));
+  }
+  if (byKey.prio1k && byKey.prio100k) {
+    const p99 = byKey.prio100k.p99 / byKey.prio1k.p99;
+    out.write(ratioLine('dequeue p99 with priorities, 100k channels / 1k channels', p99, '<= 1.20', p99 <= 1.2));
   }
   if (byKey.batch && byKey.enqueueFull) {
     out.write(ratioLine('batch enqueue items/s / single enqueue items/s (full)', r('batch', 'enqueueFull'), null, null));
