@@ -6,6 +6,8 @@
  *   sending the enqueue to the dequeue's 200);
  * - blocked channel: a dequeue waiting behind a Limiter rule gets the next item after the running one is acked
  *   (time from sending the ack to the dequeue's 200).
+ * - delayed item: a dequeue waiting on a channel whose only item is delayed by DELAY_MS gets it once it is due (time
+ *   from the due time, as the enqueue's answer came back + DELAY_MS, to the dequeue's 200: the due timer's lateness).
  * Each is repeated sequentially; figures include one HTTP round trip of the triggering request.
  */
 const { withServer, summarize, printTable, benchSettings } = require('./lib/server.cjs');
@@ -70,13 +72,32 @@ async function blockedChannel(c) {
   return samples;
 }
 
+const DELAY_MS = 100;
+
+async function delayedItem(c) {
+  await c.request('POST', '/v1/queues', { Name: 'later' });
+  const samples = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    const tags = { due: `d${i}` };
+    const consumer = c.request('POST', '/v1/queues/later/items/dequeue', { Query: { Where: tags }, Wait: '30s' });
+    await sleep(SETTLE_MS);
+    await c.request('POST', '/v1/queues/later/items', { KeyValues: tags, Data: i, Delay: DELAY_MS });
+    const dueAt = performance.now() + DELAY_MS;
+    const got = await consumer;
+    samples.push(Math.max(0, performance.now() - dueAt));
+    if (got.status !== 200) throw new Error(`delayed dequeue got ${got.status}`);
+    await c.request('POST', `/v1/queues/later/items/${got.body.ID}/ack`, { Passed: true });
+  }
+  return samples;
+}
+
 async function main() {
   const { sync: syncModes } = benchSettings();
   const rows = [];
   for (const sync of syncModes) {
     await withServer({ sync }, async (server) => {
       const c = createClient(server.url, { maxSockets: 8 });
-      for (const [name, fn] of [['lock hand-off after release', lockHandoff], ['dequeue wakes for a new channel', newChannel], ['blocked channel resumes after ack', blockedChannel]]) {
+      for (const [name, fn] of [['lock hand-off after release', lockHandoff], ['dequeue wakes for a new channel', newChannel], ['blocked channel resumes after ack', blockedChannel], [`delayed item handed out after due (${DELAY_MS} ms delay)`, delayedItem]]) {
         const s = summarize(await fn(c));
         rows.push({ name: `${name}, sync=${sync}`, rate: NaN, p50: s.p50, p99: s.p99, notes: `${s.count} rounds, max ${s.max.toFixed(1)} ms` });
       }
