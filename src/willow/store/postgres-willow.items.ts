@@ -1,18 +1,18 @@
 import { afterCommit, type PgChannel } from '../../platform/storage/postgres/pg-channel';
-import type { Tx } from '../../platform/storage/postgres/postgres-storage';
+import type { PostgresStorage, Tx } from '../../platform/storage/postgres/postgres-storage';
 import { decideCancel } from '../domain/cancel';
 import { PROCESSING, type WAITING } from '../domain/item';
 import { QueueNotFoundError } from '../domain/willow.errors';
-import type { StoredItem } from '../willow.store';
+import type { ScheduledCount, StoredItem } from '../willow.store';
 import { channelsChanged, type QueueChange } from './postgres-willow.changes';
 import { reserve } from './postgres-willow.enqueue';
 import * as Row from './postgres-willow.rows';
 import * as SQL from './postgres-willow.sql';
 
 /**
- * The transactions that take single items out of line or put them back: cancel, delete a channel, requeue a dead
- * letter. Each runs under the queue's shared lock with the rows it changes locked, and announces the channel it
- * changed just after it commits.
+ * The transactions that take single items out of line or put them back (cancel, delete a channel, requeue a dead
+ * letter), and the reads of scheduled items. Each transaction runs under the queue's shared lock with the rows it
+ * changes locked, and announces the channel it changed just after it commits.
  */
 
 /** The item's row locked, so a cancel races a settlement or an expiry exactly once. */
@@ -56,4 +56,16 @@ export async function requireQueue(sql: Tx, name: string): Promise<number> {
   const [row] = (await sql.query<{ max_items: number }>(SQL.QUEUE_BOUND, [name])).rows;
   if (!row) throw new QueueNotFoundError(name);
   return row.max_items;
+}
+
+/** Waiting items of `queue` not yet due at `now`, on willow_items_due. */
+export async function countScheduled(storage: PostgresStorage, queue: string, now: number): Promise<number> {
+  return (await storage.query<{ n: number }>(SQL.COUNT_SCHEDULED, [queue, now]))[0]?.n ?? 0;
+}
+
+/** Per channel among `keys` holding waiting items not yet due at `now`: how many, and the earliest due time. */
+export async function scheduledOf(storage: PostgresStorage, queue: string, keys: readonly string[], now: number): Promise<Map<string, ScheduledCount>> {
+  if (keys.length === 0) return new Map();
+  const rows = await storage.query<{ channel: string; n: number; next: string }>(SQL.SCHEDULED_OF, [queue, now, keys]);
+  return new Map(rows.map((r) => [r.channel, { scheduled: r.n, nextDueAt: Number(r.next) }]));
 }

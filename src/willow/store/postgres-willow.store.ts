@@ -12,7 +12,7 @@ import type { Ack } from '../domain/settlement';
 import { enqueueTx } from './postgres-willow.enqueue';
 import { WILLOW_PG_MIGRATIONS } from './postgres-willow.migrations';
 import * as Row from './postgres-willow.rows';
-import { cancelTx, deleteChannelTx, requeueDeadTx, requireQueue } from './postgres-willow.items';
+import { cancelTx, countScheduled, deleteChannelTx, requeueDeadTx, requireQueue, scheduledOf } from './postgres-willow.items';
 import { settleLocked } from './postgres-willow.settle';
 import * as SQL from './postgres-willow.sql';
 
@@ -222,14 +222,12 @@ export class PostgresWillowStore implements WillowStore {
     return (await this.storage.query(SQL.DELETE_DEAD, [queue, id])).length > 0;
   }
 
-  async countScheduled(queue: string, now: number): Promise<number> {
-    return (await this.storage.query<{ n: number }>(SQL.COUNT_SCHEDULED, [queue, now]))[0]?.n ?? 0;
+  countScheduled(queue: string, now: number): Promise<number> {
+    return countScheduled(this.storage, queue, now);
   }
 
-  async scheduledOf(queue: string, keys: readonly string[], now: number): Promise<Map<string, ScheduledCount>> {
-    if (keys.length === 0) return new Map();
-    const rows = await this.storage.query<{ channel: string; n: number; next: string }>(SQL.SCHEDULED_OF, [queue, now, keys]);
-    return new Map(rows.map((r) => [r.channel, { scheduled: r.n, nextDueAt: Number(r.next) }]));
+  scheduledOf(queue: string, keys: readonly string[], now: number): Promise<Map<string, ScheduledCount>> {
+    return scheduledOf(this.storage, queue, keys, now);
   }
 
   async channelStates(queue: string, keys: readonly string[]): Promise<ChannelLoad[]> {
@@ -238,10 +236,7 @@ export class PostgresWillowStore implements WillowStore {
   }
 
   async loadChannels(queue?: string): Promise<ChannelLoad[]> {
-    const rows =
-      queue === undefined
-        ? await this.storage.query<Row.ChannelRow>(SQL.LOAD_CHANNELS)
-        : await this.storage.query<Row.ChannelRow>(SQL.LOAD_QUEUE_CHANNELS, [queue]);
+    const rows = await this.storage.query<Row.ChannelRow>(queue === undefined ? SQL.LOAD_CHANNELS : SQL.LOAD_QUEUE_CHANNELS, queue === undefined ? [] : [queue]);
     return rows.map(Row.toChannel);
   }
 

@@ -2,13 +2,14 @@ import { AlreadyExistsError } from '../../common/errors';
 import type { EmbeddedStorage } from '../../platform/storage/sqlite/embedded-storage';
 import { decideCancel } from '../domain/cancel';
 import { checkDelivery, liveDelivery } from '../domain/delivery';
-import { assertRoom, channelsOf, planEnqueue, type EnqueueInput, type EnqueuePlan } from '../domain/enqueue-plan';
+import { assertRoom, channelsOf, planEnqueue, type EnqueueInput } from '../domain/enqueue-plan';
 import { DEAD, PROCESSING, WAITING, type ItemAt, type ItemCheck } from '../domain/item';
 import { DEAD_REASON, failingChannels, Settlement, type Ack, type SettleMode } from '../domain/settlement';
 import { QueueNotFoundError } from '../domain/willow.errors';
 import { isDue } from '../domain/schedule';
 import type { AckResult, ChannelHead, ChannelLoad, EnqueueOutcome, ItemRecord, LeaseRecord, QueueRecord, ScheduledCount, Settled, StoredItem, WillowStore } from '../willow.store';
 import { WILLOW_MIGRATIONS } from './sqlite-willow.schema';
+import { writePlan, writeSettlement } from './sqlite-willow.writes';
 import { flag, prepareWillowStatements, toChannel, type CountRow } from './sqlite-willow.statements';
 import { toDead, toItem, toQueue, toRecord, type QueueRow } from './willow.rows';
 
@@ -77,7 +78,7 @@ export class SqliteWillowStore implements WillowStore {
       });
       const plan = planEnqueue(items, new Map(last));
       assertRoom(queue, { maxItems: q.max_items, items: q.items }, plan.inserts.length);
-      this.writePlan(queue, plan);
+      writePlan(this.sql, queue, plan, () => this.nextSeq++);
       return plan.outcomes;
     });
   }
@@ -230,20 +231,6 @@ export class SqliteWillowStore implements WillowStore {
     return row && { item: toItem(row), state: row.state };
   }
 
-  /** Collapses in place; new items at the back of their lines, in the plan's order. */
-  private writePlan(queue: string, plan: EnqueuePlan): void {
-    for (const [seq, { item, data }] of plan.collapses) {
-      this.sql.collapse.run(data, flag(item.updateable), item.retryAttempts, flag(item.retryPosition === 'front'), item.timeoutMs,
-        item.priority ?? 0, item.retryDelayMs ?? 0, flag(item.retryBackoff === 'exponential'), seq);
-    }
-    for (const { id, key, item, data, at, dueAt } of plan.inserts) {
-      this.sql.insertItem.run(this.nextSeq++, id, queue, key, WAITING, data, flag(item.updateable), item.retryAttempts,
-        flag(item.retryPosition === 'front'), item.timeoutMs, at ?? null, item.priority ?? 0, dueAt ?? null, item.retryDelayMs ?? 0,
-        flag(item.retryBackoff === 'exponential'));
-    }
-    if (plan.inserts.length > 0) this.sql.addItems.run(plan.inserts.length, queue);
-  }
-
   /** Reads the acked items and their channels' last waiting places, lets the domain judge each ack, writes the result. */
   private settleNow(queue: string, acks: readonly Ack[], now: number, mode: SettleMode): AckResult[] {
     const found = acks.flatMap((ack) => this.find(ack.id) ?? []);
@@ -253,16 +240,6 @@ export class SqliteWillowStore implements WillowStore {
     });
     const settlement = new Settlement(queue, found, new Map(last), mode);
     for (const ack of acks) settlement.judge({ ...ack, now });
-    for (const item of settlement.removed) this.sql.deleteItem.run(item.seq);
-    for (const item of settlement.dead) this.sql.toDead.run(DEAD_REASON[mode], now, item.lastError, item.seq);
-    for (const item of settlement.front) this.sql.toRetry.run(item.seq, item.lastError, item.notBefore, item.seq);
-    const backSeqs = settlement.back.map((item) => {
-      const seq = this.nextSeq++;
-      this.sql.toRetry.run(seq, item.lastError, item.notBefore, item.seq);
-      return seq;
-    });
-    const released = settlement.removed.length + settlement.dead.length;
-    if (released > 0) this.sql.addItems.run(-released, queue);
-    return settlement.answers(backSeqs);
+    return settlement.answers(writeSettlement(this.sql, queue, settlement, DEAD_REASON[mode], now, () => this.nextSeq++));
   }
 }
