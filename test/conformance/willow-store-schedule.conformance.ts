@@ -54,6 +54,17 @@ export function describeScheduleAndPriority(store: () => WillowStore, queue: str
       expect(await store().countScheduled('no such queue', T0)).toBe(0);
     });
 
+    it('resets LastError on a collapse: the new data starts a new history', async () => {
+      const [first] = await enqueue(entry(main, 'v1', { updateable: true, retryAttempts: 2 }));
+      await fail((await claim(main))!, T0);
+      expect((await store().inspect(queue, first.id))?.item.lastError).toBeNull();
+      const got = (await claim(main))!;
+      await store().settle(queue, [{ id: got.id, passed: false, attempt: got.attempt, error: 'exit 1' }], T0);
+      expect((await store().inspect(queue, first.id))?.item).toMatchObject({ lastError: 'exit 1', attempt: 2 });
+      await enqueue(entry(main, 'v2', { updateable: true }));
+      expect((await store().inspect(queue, first.id))?.item).toMatchObject({ lastError: null, attempt: 0, data: '"v2"' });
+    });
+
     it('keeps the stored due time and place through a collapse, which takes the new data and priority', async () => {
       const [first] = await enqueue(entry(main, 'v1', { updateable: true, dueAt: T0 + 1_000 }));
       const [collapsed] = await enqueue(entry(main, 'v2', { updateable: true, priority: 5, dueAt: T0 + 50_000 }));

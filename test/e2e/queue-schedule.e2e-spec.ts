@@ -162,6 +162,18 @@ describe.each(storeCases())('delays, retry backoff and priority over HTTP ($name
       expect(order).toEqual(['c5', 'a0', 'd0', 'b-1']);
     });
 
+    it('answers a dequeue batch in line order: priority first, then place, within and across channels', async () => {
+      await q.enqueueBatch([
+        { KeyValues: { c: 'a' }, Data: 'a1', Updateable: false },
+        { KeyValues: { c: 'a' }, Data: 'a2', Updateable: false },
+        { KeyValues: { c: 'a' }, Data: 'a-top', Priority: 3, Updateable: false },
+        { KeyValues: { c: 'b' }, Data: 'b1', Updateable: false },
+        { KeyValues: { c: 'b' }, Data: 'b2', Updateable: false },
+      ]).expect(200);
+      const batch = await q.dequeueBatch({ Count: 5, Wait: 0 });
+      expect(batch.body.Items.map((i: { Data: string }) => i.Data)).toEqual(['a-top', 'a1', 'a2', 'b1', 'b2']);
+    });
+
     it('orders a channel by priority, shows Priority and Position, and lets a collapse take the new priority', async () => {
       const low = (await q.enqueue({ KeyValues: { c: 'a' }, Data: 'low', Updateable: false }).expect(201)).body.ID;
       const high = (await q.enqueue({ KeyValues: { c: 'a' }, Data: 'high', Priority: 9, Updateable: false }).expect(201)).body.ID;

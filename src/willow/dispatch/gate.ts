@@ -11,7 +11,12 @@ import { runningCounterTags } from '../domain/leases/running-counter';
 import { IndexSync } from './index-sync';
 import { LeaseKeeper, toDelivery } from '../leases/lease-keeper';
 import type { Delivery } from '../willow.port';
-import { WILLOW_STORE, type WillowStore } from '../willow.store';
+import { WILLOW_STORE, type StoredItem, type WillowStore } from '../willow.store';
+
+/** Line order (DESIGN §7.8): the higher priority first, then the earlier place. */
+function inLineOrder(a: StoredItem, b: StoredItem): number {
+  return b.priority - a.priority || a.seq - b.seq;
+}
 
 /** How often a refusal that raced with a capacity-freed event is retried before the channel is blocked anyway. */
 const RACE_RETRIES = 3;
@@ -47,7 +52,9 @@ export class Gate {
       if (picked.length === 0) break;
       const results = await Promise.allSettled(picked.map((channel) => this.takeFrom(queue, index, channel)));
       const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-      for (const r of results) if (r.status === 'fulfilled' && r.value) delivered.push(r.value);
+      // Concurrent claims of one channel take its items in any order: a batch answers them in line order.
+      const claimed = results.flatMap((r) => (r.status === 'fulfilled' && r.value ? [r.value] : [])).sort(inLineOrder);
+      delivered.push(...claimed.map(toDelivery));
       if (failure) {
         if (delivered.length === 0) throw failure.reason;
         this.logger.warn({ err: failure.reason }, 'part of a dequeue batch failed; returning what was claimed');
@@ -58,11 +65,11 @@ export class Gate {
   }
 
   /** Increment, claim and index update under the counter guard: reconciliation sees all of them or none. */
-  private takeFrom(queue: string, index: QueueIndex, channel: Channel): Promise<Delivery | null> {
+  private takeFrom(queue: string, index: QueueIndex, channel: Channel): Promise<StoredItem | null> {
     return this.counters.guarded(() => this.claimFrom(queue, index, channel));
   }
 
-  private async claimFrom(queue: string, index: QueueIndex, channel: Channel): Promise<Delivery | null> {
+  private async claimFrom(queue: string, index: QueueIndex, channel: Channel): Promise<StoredItem | null> {
     const tags = runningCounterTags(channel.tags, queue);
     try {
       if (!(await this.admit(index, channel, tags))) return null;
@@ -89,7 +96,7 @@ export class Gate {
     this.sync.changed(queue, channel.key, channel.tags, { waiting: -1, processing: 1, head: 'reread' });
     this.release(queue, index, channel);
     this.leases.watch(item);
-    return toDelivery(item);
+    return item;
   }
 
   /** Limiter gate: true when the running counter went up; false when refused (the channel is then blocked). */

@@ -80,9 +80,9 @@ export const ENQUEUE_STATE = `SELECT q.max_items, t.seq, t.id, t.channel, t.upda
 /** $1 queue, $2 channel keys (text[]). The last waiting seq of each channel, unlocked. */
 export const LAST_WAITING_SEQS = `SELECT k.channel, last.seq FROM ${LAST_WAITING_OF_KEYS}`;
 /** $1 seqs, $2 data, $3 updateable, $4 retry_attempts, $5 retry_front, $6 timeout_ms, $7 priority, $8 retry_delay_ms,
- * $9 retry_exponential (arrays). Attempts reset; place and due time kept. */
+ * $9 retry_exponential (arrays). Attempts and LastError reset (new data, new history); place and due time kept. */
 export const COLLAPSE = `UPDATE willow_items i SET data = u.data, updateable = u.updateable,
-  retry_attempts = u.retry_attempts, retry_front = u.retry_front, timeout_ms = u.timeout_ms, attempt = 0,
+  retry_attempts = u.retry_attempts, retry_front = u.retry_front, timeout_ms = u.timeout_ms, attempt = 0, last_error = NULL,
   priority = u.priority, retry_delay_ms = u.retry_delay_ms, retry_exponential = u.retry_exponential
   FROM unnest($1::bigint[], $2::text[], $3::boolean[], $4::int[], $5::boolean[], $6::bigint[], $7::smallint[], $8::bigint[],
     $9::boolean[]) AS u(seq, data, updateable, retry_attempts, retry_front, timeout_ms, priority, retry_delay_ms, retry_exponential)

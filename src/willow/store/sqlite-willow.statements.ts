@@ -62,7 +62,7 @@ export function prepareWillowStatements(db: Database) {
         enqueued_at, priority, not_before, retry_delay_ms, retry_exponential)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, NULL, NULL, NULL, ?, ?, ?, ?, ?)`),
     collapse: db.prepare(`UPDATE willow_items SET data = ?, updateable = ?, retry_attempts = ?, retry_front = ?,
-      timeout_ms = ?, attempt = 0, priority = ?, retry_delay_ms = ?, retry_exponential = ? WHERE seq = ?`),
+      timeout_ms = ?, attempt = 0, last_error = NULL, priority = ?, retry_delay_ms = ?, retry_exponential = ? WHERE seq = ?`),
     claim: db.prepare('UPDATE willow_items SET state = 1, attempt = attempt + 1, expires_at = ? WHERE seq = ?'),
     renew: db.prepare('UPDATE willow_items SET expires_at = ? WHERE seq = ?'),
     giveBack: db.prepare('UPDATE willow_items SET state = 0, attempt = attempt - 1, expires_at = NULL WHERE seq = ?'),
