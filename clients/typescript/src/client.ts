@@ -1,0 +1,37 @@
+import createClient, { type Client } from 'openapi-fetch';
+import type { paths } from './generated/schema';
+import { withLock, type KeyValues, type LockContext, type LockOptions } from './lock';
+import { QueueWorker, type Handler, type Worker, type WorkerOptions } from './worker';
+
+export interface WillowOptions {
+  /** Where Willow listens, e.g. `http://127.0.0.1:8080`. */
+  baseUrl: string;
+  /** Sent as `Authorization: Bearer <apiKey>`. */
+  apiKey?: string;
+  /** Extra headers on every request. */
+  headers?: Record<string, string>;
+  /** A `fetch` to use instead of the global one. */
+  fetch?: typeof fetch;
+}
+
+/** The Willow client: `api` for every route, plus a worker and a lock helper built on it. */
+export class Willow {
+  /** The typed raw client (openapi-fetch): `api.POST('/v1/queues/{Name}/items', { params, body })`. */
+  readonly api: Client<paths>;
+
+  constructor(options: WillowOptions) {
+    const headers: Record<string, string> = { ...options.headers };
+    if (options.apiKey) headers.Authorization = `Bearer ${options.apiKey}`;
+    this.api = createClient<paths>({ baseUrl: options.baseUrl.replace(/\/+$/, ''), headers, fetch: options.fetch });
+  }
+
+  /** A worker on `queue`; nothing happens until `run()`. */
+  worker(queue: string, handler: Handler, options?: WorkerOptions): Worker {
+    return new QueueWorker(this.api, queue, handler, options);
+  }
+
+  /** Runs `fn` holding the lock on `keyValues`; see `withLock`. */
+  withLock<T>(keyValues: KeyValues, fn: (lock: LockContext) => T | Promise<T>, options?: LockOptions): Promise<T> {
+    return withLock(this.api, keyValues, fn, options);
+  }
+}
