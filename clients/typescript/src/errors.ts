@@ -38,6 +38,8 @@ export function isTransient(error: unknown): boolean {
   return error.status === 0 || error.status === 503 || error.status === 502 || error.status === 504;
 }
 
+/** An aborted request. Checked by name: the DOMException may come from another realm than this module's Error. */
 export function isAbort(error: unknown): boolean {
-  return error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError');
+  const name = typeof error === 'object' && error !== null ? (error as { name?: unknown }).name : undefined;
+  return name === 'AbortError' || name === 'TimeoutError';
 }

@@ -1,7 +1,7 @@
 import type { Client } from 'openapi-fetch';
 import { AckSender } from './acks';
 import { backoffDelay, sleep, type BackoffOptions } from './backoff';
-import { WillowError, isAbort } from './errors';
+import { WillowError } from './errors';
 import type { components, paths } from './generated/schema';
 import { call, type Duration } from './http';
 import { LeaseKeeper, renewalOf } from './lease';
@@ -106,7 +106,7 @@ export class QueueWorker implements Worker {
           items = await this.dequeue(this.concurrency - this.running.size);
           failures = 0;
         } catch (error) {
-          if (this.stopping.signal.aborted && isAbort(error)) break;
+          if (this.stopping.signal.aborted) break; // the long-poll was ended by stop()
           this.report(error, { phase: 'dequeue' });
           await sleep(backoffDelay(failures++, this.options.backoff), this.stopping.signal);
           continue;

@@ -1,0 +1,151 @@
+import { call, type Delivery, type Willow } from '@willow/client';
+import { eventually, startFixture, type ClientFixture } from './support';
+
+/** The worker of @willow/client against a real server: exactly once, heartbeats, failures, cancel, stop. */
+describe('Willow.worker', () => {
+  let fx: ClientFixture;
+  let willow: Willow;
+  let n = 0;
+  const newQueue = async () => {
+    const name = `q${++n}`;
+    await call(willow.api.POST('/v1/queues', { body: { Name: name } }));
+    return name;
+  };
+  const enqueue = (queue: string, items: Array<{ KeyValues: Record<string, string>; Data: unknown; Timeout?: string; RetryAttempts?: number }>) =>
+    call(willow.api.POST('/v1/queues/{Name}/items/batch', { params: { path: { Name: queue } }, body: { Items: items as any } }));
+  const counts = (queue: string) => call(willow.api.GET('/v1/queues/{Name}', { params: { path: { Name: queue } } }));
+
+  beforeAll(async () => {
+    fx = await startFixture();
+    willow = fx.willow;
+  }, 60_000);
+  afterAll(() => fx?.dispose());
+
+  it('processes 500 items exactly once with concurrency 16, acking each', async () => {
+    const queue = await newQueue();
+    const total = 500;
+    const items = Array.from({ length: total }, (_, i) => ({ KeyValues: { ch: String(i % 40) }, Data: i, Timeout: '30s' }));
+    await enqueue(queue, items.map((item) => ({ ...item, Updateable: false }) as any));
+    const seen = new Map<number, number>();
+    let inFlight = 0;
+    let peak = 0;
+    const errors: unknown[] = [];
+    const worker = willow.worker(
+      queue,
+      async (item) => {
+        inFlight++;
+        peak = Math.max(peak, inFlight);
+        await new Promise((r) => setTimeout(r, Math.random() * 5));
+        seen.set(item.Data as number, (seen.get(item.Data as number) ?? 0) + 1);
+        inFlight--;
+      },
+      { concurrency: 16, wait: '1s', onError: (error) => errors.push(error) },
+    );
+    const running = worker.run();
+    await eventually(() => seen.size === total, 45_000, 'every item handled');
+    await worker.stop();
+    await running;
+    expect([...seen.values()].every((times) => times === 1)).toBe(true);
+    expect(peak).toBeGreaterThan(1);
+    expect(peak).toBeLessThanOrEqual(16);
+    expect(errors).toEqual([]);
+    expect(await counts(queue)).toMatchObject({ Waiting: 0, Processing: 0 });
+  }, 60_000);
+
+  it('keeps a lease alive across three Timeouts with heartbeats of its own', async () => {
+    const queue = await newQueue();
+    await enqueue(queue, [{ KeyValues: { job: 'long' }, Data: 'slow', Timeout: '1s' }]);
+    const deliveries: Delivery[] = [];
+    let aborted = false;
+    const worker = willow.worker(queue, async (item, { signal }) => {
+      deliveries.push(item);
+      await new Promise((r) => setTimeout(r, 3_500));
+      aborted = signal.aborted;
+    }, { wait: '1s' });
+    const running = worker.run();
+    await eventually(async () => deliveries.length === 1 && (await counts(queue)).Processing === 0, 30_000, 'the long item acked');
+    await worker.stop();
+    await running;
+    expect(deliveries.map((d) => d.Attempt)).toEqual([1]);
+    expect(aborted).toBe(false);
+    expect(await counts(queue)).toMatchObject({ Waiting: 0, Processing: 0 });
+    const dead = await call(willow.api.GET('/v1/queues/{Name}/dead-letters', { params: { path: { Name: queue } } }));
+    expect(dead).toEqual([]);
+  }, 60_000);
+
+  it('acks a thrown error as failed: the dead letter keeps the message, cut to 4 KiB', async () => {
+    const queue = await newQueue();
+    await enqueue(queue, [
+      { KeyValues: { job: 'a' }, Data: 'short' },
+      { KeyValues: { job: 'b' }, Data: 'long' },
+    ]);
+    const worker = willow.worker(queue, (item) => {
+      throw new Error(item.Data === 'short' ? 'exit code 2' : 'é'.repeat(3_000));
+    }, { wait: '1s', onError: () => undefined });
+    const running = worker.run();
+    const deadLetters = () => call(willow.api.GET('/v1/queues/{Name}/dead-letters', { params: { path: { Name: queue } } }));
+    await eventually(async () => (await deadLetters()).length === 2, 30_000, 'two dead letters');
+    await worker.stop();
+    await running;
+    const byData = new Map((await deadLetters()).map((d) => [d.Data, d]));
+    expect(byData.get('short')).toMatchObject({ Reason: 'failed', LastError: 'exit code 2', Attempts: 1 });
+    const cut = byData.get('long')!.LastError!;
+    expect(Buffer.byteLength(cut, 'utf8')).toBeLessThanOrEqual(4096);
+    expect(cut).toBe('é'.repeat(2048));
+  }, 60_000);
+
+  it('aborts the signal when the item is cancelled, and never acks it', async () => {
+    const queue = await newQueue();
+    const [{ ID }] = (await enqueue(queue, [{ KeyValues: { job: 'c' }, Data: 'cancel me', Timeout: '1s' }])).Results;
+    const reasons: unknown[] = [];
+    const errors: Array<{ phase: string }> = [];
+    let started = false;
+    const worker = willow.worker(queue, async (_item, { signal }) => {
+      started = true;
+      await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+      reasons.push(signal.reason);
+      throw new Error('stopped');
+    }, { wait: '1s', onError: (_e, info) => errors.push(info) });
+    const running = worker.run();
+    await eventually(() => started, 20_000, 'the handler to start');
+    await call(willow.api.DELETE('/v1/queues/{Name}/items/{ID}', { params: { path: { Name: queue, ID } } }));
+    await eventually(() => reasons.length === 1, 20_000, 'the signal to abort');
+    await worker.stop();
+    await running;
+    expect(reasons[0]).toMatchObject({ status: 409, code: 'LEASE_LOST' });
+    expect(errors.filter((e) => e.phase === 'ack' || e.phase === 'handler')).toEqual([]);
+    expect(await counts(queue)).toMatchObject({ Waiting: 0, Processing: 0 });
+  }, 60_000);
+
+  it('stops gracefully: running handlers finish and are acked, no new item is taken', async () => {
+    const queue = await newQueue();
+    await enqueue(queue, Array.from({ length: 4 }, (_, i) => ({ KeyValues: { ch: `s${i}` }, Data: i })));
+    let started = 0;
+    let finished = 0;
+    const worker = willow.worker(queue, async () => {
+      started++;
+      await new Promise((r) => setTimeout(r, 1_500));
+      finished++;
+    }, { concurrency: 2, wait: '1s' });
+    const running = worker.run();
+    await eventually(() => started === 2, 20_000, 'two handlers running');
+    await worker.stop();
+    await running;
+    expect({ started, finished }).toEqual({ started: 2, finished: 2 });
+    expect(await counts(queue)).toMatchObject({ Waiting: 2, Processing: 0 });
+  }, 60_000);
+
+  it('backs off while the server is unreachable, reporting each failure, and stops at once', async () => {
+    const { Willow } = await import('@willow/client');
+    const offline = new Willow({ baseUrl: 'http://127.0.0.1:1' });
+    const failures: Array<{ code: string; at: number }> = [];
+    const worker = offline.worker('nowhere', () => undefined, { backoff: { firstMs: 50, maxMs: 400 }, onError: (e: any) => failures.push({ code: e.code, at: Date.now() }) });
+    const running = worker.run();
+    await eventually(() => failures.length >= 4, 20_000, 'four failed dequeues');
+    const t0 = Date.now();
+    await worker.stop();
+    await running;
+    expect(Date.now() - t0).toBeLessThan(5_000);
+    expect(new Set(failures.map((f) => f.code))).toEqual(new Set(['UNREACHABLE']));
+  }, 30_000);
+});
