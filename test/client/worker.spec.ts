@@ -148,4 +148,10 @@ describe('Willow.worker', () => {
     expect(Date.now() - t0).toBeLessThan(5_000);
     expect(new Set(failures.map((f) => f.code))).toEqual(new Set(['UNREACHABLE']));
   }, 30_000);
+
+  it('rejects run() when the server refuses the dequeue for good (a bad query)', async () => {
+    const queue = await newQueue();
+    const worker = willow.worker(queue, () => undefined, { query: { Where: { os: { $bogus: 1 } } } as any, onError: () => undefined });
+    await expect(worker.run()).rejects.toMatchObject({ status: 400, code: 'INVALID_INPUT' });
+  }, 30_000);
 });

@@ -39,11 +39,17 @@ export interface WorkerOptions {
 }
 
 export interface Worker {
-  /** Processes items until `stop()`; resolves once stopped (handlers finished, acks sent). Call once. */
+  /**
+   * Processes items until `stop()`; resolves once stopped (handlers finished, acks sent). Call once. Rejects (after
+   * the same draining) when a dequeue is refused for good: 400 (a bad query or option), 401, 403.
+   */
   run(): Promise<void>;
   /** Takes no new items, waits for running handlers and sends their acks. */
   stop(): Promise<void>;
 }
+
+/** Dequeue answers that retrying cannot change; any other failure (unreachable, 503, 404, 410) is retried. */
+const REFUSED_FOR_GOOD = new Set([400, 401, 403]);
 
 /** The largest `Error` an ack may carry: 4 KiB of UTF-8. */
 export const ACK_ERROR_MAX_BYTES = 4096;
@@ -94,6 +100,7 @@ export class QueueWorker implements Worker {
 
   private async loop(): Promise<void> {
     let failures = 0;
+    let fatal: WillowError | undefined;
     try {
       while (!this.stopping.signal.aborted) {
         if (this.running.size >= this.concurrency) {
@@ -107,6 +114,10 @@ export class QueueWorker implements Worker {
           failures = 0;
         } catch (error) {
           if (this.stopping.signal.aborted) break; // the long-poll was ended by stop()
+          if (error instanceof WillowError && REFUSED_FOR_GOOD.has(error.status)) {
+            fatal = error;
+            break;
+          }
           this.report(error, { phase: 'dequeue' });
           await sleep(backoffDelay(failures++, this.options.backoff), this.stopping.signal);
           continue;
@@ -118,6 +129,7 @@ export class QueueWorker implements Worker {
       while (this.running.size > 0) await Promise.all([...this.running]);
       await this.acks.drain();
     }
+    if (fatal) throw fatal;
   }
 
   private async dequeue(room: number): Promise<Delivery[]> {
