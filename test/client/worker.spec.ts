@@ -52,6 +52,19 @@ describe('Willow.worker', () => {
     expect(await counts(queue)).toMatchObject({ Waiting: 0, Processing: 0 });
   }, 60_000);
 
+  it('without batches (one dequeue and one ack per item) also processes every item once, and stop() waits for the acks', async () => {
+    const queue = await newQueue();
+    await enqueue(queue, Array.from({ length: 60 }, (_, i) => ({ KeyValues: { ch: String(i % 7) }, Data: i, Updateable: false }) as any));
+    const seen: number[] = [];
+    const worker = willow.worker(queue, (item) => void seen.push(item.Data as number), { concurrency: 4, batch: false, wait: '1s' });
+    const running = worker.run();
+    await eventually(() => seen.length >= 60, 30_000, 'every item handled');
+    await worker.stop();
+    await running;
+    expect(seen.sort((a, b) => a - b)).toEqual(Array.from({ length: 60 }, (_, i) => i));
+    expect(await counts(queue)).toMatchObject({ Waiting: 0, Processing: 0 });
+  }, 60_000);
+
   it('keeps a lease alive across three Timeouts with heartbeats of its own', async () => {
     const queue = await newQueue();
     await enqueue(queue, [{ KeyValues: { job: 'long' }, Data: 'slow', Timeout: '1s' }]);

@@ -26,6 +26,7 @@ export class AckSender {
   private pending: Array<{ ack: Ack; done: () => void }> = [];
   private flushing: Promise<void> | undefined;
   private kick: ReturnType<typeof setImmediate> | undefined;
+  private readonly singles = new Set<Promise<void>>();
 
   constructor(
     private readonly api: Client<paths>,
@@ -37,7 +38,11 @@ export class AckSender {
 
   /** Resolves once the ack has been answered (whatever the answer) or given up on. */
   send(ack: Ack): Promise<void> {
-    if (!this.batch) return this.withRetries([ack], () => this.single(ack));
+    if (!this.batch) {
+      const sent = this.withRetries([ack], () => this.single(ack)).finally(() => this.singles.delete(sent));
+      this.singles.add(sent);
+      return sent;
+    }
     return new Promise((done) => {
       this.pending.push({ ack, done });
       if (!this.flushing && !this.kick) this.kick = setImmediate(() => this.startFlush());
@@ -46,6 +51,7 @@ export class AckSender {
 
   /** Waits until every ack handed to `send` has been answered or given up on. */
   async drain(): Promise<void> {
+    while (this.singles.size > 0) await Promise.all([...this.singles]);
     while (this.flushing || this.kick || this.pending.length > 0) {
       if (this.kick) {
         clearImmediate(this.kick);

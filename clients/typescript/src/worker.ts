@@ -168,7 +168,9 @@ export class QueueWorker implements Worker {
     // No ack once the lease is lost: it would be refused, and the item may already be another consumer's.
     if (!(await lease.end())) return;
     const ack = failure === undefined ? { ID: item.ID, Attempt: item.Attempt, Passed: true } : { ID: item.ID, Attempt: item.Attempt, Passed: false, Error: failure };
-    await this.acks.send(ack);
+    // The slot is free once the ack is handed over: the next dequeue overlaps the ack's request. stop() and the end
+    // of run() wait for every ack (acks.drain).
+    void this.acks.send(ack);
   }
 
   private async renew(item: Delivery) {
