@@ -51,7 +51,7 @@ export default tseslint.config(
   { files: ['clients/**/*.ts'], rules: { 'no-restricted-syntax': 'off' } },
   {
     files: ['clients/**/*.mjs', 'clients/**/*.cjs'],
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', require: 'readonly' } },
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', require: 'readonly', __dirname: 'readonly' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
