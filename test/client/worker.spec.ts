@@ -167,4 +167,20 @@ describe('Willow.worker', () => {
     const worker = willow.worker(queue, () => undefined, { query: { Where: { os: { $bogus: 1 } } } as any, onError: () => undefined });
     await expect(worker.run()).rejects.toMatchObject({ status: 400, code: 'INVALID_INPUT' });
   }, 30_000);
+
+  it('stop() ends a waiting long-poll at once, leaving nothing claimed', async () => {
+    const queue = await newQueue();
+    const handled: unknown[] = [];
+    const worker = willow.worker(queue, (item) => void handled.push(item.ID), { concurrency: 5, wait: '60s' });
+    const running = worker.run();
+    await new Promise((r) => setTimeout(r, 300));
+    const t0 = Date.now();
+    await worker.stop();
+    await running;
+    expect(Date.now() - t0).toBeLessThan(5_000);
+    await enqueue(queue, [{ KeyValues: { after: 'stop' }, Data: 1 }]);
+    const item = await call(willow.api.POST('/v1/queues/{Name}/items/dequeue', { params: { path: { Name: queue } }, body: { Wait: '5s' } }));
+    expect(item).toMatchObject({ Data: 1, Attempt: 1 });
+    expect(handled).toEqual([]);
+  }, 30_000);
 });

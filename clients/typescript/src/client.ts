@@ -19,15 +19,19 @@ export class Willow {
   /** The typed raw client (openapi-fetch): `api.POST('/v1/queues/{Name}/items', { params, body })`. */
   readonly api: Client<paths>;
 
+  private readonly fetchImpl: (request: Request) => Promise<Response>;
+
   constructor(options: WillowOptions) {
     const headers: Record<string, string> = { ...options.headers };
     if (options.apiKey) headers.Authorization = `Bearer ${options.apiKey}`;
-    this.api = createClient<paths>({ baseUrl: options.baseUrl.replace(/\/+$/, ''), headers, fetch: options.fetch });
+    const base = options.fetch ?? ((input: Request) => fetch(input));
+    this.fetchImpl = (request) => base(request);
+    this.api = createClient<paths>({ baseUrl: options.baseUrl.replace(/\/+$/, ''), headers, fetch: this.fetchImpl });
   }
 
   /** A worker on `queue`; nothing happens until `run()`. */
   worker(queue: string, handler: Handler, options?: WorkerOptions): Worker {
-    return new QueueWorker(this.api, queue, handler, options);
+    return new QueueWorker(this.api, queue, handler, options, this.fetchImpl);
   }
 
   /** Runs `fn` holding the lock on `keyValues`; see `withLock`. */

@@ -1,7 +1,7 @@
 import type { Client } from 'openapi-fetch';
 import { AckSender } from './acks';
 import { backoffDelay, sleep, type BackoffOptions } from './backoff';
-import { WillowError } from './errors';
+import { WillowError, isAbort } from './errors';
 import type { components, paths } from './generated/schema';
 import { call, type Duration } from './http';
 import { LeaseKeeper, renewalOf } from './lease';
@@ -68,6 +68,8 @@ export class QueueWorker implements Worker {
   private readonly concurrency: number;
   private readonly acks: AckSender;
   private readonly stopping = new AbortController();
+  /** The dequeue in flight: aborted by stop() only while no answer has started to arrive. */
+  private poll: { controller: AbortController; answered: boolean } | undefined;
   private readonly running = new Set<Promise<void>>();
   private slotFreed: (() => void) | undefined;
   private started = false;
@@ -78,6 +80,7 @@ export class QueueWorker implements Worker {
     private readonly queue: string,
     private readonly handler: Handler,
     private readonly options: WorkerOptions = {},
+    private readonly fetchImpl: (request: Request) => Promise<Response> = (request) => fetch(request),
   ) {
     this.concurrency = Math.max(1, Math.floor(options.concurrency ?? 1));
     this.acks = new AckSender(api, queue, options.batch ?? true, options.backoff ?? {}, (error, itemId) =>
@@ -94,6 +97,9 @@ export class QueueWorker implements Worker {
 
   async stop(): Promise<void> {
     this.stopping.abort();
+    // An answer that has begun to arrive is read to the end and its items handled: aborting it would lose them
+    // until their lease ran out. A dequeue still waiting is ended; the server then hands it nothing.
+    if (this.poll && !this.poll.answered) this.poll.controller.abort();
     this.slotFreed?.();
     await this.finished;
   }
@@ -113,7 +119,7 @@ export class QueueWorker implements Worker {
           items = await this.dequeue(this.concurrency - this.running.size);
           failures = 0;
         } catch (error) {
-          if (this.stopping.signal.aborted) break; // the long-poll was ended by stop()
+          if (this.stopping.signal.aborted && isAbort(error)) break; // the long-poll was ended by stop()
           if (error instanceof WillowError && REFUSED_FOR_GOOD.has(error.status)) {
             fatal = error;
             break;
@@ -122,7 +128,7 @@ export class QueueWorker implements Worker {
           await sleep(backoffDelay(failures++, this.options.backoff), this.stopping.signal);
           continue;
         }
-        if (items.length === 0) this.options.onIdle?.();
+        if (items.length === 0) this.idle();
         for (const item of items) this.start(item);
       }
     } finally {
@@ -133,14 +139,21 @@ export class QueueWorker implements Worker {
   }
 
   private async dequeue(room: number): Promise<Delivery[]> {
-    const path = { params: { path: { Name: this.queue } }, signal: this.stopping.signal };
+    const poll = { controller: new AbortController(), answered: false };
+    this.poll = poll;
+    const fetchOnce = async (request: Request) => {
+      const response = await this.fetchImpl(new Request(request, { signal: poll.controller.signal }));
+      poll.answered = true;
+      return response;
+    };
+    const path = { params: { path: { Name: this.queue } }, fetch: fetchOnce };
     const { query: Query, wait: Wait = '30s' } = this.options;
     if (this.concurrency > 1 && (this.options.batch ?? true)) {
       const body = { Query, Wait, Count: Math.min(100, room) };
-      const answer = await call(this.api.POST('/v1/queues/{Name}/items/dequeue-batch', { ...path, body }));
+      const answer = await call(this.api.POST('/v1/queues/{Name}/items/dequeue-batch', { ...path, body })).finally(() => (this.poll = undefined));
       return answer?.Items ?? [];
     }
-    const answer = await call(this.api.POST('/v1/queues/{Name}/items/dequeue', { ...path, body: { Query, Wait } }));
+    const answer = await call(this.api.POST('/v1/queues/{Name}/items/dequeue', { ...path, body: { Query, Wait } })).finally(() => (this.poll = undefined));
     return answer ? [answer] : [];
   }
 
@@ -183,8 +196,23 @@ export class QueueWorker implements Worker {
   }
 
   private report(error: unknown, info: { phase: WorkerErrorPhase; item?: Delivery; itemId?: string }): void {
-    if (this.options.onError) this.options.onError(error, info);
-    else if (info.phase !== 'handler') console.error(`willow worker (${this.queue}) ${info.phase}: ${describe(error)}`);
+    if (!this.options.onError) {
+      if (info.phase !== 'handler') console.error(`willow worker (${this.queue}) ${info.phase}: ${describe(error)}`);
+      return;
+    }
+    try {
+      this.options.onError(error, info);
+    } catch (hookError) {
+      console.error(`willow worker (${this.queue}): onError threw: ${String(hookError)}`);
+    }
+  }
+
+  private idle(): void {
+    try {
+      this.options.onIdle?.();
+    } catch (hookError) {
+      console.error(`willow worker (${this.queue}): onIdle threw: ${String(hookError)}`);
+    }
   }
 }
 
