@@ -99,6 +99,8 @@ describe('willow CLI', () => {
       expect(r.stderr.length).toBeGreaterThan(0);
     }
     const commands = [[], ['queues'], ['queues', 'ls'], ['queues', 'create'], ['queues', 'pause'], ['queues', 'resume'], ['enqueue'], ['dequeue'], ['items'], ['items', 'get'], ['items', 'ls'], ['items', 'cancel'], ['dead-letters'], ['dead-letters', 'ls'], ['dead-letters', 'requeue'], ['rules'], ['rules', 'ls'], ['rules', 'create'], ['explain'], ['locks'], ['locks', 'ls']];
+    const version = await willow(['--version']);
+    expect({ code: version.code, stdout: version.stdout }).toEqual({ code: 0, stdout: '0.1.0\n' });
     const helps = await Promise.all(commands.map((c) => willow([...c, '--help'])));
     helps.forEach((r, i) => expect({ command: commands[i], code: r.code, usage: r.stdout.startsWith('Usage: willow') }).toEqual({ command: commands[i], code: 0, usage: true }));
   }, 60_000);
