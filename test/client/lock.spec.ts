@@ -64,6 +64,18 @@ describe('Willow.withLock', () => {
     expect(await locks()).toEqual([]);
   }, 30_000);
 
+  it('gives up waiting when its signal aborts; the lock then goes to no one', async () => {
+    const waiter = new AbortController();
+    const outcome = await fx.willow.withLock({ resource: 'waited' }, async () => {
+      const waiting = fx.willow.withLock({ resource: 'waited' }, () => 'granted', { wait: '30s', signal: waiter.signal }).catch((e: Error) => e.name);
+      await new Promise((r) => setTimeout(r, 300));
+      waiter.abort();
+      return waiting;
+    });
+    expect(outcome).toBe('AbortError');
+    await eventually(async () => (await locks()).length === 0, 20_000, 'the lock to be free');
+  }, 30_000);
+
   it('aborts the signal when the lease runs out because heartbeats cannot get through', async () => {
     const blocked = new Willow({
       baseUrl: fx.server.url,

@@ -33,6 +33,8 @@ describe('@willow/client package', () => {
           "const willow = new Willow({ baseUrl: 'http://127.0.0.1:8080', apiKey: 'k' });",
           "const worker = willow.worker('ci', async (item: Delivery, { signal }) => { if (signal.aborted) throw new WillowError(0, 'X', 'm'); return item.Attempt; }, { concurrency: 2 });",
           'void worker.stop();',
+          "const typed = willow.worker<{ commit: string }>('ci', (item) => item.Data.commit.toUpperCase());",
+          'void typed.run;',
           "const answer = await willow.api.GET('/v1/queues/{Name}', { params: { path: { Name: 'ci' } } });",
           'export const waiting: number | undefined = answer.data?.Waiting;',
         ].join('\n'),

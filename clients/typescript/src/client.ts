@@ -1,7 +1,7 @@
 import createClient, { type Client } from 'openapi-fetch';
 import type { paths } from './generated/schema';
 import { withLock, type KeyValues, type LockContext, type LockOptions } from './lock';
-import { QueueWorker, type Handler, type Worker, type WorkerOptions } from './worker';
+import { QueueWorker, type Delivery, type Handler, type Worker, type WorkerOptions } from './worker';
 
 export interface WillowOptions {
   /** Where Willow listens, e.g. `http://127.0.0.1:8080`. */
@@ -29,8 +29,8 @@ export class Willow {
     this.api = createClient<paths>({ baseUrl: options.baseUrl.replace(/\/+$/, ''), headers, fetch: this.fetchImpl });
   }
 
-  /** A worker on `queue`; nothing happens until `run()`. */
-  worker(queue: string, handler: Handler, options?: WorkerOptions): Worker {
+  /** A worker on `queue`; nothing happens until `run()`. `D`, if given, is the type of the items' `Data`. */
+  worker<D = Delivery['Data']>(queue: string, handler: Handler<D>, options?: WorkerOptions): Worker {
     return new QueueWorker(this.api, queue, handler, options, this.fetchImpl);
   }
 

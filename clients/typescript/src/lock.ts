@@ -20,6 +20,8 @@ export interface LockOptions {
   timeout?: Duration;
   /** How long to wait in line for the lock (server default 30 s; 0 = try once). 409 `LOCK_HELD` past it. */
   wait?: Duration;
+  /** Gives up waiting for the lock (the acquire request is aborted; the server then grants it to no one). */
+  signal?: AbortSignal;
   /** Failed heartbeats and releases (the lock is still released by its lease). Default: printed on stderr. */
   onError?: (error: unknown) => void;
 }
@@ -31,7 +33,8 @@ const RELEASE_ATTEMPTS = 4;
  * with heartbeats while `fn` runs, and releases it however `fn` ends. Resolves or rejects as `fn` does.
  */
 export async function withLock<T>(api: Client<paths>, keyValues: KeyValues, fn: (lock: LockContext) => T | Promise<T>, options: LockOptions = {}): Promise<T> {
-  const grant = await call(api.POST('/v1/locks', { body: { KeyValues: keyValues, Timeout: options.timeout, Wait: options.wait } }));
+  const body = { KeyValues: keyValues, Timeout: options.timeout, Wait: options.wait };
+  const grant = await call(api.POST('/v1/locks', { body, signal: options.signal }));
   const onError = options.onError ?? ((error: unknown) => console.error(`willow lock ${grant.LockID}: ${String(error)}`));
   const session = { params: { path: { LockID: grant.LockID } } };
   const lease = new LeaseKeeper(

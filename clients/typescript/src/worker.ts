@@ -6,7 +6,8 @@ import type { components, paths } from './generated/schema';
 import { call, type Duration } from './http';
 import { LeaseKeeper, renewalOf } from './lease';
 
-export type Delivery = components['schemas']['DeliveryResponse'];
+/** An item handed out by a dequeue: `ID`, `KeyValues`, `Data`, `Attempt`, `Timeout` (lease, ms), `ExpiresAt`. */
+export type Delivery<D = components['schemas']['DeliveryResponse']['Data']> = Omit<components['schemas']['DeliveryResponse'], 'Data'> & { Data: D };
 export type Query = components['schemas']['Query'];
 
 export interface HandlerContext {
@@ -16,7 +17,8 @@ export interface HandlerContext {
   heartbeat(): Promise<void>;
 }
 
-export type Handler = (item: Delivery, context: HandlerContext) => unknown;
+/** Resolves: the item is acked passed. Throws: acked failed, with the message as `Error`. `D` types `item.Data`. */
+export type Handler<D = Delivery['Data']> = (item: Delivery<D>, context: HandlerContext) => unknown;
 
 /** Where a reported error came from. */
 export type WorkerErrorPhase = 'dequeue' | 'heartbeat' | 'ack' | 'handler';
@@ -78,7 +80,7 @@ export class QueueWorker implements Worker {
   constructor(
     private readonly api: Client<paths>,
     private readonly queue: string,
-    private readonly handler: Handler,
+    private readonly handler: Handler<any>,
     private readonly options: WorkerOptions = {},
     private readonly fetchImpl: (request: Request) => Promise<Response> = (request) => fetch(request),
   ) {
