@@ -56,10 +56,10 @@ describe('Willow.withLock', () => {
 
   it('keeps the lock across several Timeouts, then answers LOCK_HELD to a second holder meanwhile', async () => {
     const result = await fx.willow.withLock({ resource: 'long' }, async ({ fencingToken, signal }) => {
-      await new Promise((r) => setTimeout(r, 2_500));
+      await new Promise((r) => setTimeout(r, 5_000));
       const other = await fx.willow.withLock({ resource: 'long' }, () => 'never', { wait: 0 }).catch((e) => e);
       return { fencingToken, aborted: signal.aborted, other: { status: other.status, code: other.code } };
-    }, { timeout: '1s' });
+    }, { timeout: '2s' });
     expect(result).toMatchObject({ aborted: false, other: { status: 409, code: 'LOCK_HELD' } });
     expect(await locks()).toEqual([]);
   }, 30_000);
@@ -91,7 +91,7 @@ describe('Willow.withLock', () => {
 
   it('a stopped worker leaves nothing running: its process exits on its own', async () => {
     await call(fx.willow.api.POST('/v1/queues', { body: { Name: 'exits' } }));
-    const items = Array.from({ length: 8 }, (_, i) => ({ KeyValues: { ch: String(i) }, Data: i, Timeout: '1s' }));
+    const items = Array.from({ length: 8 }, (_, i) => ({ KeyValues: { ch: String(i) }, Data: i, Timeout: '3s' }));
     await call(fx.willow.api.POST('/v1/queues/{Name}/items/batch', { params: { path: { Name: 'exits' } }, body: { Items: items } }));
     const script = join(__dirname, 'fixtures', 'stop-exits.cjs');
     const { stdout } = await run(process.execPath, [script, 'exits'], { env: { ...process.env, WILLOW_URL: fx.server.url }, timeout: 30_000 });

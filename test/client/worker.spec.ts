@@ -67,12 +67,13 @@ describe('Willow.worker', () => {
 
   it('keeps a lease alive across three Timeouts with heartbeats of its own', async () => {
     const queue = await newQueue();
-    await enqueue(queue, [{ KeyValues: { job: 'long' }, Data: 'slow', Timeout: '1s' }]);
+    // Timeout 2 s (heartbeats every 667 ms), handler 3.25 Timeouts: a lease lost to a stall would need one over 1.3 s.
+    await enqueue(queue, [{ KeyValues: { job: 'long' }, Data: 'slow', Timeout: '2s' }]);
     const deliveries: Delivery[] = [];
     let aborted = false;
     const worker = willow.worker(queue, async (item, { signal }) => {
       deliveries.push(item);
-      await new Promise((r) => setTimeout(r, 3_500));
+      await new Promise((r) => setTimeout(r, 6_500));
       aborted = signal.aborted;
     }, { wait: '1s' });
     const running = worker.run();
