@@ -1,4 +1,4 @@
-import { call, type Delivery, type Willow } from '@willow/client';
+import { Willow, call, type Delivery } from '@willow/client';
 import { eventually, startFixture, type ClientFixture } from './support';
 
 /** The worker of @willow/client against a real server: exactly once, heartbeats, failures, cancel, stop. */
@@ -184,4 +184,59 @@ describe('Willow.worker', () => {
     expect(item).toMatchObject({ Data: 1, Attempt: 1 });
     expect(handled).toEqual([]);
   }, 30_000);
+
+  it('never acks a delivery whose lease ran out while its heartbeats could not get through', async () => {
+    const queue = await newQueue();
+    await enqueue(queue, [{ KeyValues: { job: 'stalled' }, Data: 'x', Timeout: '1s', RetryAttempts: 1 }]);
+    const blocked = new Willow({
+      baseUrl: fx.server.url,
+      fetch: (input) => (String(input instanceof Request ? input.url : input).endsWith('/heartbeat') ? Promise.reject(new TypeError('fetch failed')) : fetch(input)),
+    });
+    const attempts: number[] = [];
+    const reasons: unknown[] = [];
+    const errors: Array<{ phase: string; error: unknown }> = [];
+    const worker = blocked.worker(queue, async (item, { signal }) => {
+      attempts.push(item.Attempt);
+      if (item.Attempt > 1) return;
+      await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+      reasons.push(signal.reason);
+      // Resolves as if the work had succeeded: the worker must still not ack a delivery it knows is lost.
+    }, { wait: '1s', onError: (error, { phase }) => errors.push({ phase, error }) });
+    const running = worker.run();
+    await eventually(async () => attempts.length === 2 && (await counts(queue)).Processing === 0, 30_000, 'the second delivery acked');
+    await worker.stop();
+    await running;
+    expect(attempts).toEqual([1, 2]);
+    expect(reasons).toEqual([expect.objectContaining({ code: 'LEASE_LOST' })]);
+    expect(errors.filter((e) => e.phase === 'ack')).toEqual([]);
+    expect(errors.every((e) => e.phase === 'heartbeat')).toBe(true);
+    expect(await counts(queue)).toMatchObject({ Waiting: 0, Processing: 0 });
+  }, 60_000);
+
+  it('acks through ack-batch, many items per request, never one by one', async () => {
+    const queue = await newQueue();
+    await enqueue(queue, Array.from({ length: 200 }, (_, i) => ({ KeyValues: { ch: String(i % 20) }, Data: i, Updateable: false }) as any));
+    const requests = new Map<string, number>();
+    const counted = new Willow({
+      baseUrl: fx.server.url,
+      fetch: (input) => {
+        const url = String(input instanceof Request ? input.url : input);
+        const kind = url.slice(url.lastIndexOf('/') + 1);
+        requests.set(kind, (requests.get(kind) ?? 0) + 1);
+        return fetch(input);
+      },
+    });
+    let handled = 0;
+    const worker = counted.worker(queue, () => void handled++, { concurrency: 20, wait: '1s' });
+    const running = worker.run();
+    await eventually(() => handled === 200, 30_000, 'every item handled');
+    await worker.stop();
+    await running;
+    expect(requests.get('ack')).toBeUndefined();
+    expect(requests.get('dequeue')).toBeUndefined();
+    // Acks of handlers that finish together, and those arriving while an ack-batch is in flight, share a request.
+    expect(requests.get('ack-batch')).toBeGreaterThanOrEqual(1);
+    expect(requests.get('ack-batch')).toBeLessThanOrEqual(50);
+    expect(await counts(queue)).toMatchObject({ Waiting: 0, Processing: 0 });
+  }, 60_000);
 });
