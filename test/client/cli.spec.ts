@@ -66,7 +66,7 @@ describe('willow CLI', () => {
 
   it('requeues a dead letter', async () => {
     await json(['queues', 'create', 'dl']);
-    const { ID } = await json(['enqueue', 'dl', '-t', 'k=v', '--timeout', '100ms']);
+    const { ID } = await json(['enqueue', 'dl', '-t', 'k=v', '--field', 'Timeout="100ms"', '--field', 'RetryAttempts=0']);
     expect(await json(['dequeue', 'dl'])).toMatchObject({ ID });
     const deadline = Date.now() + 20_000;
     let dead: Array<{ ID: string; LastError: string }> = [];
@@ -84,6 +84,9 @@ describe('willow CLI', () => {
     expect(missing.code).toBe(1);
     expect(missing.stdout).toBe('');
     expect(missing.stderr).toMatch(/\(QUEUE_NOT_FOUND, HTTP 404\)/);
+    const unknownField = await willow(['enqueue', 'ci', '-t', 'k=v', '--field', 'Bogus=1']);
+    expect(unknownField.code).toBe(1);
+    expect(unknownField.stderr).toMatch(/INVALID_INPUT, HTTP 400/);
     const duplicate = await willow(['queues', 'create', 'ci', '--json']);
     expect(duplicate.code).toBe(1);
     expect(duplicate.stderr).toMatch(/ALREADY_EXISTS, HTTP 409/);

@@ -33,3 +33,10 @@ export function parseList(raw: string): string[] {
     .map((s) => s.trim())
     .filter((s) => s.length > 0);
 }
+
+/** `Name=<json>` (repeatable) into extra body fields, e.g. `--field Priority=5 --field Delay='"5m"'`. */
+export function collectField(raw: string, previous: Record<string, unknown> = {}): Record<string, unknown> {
+  const at = raw.indexOf('=');
+  if (at <= 0) throw new InvalidArgumentError(`expected Name=<json>, got "${raw}"`);
+  return { ...previous, [raw.slice(0, at)]: parseJson(raw.slice(at + 1)) };
+}

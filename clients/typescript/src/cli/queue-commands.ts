@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import { call } from '../http';
 import { contextOf, page, printPage, type Context } from './context';
 import { record, table } from './output';
-import { collectTag, parseDuration, parseInteger, parseJson } from './parse';
+import { collectField, collectTag, parseDuration, parseInteger, parseJson } from './parse';
 
 type Action = (ctx: Context, ...args: any[]) => Promise<void>;
 
@@ -67,9 +67,11 @@ export function queueCommands(program: Command): void {
     .option('--retry-attempts <n>', 're-deliveries after failures (default 0)', parseInteger)
     .addOption(new Option('--retry-position <where>', 'where a retried item goes back').choices(['front', 'back']))
     .option('--no-updateable', 'never collapse a later item into this one')
+    .option('--field <Name=json>', 'any other field of the enqueue body, as JSON (repeatable), e.g. --field Priority=5', collectField)
     .action(
       act(async (ctx, queue: string, opts) => {
-        const body = { KeyValues: opts.tag, Data: opts.data ?? null, Timeout: opts.timeout, RetryAttempts: opts.retryAttempts, RetryPosition: opts.retryPosition, Updateable: opts.updateable };
+        const fields = { KeyValues: opts.tag, Data: opts.data ?? null, Timeout: opts.timeout, RetryAttempts: opts.retryAttempts, RetryPosition: opts.retryPosition, Updateable: opts.updateable };
+        const body = { ...opts.field, ...Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) };
         const answer = await call(ctx.willow.api.POST('/v1/queues/{Name}/items', { ...path(queue), body }));
         ctx.out.print(answer, () => `${answer.ID}${answer.Collapsed ? '  (collapsed into the waiting item)' : ''}\n`);
       }),
