@@ -1,4 +1,5 @@
-/** Jest projects of STYLE.md §7: `unit` beside the code, `conformance` per port, `e2e` through HTTP. */
+/** Jest projects of STYLE.md §7: `unit` beside the code, `conformance` per port, `e2e` through HTTP,
+ * `client` for the client package (clients/typescript). */
 const transform = {
   '^.+\\.ts$': [
     '@swc/jest',
@@ -31,5 +32,7 @@ module.exports = {
     project('unit', '<rootDir>/src/**/*.spec.ts'),
     project('conformance', '<rootDir>/test/conformance/**/*.spec.ts'),
     project('e2e', '<rootDir>/test/e2e/**/*.e2e-spec.ts'),
+    // @willow/client against real servers, imported from its build through the workspace link, as users get it.
+    project('client', '<rootDir>/test/client/**/*.spec.ts'),
   ],
 };

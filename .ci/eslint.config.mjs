@@ -32,7 +32,7 @@ const kebabFileNames = {
 };
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'clients/*/dist/**', 'clients/*/src/generated/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -47,6 +47,13 @@ export default tseslint.config(
     },
   },
   { files: ['src/config.ts', 'src/main.ts', 'test/**/*.ts'], rules: { 'no-restricted-syntax': 'off' } },
+  // The client package is not the server: its CLI reads WILLOW_URL and WILLOW_API_KEY itself.
+  { files: ['clients/**/*.ts'], rules: { 'no-restricted-syntax': 'off' } },
+  {
+    files: ['clients/**/*.mjs', 'clients/**/*.cjs'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', require: 'readonly', __dirname: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
   {
     files: ['src/**/*.ts'],
     plugins: { willow: { rules: { 'kebab-file-names': kebabFileNames } } },
