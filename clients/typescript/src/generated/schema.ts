@@ -931,8 +931,10 @@ export interface components {
             MaxItems: number;
             /** @description A paused queue accepts enqueues, heartbeats and acks but hands out nothing. */
             Paused: boolean;
-            /** @description Items waiting to be dequeued. */
+            /** @description Items waiting to be dequeued (the scheduled ones included). */
             Waiting: number;
+            /** @description Waiting items not yet due: delayed, or retrying after a backoff. */
+            Scheduled: number;
             /** @description Items handed out and not yet acked. */
             Processing: number;
             /** @description Channels holding waiting or processing items. */
@@ -971,6 +973,35 @@ export interface components {
              * @example 60s
              */
             Timeout?: number | string;
+            /**
+             * @description Higher is handed out first: orders the channel's line, then the choice among channels. -100..100, default 0. A
+             *     collapse takes the new Priority.
+             * @example 0
+             */
+            Priority?: number;
+            /**
+             * @description Not handed out before this long after the enqueue: milliseconds or "10m" (0 to 30d). Not with NotBefore. The
+             *     item takes its place in line at once; a collapse keeps the stored item's due time.
+             * @example 10m
+             */
+            Delay?: number | string;
+            /**
+             * Format: date-time
+             * @description Not handed out before this time (ISO-8601 with a zone, at most 30 days ahead). Not with Delay.
+             * @example 2026-12-24T18:00:00Z
+             */
+            NotBefore?: string;
+            /**
+             * @description Wait before each re-delivery after a failure or an expired lease: milliseconds or "30s" (0 to 24h). Default 0.
+             * @example 30s
+             */
+            RetryDelay?: number | string;
+            /**
+             * @description `fixed`: every retry waits RetryDelay; `exponential`: re-delivery n waits RetryDelay × 2^(n−1), at most 24h.
+             *     Default fixed.
+             * @enum {string}
+             */
+            RetryBackoff?: "fixed" | "exponential";
             /** @description Whether a later item of the same channel may replace this one while it waits. Default true. */
             Updateable?: boolean;
             /**
@@ -1102,9 +1133,16 @@ export interface components {
             KeyValues: {
                 [key: string]: string | number | boolean;
             };
-            /** @enum {string} */
-            State: "waiting" | "processing";
+            /**
+             * @description `scheduled`: waiting, but not handed out before `NotBefore` (a delay, or a retry's backoff).
+             * @enum {string}
+             */
+            State: "waiting" | "scheduled" | "processing";
+            /** @description -100..100: higher is handed out first, within its channel and among channels. */
+            Priority: number;
             ID: string;
+            /** @description While scheduled: when it becomes due (ISO-8601). */
+            NotBefore?: string;
             /** @description Deliveries so far (0 until first handed out). */
             Attempt: number;
             /**
@@ -1129,8 +1167,13 @@ export interface components {
             KeyValues: {
                 [key: string]: string | number | boolean;
             };
-            /** @enum {string} */
-            State: "waiting" | "processing";
+            /**
+             * @description `scheduled`: waiting, but not handed out before `NotBefore` (a delay, or a retry's backoff).
+             * @enum {string}
+             */
+            State: "waiting" | "scheduled" | "processing";
+            /** @description -100..100: higher is handed out first, within its channel and among channels. */
+            Priority: number;
             /**
              * @description The item's Data, as enqueued (or as the last collapse left it): any JSON value.
              * @example {
@@ -1141,6 +1184,8 @@ export interface components {
                 [key: string]: unknown;
             } | unknown[]) | null;
             ID: string;
+            /** @description While scheduled: when it becomes due (ISO-8601). */
+            NotBefore?: string;
             /** @description Deliveries so far (0 until first handed out). */
             Attempt: number;
             /**
@@ -1174,8 +1219,13 @@ export interface components {
             KeyValues: {
                 [key: string]: string | number | boolean;
             };
+            /** @description Waiting items (the scheduled ones included). */
             Waiting: number;
             Processing: number;
+            /** @description Waiting items not yet due. While the first item in line is one of them, the channel hands out nothing. */
+            Scheduled: number;
+            /** @description The earliest due time among the scheduled items (ISO-8601); absent when none is scheduled. */
+            NextDueAt?: string;
             /** @description Present while the channel's next item is refused by the Limiter. */
             BlockedBy?: components["schemas"]["BlockedByResponse"];
         };
@@ -3578,8 +3628,8 @@ export interface operations {
     items_query: {
         parameters: {
             query?: {
-                /** @description Only items in this state; both when absent. */
-                State?: "waiting" | "processing";
+                /** @description Only items in this state (`waiting` means due now; `scheduled` not yet due); all when absent. */
+                State?: "waiting" | "scheduled" | "processing";
                 /** @description Most entries to return (default 1000, max 10000). */
                 Limit?: number;
                 /** @description The `Willow-Next-Cursor` header of the previous page. */
