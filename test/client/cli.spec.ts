@@ -64,6 +64,18 @@ describe('willow CLI', () => {
     expect(other.Collapsed).toBe(false);
   }, 60_000);
 
+  it('enqueues with a priority, a delay and a retry backoff, and shows the item scheduled', async () => {
+    await json(['queues', 'create', 'later']);
+    const late = await json(['enqueue', 'later', '-t', 'k=v', '--delay', '1h', '--priority', '7', '--retry-delay', '30s', '--retry-backoff', 'exponential', '--no-updateable']);
+    const at = await json(['enqueue', 'later', '-t', 'k=w', '--not-before', new Date(Date.now() + 3_600_000).toISOString()]);
+    expect(await json(['items', 'get', 'later', late.ID])).toMatchObject({ State: 'scheduled', Priority: 7, NotBefore: expect.any(String) });
+    expect(await json(['items', 'get', 'later', at.ID])).toMatchObject({ State: 'scheduled', Priority: 0 });
+    expect(await json(['items', 'ls', 'later', '--state', 'scheduled'])).toHaveLength(2);
+    expect((await willow(['enqueue', 'later', '-t', 'k=v', '--retry-backoff', 'linear'])).code).toBe(2);
+    const refused = await willow(['enqueue', 'later', '-t', 'k=v', '--priority', '101']);
+    expect([refused.code, refused.stderr]).toEqual([1, expect.stringMatching(/Priority/)]);
+  }, 60_000);
+
   it('requeues a dead letter', async () => {
     await json(['queues', 'create', 'dl']);
     const { ID } = await json(['enqueue', 'dl', '-t', 'k=v', '--field', 'Timeout="100ms"', '--field', 'RetryAttempts=0']);

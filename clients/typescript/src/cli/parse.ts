@@ -23,8 +23,8 @@ export function parseInteger(raw: string): number {
 /** A duration: milliseconds or a number with a unit, passed to the server as given. */
 export function parseDuration(raw: string): number | string {
   if (/^\d+$/.test(raw)) return Number(raw);
-  if (/^\d+(\.\d+)?(ms|s|m|h)$/.test(raw)) return raw;
-  throw new InvalidArgumentError(`not a duration: "${raw}" (e.g. 500ms, 30s, 5m)`);
+  if (/^\d+(\.\d+)?(ms|s|m|h|d)$/.test(raw)) return raw;
+  throw new InvalidArgumentError(`not a duration: "${raw}" (e.g. 500ms, 30s, 5m, 2d)`);
 }
 
 export function parseList(raw: string): string[] {

@@ -67,10 +67,19 @@ export function queueCommands(program: Command): void {
     .option('--retry-attempts <n>', 're-deliveries after failures (default 0)', parseInteger)
     .addOption(new Option('--retry-position <where>', 'where a retried item goes back').choices(['front', 'back']))
     .option('--no-updateable', 'never collapse a later item into this one')
+    .option('--priority <n>', 'higher is handed out first, -100..100 (default 0)', parseInteger)
+    .option('--delay <duration>', 'not handed out before this long from now (0 to 30d)', parseDuration)
+    .option('--not-before <time>', 'not handed out before this ISO-8601 time (with a zone)')
+    .option('--retry-delay <duration>', 'wait before each re-delivery after a failure (default 0)', parseDuration)
+    .addOption(new Option('--retry-backoff <how>', 'fixed, or doubling before each re-delivery').choices(['fixed', 'exponential']))
     .option('--field <Name=json>', 'any other field of the enqueue body, as JSON (repeatable), e.g. --field Priority=5', collectField)
     .action(
       act(async (ctx, queue: string, opts) => {
-        const fields = { KeyValues: opts.tag, Data: opts.data ?? null, Timeout: opts.timeout, RetryAttempts: opts.retryAttempts, RetryPosition: opts.retryPosition, Updateable: opts.updateable };
+        const fields = {
+          KeyValues: opts.tag, Data: opts.data ?? null, Timeout: opts.timeout, RetryAttempts: opts.retryAttempts, RetryPosition: opts.retryPosition,
+          Updateable: opts.updateable, Priority: opts.priority, Delay: opts.delay, NotBefore: opts.notBefore, RetryDelay: opts.retryDelay,
+          RetryBackoff: opts.retryBackoff,
+        };
         const body = { ...opts.field, ...Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) };
         const answer = await call(ctx.willow.api.POST('/v1/queues/{Name}/items', { ...path(queue), body }));
         ctx.out.print(answer, () => `${answer.ID}${answer.Collapsed ? '  (collapsed into the waiting item)' : ''}\n`);
@@ -110,7 +119,7 @@ function itemCommands(program: Command): void {
     );
   pageOptions(addQueryOptions(items.command('ls <queue>')))
     .description('items of matching channels by arrival (without Data)')
-    .addOption(new Option('--state <state>', 'only items in this state').choices(['waiting', 'processing']))
+    .addOption(new Option('--state <state>', 'only items in this state').choices(['waiting', 'scheduled', 'processing']))
     .action(
       act(async (ctx, queue: string, opts) => {
         const query = { Limit: opts.limit, Cursor: opts.cursor, State: opts.state };
