@@ -1,5 +1,5 @@
 /** Jest projects of STYLE.md §7: `unit` beside the code, `conformance` per port, `e2e` through HTTP,
- * `client` for the client package (clients/typescript). */
+ * `client` for the client package (clients/typescript), `dashboard` for the web dashboard (dashboard/). */
 const transform = {
   '^.+\\.ts$': [
     '@swc/jest',
@@ -34,5 +34,7 @@ module.exports = {
     project('e2e', '<rootDir>/test/e2e/**/*.e2e-spec.ts'),
     // @willow/client against real servers, imported from its build through the workspace link, as users get it.
     project('client', '<rootDir>/test/client/**/*.spec.ts'),
+    // The dashboard at /ui in Debian's Chromium against a built server (dist/main.js and dist/ui).
+    project('dashboard', '<rootDir>/test/dashboard/**/*.spec.ts'),
   ],
 };

@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import type { Config } from './config';
 import { LimiterModule } from './limiter';
 import { LockerModule } from './locker';
+import { DashboardModule } from './platform/dashboard/dashboard.module';
 import { PlatformModule } from './platform/platform.module';
 import { WillowModule } from './willow';
 
@@ -28,6 +29,7 @@ export class AppModule {
             ? [LockerModule.forRoot({ mode: 'remote', url: config.lockerUrl })]
             : []),
         ...(serves('willow') ? [WillowModule.forRoot({ mode: 'local' })] : []),
+        DashboardModule.forRoot(),
       ],
     };
   }

@@ -1,0 +1,147 @@
+import { auth, authHeaders, unauthorized, type KeyValues } from './api';
+import { Store } from './store';
+
+/** One event of `GET /v1/events` (DESIGN.md §11). */
+export interface WillowEvent {
+  readonly Type: string;
+  readonly Queue?: string;
+  readonly ID?: string;
+  readonly KeyValues?: KeyValues;
+  readonly At: string;
+}
+
+/**
+ * `connecting` until the stream answers; `live` while it streams; `reconnecting` after it broke (retried with
+ * backoff); `unavailable` when this server has no event stream (404); `locked` when the key is missing, refused or
+ * lacks the `events` scope. Only `live` means the page updates by itself.
+ */
+export type LiveState =
+  | { readonly kind: 'connecting' }
+  | { readonly kind: 'live' }
+  | { readonly kind: 'reconnecting'; readonly retryAt: number; readonly reason: string }
+  | { readonly kind: 'unavailable' | 'locked'; readonly reason: string };
+
+export const live = new Store<LiveState>({ kind: 'connecting' });
+/** The newest events first, at most FEED_SIZE. */
+export const feed = new Store<readonly WillowEvent[]>([]);
+
+const FEED_SIZE = 200;
+const listeners = new Set<(event: WillowEvent) => void>();
+
+export function onEvent(listener: (event: WillowEvent) => void): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+function deliver(event: WillowEvent): void {
+  feed.set([event, ...feed.get()].slice(0, FEED_SIZE));
+  for (const listener of [...listeners]) listener(event);
+}
+
+/** Splits a Server-Sent Events body into events' data (fields `data` and `event`; comments are heartbeats). */
+export class SseParser {
+  private buffer = '';
+  private data: string[] = [];
+  private event = 'message';
+
+  constructor(private readonly emit: (type: string, data: string) => void) {}
+
+  push(chunk: string): void {
+    this.buffer += chunk;
+    const lines = this.buffer.split(/\r\n|\r|\n/);
+    this.buffer = lines.pop() ?? '';
+    for (const line of lines) this.line(line);
+  }
+
+  private line(line: string): void {
+    if (line === '') {
+      if (this.data.length) this.emit(this.event, this.data.join('\n'));
+      this.data = [];
+      this.event = 'message';
+      return;
+    }
+    if (line.startsWith(':')) return;
+    const colon = line.indexOf(':');
+    const field = colon < 0 ? line : line.slice(0, colon);
+    const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
+    if (field === 'data') this.data.push(value);
+    else if (field === 'event') this.event = value;
+  }
+}
+
+async function stream(signal: AbortSignal): Promise<'ended' | 'stop'> {
+  // EventSource cannot send a key, so the stream is read through fetch.
+  const response = await fetch('/v1/events', { headers: { Accept: 'text/event-stream', ...authHeaders() }, signal, cache: 'no-store' });
+  if (response.status === 404) {
+    live.set({ kind: 'unavailable', reason: 'this server has no event stream (GET /v1/events answered 404)' });
+    return 'stop';
+  }
+  if (response.status === 401) {
+    live.set({ kind: 'locked', reason: 'the event stream needs an API key' });
+    unauthorized();
+    return 'stop';
+  }
+  if (response.status === 403) {
+    live.set({ kind: 'locked', reason: 'this key lacks the events scope' });
+    return 'stop';
+  }
+  if (!response.ok || !response.body) throw new Error(`the event stream answered ${response.status}`);
+  live.set({ kind: 'live' });
+  const parser = new SseParser((type, data) => {
+    if (type !== 'message') return;
+    try {
+      deliver(JSON.parse(data) as WillowEvent);
+    } catch {
+      // not an event of ours
+    }
+  });
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return 'ended';
+    parser.push(value);
+  }
+}
+
+/** Keeps one event stream open for the current key; a new key opens a new one. Returns a stop function. */
+export function startLiveUpdates(): () => void {
+  let controller = new AbortController();
+  let failures = 0;
+  const run = async (signal: AbortSignal) => {
+    live.set({ kind: 'connecting' });
+    while (!signal.aborted) {
+      let reason = 'the stream ended';
+      try {
+        if ((await stream(signal)) === 'stop') return;
+        failures = 0;
+      } catch (error) {
+        if (signal.aborted) return;
+        reason = error instanceof Error ? error.message : String(error);
+        failures += 1;
+      }
+      const delay = Math.min(15_000, 1_000 * 2 ** Math.min(failures, 4));
+      live.set({ kind: 'reconnecting', retryAt: Date.now() + delay, reason });
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  };
+  void run(controller.signal);
+  let generation = auth.get().generation;
+  const unsubscribe = auth.subscribe((next) => {
+    if (next.generation === generation) return;
+    generation = next.generation;
+    controller.abort();
+    controller = new AbortController();
+    failures = 0;
+    void run(controller.signal);
+  });
+  return () => {
+    unsubscribe();
+    controller.abort();
+  };
+}
+
+/** Opens the stream again after it was found unavailable or locked (the Retry button). */
+export function retryLiveUpdates(): void {
+  const current = auth.get();
+  auth.set({ ...current, generation: current.generation + 1 });
+}

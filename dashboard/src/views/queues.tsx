@@ -1,0 +1,100 @@
+import { call, willow, type Schemas } from '../api';
+import { ActionButton, EmptyState, Loaded, ViewHeader } from '../components/ui';
+import { count, limitText } from '../format';
+import { useResource } from '../resource';
+import { href } from '../router';
+
+type Queue = Schemas['QueueResponse'];
+
+const QUEUE_EVENTS = /^(item|queue)\./;
+
+export function pauseQueue(name: string, paused: boolean): Promise<unknown> {
+  return call(willow().api.PUT('/v1/queues/{Name}', { params: { path: { Name: name } }, body: { Paused: paused } }));
+}
+
+export function PauseButton({ queue, done }: { queue: Queue; done: () => void }) {
+  return queue.Paused ? (
+    <ActionButton label="Resume" run={() => pauseQueue(queue.Name, false)} done={done} />
+  ) : (
+    <ActionButton label="Pause" run={() => pauseQueue(queue.Name, true)} done={done} />
+  );
+}
+
+export function QueuesView() {
+  const queues = useResource(() => call(willow().api.GET('/v1/queues', { params: { query: { Limit: 10_000 } } })), [], (e) => QUEUE_EVENTS.test(e.Type));
+  return (
+    <section aria-labelledby="queues-title">
+      <ViewHeader title={<span id="queues-title">Queues</span>} sub="Items waiting, scheduled and being processed, per queue." resource={queues} />
+      <Loaded resource={queues}>{(list) => (list.length ? <QueueTable queues={list} reload={queues.reload} /> : <NoQueues />)}</Loaded>
+    </section>
+  );
+}
+
+function NoQueues() {
+  return (
+    <EmptyState title="No queues yet — create one with the API or the CLI:">
+      <pre>
+        <code>{`curl -X POST ${location.origin}/v1/queues -d '{"Name": "builds"}'\nwillow queues create builds`}</code>
+      </pre>
+    </EmptyState>
+  );
+}
+
+export function QueueTable({ queues, reload }: { queues: readonly Queue[]; reload: () => void }) {
+  return (
+    <div class="table-wrap">
+      <table class="queues">
+        <thead>
+          <tr>
+            <th scope="col">Queue</th>
+            <th scope="col" class="num" title="Items in line, scheduled ones included">
+              Waiting
+            </th>
+            <th scope="col" class="num" title="Waiting items not yet due (a delay or a retry's backoff)">
+              Scheduled
+            </th>
+            <th scope="col" class="num">
+              Processing
+            </th>
+            <th scope="col" class="num">
+              Channels
+            </th>
+            <th scope="col" class="num narrow-hide">
+              Max items
+            </th>
+            <th scope="col">Paused</th>
+            <th scope="col">
+              <span class="sr-only">Actions</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {queues.map((q) => (
+            <tr key={q.Name} data-queue={q.Name}>
+              <th scope="row">
+                <a href={href({ view: 'queue', name: q.Name, tab: 'channels', state: null })}>{q.Name}</a>
+              </th>
+              <td class="num" data-col="waiting">
+                {count(q.Waiting)}
+              </td>
+              <td class="num" data-col="scheduled">
+                {count(q.Scheduled)}
+              </td>
+              <td class="num" data-col="processing">
+                {count(q.Processing)}
+              </td>
+              <td class="num" data-col="channels">
+                {count(q.Channels)}
+              </td>
+              <td class="num narrow-hide">{limitText(q.MaxItems)}</td>
+              <td data-col="paused">{q.Paused ? <span class="badge paused">paused</span> : <span class="muted">no</span>}</td>
+              <td class="actions">
+                <PauseButton queue={q} done={reload} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
