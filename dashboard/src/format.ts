@@ -16,7 +16,7 @@ export function relative(iso: string | undefined | null, now = Date.now()): stri
   const diff = at - now;
   const abs = Math.abs(diff);
   const unit =
-    abs < 1_000 ? null : abs < 60_000 ? [Math.round(abs / 1_000), 's'] : abs < 3_600_000 ? [Math.round(abs / 60_000), 'min'] : abs < 86_400_000 ? [Math.round(abs / 3_600_000), 'h'] : [Math.round(abs / 86_400_000), 'd'];
+    abs < 1_000 ? null : abs < 90_000 ? [Math.round(abs / 1_000), 's'] : abs < 3_000_000 ? [Math.round(abs / 60_000), 'min'] : abs < 129_600_000 ? [Math.round(abs / 3_600_000), 'h'] : [Math.round(abs / 86_400_000), 'd'];
   if (!unit) return 'now';
   return diff > 0 ? `in ${unit[0]} ${unit[1]}` : `${unit[0]} ${unit[1]} ago`;
 }
@@ -33,8 +33,9 @@ export function fullTime(iso: string | undefined | null): string | undefined {
   return Number.isNaN(d.getTime()) ? iso : d.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
 }
 
+/** Ids are ULIDs whose first characters are a timestamp shared by neighbours: the end tells them apart. */
 export function shortId(id: string): string {
-  return id.length > 14 ? `${id.slice(0, 6)}…${id.slice(-6)}` : id;
+  return id.length > 12 ? `…${id.slice(-8)}` : id;
 }
 
 export function json(value: unknown, max = 80): string {

@@ -162,14 +162,14 @@ describe('Dashboard at /ui in Chromium', () => {
       await goto(w, '#/queues/builds/items');
       const row = (id: string) => w.page.locator(`tr[data-item="${id}"]`);
       await text(row(ids.running!).locator('.badge'), 'processing');
-      await text(row(ids.running!).locator('td').nth(4), '1');
+      await text(row(ids.running!).locator('[data-label="Attempt"]'), '1');
       await text(row(ids.next!).locator('.badge'), 'waiting');
-      await text(row(ids.running!).locator('td').nth(3), '3');
-      await text(row(ids.next!).locator('td').nth(3), '0');
-      await text(row(ids.next!).locator('td').nth(5), '0');
+      await text(row(ids.running!).locator('[data-label="Priority"]'), '3');
+      await text(row(ids.next!).locator('[data-label="Priority"]'), '0');
+      await text(row(ids.next!).locator('[data-label="Position"]'), '0');
       await text(row(ids.feature!).locator('.badge'), 'scheduled');
-      await text(row(ids.feature!).locator('td').nth(3), '5');
-      await text(row(ids.feature!).locator('td').nth(6), /^in \d+ min$/);
+      await text(row(ids.feature!).locator('[data-label="Priority"]'), '5');
+      await text(row(ids.feature!).locator('[data-label="Not before"]'), /^in \d+ (min|h)$/);
       await w.screenshot('queue-items');
       await w.page.getByRole('link', { name: 'Scheduled' }).click();
       await waitUntil(async () => (await w.page.locator('tr[data-item]').count()) === 2);
@@ -180,7 +180,7 @@ describe('Dashboard at /ui in Chromium', () => {
       await goto(w, '#/queues/deploys/dead-letters');
       await text(w.page.locator(`tr[data-dead-letter="${ids.deadApi}"] .last-error`), 'exit code 2');
       await text(w.page.locator(`tr[data-dead-letter="${ids.deadWeb}"] .last-error`), 'health check failed');
-      await text(w.page.locator(`tr[data-dead-letter="${ids.deadApi}"] td`).nth(2), '1');
+      await text(w.page.locator(`tr[data-dead-letter="${ids.deadApi}"] [data-label="Attempts"]`), '1');
       await w.screenshot('queue-dead-letters');
     });
 
@@ -197,8 +197,8 @@ describe('Dashboard at /ui in Chromium', () => {
     it('locks: the held lock with its fencing token and one waiter', async () => {
       const [lock] = (await api('GET', '/v1/locks')).body as Array<{ LockID: string; FencingToken: number }>;
       await goto(w, '#/locks');
-      await text(w.page.locator(`tr[data-lock="${lock!.LockID}"] td`).nth(1), String(lock!.FencingToken));
-      await text(w.page.locator(`tr[data-lock="${lock!.LockID}"] td`).nth(2), '1');
+      await text(w.page.locator(`tr[data-lock="${lock!.LockID}"] [data-label="Fencing token"]`), String(lock!.FencingToken));
+      await text(w.page.locator(`tr[data-lock="${lock!.LockID}"] [data-label="Waiters"]`), '1');
       await w.screenshot('locks');
     });
 

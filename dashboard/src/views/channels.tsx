@@ -17,7 +17,7 @@ export function ChannelsTab({ queue }: { queue: string }) {
       {(list) =>
         list.length ? (
           <div class="table-wrap">
-            <table class="channels">
+            <table class="channels stack">
               <thead>
                 <tr>
                   <th scope="col">Channel</th>
@@ -30,9 +30,7 @@ export function ChannelsTab({ queue }: { queue: string }) {
                   <th scope="col" class="num">
                     Processing
                   </th>
-                  <th scope="col" class="narrow-hide">
-                    Next due
-                  </th>
+                  <th scope="col">Next due</th>
                   <th scope="col">Limits</th>
                 </tr>
               </thead>
@@ -56,16 +54,16 @@ export function ChannelRow({ queue, channel }: { queue: string; channel: Channel
   return (
     <>
       <tr data-channel={JSON.stringify(channel.KeyValues)}>
-        <td>
+        <td class="tags-cell wide">
           <TagList tags={channel.KeyValues as KeyValues} />
         </td>
-        <td class="num">{count(channel.Waiting)}</td>
-        <td class="num">{count(channel.Scheduled)}</td>
-        <td class="num">{count(channel.Processing)}</td>
-        <td class="narrow-hide" title={fullTime(channel.NextDueAt)}>
+        <td class="num" data-label="Waiting">{count(channel.Waiting)}</td>
+        <td class="num" data-label="Scheduled">{count(channel.Scheduled)}</td>
+        <td class="num" data-label="Processing">{count(channel.Processing)}</td>
+        <td class="nowrap" data-label="Next due" title={fullTime(channel.NextDueAt)}>
           {channel.NextDueAt ? relative(channel.NextDueAt) : <span class="muted">—</span>}
         </td>
-        <td>
+        <td class="wide">
           <span class="limits-cell">
             <BlockedByBadge blocked={channel.BlockedBy} />
             <button type="button" class="link" aria-expanded={open} onClick={() => setOpen(!open)}>
@@ -76,7 +74,7 @@ export function ChannelRow({ queue, channel }: { queue: string; channel: Channel
       </tr>
       {open && (
         <tr class="detail">
-          <td colSpan={6}>
+          <td colSpan={6} class="wide">
             <Explain tags={{ ...(channel.KeyValues as KeyValues), _willow_queue: queue }} />
           </td>
         </tr>
@@ -100,7 +98,7 @@ export function Explain({ tags }: { tags: KeyValues }) {
       {result.Limits.length === 0 ? (
         <p class="muted">No limiter rule applies to this channel: its items run without a limit.</p>
       ) : (
-        <table class="compact">
+        <table class="compact stack">
           <thead>
             <tr>
               <th scope="col">Rule</th>
@@ -112,10 +110,10 @@ export function Explain({ tags }: { tags: KeyValues }) {
           <tbody>
             {result.Limits.map((l) => (
               <tr key={`${l.Rule}/${l.Override ?? ''}`}>
-                <td>{l.Rule}</td>
-                <td>{l.Override ?? <span class="muted">—</span>}</td>
-                <td class="mono small">{l.GroupBy.join(', ')}</td>
-                <td>
+                <td data-label="Rule">{l.Rule}</td>
+                <td data-label="Override">{l.Override ?? <span class="muted">—</span>}</td>
+                <td class="mono small" data-label="Group by">{l.GroupBy.join(', ')}</td>
+                <td class="wide">
                   <UsageBar used={l.Count} limit={l.Limit} label={`${l.Rule} usage`} />
                 </td>
               </tr>

@@ -35,11 +35,10 @@ function remove(queue: string, id: string) {
 export function DeadLetterTable({ queue, letters, reload }: { queue: string; letters: readonly DeadLetter[]; reload: () => void }) {
   return (
     <div class="table-wrap">
-      <table class="dead-letters">
+      <table class="dead-letters stack">
         <thead>
           <tr>
             <th scope="col">Item</th>
-            <th scope="col">Tags</th>
             <th scope="col" class="num">
               Attempts
             </th>
@@ -57,20 +56,20 @@ export function DeadLetterTable({ queue, letters, reload }: { queue: string; let
         <tbody>
           {letters.map((d) => (
             <tr key={d.ID} data-dead-letter={d.ID}>
-              <td class="mono" title={d.ID}>
-                {shortId(d.ID)}
-              </td>
-              <td>
+              <td class="tags-cell wide">
                 <TagList tags={d.KeyValues as KeyValues} />
+                <span class="item-id mono" title={d.ID}>
+                  {shortId(d.ID)}
+                </span>
               </td>
-              <td class="num">{count(d.Attempts)}</td>
-              <td>{d.Reason}</td>
-              <td class="last-error">{d.LastError ? <span title={d.LastError}>{d.LastError}</span> : <span class="muted">—</span>}</td>
-              <td title={fullTime(d.DeadAt)}>{relative(d.DeadAt)}</td>
+              <td class="num" data-label="Attempts">{count(d.Attempts)}</td>
+              <td data-label="Reason">{d.Reason}</td>
+              <td class="last-error" data-label="Last error">{d.LastError ? <span title={d.LastError}>{d.LastError}</span> : <span class="muted">—</span>}</td>
+              <td class="nowrap" data-label="Died" title={fullTime(d.DeadAt)}>{relative(d.DeadAt)}</td>
               <td class="mono small narrow-hide" title={json(d.Data, 4_000)}>
                 {json(d.Data, 48)}
               </td>
-              <td class="actions">
+              <td class="actions wide">
                 <ActionButton label="Requeue" run={() => requeue(queue, d.ID)} done={reload} />
                 <ActionButton label="Delete" confirm="Delete for good?" run={() => remove(queue, d.ID)} done={reload} />
               </td>

@@ -95,11 +95,10 @@ function cancelItem(queue: string, id: string) {
 export function ItemTable({ queue, items, reload }: { queue: string; items: readonly Item[]; reload: () => void }) {
   return (
     <div class="table-wrap">
-      <table class="items">
+      <table class="items stack">
         <thead>
           <tr>
             <th scope="col">Item</th>
-            <th scope="col">Tags</th>
             <th scope="col">State</th>
             <th scope="col" class="num">
               Priority
@@ -120,27 +119,28 @@ export function ItemTable({ queue, items, reload }: { queue: string; items: read
         <tbody>
           {items.map((item) => (
             <tr key={item.ID} data-item={item.ID}>
-              <td class="mono" title={`${item.ID}${item.EnqueuedAt ? `\nenqueued ${fullTime(item.EnqueuedAt)}` : ''}`}>
-                {shortId(item.ID)}
-              </td>
-              <td>
+              <td class="tags-cell wide">
                 <TagList tags={item.KeyValues as KeyValues} />
+                <span class="item-id mono" title={`${item.ID}${item.EnqueuedAt ? `\nenqueued ${fullTime(item.EnqueuedAt)}` : ''}`}>
+                  {shortId(item.ID)}
+                </span>
               </td>
-              <td>
-                <StateBadge state={item.State} />
-                {item.State === 'processing' && item.ExpiresAt && (
-                  <span class="small muted" title={fullTime(item.ExpiresAt)}>
-                    {' '}
-                    lease ends {relative(item.ExpiresAt)}
-                  </span>
-                )}
+              <td data-label="State">
+                <span>
+                  <StateBadge state={item.State} />
+                  {item.State === 'processing' && item.ExpiresAt && (
+                    <span class="small muted lease" title={fullTime(item.ExpiresAt)}>
+                      lease ends {relative(item.ExpiresAt)}
+                    </span>
+                  )}
+                </span>
               </td>
-              <td class="num">{count(item.Priority)}</td>
-              <td class="num">{count(item.Attempt)}</td>
-              <td class="num">{item.Position === undefined ? <span class="muted">—</span> : count(item.Position)}</td>
-              <td title={fullTime(item.NotBefore)}>{item.NotBefore ? relative(item.NotBefore) : <span class="muted">—</span>}</td>
-              <td class="last-error">{item.LastError ? <span title={item.LastError}>{item.LastError}</span> : <span class="muted">—</span>}</td>
-              <td class="actions">
+              <td class="num" data-label="Priority">{count(item.Priority)}</td>
+              <td class="num" data-label="Attempt">{count(item.Attempt)}</td>
+              <td class="num" data-label="Position">{item.Position === undefined ? <span class="muted">—</span> : count(item.Position)}</td>
+              <td class="nowrap" data-label="Not before" title={fullTime(item.NotBefore)}>{item.NotBefore ? relative(item.NotBefore) : <span class="muted">—</span>}</td>
+              <td class="last-error" data-label="Last error">{item.LastError ? <span title={item.LastError}>{item.LastError}</span> : <span class="muted">—</span>}</td>
+              <td class="actions wide">
                 <ActionButton label="Cancel" confirm="Cancel item?" run={() => cancelItem(queue, item.ID)} done={reload} />
               </td>
             </tr>

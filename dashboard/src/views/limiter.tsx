@@ -80,7 +80,7 @@ export function UsageTable({ usage, partial }: { usage: readonly Usage[]; partia
   return (
     <div class="table-wrap">
       {partial && <p class="small muted">Showing the limits of the first {EXPLAINED_COUNTERS} counters.</p>}
-      <table class="usage-table">
+      <table class="usage-table stack">
         <thead>
           <tr>
             <th scope="col">Rule</th>
@@ -92,12 +92,12 @@ export function UsageTable({ usage, partial }: { usage: readonly Usage[]; partia
         <tbody>
           {usage.map((u) => (
             <tr key={JSON.stringify([u.rule, u.override, u.group])} data-usage={u.rule}>
-              <td>{u.rule}</td>
-              <td>{u.override ?? <span class="muted">—</span>}</td>
-              <td>
+              <td data-label="Rule">{u.rule}</td>
+              <td data-label="Override">{u.override ?? <span class="muted">—</span>}</td>
+              <td class="tags-cell wide">
                 <TagList tags={u.group} />
               </td>
-              <td>
+              <td class="wide">
                 <UsageBar used={u.count} limit={u.limit} label={`${u.rule} usage`} />
               </td>
             </tr>

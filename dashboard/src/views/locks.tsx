@@ -26,7 +26,7 @@ export function LocksView() {
 export function LockTable({ locks }: { locks: readonly Lock[] }) {
   return (
     <div class="table-wrap">
-      <table class="locks">
+      <table class="locks stack">
         <thead>
           <tr>
             <th scope="col">Tags</th>
@@ -45,12 +45,12 @@ export function LockTable({ locks }: { locks: readonly Lock[] }) {
         <tbody>
           {locks.map((l) => (
             <tr key={l.LockID} data-lock={l.LockID}>
-              <td>
+              <td class="tags-cell wide">
                 <TagList tags={l.KeyValues as KeyValues} />
               </td>
-              <td class="num">{count(l.FencingToken)}</td>
-              <td class="num">{l.Waiters > 0 ? <strong>{count(l.Waiters)}</strong> : count(l.Waiters)}</td>
-              <td title={fullTime(l.ExpiresAt)}>{relative(l.ExpiresAt)}</td>
+              <td class="num" data-label="Fencing token">{count(l.FencingToken)}</td>
+              <td class="num" data-label="Waiters">{l.Waiters > 0 ? <strong>{count(l.Waiters)}</strong> : count(l.Waiters)}</td>
+              <td class="nowrap" data-label="Lease ends" title={fullTime(l.ExpiresAt)}>{relative(l.ExpiresAt)}</td>
               <td class="mono small narrow-hide" title={l.LockID}>
                 {shortId(l.LockID)}
               </td>

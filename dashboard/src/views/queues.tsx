@@ -43,7 +43,7 @@ function NoQueues() {
 export function QueueTable({ queues, reload }: { queues: readonly Queue[]; reload: () => void }) {
   return (
     <div class="table-wrap">
-      <table class="queues">
+      <table class="queues stack">
         <thead>
           <tr>
             <th scope="col">Queue</th>
@@ -74,20 +74,20 @@ export function QueueTable({ queues, reload }: { queues: readonly Queue[]; reloa
               <th scope="row">
                 <a href={href({ view: 'queue', name: q.Name, tab: 'channels', state: null })}>{q.Name}</a>
               </th>
-              <td class="num" data-col="waiting">
+              <td class="num" data-col="waiting" data-label="Waiting">
                 {count(q.Waiting)}
               </td>
-              <td class="num" data-col="scheduled">
+              <td class="num" data-col="scheduled" data-label="Scheduled">
                 {count(q.Scheduled)}
               </td>
-              <td class="num" data-col="processing">
+              <td class="num" data-col="processing" data-label="Processing">
                 {count(q.Processing)}
               </td>
-              <td class="num" data-col="channels">
+              <td class="num" data-col="channels" data-label="Channels">
                 {count(q.Channels)}
               </td>
               <td class="num narrow-hide">{limitText(q.MaxItems)}</td>
-              <td data-col="paused">{q.Paused ? <span class="badge paused">paused</span> : <span class="muted">no</span>}</td>
+              <td data-col="paused" data-label="Paused">{q.Paused ? <span class="badge paused">paused</span> : <span class="muted">no</span>}</td>
               <td class="actions">
                 <PauseButton queue={q} done={reload} />
               </td>
