@@ -92,7 +92,7 @@ export function UsageTable({ usage, partial }: { usage: readonly Usage[]; partia
         <tbody>
           {usage.map((u) => (
             <tr key={JSON.stringify([u.rule, u.override, u.group])} data-usage={u.rule}>
-              <td data-label="Rule">{u.rule}</td>
+              <td class="wide strong">{u.rule}</td>
               <td data-label="Override">{u.override ?? <span class="muted">—</span>}</td>
               <td class="tags-cell wide">
                 <TagList tags={u.group} />
@@ -111,7 +111,7 @@ export function UsageTable({ usage, partial }: { usage: readonly Usage[]; partia
 export function RuleTable({ rules }: { rules: readonly Rule[] }) {
   return (
     <div class="table-wrap">
-      <table class="rules">
+      <table class="rules stack">
         <thead>
           <tr>
             <th scope="col">Rule / override</th>
@@ -126,18 +126,18 @@ export function RuleTable({ rules }: { rules: readonly Rule[] }) {
             <Fragment key={r.Name}>
               <tr data-rule={r.Name} class="rule-row">
                 <th scope="row">{r.Name}</th>
-                <td class="mono small">{r.GroupBy.join(', ')}</td>
-                <td class="num">{limitText(r.Limit)}</td>
+                <td class="mono small" data-label="Group by">{r.GroupBy.join(', ')}</td>
+                <td class="num" data-label="Limit">{limitText(r.Limit)}</td>
               </tr>
               {r.Overrides.map((o) => (
                 <tr key={`${r.Name}/${o.Name}`} data-override={o.Name} class="override-row">
-                  <td>
+                  <td class="wide">
                     <span class="override-name">↳ {o.Name}</span>
                   </td>
-                  <td>
+                  <td class="tags-cell wide">
                     <TagList tags={o.KeyValues as KeyValues} />
                   </td>
-                  <td class="num">{limitText(o.Limit)}</td>
+                  <td class="num" data-label="Limit">{limitText(o.Limit)}</td>
                 </tr>
               ))}
             </Fragment>
@@ -152,7 +152,7 @@ export function CounterTable({ counters }: { counters: readonly Counter[] }) {
   if (!counters.length) return <EmptyState title="No counters">A counter exists while it is above zero.</EmptyState>;
   return (
     <div class="table-wrap">
-      <table class="counters">
+      <table class="counters stack">
         <thead>
           <tr>
             <th scope="col">Tags</th>
@@ -164,10 +164,10 @@ export function CounterTable({ counters }: { counters: readonly Counter[] }) {
         <tbody>
           {counters.map((c) => (
             <tr key={JSON.stringify(c.KeyValues)}>
-              <td>
+              <td class="tags-cell wide">
                 <TagList tags={c.KeyValues as KeyValues} />
               </td>
-              <td class="num">{count(c.Counters)}</td>
+              <td class="num" data-label="Counters">{count(c.Counters)}</td>
             </tr>
           ))}
         </tbody>
