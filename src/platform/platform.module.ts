@@ -11,6 +11,7 @@ import { StorageModule } from './storage/storage.module';
 import { CLOCK } from './clock.token';
 import { systemClock } from '../common/clock';
 import { SCHEDULER } from './scheduler.token';
+import { useTransportSecret } from './transport/rpc-secret';
 import { systemScheduler } from '../common/scheduler';
 
 const REQUEST_LOG_LEVELS = new Set(['info', 'debug', 'trace']);
@@ -20,6 +21,7 @@ const REQUEST_LOG_LEVELS = new Set(['info', 'debug', 'trace']);
 @Module({})
 export class PlatformModule {
   static forRoot(config: Config): DynamicModule {
+    useTransportSecret(config.access.transportSecret);
     return {
       module: PlatformModule,
       imports: [
@@ -27,7 +29,11 @@ export class PlatformModule {
           pinoHttp: {
             level: config.logLevel,
             genReqId: assignRequestId,
-            customProps: (req: IncomingMessage) => ({ requestId: (req as IncomingMessage & { id?: unknown }).id }),
+            // `keyName`: the Name of the key the request used (set by the access guard), never the key itself.
+            customProps: (req: IncomingMessage) => {
+              const { id, keyName } = req as IncomingMessage & { id?: unknown; keyName?: string };
+              return keyName === undefined ? { requestId: id } : { requestId: id, keyName };
+            },
             // One line per request at info; below that level pino-http skips the per-request work altogether.
             autoLogging: REQUEST_LOG_LEVELS.has(config.logLevel) && {
               ignore: (req: IncomingMessage) => (req.url ?? '').startsWith('/health'),

@@ -1,12 +1,8 @@
 import { DomainError } from '../../common/errors';
 import type { Scope } from '../../common/scopes';
 
-export type AuthErrorCode = 'UNAUTHENTICATED' | 'FORBIDDEN' | 'RATE_LIMITED' | 'KEY_NOT_FOUND';
-
-/** No key, an unknown or revoked key, or (protected mode) a client that is not on loopback. */
-export class UnauthenticatedError extends DomainError<'UNAUTHENTICATED'> {
-  readonly code = 'UNAUTHENTICATED';
-}
+/** Codes of the auth module; UNAUTHENTICATED is the kernel's (the transports raise it too). */
+export type AuthErrorCode = 'FORBIDDEN' | 'RATE_LIMITED' | 'KEY_NOT_FOUND';
 
 export class ForbiddenError extends DomainError<'FORBIDDEN'> {
   readonly code = 'FORBIDDEN';

@@ -8,6 +8,7 @@ import { BodyFaultGuard, jsonBody } from './body-parser';
 import { DomainErrorFilter } from './domain-error.filter';
 import type { ErrorStatusTable } from './kernel.error-status';
 import { assignRequestId } from './request-id';
+import { ACCESS_GUARD, type AccessGuard } from './require-scope';
 import { createValidationPipe } from './validation-pipe';
 
 /** Everything main.ts applies to the app, shared with the e2e tests so they exercise the real stack. */
@@ -33,8 +34,18 @@ export function configureApp(
     shutdown.track(res);
     next();
   });
+  // CORS stays off (no CORS headers, so browsers refuse cross-origin calls) unless origins are listed.
+  if (config.access.corsOrigins.length > 0) {
+    app.enableCors({
+      origin: [...config.access.corsOrigins],
+      allowedHeaders: ['Authorization', 'Content-Type', 'Content-Encoding', 'X-Request-ID'],
+      exposedHeaders: ['Willow-Next-Cursor', 'X-Request-ID', 'Retry-After', 'WWW-Authenticate'],
+      maxAge: 600,
+    });
+  }
   app.use(jsonBody(config.maxBodyBytes));
-  app.useGlobalGuards(new BodyFaultGuard());
+  // Access first: a client without a key learns nothing about its request, not even that its body is malformed.
+  app.useGlobalGuards(app.get<AccessGuard>(ACCESS_GUARD), new BodyFaultGuard());
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new DomainErrorFilter(statusByCode));
   app.enableShutdownHooks();
