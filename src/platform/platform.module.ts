@@ -28,6 +28,8 @@ export class PlatformModule {
         LoggerModule.forRoot({
           pinoHttp: {
             level: config.logLevel,
+            // A request's key is named by `keyName`; the header holding the key itself is never written.
+            redact: { paths: ['req.headers.authorization', 'req.headers["proxy-authorization"]', 'req.headers.cookie'], censor: '[redacted]' },
             genReqId: assignRequestId,
             // `keyName`: the Name of the key the request used (set by the access guard), never the key itself.
             customProps: (req: IncomingMessage) => {
