@@ -15,6 +15,16 @@ import { useTransportSecret } from './transport/rpc-secret';
 import { systemScheduler } from '../common/scheduler';
 
 const REQUEST_LOG_LEVELS = new Set(['info', 'debug', 'trace']);
+const CREDENTIAL_HEADERS = ['authorization', 'proxy-authorization', 'cookie'];
+
+/** The serialized request of a log line, its credential headers replaced (on a copy: the headers are the request's). */
+function withoutCredentials(req: { headers?: Record<string, unknown> }): object {
+  const headers = req.headers;
+  if (!headers || !CREDENTIAL_HEADERS.some((name) => name in headers)) return req;
+  const kept = { ...headers };
+  for (const name of CREDENTIAL_HEADERS) if (name in kept) kept[name] = '[redacted]';
+  return { ...req, headers: kept };
+}
 
 /** Nest glue every module uses: config, storage, logging with request ids, health, shutdown. Never imports a module. */
 @Global()
@@ -28,8 +38,9 @@ export class PlatformModule {
         LoggerModule.forRoot({
           pinoHttp: {
             level: config.logLevel,
-            // A request's key is named by `keyName`; the header holding the key itself is never written.
-            redact: { paths: ['req.headers.authorization', 'req.headers["proxy-authorization"]', 'req.headers.cookie'], censor: '[redacted]' },
+            // A request's key is named by `keyName`; the header holding the key itself is never written. (A serializer
+            // rather than pino's `redact`, which clones every request's bindings: measurably slower per request.)
+            serializers: { req: withoutCredentials },
             genReqId: assignRequestId,
             // `keyName`: the Name of the key the request used (set by the access guard), never the key itself.
             customProps: (req: IncomingMessage) => {

@@ -67,7 +67,7 @@ describe('access control in the built server', () => {
     expect((await api(first, 'DELETE', '/v1/auth/keys/gone', ADMIN_KEY)).status).toBe(204);
     await waitForOutput(first, '"keyName":"kept"');
     const logged = first.output().split('\n').filter((l) => l.includes('"keyName":"kept"'));
-    expect(JSON.parse(logged[0]!)).toMatchObject({ keyName: 'kept', res: { statusCode: 200 } });
+    expect(JSON.parse(logged[0]!)).toMatchObject({ keyName: 'kept', req: { headers: { authorization: '[redacted]' } }, res: { statusCode: 200 } });
     for (const secret of [kept.body.Key, gone.body.Key, ADMIN_KEY]) expect(first.output()).not.toContain(secret);
     await first.stop();
 

@@ -9,7 +9,7 @@ import { checkAccess, describeRefusal, EVERYTHING, type Principal } from '../dom
 import { ForbiddenError, RateLimitedError } from '../domain/auth.errors';
 import { bearerToken } from '../domain/key-material';
 import { KeyRegistry } from '../key-registry.service';
-import { clientAddress, isLoopbackClient } from './client-address';
+import { isLoopbackClient, limitedAddress } from './client-address';
 import { waitsFor } from './waits-for';
 
 /** What the guard leaves on the request: the principal (for listings) and its key's Name (for the request log). */
@@ -64,7 +64,7 @@ export class AccessGuard implements CanActivate {
   /** The caller and the identity its limits count against (null: not limited). Throws UNAUTHENTICATED. */
   private async identify(req: Request): Promise<{ principal: Principal; identity: string | null }> {
     const { mode } = this.config.access;
-    const address = clientAddress(req);
+    const address = limitedAddress(req);
     const local = isLoopbackClient(req);
     if (mode === 'off') return { principal: ANONYMOUS, identity: local ? null : `addr:${address}` };
     const token = bearerToken(req.headers.authorization);

@@ -18,3 +18,17 @@ export function isLoopbackClient(req: IncomingMessage): boolean {
   const loopback = address === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(address);
   return loopback && !PROXY_HEADERS.some((header) => req.headers[header] !== undefined);
 }
+
+/**
+ * The address the abuse limits count a client without a key against. Behind a reverse proxy on this machine (a
+ * loopback connection with `X-Forwarded-For`), the last address the proxy appended, so clients do not share the
+ * proxy's budget; otherwise the connection's address. Forwarding headers from anywhere else are not trusted.
+ */
+export function limitedAddress(req: IncomingMessage): string {
+  const address = clientAddress(req);
+  const forwarded = req.headers['x-forwarded-for'];
+  const viaLocalProxy = address === '::1' || /^127\./.test(address);
+  if (!viaLocalProxy || typeof forwarded !== 'string') return address;
+  const last = forwarded.split(',').pop()?.trim();
+  return last ? last : address;
+}
