@@ -46,15 +46,15 @@ describe('access control: the scope of every route', () => {
   beforeAll(async () => {
     app = await createTestApp({ WILLOW_ADMIN_KEY: ADMIN_KEY, WILLOW_RATE_LIMIT: '100000' });
     operations = operationsOf(buildOpenApiDocument(app.app));
-    const admin = (req: ReturnType<TestApp['http']>['post']) => req.set('Authorization', `Bearer ${ADMIN_KEY}`);
+    const createKey = (body: object) => app.http().post('/v1/auth/keys').set('Authorization', `Bearer ${ADMIN_KEY}`).send(body);
     for (const scope of SCOPES.filter((s) => s !== 'admin')) {
-      const only = await admin(app.http().post('/v1/auth/keys')).send({ Name: `only-${scope}`, Scopes: [scope] });
-      const allBut = await admin(app.http().post('/v1/auth/keys')).send({ Name: `all-but-${scope}`, Scopes: SCOPES.filter((s) => s !== scope && s !== 'admin') });
+      const only = await createKey({ Name: `only-${scope}`, Scopes: [scope] });
+      const allBut = await createKey({ Name: `all-but-${scope}`, Scopes: SCOPES.filter((s) => s !== scope && s !== 'admin') });
       expect([only.status, allBut.status]).toEqual([201, 201]);
       keys.set(`only-${scope}`, only.body.Key);
       keys.set(`all-but-${scope}`, allBut.body.Key);
     }
-    const nonAdmin = await admin(app.http().post('/v1/auth/keys')).send({ Name: 'all-but-admin', Scopes: SCOPES.filter((s) => s !== 'admin') });
+    const nonAdmin = await createKey({ Name: 'all-but-admin', Scopes: SCOPES.filter((s) => s !== 'admin') });
     keys.set('all-but-admin', nonAdmin.body.Key);
   });
   afterAll(() => app?.close());

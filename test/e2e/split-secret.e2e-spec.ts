@@ -64,7 +64,7 @@ describe.each(transports)('transport secret over %s', (transport) => {
     await fetch(`${bad.url}/v1/queues`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"Name":"q"}' });
     await fetch(`${bad.url}/v1/queues/q/items`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"KeyValues":{"a":1},"Data":1}' });
     const refused = await fetch(`${bad.url}/v1/queues/q/items/dequeue`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"Wait":0}' });
-    const body = await refused.json();
+    const body = (await refused.json()) as { Code: string; Message: string };
     expect({ status: refused.status, code: body.Code }).toEqual({ status: 503, code: 'DEPENDENCY_UNAVAILABLE' });
     expect(body.Message).toMatch(/WILLOW_TRANSPORT_SECRET differs/);
     const refusals = limiter.output().split('\n').filter((l) => l.includes('rpc refused'));
