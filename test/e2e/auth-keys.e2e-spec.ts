@@ -47,6 +47,15 @@ describe('access control: API keys', () => {
     expect((await admin().post('/v1/auth/keys', { Name: 'x', Scopes: ['admin'], Queues: ['a*'] })).body).toMatchObject({ Code: 'INVALID_INPUT', Path: 'Queues' });
   });
 
+  it('refuses a request without a key before reading its body: 401, not 400 or 413', async () => {
+    const malformed = await app.http().post('/v1/queues').set('Content-Type', 'application/json').send('{"Name": ');
+    expect(malformed).toMatchObject({ status: 401, body: { Code: 'UNAUTHENTICATED' } });
+    const huge = await app.http().post('/v1/queues').set('Content-Type', 'application/json').send(`{"Name": "${'x'.repeat(20 * 1_048_576)}"}`);
+    expect(huge).toMatchObject({ status: 401, body: { Code: 'UNAUTHENTICATED' } });
+    const withKey = await app.http().post('/v1/queues').set(bearer(ADMIN_KEY)).set('Content-Type', 'application/json').send('{"Name": ');
+    expect(withKey).toMatchObject({ status: 400, body: { Code: 'INVALID_JSON' } });
+  });
+
   it('refuses an unknown key and a malformed header with 401', async () => {
     for (const header of ['Bearer wk_not-a-key', 'Basic dXNlcjpwYXNz', `Bearer ${ADMIN_KEY}x`]) {
       const res = await app.http().get('/v1/queues').set('Authorization', header);

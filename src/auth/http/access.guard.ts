@@ -1,9 +1,10 @@
-import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Inject, Injectable, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
+import type { IncomingMessage } from 'node:http';
 import { UnauthenticatedError } from '../../common/errors';
 import { CONFIG, type Config } from '../../config';
-import { ACCESS_RULE, OPEN_ROUTE, type AccessRule } from '../../platform/http/require-scope';
+import { ACCESS_RULE, OPEN_ROUTE, type AccessGuard as AccessGuardPort, type AccessRule } from '../../platform/http/require-scope';
 import { AccessLimits } from '../access-limits';
 import { checkAccess, describeRefusal, EVERYTHING, type Principal } from '../domain/access';
 import { ForbiddenError, RateLimitedError } from '../domain/auth.errors';
@@ -25,7 +26,7 @@ const ANONYMOUS: Principal = { name: null, scopes: EVERYTHING, queues: null };
  * Health routes are `@OpenRoute()`; Swagger UI and its document are not Nest routes and never reach a guard.
  */
 @Injectable()
-export class AccessGuard implements CanActivate {
+export class AccessGuard implements AccessGuardPort {
   constructor(
     private readonly reflector: Reflector,
     private readonly keys: KeyRegistry,
@@ -61,6 +62,13 @@ export class AccessGuard implements CanActivate {
     }
   }
 
+  /** No key where one is needed: refused (401) whatever the request holds, so its body need not be read. */
+  refusesUnread(req: IncomingMessage): boolean {
+    const { mode } = this.config.access;
+    if (mode === 'off' || bearerToken(req.headers.authorization) !== null) return false;
+    return mode === 'keys' || !isLoopbackClient(req);
+  }
+
   /** The caller and the identity its limits count against (null: not limited). Throws UNAUTHENTICATED. */
   private async identify(req: Request): Promise<{ principal: Principal; identity: string | null }> {
     const { mode } = this.config.access;
@@ -76,6 +84,7 @@ export class AccessGuard implements CanActivate {
       throw new UnauthenticatedError('Unknown or revoked key; send Authorization: Bearer <key> with a key from POST /v1/auth/keys');
     }
     if (mode === 'protected' && local) return { principal: ANONYMOUS, identity: null };
+    if (!local) this.limits.request(`addr:${address}`);
     if (mode === 'protected') {
       throw new UnauthenticatedError(
         'Willow has no key configured (WILLOW_ADMIN_KEY is unset), so it answers only clients on its own machine; ' +

@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NextFunction, Request, Response } from 'express';
 import { Logger } from 'nestjs-pino';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from '../../config';
@@ -43,9 +44,12 @@ export function configureApp(
       maxAge: 600,
     });
   }
-  app.use(jsonBody(config.maxBodyBytes));
+  const access = app.get<AccessGuard>(ACCESS_GUARD);
+  const parseBody = jsonBody(config.maxBodyBytes);
+  // A request that access refuses whatever it holds is answered without reading its body (up to 16 MiB of JSON).
+  app.use((req: Request, res: Response, next: NextFunction) => (access.refusesUnread(req) ? next() : parseBody(req, res, next)));
   // Access first: a client without a key learns nothing about its request, not even that its body is malformed.
-  app.useGlobalGuards(app.get<AccessGuard>(ACCESS_GUARD), new BodyFaultGuard());
+  app.useGlobalGuards(access, new BodyFaultGuard());
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new DomainErrorFilter(statusByCode));
   app.enableShutdownHooks();

@@ -1,4 +1,5 @@
 import { applyDecorators, SetMetadata, type CanActivate } from '@nestjs/common';
+import type { IncomingMessage } from 'node:http';
 import { ApiBearerAuth, ApiExtension } from '@nestjs/swagger';
 import type { Scope } from '../../common/scopes';
 import { ApiErrorCodes } from './api-errors';
@@ -23,7 +24,10 @@ export const SCOPE_EXTENSION = 'x-willow-scope';
 export const BEARER_SCHEME = 'bearer';
 /** The provider of the one access guard, which configureApp runs before any other guard. */
 export const ACCESS_GUARD = Symbol('AccessGuard');
-export type AccessGuard = CanActivate;
+export interface AccessGuard extends CanActivate {
+  /** True for a request the guard will refuse whatever its body (no key where one is needed): its body is not read. */
+  refusesUnread(req: IncomingMessage): boolean;
+}
 
 /**
  * Declares the scope a route needs (DESIGN.md §10), for the access guard and the OpenAPI document (the bearer
