@@ -6,7 +6,7 @@ import { CONFIG, type Config } from '../config';
 import { CLOCK } from '../platform/clock.token';
 import { EVERYTHING, type Principal } from './domain/access';
 import { KeyNotFoundError } from './domain/auth.errors';
-import { generateKey, hashKey, sameSecret } from './domain/key-material';
+import { generateKey, hashKey, sameHash } from './domain/key-material';
 import { BOOTSTRAP_KEY_NAME, type CreateKeyCommand } from './domain/validate-key';
 import { AUTH_STORE, type AuthStore, type StoredKey } from './auth.store';
 
@@ -17,6 +17,7 @@ import { AUTH_STORE, type AuthStore, type StoredKey } from './auth.store';
  */
 export const SHARED_CACHE_TTL_MS = 2_000;
 const CACHE_MAX = 10_000;
+const BOOTSTRAP: Principal = { name: BOOTSTRAP_KEY_NAME, scopes: EVERYTHING, queues: null };
 
 /**
  * The API keys: the bootstrap key from `WILLOW_ADMIN_KEY`, and stored keys (hash only) created, listed and revoked
@@ -28,12 +29,15 @@ export class KeyRegistry implements OnModuleInit {
   private readonly cache = new Map<string, { principal: Principal; at: number }>();
   /** Raised by every revocation heard: a lookup that started before one does not fill the cache. */
   private generation = 0;
+  private readonly adminHash: string | null;
 
   constructor(
     @Inject(AUTH_STORE) private readonly store: AuthStore,
     @Inject(CONFIG) private readonly config: Config,
     @Inject(CLOCK) private readonly clock: Clock,
-  ) {}
+  ) {
+    this.adminHash = config.access.adminKey === null ? null : hashKey(config.access.adminKey);
+  }
 
   async onModuleInit(): Promise<void> {
     await this.store.shared?.watch((hash) => this.forget(hash));
@@ -41,9 +45,9 @@ export class KeyRegistry implements OnModuleInit {
 
   /** The principal `key` stands for, or null when it is unknown or revoked. */
   async authenticate(key: string): Promise<Principal | null> {
-    const admin = this.config.access.adminKey;
-    if (admin !== null && sameSecret(key, admin)) return { name: BOOTSTRAP_KEY_NAME, scopes: EVERYTHING, queues: null };
+    // One hash per request: it finds a stored key, and (compared in constant time) tells the bootstrap key.
     const hash = hashKey(key);
+    if (this.adminHash !== null && sameHash(hash, this.adminHash)) return BOOTSTRAP;
     const now = this.clock.now();
     const cached = this.cache.get(hash);
     if (cached && (this.store.shared === null || now - cached.at < SHARED_CACHE_TTL_MS)) return cached.principal;

@@ -38,7 +38,7 @@
  * rate sets the backlog to keep (x2 for the window), and the queue is topped up before measuring starts.
  * A dequeue that finds the queue empty (204) counts as an error ("drained"), so a row never looks fast by starving.
  *
- * Settings: BENCH_QUEUE_ONLY=auth (run the auth rows alone), BENCH_SECONDS (10), BENCH_WARMUP_SECONDS (2), BENCH_SLICE_SECONDS (2), BENCH_QUEUE_CHANNELS (channels
+ * Settings: BENCH_QUEUE_ONLY=auth (run the auth rows alone), BENCH_AUTH_SYNC (their WILLOW_SYNC, default full), BENCH_SECONDS (10), BENCH_WARMUP_SECONDS (2), BENCH_SLICE_SECONDS (2), BENCH_QUEUE_CHANNELS (channels
  * of the batch-enqueue backlog, default 10000), BENCH_MILLION=0, BENCH_MILLION_ITEMS (1000000), BENCH_CPU_PROF=1
  * (profile the server over each measured window; summaries printed at the end, .cpuprofile files kept in a temp
  * dir).
@@ -405,9 +405,10 @@ const UNLIMITED = { WILLOW_RATE_LIMIT: '10000000', WILLOW_MAX_WAITERS: '10000000
 
 /** Single enqueue without a key (protected mode, loopback) and with a stored key, on two servers, interleaved. */
 function authPair(settings) {
-  return withServer({ sync: 'full', env: UNLIMITED }, (open) =>
-    withServer({ sync: 'full', env: { ...UNLIMITED, WILLOW_ADMIN_KEY: BENCH_ADMIN_KEY } }, async (keyed) => {
-      const without = await enqueueSingle(open, { queue: 'auth', name: 'enqueue single, no key (protected mode, loopback)' });
+  const sync = process.env.BENCH_AUTH_SYNC || 'full';
+  return withServer({ sync, env: UNLIMITED }, (open) =>
+    withServer({ sync, env: { ...UNLIMITED, WILLOW_ADMIN_KEY: BENCH_ADMIN_KEY } }, async (keyed) => {
+      const without = await enqueueSingle(open, { queue: 'auth', name: `enqueue single, no key (protected mode, loopback; sync=${sync})` });
       const admin = createClient(keyed.url, { headers: { authorization: `Bearer ${BENCH_ADMIN_KEY}` } });
       await createQueue(admin, 'auth');
       const created = await admin.request('POST', '/v1/auth/keys', { Name: 'bench', Scopes: ['queues:produce'], Queues: ['au*'] });
@@ -416,7 +417,7 @@ function authPair(settings) {
       const path_ = '/v1/queues/auth/items';
       let seq = 0;
       const withKey = {
-        name: 'enqueue single, with a stored key (Bearer)',
+        name: `enqueue single, with a stored key (Bearer; sync=${sync})`,
         target: keyed,
         client: createClient(keyed.url, { maxSockets: CLIENTS + 8, headers: { authorization: `Bearer ${created.body.Key}` } }),
         iteration: (client) => async () => {

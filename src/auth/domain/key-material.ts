@@ -20,11 +20,9 @@ export function hashKey(key: string): string {
   return createHash('sha256').update(key, 'utf8').digest('hex');
 }
 
-/** Compares two hashes (or any two strings) in time independent of where they differ. */
-export function sameSecret(a: string, b: string): boolean {
-  const x = createHash('sha256').update(a, 'utf8').digest();
-  const y = createHash('sha256').update(b, 'utf8').digest();
-  return timingSafeEqual(x, y);
+/** Compares two hex hashes of equal length (`hashKey`) in time independent of where they differ. */
+export function sameHash(a: string, b: string): boolean {
+  return a.length === b.length && timingSafeEqual(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 
 /** The key in an `Authorization: Bearer <key>` header; null when there is none or it is not a bearer token. */
