@@ -62,7 +62,7 @@ describePostgres('several instances on one PostgreSQL database: the queue', (dat
       const { rows } = await client.query<{ module: string; n: number; distinct_ids: number }>(
         `SELECT module, count(*)::int AS n, count(DISTINCT id)::int AS distinct_ids FROM ${cluster.schema}.schema_migrations GROUP BY module ORDER BY module`,
       );
-      expect(rows.map((r) => r.module)).toEqual(['limiter', 'locker', 'willow']);
+      expect(rows.map((r) => r.module)).toEqual(['auth', 'limiter', 'locker', 'willow']);
       for (const row of rows) expect(row.n).toBe(row.distinct_ids);
     } finally {
       await client.end();
