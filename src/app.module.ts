@@ -1,4 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { AuthModule } from './auth';
 import type { Config } from './config';
 import { LimiterModule } from './limiter';
 import { LockerModule } from './locker';
@@ -18,6 +19,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         PlatformModule.forRoot(config),
+        AuthModule.forRoot(),
         ...(serves('limiter')
           ? [LimiterModule.forRoot({ mode: 'local' })]
           : config.limiterUrl

@@ -19,6 +19,7 @@ describe(parseConfig.name, () => {
       lockerUrl: null,
       transportListen: null,
       timing: DEFAULT_TIMING,
+      access: { mode: 'protected', adminKey: null, rateLimit: 1_000, maxWaiters: 1_000, corsOrigins: [], transportSecret: null },
     });
   });
 
@@ -47,6 +48,11 @@ describe(parseConfig.name, () => {
       WILLOW_MODULES: 'locker, willow,limiter',
       WILLOW_LOG_LEVEL: 'silent',
       WILLOW_MAX_DATA_BYTES: '2048',
+      WILLOW_ADMIN_KEY: 'k'.repeat(32),
+      WILLOW_RATE_LIMIT: '50',
+      WILLOW_MAX_WAITERS: '7',
+      WILLOW_CORS_ORIGINS: 'https://ci.example.com, http://localhost:3000',
+      WILLOW_TRANSPORT_SECRET: 's'.repeat(16),
     });
     expect(config).toEqual({
       port: 9090,
@@ -65,6 +71,14 @@ describe(parseConfig.name, () => {
       lockerUrl: null,
       transportListen: null,
       timing: DEFAULT_TIMING,
+      access: {
+        mode: 'keys',
+        adminKey: 'k'.repeat(32),
+        rateLimit: 50,
+        maxWaiters: 7,
+        corsOrigins: ['https://ci.example.com', 'http://localhost:3000'],
+        transportSecret: 's'.repeat(16),
+      },
     });
   });
 
@@ -83,10 +97,11 @@ describe(parseConfig.name, () => {
       WILLOW_LIMITER_URL: 'tcp://limiter:9001',
       WILLOW_LOCKER_URL: 'nats://127.0.0.1:4222/prod',
       WILLOW_TRANSPORT_LISTEN: 'nats://nats:4222',
+      WILLOW_TRANSPORT_SECRET: 'a-shared-transport-secret',
     });
     expect(config.modules).toEqual(['willow']);
-    expect(config.limiterUrl).toEqual({ transport: 'tcp', host: 'limiter', port: 9001, prefix: null, url: 'tcp://limiter:9001' });
-    expect(config.lockerUrl).toEqual({ transport: 'nats', host: '127.0.0.1', port: 4222, prefix: 'prod', url: 'nats://127.0.0.1:4222/prod' });
+    expect(config.limiterUrl).toEqual({ transport: 'tcp', host: 'limiter', port: 9001, prefix: null, url: 'tcp://limiter:9001', credentials: null });
+    expect(config.lockerUrl).toEqual({ transport: 'nats', host: '127.0.0.1', port: 4222, prefix: 'prod', url: 'nats://127.0.0.1:4222/prod', credentials: null });
     expect(config.transportListen).toMatchObject({ transport: 'nats', host: 'nats', port: 4222, prefix: null });
   });
 
@@ -95,8 +110,45 @@ describe(parseConfig.name, () => {
   });
 
   it('lets a limiter-only or locker-only process run without any other port', () => {
-    expect(parseConfig({ WILLOW_MODULES: 'limiter', WILLOW_TRANSPORT_LISTEN: 'tcp://0.0.0.0:9001' }).modules).toEqual(['limiter']);
+    expect(parseConfig({ WILLOW_MODULES: 'limiter', WILLOW_TRANSPORT_LISTEN: 'tcp://127.0.0.1:9001' }).modules).toEqual(['limiter']);
     expect(parseConfig({ WILLOW_MODULES: 'locker' }).lockerUrl).toBeNull();
+  });
+
+  describe('access control', () => {
+    it('refuses a WILLOW_ADMIN_KEY under 32 characters in one line that never shows the key', () => {
+      const attempt = () => parseConfig({ WILLOW_ADMIN_KEY: 'short-secret-value' });
+      expect(attempt).toThrow(ConfigError);
+      expect(attempt).toThrow(/^Invalid configuration: WILLOW_ADMIN_KEY must be at least 32 characters \(got 18\)/);
+      expect(attempt).not.toThrow(/short-secret-value/);
+    });
+
+    it('opens everything only on WILLOW_AUTH=off, and refuses it beside an admin key', () => {
+      expect(parseConfig({ WILLOW_AUTH: 'off' }).access.mode).toBe('off');
+      expect(() => parseConfig({ WILLOW_AUTH: 'off', WILLOW_ADMIN_KEY: 'k'.repeat(40) })).toThrow(/WILLOW_AUTH is off/);
+      expect(() => parseConfig({ WILLOW_AUTH: 'no' })).toThrow(/WILLOW_AUTH must be one of on, off/);
+    });
+
+    it('requires WILLOW_TRANSPORT_SECRET when a transport listens beyond loopback', () => {
+      expect(() => parseConfig({ WILLOW_MODULES: 'limiter', WILLOW_TRANSPORT_LISTEN: 'tcp://0.0.0.0:9001' })).toThrow(
+        /^Invalid configuration: WILLOW_TRANSPORT_SECRET is required when WILLOW_TRANSPORT_LISTEN is beyond loopback/,
+      );
+      const env = { WILLOW_MODULES: 'limiter', WILLOW_TRANSPORT_LISTEN: 'tcp://0.0.0.0:9001', WILLOW_TRANSPORT_SECRET: 'x'.repeat(16) };
+      expect(parseConfig(env).access.transportSecret).toBe('x'.repeat(16));
+      expect(parseConfig({ WILLOW_MODULES: 'limiter', WILLOW_TRANSPORT_LISTEN: 'nats://localhost:4222' }).access.transportSecret).toBeNull();
+    });
+
+    it('reads NATS credentials from the URL and never shows the password', () => {
+      const config = parseConfig({ WILLOW_MODULES: 'willow', WILLOW_LIMITER_URL: 'nats://willow:p%40ss@nats:4222/prod' });
+      expect(config.limiterUrl).toEqual({
+        transport: 'nats', host: 'nats', port: 4222, prefix: 'prod', url: 'nats://willow:***@nats:4222/prod', credentials: { user: 'willow', pass: 'p@ss' },
+      });
+      expect(() => parseConfig({ WILLOW_MODULES: 'willow', WILLOW_LIMITER_URL: 'tcp://u:secretpw@limiter:9001' })).toThrow(/credentials only for nats/);
+      expect(() => parseConfig({ WILLOW_MODULES: 'willow', WILLOW_LIMITER_URL: 'tcp://u:secretpw@limiter:9001' })).not.toThrow(/secretpw/);
+    });
+
+    it('refuses a CORS origin that is not scheme://host', () => {
+      expect(() => parseConfig({ WILLOW_CORS_ORIGINS: 'ci.example.com' })).toThrow(/WILLOW_CORS_ORIGINS must be comma-separated origins/);
+    });
   });
 
   it('accepts port 0 (any free port) and 65535', () => {

@@ -2,6 +2,12 @@
  * The only reader of process.env. `parseConfig` is pure: a bad variable throws one `ConfigError` whose message names
  * the variable and the fix, and start-up stops with that one line.
  */
+import { parseAccess, type AccessConfig } from './config-access';
+import { ConfigError, integer, oneOf, type Env } from './config-values';
+
+export { ConfigError } from './config-values';
+export type { AccessConfig, AuthMode } from './config-access';
+
 export type ModuleName = 'willow' | 'limiter' | 'locker';
 export const ALL_MODULES: readonly ModuleName[] = ['willow', 'limiter', 'locker'];
 
@@ -32,7 +38,10 @@ export interface Config {
   readonly transportListen: TransportUrl | null;
   /** How often the background timers run; defaults suit production, tests shorten them. */
   readonly timing: Timing;
+  /** Access control (DESIGN.md §10). */
+  readonly access: AccessConfig;
 }
+
 
 /** Internal tunables (milliseconds), each from `WILLOW_<NAME>_MS` when set. */
 export interface Timing {
@@ -73,18 +82,11 @@ export interface TransportUrl {
   readonly host: string;
   readonly port: number;
   readonly prefix: string | null;
-  /** The URL as given (for logs and health details). */
+  /** The URL as given, its password masked (for logs and health details). */
   readonly url: string;
+  /** NATS credentials from the URL (`nats://user:pass@host:4222`); null without. */
+  readonly credentials: { readonly user: string; readonly pass: string } | null;
 }
-
-export class ConfigError extends Error {
-  constructor(variable: string, problem: string) {
-    super(`Invalid configuration: ${variable} ${problem}`);
-    this.name = 'ConfigError';
-  }
-}
-
-type Env = Readonly<Record<string, string | undefined>>;
 
 export function parseConfig(env: Env): Config {
   const storage = oneOf(env, 'WILLOW_STORAGE', ['embedded', 'postgres'] as const, 'embedded');
@@ -102,6 +104,7 @@ export function parseConfig(env: Env): Config {
     throw new ConfigError('WILLOW_LIMITER_URL', 'is required when WILLOW_MODULES serves willow without limiter (e.g. tcp://limiter:9001)');
   }
   const maxDataBytes = integer(env, 'WILLOW_MAX_DATA_BYTES', 1_048_576, 1, 64 * 1_048_576);
+  const transportListen = transportUrl(env, 'WILLOW_TRANSPORT_LISTEN');
   return {
     port: integer(env, 'PORT', 8080, 0, 65_535),
     host: env.HOST?.trim() || '0.0.0.0',
@@ -118,8 +121,9 @@ export function parseConfig(env: Env): Config {
     maxBodyBytes: Math.max(16 * 1_048_576, maxDataBytes * 2 + 65_536),
     limiterUrl,
     lockerUrl,
-    transportListen: transportUrl(env, 'WILLOW_TRANSPORT_LISTEN'),
+    transportListen,
     timing: parseTiming(env),
+    access: parseAccess(env, transportListen),
   };
 }
 
@@ -133,23 +137,6 @@ function parseTiming(env: Env): Timing {
     throw new ConfigError('WILLOW_RETRY_MAX_MS', `must be at least WILLOW_RETRY_FIRST_MS (${timing.retryFirstMs})`);
   }
   return timing;
-}
-
-function oneOf<const T extends readonly string[]>(env: Env, name: string, allowed: T, fallback: T[number]): T[number] {
-  const raw = env[name]?.trim();
-  if (!raw) return fallback;
-  if (!allowed.includes(raw)) throw new ConfigError(name, `must be one of ${allowed.join(', ')} (got "${raw}")`);
-  return raw;
-}
-
-function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name]?.trim();
-  if (!raw) return fallback;
-  const value = Number(raw);
-  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || value < min || value > max) {
-    throw new ConfigError(name, `must be an integer from ${min} to ${max} (got "${raw}")`);
-  }
-  return value;
 }
 
 function schemaName(raw: string | undefined): string {
@@ -179,18 +166,22 @@ function remoteUrl(env: Env, name: string, module: ModuleName, modules: readonly
   return url;
 }
 
-const TRANSPORT_URL = /^(tcp|nats):\/\/([^/:\s]+|\[[0-9a-fA-F:.]+\]):(\d{1,5})(?:\/([A-Za-z0-9_-]+))?\/?$/;
+const TRANSPORT_URL = /^(tcp|nats):\/\/(?:([^:@/\s]+):([^@/\s]+)@)?([^/:@\s]+|\[[0-9a-fA-F:.]+\]):(\d{1,5})(?:\/([A-Za-z0-9_-]+))?\/?$/;
 
 export function transportUrl(env: Env, name: string): TransportUrl | null {
   const raw = env[name]?.trim();
   if (!raw) return null;
   const match = TRANSPORT_URL.exec(raw);
-  const port = match ? Number(match[3]) : NaN;
+  const port = match ? Number(match[5]) : NaN;
+  const masked = raw.replace(/:\/\/([^:@/\s]+):[^@/\s]+@/, '://$1:***@');
   if (!match || port < 1 || port > 65_535) {
-    throw new ConfigError(name, `must be tcp://host:port or nats://host:port[/subject-prefix] (got "${raw}")`);
+    throw new ConfigError(name, `must be tcp://host:port or nats://[user:password@]host:port[/subject-prefix] (got "${masked}")`);
   }
-  const host = match[2].replace(/^\[(.*)\]$/, '$1');
-  return { transport: match[1] as 'tcp' | 'nats', host, port, prefix: match[4] ?? null, url: raw };
+  const [, transport, user, pass, rawHost, , prefix] = match;
+  if (user !== undefined && transport !== 'nats') throw new ConfigError(name, `takes credentials only for nats:// (got "${masked}")`);
+  const host = rawHost!.replace(/^\[(.*)\]$/, '$1');
+  const credentials = user !== undefined ? { user: decodeURIComponent(user), pass: decodeURIComponent(pass!) } : null;
+  return { transport: transport as 'tcp' | 'nats', host, port, prefix: prefix ?? null, url: masked, credentials };
 }
 
 export const CONFIG = Symbol('Config');

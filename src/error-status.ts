@@ -1,3 +1,4 @@
+import { authErrorStatus } from './auth';
 import { limiterErrorStatus } from './limiter';
 import { lockerErrorStatus } from './locker';
 import { willowErrorStatus } from './willow';
@@ -5,5 +6,5 @@ import { kernelErrorStatus, type ErrorStatusTable } from './platform/http/kernel
 
 /** HTTP status of every stable error code; a code without a status fails to compile in its module's table. */
 export const errorStatusTable: ErrorStatusTable = { ...kernelErrorStatus, ...limiterErrorStatus, ...lockerErrorStatus,
-  ...willowErrorStatus,
+  ...willowErrorStatus, ...authErrorStatus,
 };

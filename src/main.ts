@@ -30,7 +30,25 @@ async function bootstrap(): Promise<void> {
   await listenOr(`WILLOW_TRANSPORT_LISTEN=${config.transportListen?.url ?? ''}`, () => serveTransport(app, config));
   await listenOr(`PORT=${config.port} (HOST=${config.host})`, () => app.listen(config.port, config.host));
   app.flushLogs();
-  new NestLogger('Willow').log(`Willow listening on http://${config.host}:${config.port} (${describeStore(config)}; API docs at /docs)`);
+  const logger = new NestLogger('Willow');
+  logger.log(`Willow listening on http://${config.host}:${config.port} (${describeStore(config)}; API docs at /docs)`);
+  logAccessMode(logger, config);
+}
+
+/** One line saying who may call: keys, loopback only (protected mode), or anyone (a warning). */
+function logAccessMode(logger: NestLogger, config: Config): void {
+  switch (config.access.mode) {
+    case 'keys':
+      logger.log('Access: every request needs an API key (WILLOW_ADMIN_KEY is set)');
+      return;
+    case 'protected':
+      logger.log(
+        'Access: protected mode: no WILLOW_ADMIN_KEY is set, so only clients on this machine are answered; set WILLOW_ADMIN_KEY to serve others with keys',
+      );
+      return;
+    case 'off':
+      logger.warn('Access: WILLOW_AUTH=off: every client is answered without a key; run Willow only behind a proxy that authenticates');
+  }
 }
 
 /** A port already taken or not ours to bind is the operator's to fix: one line, not a stack trace. */

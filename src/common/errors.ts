@@ -25,6 +25,7 @@ export type KernelErrorCode =
   | 'STORE_UNAVAILABLE'
   | 'DEPENDENCY_UNAVAILABLE'
   | 'SHUTTING_DOWN'
+  | 'UNAUTHENTICATED'
   | 'INTERNAL';
 
 /** Client input that breaks a rule; `path` names the field at fault (`KeyValues.os`, `Where.os.$gt`). */
@@ -55,6 +56,14 @@ export class TooLargeError extends DomainError<'TOO_LARGE'> {
   constructor(what: string, limitBytes: number) {
     super(`${what} is larger than ${limitBytes} bytes; send less data per request`, { LimitBytes: limitBytes });
   }
+}
+
+/**
+ * No key, an unknown or revoked key, a client protected mode does not answer, or an RPC message without this
+ * deployment's transport secret.
+ */
+export class UnauthenticatedError extends DomainError<'UNAUTHENTICATED'> {
+  readonly code = 'UNAUTHENTICATED';
 }
 
 export class AlreadyExistsError extends DomainError<'ALREADY_EXISTS'> {

@@ -22,6 +22,11 @@
  *                      N). p50/p99 of the dequeue request; ratio 100k/1k (goal <= 1.2).
  *   ... priorities     the same pair again with every channel's items at a priority from -100 to 100 (fixed per
  *                      channel), so channels compete by priority first; BENCH_PRIORITIES=0 skips it.
+ *   auth               enqueue single (as above) on two servers side by side, interleaved: one in protected mode
+ *                      called from loopback without a key, one with WILLOW_ADMIN_KEY called with a stored key
+ *                      (Bearer header, hash, cached lookup, scope and queue check, rate limit). Both have
+ *                      WILLOW_RATE_LIMIT high, so the limit's bookkeeping is measured, not its refusals. Ratio
+ *                      with-key / without-key (goal >= 0.90: auth adds at most 10 %).
  *   1M waiting         fresh server; 1,000,000 items in 1,000 channels by batch enqueue (1000 per request, 8 in
  *                      flight); server RSS and database size after the fill; then dequeue+ack latency with 10
  *                      consumers. On by default (about 1.5 min of the run); BENCH_MILLION=0 skips it.
@@ -35,7 +40,7 @@
  * rate sets the backlog to keep (x2 for the window), and the queue is topped up before measuring starts.
  * A dequeue that finds the queue empty (204) counts as an error ("drained"), so a row never looks fast by starving.
  *
- * Settings: BENCH_SECONDS (10), BENCH_WARMUP_SECONDS (2), BENCH_SLICE_SECONDS (2), BENCH_QUEUE_CHANNELS (channels
+ * Settings: BENCH_QUEUE_ONLY=auth (run the auth rows alone), BENCH_AUTH_SYNC (their WILLOW_SYNC, default full), BENCH_SECONDS (10), BENCH_WARMUP_SECONDS (2), BENCH_SLICE_SECONDS (2), BENCH_QUEUE_CHANNELS (channels
  * of the batch-enqueue backlog, default 10000), BENCH_MILLION=0, BENCH_MILLION_ITEMS (1000000), BENCH_CPU_PROF=1
  * (profile the server over each measured window; summaries printed at the end, .cpuprofile files kept in a temp
  * dir).
@@ -407,6 +412,35 @@ function queueChannels() {
 
 // ---------------------------------------------------------------------------------------------------------------
 
+const BENCH_ADMIN_KEY = 'bench-admin-key-0123456789-abcdefghijkl';
+const UNLIMITED = { WILLOW_RATE_LIMIT: '10000000', WILLOW_MAX_WAITERS: '10000000' };
+
+/** Single enqueue without a key (protected mode, loopback) and with a stored key, on two servers, interleaved. */
+function authPair(settings) {
+  const sync = process.env.BENCH_AUTH_SYNC || 'full';
+  return withServer({ sync, env: UNLIMITED }, (open) =>
+    withServer({ sync, env: { ...UNLIMITED, WILLOW_ADMIN_KEY: BENCH_ADMIN_KEY } }, async (keyed) => {
+      const without = await enqueueSingle(open, { queue: 'auth', name: `enqueue single, no key (protected mode, loopback; sync=${sync})` });
+      const admin = createClient(keyed.url, { headers: { authorization: `Bearer ${BENCH_ADMIN_KEY}` } });
+      await createQueue(admin, 'auth');
+      const created = await admin.request('POST', '/v1/auth/keys', { Name: 'bench', Scopes: ['queues:produce'], Queues: ['au*'] });
+      expectStatus(created, [201], 'create key');
+      admin.close();
+      const path_ = '/v1/queues/auth/items';
+      let seq = 0;
+      const withKey = {
+        name: `enqueue single, with a stored key (Bearer; sync=${sync})`,
+        target: keyed,
+        client: createClient(keyed.url, { maxSockets: CLIENTS + 8, headers: { authorization: `Bearer ${created.body.Key}` } }),
+        iteration: (client) => async () => {
+          expectStatus(await client.request('POST', path_, itemJson(`s${seq++}`)), [201], 'enqueue with key');
+        },
+      };
+      return interleave(settings, [without, withKey]);
+    }),
+  );
+}
+
 async function main() {
   const settings = benchSettings();
   const started = Date.now();
@@ -419,6 +453,11 @@ async function main() {
     return row;
   };
   try {
+    phase('auth: enqueue single without and with a key (two servers, interleaved)');
+    const [noKey, withKey] = await authPair(settings);
+    add('enqueueNoKey', noKey);
+    add('enqueueWithKey', withKey);
+    if (process.env.BENCH_QUEUE_ONLY === 'auth') return;
     phase('WILLOW_SYNC=full: ceiling, enqueue, collapse (interleaved)');
     await withServer({ sync: 'full' }, async (server) => {
       const first = await interleave(settings, [ceilingPost(server), ceilingGet(server), await enqueueSingle(server), await collapse(server)]);
@@ -496,6 +535,10 @@ function report(settings, rows, byKey, started) {
     const v = r('enqueueNormal', 'ceilingPostNormal');
     out.write(ratioLine('enqueue single (normal) / POST ceiling (normal)', v, '>= 0.80', v >= 0.8));
   }
+  if (byKey.enqueueNoKey && byKey.enqueueWithKey) {
+    const v = r('enqueueWithKey', 'enqueueNoKey');
+    out.write(ratioLine('enqueue single with a key / without (auth cost)', v, '>= 0.90', v >= 0.9));
+  }
   if (byKey.ch1k && byKey.ch100k) {
     const p50 = byKey.ch100k.p50 / byKey.ch1k.p50;
     const p99 = byKey.ch100k.p99 / byKey.ch1k.p99;
@@ -550,4 +593,5 @@ module.exports = {
   queueChannels,
   channelsPair,
   million,
+  authPair,
 };

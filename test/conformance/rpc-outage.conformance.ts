@@ -33,12 +33,13 @@ export function describeRpcOutage(label: string, makeUrl: () => Promise<string>)
       expect(await codeOf(clients.limiter.ping())).toBe('DEPENDENCY_UNAVAILABLE');
       expect(Date.now() - started).toBeLessThan(BOUND_MS);
 
-      const reconnected = firstValueFrom(clients.limiter.capacityFreed$.pipe(filter((e) => e.tags === null)));
+      // A default value: if the test ends first, closing the clients completes the stream without an unhandled rejection.
+      const reconnected = firstValueFrom(clients.limiter.capacityFreed$.pipe(filter((e) => e.tags === null)), { defaultValue: null });
       server = await startPortServer(url);
       await reconnected; // the feed re-subscribes by itself and tells waiters to check again
       expect(await clients.limiter.tryIncrement({ tags: { a: 1 }, counters: 1 })).toMatchObject({ allowed: true });
       expect(await clients.locker.acquire({ tags: { a: 1 }, timeoutMs: 1_000, waitMs: 0 })).not.toBeNull();
-    });
+    }, 30_000);
 
     it('leaves no lock held by a remote acquire whose caller gave up on the reply', async () => {
       server = await startPortServer(url);
@@ -53,8 +54,9 @@ export function describeRpcOutage(label: string, makeUrl: () => Promise<string>)
       } finally {
         await impatient.onApplicationShutdown();
       }
-    });
+    }, 30_000);
 
+    // Two port servers start within this test: on a loaded host that alone can take longer than jest's default 5 s.
     it('fails calls in flight and later calls when the serving process stops, and recovers when it is back', async () => {
       server = await startPortServer(url);
       expect(await clients.limiter.tryIncrement({ tags: { a: 1 }, counters: 1 })).toMatchObject({ allowed: true });
@@ -63,10 +65,11 @@ export function describeRpcOutage(label: string, makeUrl: () => Promise<string>)
       const started = Date.now();
       expect(await codeOf(clients.limiter.decrement({ tags: { a: 1 }, counters: 1 }))).toBe('DEPENDENCY_UNAVAILABLE');
       expect(Date.now() - started).toBeLessThan(BOUND_MS);
-      const reconnected = firstValueFrom(clients.limiter.capacityFreed$.pipe(filter((e) => e.tags === null)));
+      // A default value: if the test ends first, closing the clients completes the stream without an unhandled rejection.
+      const reconnected = firstValueFrom(clients.limiter.capacityFreed$.pipe(filter((e) => e.tags === null)), { defaultValue: null });
       server = await startPortServer(url);
       await reconnected;
       expect(await clients.limiter.decrement({ tags: { a: 1 }, counters: 1 })).toEqual({ tags: { a: 1 }, counters: 0 });
-    });
+    }, 30_000);
   });
 }

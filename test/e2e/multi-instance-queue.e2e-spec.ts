@@ -62,7 +62,7 @@ describePostgres('several instances on one PostgreSQL database: the queue', (dat
       const { rows } = await client.query<{ module: string; n: number; distinct_ids: number }>(
         `SELECT module, count(*)::int AS n, count(DISTINCT id)::int AS distinct_ids FROM ${cluster.schema}.schema_migrations GROUP BY module ORDER BY module`,
       );
-      expect(rows.map((r) => r.module)).toEqual(['limiter', 'locker', 'willow']);
+      expect(rows.map((r) => r.module)).toEqual(['auth', 'limiter', 'locker', 'willow']);
       for (const row of rows) expect(row.n).toBe(row.distinct_ids);
     } finally {
       await client.end();
@@ -171,7 +171,9 @@ describePostgres('several instances on one PostgreSQL database: the queue', (dat
       await Promise.all(consumers);
     }
 
-    for (const id of ids) expect({ id, attempts: deliveries.get(id) }).toEqual({ id, attempts: [1, 2, 3] });
+    // Each delivery exactly once. Answers are recorded as they arrive: on a loaded host the answer of attempt 2 can
+    // reach its consumer after attempt 3 was handed to another one (its lease ran out meanwhile), so order is not checked.
+    for (const id of ids) expect({ id, attempts: [...(deliveries.get(id) ?? [])].sort() }).toEqual({ id, attempts: [1, 2, 3] });
     expect([...deliveries.keys()].sort()).toEqual([...ids].sort());
     for (const node of nodes) {
       const dead = (await expectCall(node, 200, 'GET', '/v1/queues/lease/dead-letters')) as Array<{ ID: string; Attempts: number }>;

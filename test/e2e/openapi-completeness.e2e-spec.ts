@@ -44,10 +44,30 @@ describe('OpenAPI document completeness', () => {
 
   it('declares Willow-Next-Cursor on every listing', () => {
     const listings = operations.filter(([, op]) => op.responses['200']?.content?.['application/json']?.schema?.type === 'array');
-    expect(listings.length).toBe(11);
+    expect(listings.length).toBe(12);
     for (const [where, op] of listings) {
       expect({ where, header: op.responses['200'].headers?.['Willow-Next-Cursor']?.schema }).toEqual({ where, header: { type: 'string' } });
     }
+  });
+
+  it.each(operations)('%s names its scope and, unless open, the bearer scheme and its 401, 403 and 429 answers', (where, op) => {
+    const scope = op['x-willow-scope'];
+    if (where.startsWith('GET /health')) {
+      expect(scope).toBe('open');
+      expect(op.security).toBeUndefined();
+      return;
+    }
+    expect(scope).toEqual(expect.stringMatching(/^(admin|queues:(admin|produce|consume|read)|limiter:(admin|counters)|locks|metrics|events)$/));
+    expect(op.security).toEqual([{ bearer: [] }]);
+    expect({ 401: op.responses['401']?.description, 403: op.responses['403']?.description, 429: op.responses['429']?.description }).toEqual({
+      401: 'UNAUTHENTICATED',
+      403: 'FORBIDDEN',
+      429: 'RATE_LIMITED',
+    });
+  });
+
+  it('declares the bearer security scheme', () => {
+    expect(doc.components.securitySchemes).toEqual({ bearer: expect.objectContaining({ type: 'http', scheme: 'bearer' }) });
   });
 
   it('documents the dequeued item, both enqueue answers and the batch dequeue', () => {

@@ -32,7 +32,8 @@ describe.each(transports)('split deployment: queue, limiter and locker in three 
     return dir;
   };
   const started = async (env: Record<string, string>) => {
-    const server = await startServer({ WILLOW_LOG_LEVEL: 'info', WILLOW_SYNC: 'normal', ...env });
+    // Every process shares the deployment's transport secret; every RPC message carries it.
+    const server = await startServer({ WILLOW_LOG_LEVEL: 'info', WILLOW_SYNC: 'normal', WILLOW_TRANSPORT_SECRET: 'split-e2e-transport-secret', ...env });
     servers.push(server);
     return server;
   };

@@ -83,6 +83,40 @@ describe('Swagger UI in Chromium', () => {
     }, 60_000);
   });
 
+  describe('the Authorize button, with WILLOW_ADMIN_KEY set', () => {
+    const adminKey = 'swagger-admin-key-0123456789-abcdefghij';
+    let server: ChildServer;
+    beforeAll(async () => {
+      server = await startServer({ WILLOW_DATA_DIR: ':memory:', WILLOW_ADMIN_KEY: adminKey });
+    });
+    afterAll(() => server?.kill9());
+
+    it('takes a key, and Try it out then answers 200 where it answered 401 without one', async () => {
+      const served = (await (await fetch(`${server.url}/docs-json`)).json()) as OpenAPIObject;
+      const page = await browser.context.newPage();
+      const seen = await openDocs(page, server.url, operationsOf(served).length, 'swagger-ui-authorize.png');
+      expect(seen.errors).toEqual([]);
+      const execute = async () => {
+        const operation = page.locator('#operations-queues-queues_list');
+        if (!(await operation.locator('.try-out__btn').isVisible())) await operation.locator('.opblock-summary').click();
+        if ((await operation.locator('.try-out__btn').textContent())?.includes('Try it out')) await operation.locator('.try-out__btn').click();
+        await operation.locator('.execute').click();
+        const status = operation.locator('.live-responses-table .response .response-col_status').first();
+        await status.waitFor({ timeout: 10_000 });
+        const text = (await status.textContent())?.trim() ?? '';
+        await operation.locator('.btn-clear').click().catch(() => undefined);
+        return text;
+      };
+      expect(await execute()).toMatch(/^401/);
+      await page.locator('.auth-wrapper .authorize').first().click();
+      await page.locator('.modal-ux input[type=text], .modal-ux input[type=password]').first().fill(adminKey);
+      await page.locator('.modal-ux .auth-btn-wrapper .authorize').click();
+      await page.locator('.modal-ux .auth-btn-wrapper .btn-done, .modal-ux .close-modal').first().click();
+      expect(await execute()).toMatch(/^200/);
+      await page.close();
+    }, 60_000);
+  });
+
   describe('a document with hostile descriptions', () => {
     let app: TestApp;
     const { document, summary } = hostileDocument();

@@ -26,7 +26,8 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startServer(env: Record<string, string>, timeoutMs = 20_000): Promise<ChildServer> {
+/** Starts dist/main.js and waits until `readyPath` answers 200 (`/health/live` for a process that cannot be ready). */
+export async function startServer(env: Record<string, string>, timeoutMs = 20_000, readyPath = '/health/ready'): Promise<ChildServer> {
   const port = await freePort();
   const child = spawn(process.execPath, [MAIN], {
     cwd: ROOT,
@@ -42,7 +43,7 @@ export async function startServer(env: Record<string, string>, timeoutMs = 20_00
   for (;;) {
     if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}: ${out}`);
     try {
-      const res = await fetch(`${url}/health/ready`);
+      const res = await fetch(`${url}${readyPath}`);
       if (res.status === 200) break;
     } catch {
       // not listening yet

@@ -9,6 +9,7 @@ import { LimitReachedError } from '../domain/limiter.errors';
 import { LIMITER_PORT, type LimiterPort } from '../limiter.port';
 import { CounterChangeBody, ExplainBody, SetCounterBody } from './dto/counter.body';
 import { CounterResponse, ExplanationResponse, LimitReachedResponse } from './dto/counter.response';
+import { RequireScope } from '../../platform/http/require-scope';
 
 @ApiTags('limiter')
 @Controller('v1/limiter')
@@ -20,6 +21,7 @@ export class LimiterCountersController {
   @HttpCode(200)
   @ApiErrors({ ...STORE_ERRORS })
   @ApiErrorCodes(409, ['LIMIT_REACHED'], LimitReachedResponse)
+  @RequireScope('limiter:counters')
   async increment(@Body() body: CounterChangeBody): Promise<CounterResponse> {
     const result = await this.limiter.tryIncrement(body.toCommand());
     if (!result.allowed) throw new LimitReachedError(result);
@@ -30,6 +32,7 @@ export class LimiterCountersController {
   @Delete('counters')
   @HttpCode(200)
   @ApiErrors({ ...STORE_ERRORS })
+  @RequireScope('limiter:counters')
   async decrement(@Body() body: CounterChangeBody): Promise<CounterResponse> {
     return CounterResponse.from(await this.limiter.decrement(body.toCommand()));
   }
@@ -37,6 +40,7 @@ export class LimiterCountersController {
   /** Set a counter exactly, with no limit check (administration, reconciliation). */
   @Put('counters/set')
   @ApiErrors({ ...STORE_ERRORS })
+  @RequireScope('limiter:admin')
   async set(@Body() body: SetCounterBody): Promise<CounterResponse> {
     return CounterResponse.from(await this.limiter.set(body.toCommand()));
   }
@@ -45,6 +49,7 @@ export class LimiterCountersController {
   @Get('counters')
   @ApiPageResponse(CounterResponse)
   @ApiErrors({})
+  @RequireScope('limiter:counters')
   async list(@Query() page: PageQuery, @Res({ passthrough: true }) res: Response): Promise<CounterResponse[]> {
     return sendPage(res, await this.limiter.listCounters({}, page.toPageRequest()), CounterResponse.from);
   }
@@ -54,6 +59,7 @@ export class LimiterCountersController {
   @HttpCode(200)
   @ApiPageResponse(CounterResponse)
   @ApiErrors({})
+  @RequireScope('limiter:counters')
   async query(
     @Body() body: QueryBody,
     @Query() page: PageQuery,
@@ -66,6 +72,7 @@ export class LimiterCountersController {
   @Post('explain')
   @HttpCode(200)
   @ApiErrors({})
+  @RequireScope('limiter:counters')
   async explain(@Body() body: ExplainBody): Promise<ExplanationResponse> {
     return ExplanationResponse.from(await this.limiter.explain(body.toCommand()));
   }

@@ -7,10 +7,12 @@ import { ApiPageResponse, sendPage } from '../../platform/http/list-response';
 import { LIMITER_ADMIN_PORT, type LimiterAdminPort } from '../limiter-admin.port';
 import { CreateOverrideBody, UpdateLimitBody } from './dto/rule.body';
 import { OverrideResponse } from './dto/rule.response';
+import { RequireScope } from '../../platform/http/require-scope';
 
 const NOT_FOUND = { 404: ['RULE_NOT_FOUND', 'OVERRIDE_NOT_FOUND'] };
 
 @ApiTags('limiter')
+@RequireScope('limiter:admin')
 @Controller('v1/limiter/rules/:Name/overrides')
 export class LimiterOverridesController {
   constructor(@Inject(LIMITER_ADMIN_PORT) private readonly admin: LimiterAdminPort) {}

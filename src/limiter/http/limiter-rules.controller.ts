@@ -7,8 +7,10 @@ import { ApiPageResponse, sendPage } from '../../platform/http/list-response';
 import { LIMITER_ADMIN_PORT, type LimiterAdminPort } from '../limiter-admin.port';
 import { CreateRuleBody, UpdateLimitBody } from './dto/rule.body';
 import { RuleResponse } from './dto/rule.response';
+import { RequireScope } from '../../platform/http/require-scope';
 
 @ApiTags('limiter')
+@RequireScope('limiter:admin')
 @Controller('v1/limiter/rules')
 export class LimiterRulesController {
   constructor(@Inject(LIMITER_ADMIN_PORT) private readonly admin: LimiterAdminPort) {}

@@ -4,6 +4,7 @@ import { filter, Subject, type Observable, type Subscription } from 'rxjs';
 import { Backoff, type Scheduler } from '../../common/scheduler';
 import type { Timing, TransportUrl } from '../../config';
 import { natsConnectionOptions, natsSubject, PrefixedClientNats } from '../../platform/transport/nats-prefixed';
+import { acceptsSecret } from '../../platform/transport/rpc-secret';
 import { LimiterPatterns, type CapacityFreed } from '../limiter.port';
 
 /**
@@ -63,10 +64,12 @@ export class CapacitySubscription {
   }
 }
 
-/** The packet Nest's NATS serializer publishes: `{pattern, data: {requestId, body: CapacityFreed}}`. */
+/** The packet Nest's NATS serializer publishes: `{pattern, data: {requestId, secret?, body: CapacityFreed}}`. An event
+ * without this deployment's transport secret is dropped. */
 function decode(data: Uint8Array): CapacityFreed | null {
   try {
-    const packet = JSON.parse(new TextDecoder().decode(data)) as { data?: { body?: { tags?: unknown } } };
+    const packet = JSON.parse(new TextDecoder().decode(data)) as { data?: { secret?: unknown; body?: { tags?: unknown } } };
+    if (!acceptsSecret(packet.data?.secret)) return null;
     const tags = packet.data?.body?.tags;
     if (tags === null) return { tags: null };
     return typeof tags === 'object' && tags !== null ? { tags: tags as CapacityFreed['tags'] } : null;

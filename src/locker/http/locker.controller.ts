@@ -12,6 +12,7 @@ import { LOCKER_PORT, type LockerPort } from '../locker.port';
 import { AcquireLockBody } from './dto/acquire-lock.body';
 import { LockSessionBody, ReleaseLockBody } from './dto/lock-session.body';
 import { ExpiresAtResponse, LockGrantResponse, LockInfoResponse } from './dto/lock.response';
+import { RequireScope } from '../../platform/http/require-scope';
 
 
 @ApiTags('locker')
@@ -22,6 +23,7 @@ export class LockerController {
   /** Acquire a lock, queueing in arrival order up to `Wait`. */
   @Post()
   @ApiErrors({ 409: ['LOCK_HELD'], ...STORE_ERRORS })
+  @RequireScope('locks', { waits: true })
   async acquire(@Body() body: AcquireLockBody, @AbortOnClose() signal: AbortSignal): Promise<LockGrantResponse> {
     const cmd = body.toCommand();
     const grant = await this.locker.acquire(cmd, signal);
@@ -38,6 +40,7 @@ export class LockerController {
   @Post(':LockID/heartbeat')
   @HttpCode(200)
   @ApiErrors({ 404: ['LOCK_NOT_FOUND'], 409: ['SESSION_INVALID'], ...STORE_ERRORS })
+  @RequireScope('locks')
   heartbeat(@Param('LockID') lockId: string, @Body() body: LockSessionBody): Promise<ExpiresAtResponse> {
     return this.locker.heartbeat({ lockId, sessionId: body.sessionId() }).then((r) => ({ ExpiresAt: r.expiresAt }));
   }
@@ -46,6 +49,7 @@ export class LockerController {
   @Delete(':LockID')
   @HttpCode(204)
   @ApiErrors({ 404: ['LOCK_NOT_FOUND'], 409: ['SESSION_INVALID'], ...STORE_ERRORS })
+  @RequireScope('locks')
   async release(
     @Param('LockID') lockId: string,
     @Body() body: ReleaseLockBody,
@@ -60,6 +64,7 @@ export class LockerController {
   @Get()
   @ApiPageResponse(LockInfoResponse)
   @ApiErrors({})
+  @RequireScope('locks')
   list(@Query() page: PageQuery, @Res({ passthrough: true }) res: Response): Promise<LockInfoResponse[]> {
     return this.locker.list({}, page.toPageRequest()).then((p) => sendPage(res, p, LockInfoResponse.from));
   }
@@ -69,6 +74,7 @@ export class LockerController {
   @HttpCode(200)
   @ApiPageResponse(LockInfoResponse)
   @ApiErrors({})
+  @RequireScope('locks')
   query(
     @Body() body: QueryBody,
     @Query() page: PageQuery,

@@ -6,6 +6,7 @@ import type { Scheduler } from '../../common/scheduler';
 import { CONFIG, type Config } from '../../config';
 import { SCHEDULER } from '../scheduler.token';
 import { ApiErrorResponses } from '../http/api-errors';
+import { OpenRoute } from '../http/require-scope';
 import { HealthResponse } from './health.response';
 import { STORAGE, type StorageHandle } from '../storage/storage-handle';
 import { ShutdownSignal } from '../lifecycle/shutdown-signal';
@@ -15,6 +16,7 @@ const NOT_READY = { 503: ['STORE_UNAVAILABLE', 'DEPENDENCY_UNAVAILABLE', 'SHUTTI
 
 @ApiTags('health')
 @Controller('health')
+@OpenRoute()
 export class HealthController {
   constructor(
     private readonly health: HealthCheckService,

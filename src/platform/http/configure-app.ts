@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NextFunction, Request, Response } from 'express';
 import { Logger } from 'nestjs-pino';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from '../../config';
@@ -8,6 +9,7 @@ import { BodyFaultGuard, jsonBody } from './body-parser';
 import { DomainErrorFilter } from './domain-error.filter';
 import type { ErrorStatusTable } from './kernel.error-status';
 import { assignRequestId } from './request-id';
+import { ACCESS_GUARD, type AccessGuard } from './require-scope';
 import { createValidationPipe } from './validation-pipe';
 
 /** Everything main.ts applies to the app, shared with the e2e tests so they exercise the real stack. */
@@ -33,8 +35,21 @@ export function configureApp(
     shutdown.track(res);
     next();
   });
-  app.use(jsonBody(config.maxBodyBytes));
-  app.useGlobalGuards(new BodyFaultGuard());
+  // CORS stays off (no CORS headers, so browsers refuse cross-origin calls) unless origins are listed.
+  if (config.access.corsOrigins.length > 0) {
+    app.enableCors({
+      origin: [...config.access.corsOrigins],
+      allowedHeaders: ['Authorization', 'Content-Type', 'Content-Encoding', 'X-Request-ID'],
+      exposedHeaders: ['Willow-Next-Cursor', 'X-Request-ID', 'Retry-After', 'WWW-Authenticate'],
+      maxAge: 600,
+    });
+  }
+  const access = app.get<AccessGuard>(ACCESS_GUARD);
+  const parseBody = jsonBody(config.maxBodyBytes);
+  // A request that access refuses whatever it holds is answered without reading its body (up to 16 MiB of JSON).
+  app.use((req: Request, res: Response, next: NextFunction) => (access.refusesUnread(req) ? next() : parseBody(req, res, next)));
+  // Access first: a client without a key learns nothing about its request, not even that its body is malformed.
+  app.useGlobalGuards(access, new BodyFaultGuard());
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new DomainErrorFilter(statusByCode));
   app.enableShutdownHooks();

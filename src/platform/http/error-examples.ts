@@ -49,6 +49,13 @@ export const ERROR_EXAMPLES: Readonly<Record<string, Readonly<Record<string, unk
   STORAGE_FULL: { Message: 'The data directory is full; free disk space and retry (nothing acknowledged was lost)' },
   STORE_UNAVAILABLE: { Message: 'The store is unavailable (connection refused); retry shortly' },
   DEPENDENCY_UNAVAILABLE: { Message: 'limiter is unreachable (connection refused); retry shortly', Dependency: 'limiter' },
+  UNAUTHENTICATED: { Message: 'Unknown or revoked key; send Authorization: Bearer <key> with a key from POST /v1/auth/keys' },
+  FORBIDDEN: { Message: 'Key "ci-runners" lacks scope queues:produce; use a key that has it (or admin)', Scope: 'queues:produce' },
+  RATE_LIMITED: {
+    Message: 'More than 1000 requests per second from key "ci-runners"; retry after 1 s (WILLOW_RATE_LIMIT)',
+    RetryAfter: 1,
+  },
+  KEY_NOT_FOUND: { Message: 'No key named "ci-runners"; list keys with GET /v1/auth/keys', Name: 'ci-runners' },
   SHUTTING_DOWN: { Message: 'Willow is shutting down; retry against another instance or after restart' },
 };
 

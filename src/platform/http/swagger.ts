@@ -2,6 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { QUERY_SCHEMAS } from './dto/api-query-schemas';
+import { BEARER_SCHEME } from './require-scope';
 import { ErrorResponse } from './error-response';
 import { swaggerUiInitScript } from './swagger-ui-init';
 
@@ -17,6 +18,15 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
         'durations are milliseconds or strings with a unit ("500ms", "30s", "5m", "1h", "2d").',
     )
     .setVersion('0.1.0')
+    .addBearerAuth(
+      {
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'wk_…',
+        description: 'An API key (`WILLOW_ADMIN_KEY`, or one from POST /v1/auth/keys) as `Authorization: Bearer <key>`.',
+      },
+      BEARER_SCHEME,
+    )
     .build();
   const document = SwaggerModule.createDocument(app, config, {
     extraModels: [ErrorResponse],

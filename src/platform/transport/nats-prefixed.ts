@@ -10,6 +10,7 @@ export function natsConnectionOptions(url: TransportUrl): NatsConnectionOptions 
     maxReconnectAttempts: -1,
     reconnectTimeWait: 500,
     waitOnFirstConnect: false,
+    ...(url.credentials ? { user: url.credentials.user, pass: url.credentials.pass } : {}),
   };
 }
 

@@ -9,6 +9,8 @@ import { DependencyUnavailableError, RemoteDomainError, type DomainError } from 
 export function decodeRpcError(error: unknown, dependency: string, timeoutMs: number): DomainError {
   if (isWireError(error)) {
     const { Message, Code, ...details } = error;
+    // The serving process refused this one's transport secret: to the client, the dependency is unreachable.
+    if (Code === 'UNAUTHENTICATED') return new DependencyUnavailableError(dependency, 'it refused this process: WILLOW_TRANSPORT_SECRET differs');
     return new RemoteDomainError(Code, Message, details);
   }
   if (error instanceof TimeoutError) return new DependencyUnavailableError(dependency, `no answer within ${timeoutMs} ms`);

@@ -9,6 +9,7 @@ import { ApiPageResponse, sendPage } from '../../platform/http/list-response';
 import { QUEUE_ADMIN_PORT, type QueueAdminPort } from '../willow.port';
 import { DeleteChannelBody } from './dto/channel.body';
 import { ChannelResponse, DeadLetterResponse, IdResponse } from './dto/queue.response';
+import { RequireScope } from '../../platform/http/require-scope';
 
 
 @ApiTags('channels')
@@ -20,6 +21,7 @@ export class ChannelsController {
   @Get('channels')
   @ApiPageResponse(ChannelResponse)
   @ApiErrors({ 404: ['QUEUE_NOT_FOUND'] })
+  @RequireScope('queues:read')
   async list(@Param('Name') queue: string, @Query() page: PageQuery, @Res({ passthrough: true }) res: Response): Promise<ChannelResponse[]> {
     return sendPage(res, await this.admin.listChannels(queue, MATCH_ALL, page.toPageRequest()), ChannelResponse.from);
   }
@@ -29,6 +31,7 @@ export class ChannelsController {
   @HttpCode(200)
   @ApiPageResponse(ChannelResponse)
   @ApiErrors({ 404: ['QUEUE_NOT_FOUND'] })
+  @RequireScope('queues:read')
   async query(
     @Param('Name') queue: string,
     @Body() body: QueryBody,
@@ -42,6 +45,7 @@ export class ChannelsController {
   @Delete('channels')
   @HttpCode(204)
   @ApiErrors({ 404: ['QUEUE_NOT_FOUND'], ...STORE_ERRORS })
+  @RequireScope('queues:admin')
   async remove(@Param('Name') queue: string, @Body() body: DeleteChannelBody): Promise<void> {
     await this.admin.deleteChannel(queue, body.tags());
   }
@@ -50,6 +54,7 @@ export class ChannelsController {
   @Get('dead-letters')
   @ApiPageResponse(DeadLetterResponse)
   @ApiErrors({ 404: ['QUEUE_NOT_FOUND'] })
+  @RequireScope('queues:read')
   async deadLetters(@Param('Name') queue: string, @Query() page: PageQuery, @Res({ passthrough: true }) res: Response): Promise<DeadLetterResponse[]> {
     return sendPage(res, await this.admin.listDeadLetters(queue, page.toPageRequest()), DeadLetterResponse.from);
   }
@@ -58,6 +63,7 @@ export class ChannelsController {
   @Post('dead-letters/:ID/requeue')
   @HttpCode(200)
   @ApiErrors({ 404: ['QUEUE_NOT_FOUND', 'DEAD_LETTER_NOT_FOUND'], 409: ['QUEUE_FULL'], ...STORE_ERRORS })
+  @RequireScope('queues:admin')
   async requeue(@Param('Name') queue: string, @Param('ID') id: string): Promise<IdResponse> {
     return { ID: (await this.admin.requeueDeadLetter(queue, id)).id };
   }
@@ -66,6 +72,7 @@ export class ChannelsController {
   @Delete('dead-letters/:ID')
   @HttpCode(204)
   @ApiErrors({ 404: ['QUEUE_NOT_FOUND', 'DEAD_LETTER_NOT_FOUND'], ...STORE_ERRORS })
+  @RequireScope('queues:admin')
   async removeDeadLetter(@Param('Name') queue: string, @Param('ID') id: string): Promise<void> {
     await this.admin.deleteDeadLetter(queue, id);
   }

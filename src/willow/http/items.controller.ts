@@ -21,6 +21,7 @@ import {
   EnqueueResponse,
   ExpiresAtResponse,
 } from './dto/item.response';
+import { RequireScope } from '../../platform/http/require-scope';
 
 /** A dequeue may ask the Limiter (another process in a split deployment) before handing an item out. */
 const DEQUEUE_ERRORS = { 404: ['QUEUE_NOT_FOUND'], 410: ['QUEUE_DELETED'], 503: ['DEPENDENCY_UNAVAILABLE', 'SHUTTING_DOWN'], 507: ['STORAGE_FULL'] };
@@ -35,6 +36,7 @@ export class ItemsController {
   @ApiCreatedResponse({ type: EnqueueResponse, description: 'Appended to its channel (`Collapsed: false`).' })
   @ApiOkResponse({ type: EnqueueResponse, description: "Replaced the channel's updateable last waiting item in place (`Collapsed: true`, its ID)." })
   @ApiErrors({ 404: ['QUEUE_NOT_FOUND'], 409: ['QUEUE_FULL'], ...STORE_ERRORS })
+  @RequireScope('queues:produce')
   async enqueue(@Param('Name') queue: string, @Body() body: EnqueueBody, @Res({ passthrough: true }) res: Response): Promise<EnqueueResponse> {
     const [result] = await this.willow.enqueue(queue, [body.toCommand()]);
     res.status(result.collapsed ? 200 : 201);
@@ -45,6 +47,7 @@ export class ItemsController {
   @Post('batch')
   @HttpCode(200)
   @ApiErrors({ 404: ['QUEUE_NOT_FOUND'], 409: ['QUEUE_FULL'], ...STORE_ERRORS })
+  @RequireScope('queues:produce')
   async enqueueBatch(@Param('Name') queue: string, @Body() body: EnqueueBatchBody): Promise<EnqueueBatchResponse> {
     const results = await this.willow.enqueue(queue, body.toCommand());
     return { Results: results.map(EnqueueResponse.from) };
@@ -56,6 +59,7 @@ export class ItemsController {
   @ApiOkResponse({ type: DeliveryResponse, description: 'The item, now processing under a lease.' })
   @ApiNoContentResponse({ description: 'Nothing could be handed out within Wait' })
   @ApiErrors(DEQUEUE_ERRORS)
+  @RequireScope('queues:consume', { waits: true })
   async dequeue(
     @Param('Name') queue: string,
     @Body() body: DequeueBody,
@@ -73,6 +77,7 @@ export class ItemsController {
   @ApiOkResponse({ type: DequeueBatchResponse, description: '1 to Count items, now processing under leases.' })
   @ApiNoContentResponse({ description: 'Nothing could be handed out within Wait' })
   @ApiErrors(DEQUEUE_ERRORS)
+  @RequireScope('queues:consume', { waits: true })
   async dequeueBatch(
     @Param('Name') queue: string,
     @Body() body: DequeueBatchBody,
@@ -88,6 +93,7 @@ export class ItemsController {
   @Post('ack-batch')
   @HttpCode(200)
   @ApiErrors({ 404: ['QUEUE_NOT_FOUND'], ...STORE_ERRORS })
+  @RequireScope('queues:consume')
   async ackBatch(@Param('Name') queue: string, @Body() body: AckBatchBody): Promise<AckBatchResponse> {
     const outcomes = await this.willow.ack(queue, body.toCommand());
     return { Results: outcomes.map(AckResultResponse.from) };
@@ -97,6 +103,7 @@ export class ItemsController {
   @Post(':ID/heartbeat')
   @HttpCode(200)
   @ApiErrors({ 404: ['ITEM_NOT_FOUND'], 409: ['LEASE_LOST'], ...STORE_ERRORS })
+  @RequireScope('queues:consume')
   async heartbeat(@Param('Name') queue: string, @Param('ID') id: string, @Body() body: AttemptBody): Promise<ExpiresAtResponse> {
     const { expiresAt } = await this.willow.heartbeat({ queue, id, attempt: body.attempt() });
     return { ExpiresAt: expiresAt };
@@ -106,6 +113,7 @@ export class ItemsController {
   @Post(':ID/ack')
   @HttpCode(200)
   @ApiErrors({ 404: ['ITEM_NOT_FOUND', 'QUEUE_NOT_FOUND'], 409: ['LEASE_LOST'], ...STORE_ERRORS })
+  @RequireScope('queues:consume')
   async ack(@Param('Name') queue: string, @Param('ID') id: string, @Body() body: AckBody): Promise<AckResultResponse> {
     const [outcome] = await this.willow.ack(queue, [body.toCommand(id)]);
     // The ack was judged by the service: answer its own error (same code, message and details).
@@ -118,6 +126,7 @@ export class ItemsController {
   @HttpCode(200)
   @ApiPageResponse(ItemSummaryResponse)
   @ApiErrors({ 404: ['QUEUE_NOT_FOUND'] })
+  @RequireScope('queues:read')
   async query(
     @Param('Name') queue: string,
     @Body() body: QueryBody,
@@ -131,6 +140,7 @@ export class ItemsController {
   @Get(':ID')
   @ApiOkResponse({ type: ItemResponse, description: 'The item; `Position` while waiting, `ExpiresAt` while processing.' })
   @ApiErrors({ 404: ['QUEUE_NOT_FOUND', 'ITEM_NOT_FOUND'] })
+  @RequireScope('queues:consume')
   async inspect(@Param('Name') queue: string, @Param('ID') id: string): Promise<ItemResponse> {
     return ItemResponse.from(await this.willow.inspect(queue, id));
   }
@@ -140,6 +150,7 @@ export class ItemsController {
   @HttpCode(204)
   @ApiNoContentResponse({ description: 'Cancelled: removed, not a dead letter.' })
   @ApiErrors({ 404: ['QUEUE_NOT_FOUND', 'ITEM_NOT_FOUND'], ...STORE_ERRORS })
+  @RequireScope('queues:admin')
   async cancel(@Param('Name') queue: string, @Param('ID') id: string): Promise<void> {
     await this.willow.cancel(queue, id);
   }

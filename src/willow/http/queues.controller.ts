@@ -7,6 +7,7 @@ import { ApiPageResponse, sendPage } from '../../platform/http/list-response';
 import { QUEUE_ADMIN_PORT, type QueueAdminPort } from '../willow.port';
 import { CreateQueueBody, UpdateQueueBody } from './dto/queue.body';
 import { QueueResponse } from './dto/queue.response';
+import { RequireScope } from '../../platform/http/require-scope';
 
 
 @ApiTags('queues')
@@ -17,6 +18,7 @@ export class QueuesController {
   /** Create a queue. */
   @Post()
   @ApiErrors({ 409: ['ALREADY_EXISTS'], ...STORE_ERRORS })
+  @RequireScope('queues:admin', { queue: 'body' })
   async create(@Body() body: CreateQueueBody): Promise<QueueResponse> {
     return QueueResponse.from(await this.admin.createQueue(body.toCommand()));
   }
@@ -25,6 +27,7 @@ export class QueuesController {
   @Get()
   @ApiPageResponse(QueueResponse)
   @ApiErrors({})
+  @RequireScope('queues:read', { listsQueues: true })
   async list(@Query() page: PageQuery, @Res({ passthrough: true }) res: Response): Promise<QueueResponse[]> {
     return sendPage(res, await this.admin.listQueues(page.toPageRequest()), QueueResponse.from);
   }
@@ -32,6 +35,7 @@ export class QueuesController {
   /** One queue with its real counts. */
   @Get(':Name')
   @ApiErrors({ 404: ['QUEUE_NOT_FOUND'] })
+  @RequireScope('queues:read')
   async get(@Param('Name') name: string): Promise<QueueResponse> {
     return QueueResponse.from(await this.admin.getQueue(name));
   }
@@ -39,6 +43,7 @@ export class QueuesController {
   /** Change MaxItems, Paused or both (an absent field keeps its value); resuming serves waiting dequeues at once. */
   @Put(':Name')
   @ApiErrors({ 404: ['QUEUE_NOT_FOUND'], ...STORE_ERRORS })
+  @RequireScope('queues:admin')
   async update(@Param('Name') name: string, @Body() body: UpdateQueueBody): Promise<QueueResponse> {
     return QueueResponse.from(await this.admin.updateQueue(body.toCommand(name)));
   }
@@ -47,6 +52,7 @@ export class QueuesController {
   @Delete(':Name')
   @HttpCode(204)
   @ApiErrors({ 404: ['QUEUE_NOT_FOUND'], ...STORE_ERRORS })
+  @RequireScope('queues:admin')
   async remove(@Param('Name') name: string): Promise<void> {
     await this.admin.deleteQueue(name);
   }

@@ -9,10 +9,11 @@ const { performance } = require('node:perf_hooks');
 
 /**
  * @param {string} baseUrl e.g. http://127.0.0.1:1234
- * @param {{maxSockets?: number, timeoutMs?: number}} [opts]
+ * @param {{maxSockets?: number, timeoutMs?: number, headers?: Record<string,string>}} [opts] `headers` go on every
+ *   request (e.g. `authorization`)
  */
 function createClient(baseUrl, opts = {}) {
-  const { maxSockets = 64, timeoutMs = 120_000 } = opts;
+  const { maxSockets = 64, timeoutMs = 120_000, headers: extraHeaders = {} } = opts;
   const u = new URL(baseUrl);
   const agent = new http.Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets, scheduling: 'lifo' });
 
@@ -26,7 +27,7 @@ function createClient(baseUrl, opts = {}) {
   function request(method, path, body) {
     return new Promise((resolve, reject) => {
       let payload = null;
-      const headers = {};
+      const headers = { ...extraHeaders };
       if (body !== undefined && body !== null) {
         payload = typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
         headers['content-type'] = 'application/json';
