@@ -300,4 +300,73 @@ describe('Dashboard at /ui in Chromium', () => {
       expect(problems).toEqual([]);
     }, 30_000);
   });
+
+  describe('the key prompt, with access control on', () => {
+    const KEY = `dashboard-test-admin-key-${'k'.repeat(24)}`;
+    let secured: ChildServer;
+    beforeAll(async () => {
+      secured = await startServer({ WILLOW_DATA_DIR: ':memory:', NODE_ENV: 'production', WILLOW_ADMIN_KEY: KEY });
+      const created = await fetch(`${secured.url}/v1/queues`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` },
+        body: JSON.stringify({ Name: 'secured' }),
+      });
+      expect(created.status).toBe(201);
+    });
+    afterAll(() => secured?.kill9());
+
+    it('the served document declares bearer keys (access control has landed)', () => {
+      announce(`key prompt: ${authServed ? 'REAL access control (bearer scheme in the served document)' : 'bearer scheme ABSENT from the served document'}`);
+      expect(authServed).toBe(true);
+    });
+
+    it.each(WIDTHS)('asks for a key on a 401, keeps it for the tab only and sends it on every call ($width px)', async (size) => {
+      let keyGiven = false;
+      const w = await openPage(browser, size, {
+        status: (url, status) => (status === 401 && !keyGiven) || (!eventsServed && status === 404 && new URL(url).pathname === '/v1/events'),
+      });
+      const unkeyed: string[] = [];
+      w.page.on('request', (request) => {
+        const path = new URL(request.url()).pathname;
+        if (keyGiven && path.startsWith('/v1/') && request.headers().authorization !== `Bearer ${KEY}`) unkeyed.push(`${request.method()} ${path}`);
+      });
+      await w.page.goto(`${secured.url}/ui/`);
+      const dialog = w.page.getByRole('dialog', { name: 'API key needed' });
+      await visible(dialog);
+      await w.screenshot('key-prompt');
+      await dialog.getByLabel('API key').fill('not-the-key');
+      await dialog.getByRole('button', { name: 'Use key' }).click();
+      await visible(dialog.getByText('That key was refused'));
+      keyGiven = true;
+      await dialog.getByLabel('API key').fill(KEY);
+      await dialog.getByRole('button', { name: 'Use key' }).click();
+      await dialog.waitFor({ state: 'hidden' });
+      await text(cell(w.page, 'data-queue', 'secured', 'waiting'), '0');
+      expect(await w.page.evaluate("[sessionStorage.getItem('willow.apiKey'), localStorage.length]")).toEqual([KEY, 0]);
+      // An action with the key changes the server.
+      await w.page.locator('tr[data-queue="secured"]').getByRole('button', { name: 'Pause' }).click();
+      await text(cell(w.page, 'data-queue', 'secured', 'paused'), 'paused');
+      const queue = await fetch(`${secured.url}/v1/queues/secured`, { headers: { authorization: `Bearer ${KEY}` } });
+      expect(((await queue.json()) as { Paused: boolean }).Paused).toBe(true);
+      await fetch(`${secured.url}/v1/queues/secured`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` },
+        body: JSON.stringify({ Paused: false }),
+      });
+      // Kept for the tab: a reload asks nothing.
+      await w.page.reload();
+      await text(cell(w.page, 'data-queue', 'secured', 'paused'), 'no');
+      expect(await dialog.count()).toBe(0);
+      await w.screenshot('queues-with-key');
+      expect(unkeyed).toEqual([]);
+      // Forgetting the key asks again.
+      keyGiven = false;
+      await w.page.getByRole('button', { name: 'Forget key' }).click();
+      await visible(dialog);
+      expect(await w.page.evaluate("sessionStorage.getItem('willow.apiKey')")).toBeNull();
+      const problems = [...w.problems];
+      await w.close();
+      expect(problems).toEqual([]);
+    });
+  });
 });
