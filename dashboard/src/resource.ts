@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { auth } from './api';
-import { onEvent, type WillowEvent } from './events';
+import { live, onEvent, type WillowEvent } from './events';
 
 export interface Resource<T> {
   readonly data: T | undefined;
@@ -16,8 +16,8 @@ const DEBOUNCE_MS = 250;
 const MAX_WAIT_MS = 1_000;
 
 /**
- * Data of one view: fetched on mount, when `deps` or the API key change, on `reload()`, and, debounced, after each
- * event `affects` accepts. The data shown stays until the next answer replaces it; an answer overtaken by a later
+ * Data of one view: fetched on mount, when `deps` or the API key change, on `reload()`, when the event stream
+ * (re)connects, and, debounced, after each event `affects` accepts. The data shown stays until the next answer replaces it; an answer overtaken by a later
  * fetch is dropped.
  */
 export function useResource<T>(load: () => Promise<T>, deps: readonly unknown[], affects: (event: WillowEvent) => boolean): Resource<T> {
@@ -46,6 +46,12 @@ export function useResource<T>(load: () => Promise<T>, deps: readonly unknown[],
       generation = next.generation;
       reload();
     });
+    // The stream has no replay: whatever happened while it was down is fetched once it is back.
+    let wasLive = live.get().kind === 'live';
+    const unsubscribeLive = live.subscribe((state) => {
+      if (state.kind === 'live' && !wasLive) reload();
+      wasLive = state.kind === 'live';
+    });
     let timer: ReturnType<typeof setTimeout> | undefined;
     let firstPending = 0;
     const unsubscribeEvents = onEvent((event) => {
@@ -63,6 +69,7 @@ export function useResource<T>(load: () => Promise<T>, deps: readonly unknown[],
       latest.current += 1;
       clearTimeout(timer);
       unsubscribeAuth();
+      unsubscribeLive();
       unsubscribeEvents();
     };
   }, deps);

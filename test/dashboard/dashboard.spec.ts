@@ -299,6 +299,36 @@ describe('Dashboard at /ui in Chromium', () => {
       await w.close();
       expect(problems).toEqual([]);
     }, 30_000);
+
+    it('an event from the stream refreshes the affected view and joins the feed (stream simulated in the browser until GET /v1/events is served)', async () => {
+      if (eventsServed) {
+        announce('simulated stream: not needed, GET /v1/events is served and the test above used it');
+        return;
+      }
+      announce('live updates: SIMULATED event stream (answered inside the browser), because GET /v1/events is not served yet');
+      const w = await open(WIDTHS[0]);
+      let release!: (body: string) => void;
+      const body = new Promise<string>((resolve) => (release = resolve));
+      let served = 0;
+      await w.page.route('**/v1/events', async (route) => {
+        // The first connection gets the event once the test has enqueued; later reconnections wait until the end.
+        if (served++ > 0) return;
+        await route.fulfill({ status: 200, headers: { 'content-type': 'text/event-stream' }, body: await body });
+      });
+      await goto(w, '');
+      const waiting = cell(w.page, 'data-queue', 'deploys', 'waiting');
+      const before = Number((await api('GET', '/v1/queues/deploys')).body.Waiting);
+      await text(waiting, String(before));
+      const enqueued = await api('POST', '/v1/queues/deploys/items', { KeyValues: { service: 'cache', env: 'staging' }, Data: {} }, 201);
+      const event = { Type: 'item.enqueued', Queue: 'deploys', ID: enqueued.body.ID, KeyValues: { service: 'cache', env: 'staging' }, At: new Date().toISOString() };
+      release(`: connected\n\ndata: ${JSON.stringify(event)}\n\n`);
+      await text(waiting, String(before + 1));
+      await visible(w.page.locator('.feed [data-type="item.enqueued"]'));
+      await w.screenshot('queues-live-simulated');
+      const problems = [...w.problems];
+      await w.close();
+      expect(problems).toEqual([]);
+    }, 30_000);
   });
 
   describe('the key prompt, with access control on', () => {
