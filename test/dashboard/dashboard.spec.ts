@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Locator, Page } from 'playwright-core';
+import type { Locator } from 'playwright-core';
 import { launchChromium, type Browser } from '../support/chromium';
 import { call, startServer, type ChildServer } from '../support/child-server';
 import { sleep, waitUntil } from '../support/wait';
