@@ -71,6 +71,25 @@ describe('Dashboard at /ui in Chromium', () => {
     announce(`screenshots in ${SCREENSHOTS}`);
   });
 
+  it('is served at /ui/ beside Swagger UI, the API and JSON 404s', async () => {
+    const page = await fetch(`${server.url}/ui/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(page.headers.get('content-security-policy')).toContain("default-src 'self'");
+    const html = await page.text();
+    const script = /src="(\/ui\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+    expect(script).toBeDefined();
+    const asset = await fetch(`${server.url}${script}`);
+    expect([asset.status, asset.headers.get('cache-control')]).toEqual([200, 'public, max-age=31536000, immutable']);
+    expect((await fetch(`${server.url}/ui`, { redirect: 'manual' })).headers.get('location')).toBe('/ui/');
+    for (const path of ['/ui/queues/builds', '/ui/assets/missing.js', '/v1/nothing-here', '/nothing-here']) {
+      const answer = await fetch(`${server.url}${path}`);
+      expect([path, answer.status, ((await answer.json()) as { Code: string }).Code]).toEqual([path, 404, 'ROUTE_NOT_FOUND']);
+    }
+    expect((await fetch(`${server.url}/docs`)).status).toBe(200);
+    expect((await fetch(`${server.url}/v1/queues`)).status).toBe(200);
+  });
+
   it('shows the empty state before any queue exists', async () => {
     for (const size of WIDTHS) {
       const w = await open(size);
@@ -344,6 +363,13 @@ describe('Dashboard at /ui in Chromium', () => {
       expect(created.status).toBe(201);
     });
     afterAll(() => secured?.kill9());
+
+    it('serves the page and its files without a key', async () => {
+      const html = await (await fetch(`${secured.url}/ui/`)).text();
+      const script = /src="(\/ui\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+      expect((await fetch(`${secured.url}${script}`)).status).toBe(200);
+      expect((await fetch(`${secured.url}/v1/queues`)).status).toBe(401);
+    });
 
     it('the served document declares bearer keys (access control has landed)', () => {
       announce(`key prompt: ${authServed ? 'REAL access control (bearer scheme in the served document)' : 'bearer scheme ABSENT from the served document'}`);

@@ -34,7 +34,7 @@ function NoQueues() {
   return (
     <EmptyState title="No queues yet — create one with the API or the CLI:">
       <pre>
-        <code>{`curl -X POST ${location.origin}/v1/queues -d '{"Name": "builds"}'\nwillow queues create builds`}</code>
+        <code>{`curl -X POST ${location.origin}/v1/queues \\\n  -d '{"Name": "builds"}'\n\nwillow queues create builds`}</code>
       </pre>
     </EmptyState>
   );
