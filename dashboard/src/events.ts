@@ -1,4 +1,5 @@
 import { auth, authHeaders, unauthorized, type KeyValues } from './api';
+import { SseParser } from './sse';
 import { Store } from './store';
 
 /** One event of `GET /v1/events` (DESIGN.md §11). */
@@ -36,37 +37,6 @@ export function onEvent(listener: (event: WillowEvent) => void): () => void {
 function deliver(event: WillowEvent): void {
   feed.set([event, ...feed.get()].slice(0, FEED_SIZE));
   for (const listener of [...listeners]) listener(event);
-}
-
-/** Splits a Server-Sent Events body into events' data (fields `data` and `event`; comments are heartbeats). */
-export class SseParser {
-  private buffer = '';
-  private data: string[] = [];
-  private event = 'message';
-
-  constructor(private readonly emit: (type: string, data: string) => void) {}
-
-  push(chunk: string): void {
-    this.buffer += chunk;
-    const lines = this.buffer.split(/\r\n|\r|\n/);
-    this.buffer = lines.pop() ?? '';
-    for (const line of lines) this.line(line);
-  }
-
-  private line(line: string): void {
-    if (line === '') {
-      if (this.data.length) this.emit(this.event, this.data.join('\n'));
-      this.data = [];
-      this.event = 'message';
-      return;
-    }
-    if (line.startsWith(':')) return;
-    const colon = line.indexOf(':');
-    const field = colon < 0 ? line : line.slice(0, colon);
-    const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
-    if (field === 'data') this.data.push(value);
-    else if (field === 'event') this.event = value;
-  }
 }
 
 async function stream(signal: AbortSignal): Promise<'ended' | 'stop'> {

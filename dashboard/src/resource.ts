@@ -15,12 +15,23 @@ export interface Resource<T> {
 const DEBOUNCE_MS = 250;
 const MAX_WAIT_MS = 1_000;
 
+export interface ResourceOptions {
+  /** Longest a burst of events delays the refresh; views whose fetch costs many requests wait longer. */
+  readonly maxWaitMs?: number;
+}
+
 /**
  * Data of one view: fetched on mount, when `deps` or the API key change, on `reload()`, when the event stream
  * (re)connects, and, debounced, after each event `affects` accepts. The data shown stays until the next answer replaces it; an answer overtaken by a later
  * fetch is dropped.
  */
-export function useResource<T>(load: () => Promise<T>, deps: readonly unknown[], affects: (event: WillowEvent) => boolean): Resource<T> {
+export function useResource<T>(
+  load: () => Promise<T>,
+  deps: readonly unknown[],
+  affects: (event: WillowEvent) => boolean,
+  options: ResourceOptions = {},
+): Resource<T> {
+  const maxWaitMs = options.maxWaitMs ?? MAX_WAIT_MS;
   const [state, setState] = useState<{ data?: T; error?: unknown; loading: boolean; at?: Date }>({ loading: true });
   const latest = useRef(0);
   const loadRef = useRef(load);
@@ -59,7 +70,7 @@ export function useResource<T>(load: () => Promise<T>, deps: readonly unknown[],
       const now = Date.now();
       if (timer === undefined) firstPending = now;
       clearTimeout(timer);
-      const wait = Math.max(0, Math.min(DEBOUNCE_MS, firstPending + MAX_WAIT_MS - now));
+      const wait = Math.max(0, Math.min(DEBOUNCE_MS, firstPending + maxWaitMs - now));
       timer = setTimeout(() => {
         timer = undefined;
         reload();

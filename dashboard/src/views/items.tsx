@@ -7,7 +7,7 @@ import { href, type ItemState } from '../router';
 
 type Item = Schemas['ItemSummaryResponse'] & { Position?: number };
 
-const PAGE = 100;
+const PAGE = 50;
 const FILTERS: readonly { state: ItemState | null; label: string }[] = [
   { state: null, label: 'All' },
   { state: 'waiting', label: 'Waiting' },
@@ -47,6 +47,8 @@ export function ItemsTab({ queue, state }: { queue: string; state: ItemState | n
     },
     [queue, state, cursor],
     (e) => e.Queue === queue && e.Type.startsWith('item.'),
+    // A page costs one request per waiting item (for its position): refreshed at most every 3 s under load.
+    { maxWaitMs: 3_000 },
   );
   const page = (to: string | null, back = false) => {
     setHistory(back ? history.slice(0, -1) : [...history, cursor]);

@@ -50,6 +50,8 @@ export function LimiterView() {
     },
     [],
     affectsCounters,
+    // One explain per counter: refreshed at most every 3 s under load.
+    { maxWaitMs: 3_000 },
   );
   const both = { ...counters, loading: rules.loading || counters.loading, reload: () => (rules.reload(), counters.reload()) };
   return (
