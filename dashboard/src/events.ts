@@ -23,8 +23,14 @@ export type LiveState =
   | { readonly kind: 'unavailable' | 'locked'; readonly reason: string };
 
 export const live = new Store<LiveState>({ kind: 'connecting' });
+export interface FeedEntry {
+  /** Rises with every event this page received: the entry's identity in the list. */
+  readonly seq: number;
+  readonly event: WillowEvent;
+}
+
 /** The newest events first, at most FEED_SIZE. */
-export const feed = new Store<readonly WillowEvent[]>([]);
+export const feed = new Store<readonly FeedEntry[]>([]);
 
 const FEED_SIZE = 200;
 const listeners = new Set<(event: WillowEvent) => void>();
@@ -34,8 +40,20 @@ export function onEvent(listener: (event: WillowEvent) => void): () => void {
   return () => listeners.delete(listener);
 }
 
+/** A busy queue sends hundreds of events a second: the feed is redrawn at most every FEED_FLUSH_MS. */
+const FEED_FLUSH_MS = 200;
+let unshown: FeedEntry[] = [];
+let received = 0;
+let flush: ReturnType<typeof setTimeout> | undefined;
+
 function deliver(event: WillowEvent): void {
-  feed.set([event, ...feed.get()].slice(0, FEED_SIZE));
+  unshown.push({ seq: ++received, event });
+  flush ??= setTimeout(() => {
+    flush = undefined;
+    const newest = unshown.reverse();
+    unshown = [];
+    feed.set([...newest, ...feed.get()].slice(0, FEED_SIZE));
+  }, FEED_FLUSH_MS);
   for (const listener of [...listeners]) listener(event);
 }
 

@@ -13,7 +13,7 @@ const DEV = { repo_name: 'willow', branch_name: 'dev', os: 'linux' };
 const FEATURE = { repo_name: 'willow', branch_name: 'feature', os: 'mac' };
 const RELEASE = { repo_name: 'willow', branch_name: 'release', os: 'linux' };
 
-async function text(locator: Locator, expected: string | RegExp, timeoutMs = 5_000): Promise<void> {
+async function text(locator: Locator, expected: string | RegExp, timeoutMs = 10_000): Promise<void> {
   let last: string | null = null;
   try {
     await waitUntil(async () => {
@@ -25,7 +25,7 @@ async function text(locator: Locator, expected: string | RegExp, timeoutMs = 5_0
   }
 }
 
-async function visible(locator: Locator, timeoutMs = 5_000): Promise<void> {
+async function visible(locator: Locator, timeoutMs = 10_000): Promise<void> {
   await locator.first().waitFor({ state: 'visible', timeout: timeoutMs });
 }
 

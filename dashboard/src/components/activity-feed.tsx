@@ -77,8 +77,8 @@ export function ActivityFeed({ limit }: { limit?: number }) {
         <p class="muted small feed-empty">{state.kind === 'live' ? 'Waiting for events… enqueue an item and it shows here.' : 'No events: the page is not receiving live updates.'}</p>
       ) : (
         <ol class="feed-list" aria-live="polite">
-          {shown.map((e, i) => (
-            <li key={`${e.At}/${e.Type}/${e.ID ?? ''}/${events.length - i}`} class={`event tone-${TONE[e.Type] ?? 'info'}`} data-type={e.Type}>
+          {shown.map(({ seq, event: e }) => (
+            <li key={seq} class={`event tone-${TONE[e.Type] ?? 'info'}`} data-type={e.Type}>
               <span class="event-time num">{clock(e.At)}</span>
               <span class="event-type">{e.Type}</span>
               <span class="event-subject">
