@@ -224,7 +224,16 @@ describe('Dashboard at /ui in Chromium', () => {
     it('activity: the feed, or why there is none', async () => {
       await goto(w, '#/activity');
       await visible(w.page.getByRole('heading', { name: 'Activity' }));
-      if (!eventsServed) await visible(w.page.locator('[data-live="unavailable"]'));
+      if (eventsServed) {
+        await text(w.page.locator('.feed .live'), 'Live');
+        // An item in and out of the paused queue: two events, no lasting change.
+        const { body } = await api('POST', '/v1/queues/nightly/items', { KeyValues: { job: 'report' }, Data: {} }, 201);
+        await api('DELETE', `/v1/queues/nightly/items/${body.ID}`, undefined, 204);
+        await visible(w.page.locator('.feed [data-type="item.cancelled"]'));
+        await visible(w.page.locator('.feed [data-type="item.enqueued"]'));
+      } else {
+        await visible(w.page.locator('[data-live="unavailable"]'));
+      }
       await w.screenshot('activity');
     });
 
