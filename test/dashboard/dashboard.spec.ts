@@ -297,6 +297,18 @@ describe('Dashboard at /ui in Chromium', () => {
     });
   });
 
+  it('a queue that does not exist says so in place, and the page stays usable', async () => {
+    const w = await openPage(browser, WIDTHS[1], { status: (url, status) => status === 404 && new URL(url).pathname.startsWith('/v1/queues/no-such-queue') || (!eventsServed && status === 404 && new URL(url).pathname === '/v1/events') });
+    await goto(w, '#/queues/no-such-queue');
+    await text(w.page.locator('main [role="alert"]').first(), /QUEUE_NOT_FOUND/);
+    await w.screenshot('queue-missing');
+    await w.page.getByRole('link', { name: 'Queues', exact: true }).first().click();
+    await visible(w.page.locator('tr[data-queue="builds"]'));
+    const problems = [...w.problems];
+    await w.close();
+    expect(problems).toEqual([]);
+  });
+
   describe('live updates', () => {
     it('a count changes without a reload after an enqueue through the API', async () => {
       const w = await open(WIDTHS[0]);

@@ -15,15 +15,19 @@ const FILTERS: readonly { state: ItemState | null; label: string }[] = [
   { state: 'processing', label: 'Processing' },
 ];
 
+/** Set once inspecting an item was refused (403: a key without the scope to get items): positions are not asked again. */
+let positionsRefused = false;
+
 /** Listings leave Position out; each waiting item of the page is inspected for it, a few at a time. */
 async function withPositions(queue: string, items: readonly Item[]): Promise<Item[]> {
   const out = [...items];
   let next = 0;
   const worker = async () => {
-    while (next < out.length) {
+    while (next < out.length && !positionsRefused) {
       const i = next++;
       if (out[i]!.State === 'processing') continue;
-      const { data } = await willow().api.GET('/v1/queues/{Name}/items/{ID}', { params: { path: { Name: queue, ID: out[i]!.ID } } });
+      const { data, response } = await willow().api.GET('/v1/queues/{Name}/items/{ID}', { params: { path: { Name: queue, ID: out[i]!.ID } } });
+      if (response.status === 403) positionsRefused = true;
       // Gone in between (acked, cancelled): the next refresh drops the row.
       if (data) out[i] = { ...out[i]!, Position: data.Position };
     }

@@ -1,4 +1,4 @@
-import { call, willow } from '../api';
+import { call, willow, WillowError } from '../api';
 import { ErrorNote, ViewHeader } from '../components/ui';
 import { count } from '../format';
 import type { WillowEvent } from '../events';
@@ -19,6 +19,8 @@ export function QueueView({ name, tab, state }: { name: string; tab: QueueTab; s
   const ofThisQueue = (e: WillowEvent) => e.Queue === name;
   const queue = useResource(() => call(willow().api.GET('/v1/queues/{Name}', { params: { path: { Name: name } } })), [name], ofThisQueue);
   const q = queue.data;
+  // A queue that is gone has no channels, items or dead letters to show: one message says so.
+  const missing = q === undefined && queue.error instanceof WillowError && queue.error.code === 'QUEUE_NOT_FOUND';
   return (
     <section aria-labelledby="queue-title">
       <nav class="crumbs" aria-label="Breadcrumb">
@@ -40,6 +42,16 @@ export function QueueView({ name, tab, state }: { name: string; tab: QueueTab; s
           </div>
         </dl>
       )}
+      {!missing && (
+        <QueueTabs name={name} tab={tab} state={state} />
+      )}
+    </section>
+  );
+}
+
+function QueueTabs({ name, tab, state }: { name: string; tab: QueueTab; state: ItemState | null }) {
+  return (
+    <>
       <nav class="tabs" aria-label="Queue views">
         {TABS.map((t) => (
           <a key={t.tab} href={href({ view: 'queue', name, tab: t.tab, state: null })} aria-current={t.tab === tab ? 'page' : undefined}>
@@ -50,7 +62,7 @@ export function QueueView({ name, tab, state }: { name: string; tab: QueueTab; s
       {tab === 'channels' && <ChannelsTab queue={name} />}
       {tab === 'items' && <ItemsTab queue={name} state={state} />}
       {tab === 'dead-letters' && <DeadLettersTab queue={name} />}
-    </section>
+    </>
   );
 }
 
