@@ -23,6 +23,7 @@ export type LiveState =
   | { readonly kind: 'unavailable' | 'locked'; readonly reason: string };
 
 export const live = new Store<LiveState>({ kind: 'connecting' });
+
 export interface FeedEntry {
   /** Rises with every event this page received: the entry's identity in the list. */
   readonly seq: number;
