@@ -30,6 +30,10 @@ export interface Config {
   readonly lockerUrl: TransportUrl | null;
   /** Serve this process's ports to other processes over this transport; null = HTTP only. */
   readonly transportListen: TransportUrl | null;
+  /** `GET /metrics`, `GET /v1/events` and what feeds them; off (`WILLOW_METRICS=off`) costs nothing. */
+  readonly metrics: boolean;
+  /** Events kept for an event-stream client that reads slower than they come; one more drops it. */
+  readonly eventsBuffer: number;
   /** How often the background timers run; defaults suit production, tests shorten them. */
   readonly timing: Timing;
 }
@@ -51,6 +55,8 @@ export interface Timing {
   /** First and largest delay between retries of a lost connection or an unreachable dependency. */
   readonly retryFirstMs: number;
   readonly retryMaxMs: number;
+  /** Between two heartbeat comments of an event stream. */
+  readonly eventsHeartbeatMs: number;
 }
 
 export const DEFAULT_TIMING: Timing = Object.freeze({
@@ -62,6 +68,7 @@ export const DEFAULT_TIMING: Timing = Object.freeze({
   eventsPollMs: 20_000,
   retryFirstMs: 100,
   retryMaxMs: 2_000,
+  eventsHeartbeatMs: 15_000,
 });
 
 /**
@@ -119,6 +126,8 @@ export function parseConfig(env: Env): Config {
     limiterUrl,
     lockerUrl,
     transportListen: transportUrl(env, 'WILLOW_TRANSPORT_LISTEN'),
+    metrics: oneOf(env, 'WILLOW_METRICS', ['on', 'off'] as const, 'on') === 'on',
+    eventsBuffer: integer(env, 'WILLOW_EVENTS_BUFFER', 1_000, 1, 1_000_000),
     timing: parseTiming(env),
   };
 }

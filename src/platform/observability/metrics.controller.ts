@@ -1,0 +1,24 @@
+import { Controller, Get, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { ApiErrorResponses } from '../http/api-errors';
+import { WillowMetrics } from './willow-metrics';
+
+@ApiTags('observability')
+@Controller('metrics')
+export class MetricsController {
+  constructor(private readonly metrics: WillowMetrics) {}
+
+  /** Prometheus metrics of this process, in the text exposition format. */
+  @Get()
+  @ApiProduces('text/plain')
+  @ApiOkResponse({
+    description: 'Every metric the README lists, plus the default process metrics.',
+    content: { 'text/plain': { schema: { type: 'string', example: 'willow_queue_items{queue="builds",state="waiting"} 3\n' } } },
+  })
+  @ApiErrorResponses({ 503: ['STORE_UNAVAILABLE'] })
+  async scrape(@Res() res: Response): Promise<void> {
+    const text = await this.metrics.render();
+    res.type(this.metrics.contentType).send(text);
+  }
+}

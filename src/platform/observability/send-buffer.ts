@@ -1,0 +1,43 @@
+/**
+ * The frames a stream client has not taken yet, bounded: a client that reads slower than events arrive is dropped
+ * rather than let it hold memory or slow the server. Plain logic, no sockets: `SseStream` drives it.
+ */
+export class SendBuffer {
+  private readonly frames: string[] = [];
+  private overflowed = false;
+
+  constructor(readonly capacity: number) {
+    if (!Number.isSafeInteger(capacity) || capacity < 1) throw new Error(`A send buffer holds at least 1 frame (got ${capacity})`);
+  }
+
+  get size(): number {
+    return this.frames.length;
+  }
+
+  /** True once a push found the buffer full: the client must be dropped, and nothing more is accepted. */
+  get overflow(): boolean {
+    return this.overflowed;
+  }
+
+  /** Keeps `frame` for later; false (and overflow) when the buffer is full. */
+  push(frame: string): boolean {
+    if (this.overflowed) return false;
+    if (this.frames.length >= this.capacity) {
+      this.overflowed = true;
+      this.frames.length = 0;
+      return false;
+    }
+    this.frames.push(frame);
+    return true;
+  }
+
+  /** Hands frames to `write` in order until it says the socket is full (false) or none is left. */
+  drainInto(write: (frame: string) => boolean): void {
+    let taken = 0;
+    while (taken < this.frames.length) {
+      const ok = write(this.frames[taken++]);
+      if (!ok) break;
+    }
+    this.frames.splice(0, taken);
+  }
+}
