@@ -34,6 +34,9 @@ export interface StoredItem {
   readonly notBefore: number | null;
   readonly retryDelayMs: number;
   readonly retryBackoff: RetryBackoff;
+  /** When it was enqueued (epoch ms), where the store read it (a claim does); null for items stored before this
+   * was recorded. */
+  readonly enqueuedAt?: number | null;
 }
 
 /** A stored item with the state it is in. */

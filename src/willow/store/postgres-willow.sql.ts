@@ -108,7 +108,7 @@ export const INSERT_ITEMS = `INSERT INTO willow_items
 export const CLAIM_HEAD = `UPDATE willow_items SET state = 1, attempt = attempt + 1, expires_at = $3::bigint + timeout_ms
   WHERE seq = (SELECT seq FROM (SELECT seq, not_before FROM willow_items WHERE queue = $1 AND ${CHANNEL_IS('$2')} AND state = 0
     ORDER BY priority DESC, seq LIMIT 1 FOR UPDATE SKIP LOCKED) head WHERE head.not_before IS NULL OR head.not_before <= $3::bigint)
-  RETURNING ${ITEM}`;
+  RETURNING ${ITEM}, enqueued_at`;
 /** $1 id. */
 export const ITEM_BY_ID = `SELECT ${ITEM} FROM willow_items WHERE id = $1`;
 /** $1 queue, $2 id, $3 attempt or null (bigint: any safe integer compares), $4 now. No row unless that delivery is
@@ -165,6 +165,8 @@ export const LOAD_QUEUE_CHANNELS = `${CHANNEL_LOAD} WHERE queue = $1 AND state I
 /** $1 queue, $2 now. Waiting items not yet due, on willow_items_due. */
 export const COUNT_SCHEDULED = `SELECT count(*)::int AS n FROM willow_items
   WHERE queue = $1 AND state = 0 AND not_before IS NOT NULL AND not_before > $2::bigint`;
+/** $1 queue. Its dead letters, on willow_items_dead (queue, seq) WHERE state = 2. */
+export const COUNT_DEAD = 'SELECT count(*)::int AS n FROM willow_items WHERE queue = $1 AND state = 2';
 /** $1 queue, $2 now, $3 channel keys (text[]). Per channel among them: waiting items not yet due, the earliest due. */
 export const SCHEDULED_OF = `SELECT channel, count(*)::int AS n, min(not_before) AS next FROM willow_items
   WHERE queue = $1 AND state = 0 AND not_before IS NOT NULL AND not_before > $2::bigint AND channel = ANY($3::text[])
