@@ -7,6 +7,9 @@ export const UNMATCHED_ROUTE = 'unmatched';
 /** The token of the metrics HTTP answers are timed into; null when observability is off. */
 export const HTTP_METRICS = Symbol('HttpMetrics');
 
+/** Nest answers an unknown path through a catch-all route of its own: that pattern names no route either. */
+const CATCH_ALL = new Set(['/{*path}', '*', '/*']);
+
 type RoutedRequest = IncomingMessage & { route?: { path?: unknown }; baseUrl?: string };
 
 /**
@@ -18,7 +21,8 @@ export function httpMetrics(metrics: WillowMetrics) {
     const started = process.hrtime.bigint();
     res.once('finish', () => {
       const { route, baseUrl } = req as RoutedRequest;
-      const pattern = typeof route?.path === 'string' ? `${baseUrl ?? ''}${route.path}` : UNMATCHED_ROUTE;
+      const path = route?.path;
+      const pattern = typeof path === 'string' && !CATCH_ALL.has(path) ? `${baseUrl ?? ''}${path}` : UNMATCHED_ROUTE;
       metrics.httpAnswered(req.method ?? 'GET', pattern, res.statusCode, Number(process.hrtime.bigint() - started) / 1e9);
     });
     next();

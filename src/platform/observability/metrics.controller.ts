@@ -19,6 +19,8 @@ export class MetricsController {
   @ApiErrorResponses({ 503: ['STORE_UNAVAILABLE'] })
   async scrape(@Res() res: Response): Promise<void> {
     const text = await this.metrics.render();
-    res.type(this.metrics.contentType).send(text);
+    // Set as is: Express's `type` would add a charset Prometheus does not expect.
+    res.setHeader('Content-Type', this.metrics.contentType);
+    res.end(text);
   }
 }
