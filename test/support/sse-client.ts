@@ -14,7 +14,9 @@ export interface SseFrame {
  */
 export class SseClient {
   readonly frames: SseFrame[] = [];
+  /** The server ended the stream (the response completed), as opposed to a reset. */
   ended = false;
+  closed = false;
   private rest = '';
   private constructor(
     private readonly req: ClientRequest,
@@ -23,7 +25,7 @@ export class SseClient {
     res.setEncoding('utf8');
     res.on('data', (chunk: string) => this.read(chunk));
     res.on('end', () => (this.ended = true));
-    res.on('close', () => (this.ended = true));
+    res.on('close', () => (this.closed = true));
   }
 
   /** Opens a stream and resolves once its first frame (the `connected` comment) has arrived, unless `paused`. */
