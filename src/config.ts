@@ -32,7 +32,9 @@ export interface Config {
   readonly transportListen: TransportUrl | null;
   /** `GET /metrics`, `GET /v1/events` and what feeds them; off (`WILLOW_METRICS=off`) costs nothing. */
   readonly metrics: boolean;
-  /** Events kept for an event-stream client that reads slower than they come; one more drops it. */
+  /** Events kept for an event-stream client that reads slower than they come; one more drops it. Several batches
+   * of 1000 items may commit together, and their events are written in one turn of the event loop, before any
+   * client could read: the default leaves room for ten. */
   readonly eventsBuffer: number;
   /** How often the background timers run; defaults suit production, tests shorten them. */
   readonly timing: Timing;
@@ -127,7 +129,7 @@ export function parseConfig(env: Env): Config {
     lockerUrl,
     transportListen: transportUrl(env, 'WILLOW_TRANSPORT_LISTEN'),
     metrics: oneOf(env, 'WILLOW_METRICS', ['on', 'off'] as const, 'on') === 'on',
-    eventsBuffer: integer(env, 'WILLOW_EVENTS_BUFFER', 1_000, 1, 1_000_000),
+    eventsBuffer: integer(env, 'WILLOW_EVENTS_BUFFER', 10_000, 1, 1_000_000),
     timing: parseTiming(env),
   };
 }

@@ -16,7 +16,7 @@ export class EventsController {
   @ApiOkResponse({
     description:
       'A `text/event-stream`: each event is one `data:` line holding `{Type, Queue?, ID?, KeyValues?, At}`. A client ' +
-      'that falls more than 1000 events behind gets a last `event: overflow` and the stream ends.',
+      'that falls more than `WILLOW_EVENTS_BUFFER` (10000) events behind gets a last `event: overflow` and the stream ends.',
     content: { 'text/event-stream': { schema: { type: 'string', example: 'data: {"Type":"item.enqueued","Queue":"builds","ID":"it_…","KeyValues":{"os":"linux"},"At":"2026-12-06T09:00:00.000Z"}\n\n' } } },
   })
   @ApiErrorResponses({ 400: ['INVALID_INPUT'] })
