@@ -1,5 +1,5 @@
 import { Controller, Get, Query, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { ApiErrorResponses } from '../http/api-errors';
 import { EventStreams } from './event-streams';
@@ -12,7 +12,6 @@ export class EventsController {
 
   /** Stream live events as Server-Sent Events (no replay; a heartbeat comment every 15 s). */
   @Get()
-  @ApiProduces('text/event-stream')
   @ApiOkResponse({
     description:
       'A `text/event-stream`: each event is one `data:` line holding `{Type, Queue?, ID?, KeyValues?, At}`. A client ' +

@@ -1,5 +1,5 @@
 import { Controller, Get, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { ApiErrorResponses } from '../http/api-errors';
 import { WillowMetrics } from './willow-metrics';
@@ -11,7 +11,6 @@ export class MetricsController {
 
   /** Prometheus metrics of this process, in the text exposition format. */
   @Get()
-  @ApiProduces('text/plain')
   @ApiOkResponse({
     description: 'Every metric the README lists, plus the default process metrics.',
     content: { 'text/plain': { schema: { type: 'string', example: 'willow_queue_items{queue="builds",state="waiting"} 3\n' } } },
