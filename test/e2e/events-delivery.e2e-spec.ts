@@ -9,7 +9,7 @@ jest.setTimeout(120_000);
 describe('an event-stream client that does not read', () => {
   let sut: TestApp;
   beforeAll(async () => {
-    sut = await createTestApp({ WILLOW_EVENTS_BUFFER: '20' });
+    sut = await createTestApp({ WILLOW_EVENTS_BUFFER: '1500' });
     await sut.http().post('/v1/queues').send({ Name: 'flood' }).expect(201);
   });
   afterAll(() => sut.close());
@@ -19,7 +19,8 @@ describe('an event-stream client that does not read', () => {
     const streams = sut.app.get(EventStreams);
     await waitUntil(async () => streams.size === 1);
     const pad = 'p'.repeat(400);
-    // Each batch is 1000 events of about 500 bytes; the socket buffers fill, then the 20 frames of the client's own.
+    // Each batch is 1000 events of about 500 bytes, written to the socket together; once the socket is full, the next
+    // batches wait in the client's buffer of 1500 events until it overflows.
     for (let batch = 0; batch < 100 && streams.size > 0; batch++) {
       const items = Array.from({ length: 1_000 }, (_, i) => ({ KeyValues: { batch, i, pad }, Data: null }));
       await sut.http().post('/v1/queues/flood/items/batch').send({ Items: items }).expect(200);
@@ -33,7 +34,7 @@ describe('an event-stream client that does not read', () => {
     slow.resume();
     await waitUntil(async () => slow.ended, 30_000);
     const last = slow.frames[slow.frames.length - 1];
-    expect(last).toMatchObject({ event: 'overflow', data: { Type: 'overflow', Message: expect.stringContaining('more than 20 events') } });
+    expect(last).toMatchObject({ event: 'overflow', data: { Type: 'overflow', Message: expect.stringContaining('more than 1500 events') } });
     expect(slow.events.length).toBeGreaterThan(0);
     expect(slow.events.every((e) => e.Type === 'item.enqueued')).toBe(true);
   });

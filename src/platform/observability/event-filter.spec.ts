@@ -1,5 +1,5 @@
 import { EVENT_TYPES, type ObservedEvent } from './observer.port';
-import { eventBody, parseEventFilter, passes } from './event-filter';
+import { eventBody, eventJson, parseEventFilter, passes } from './event-filter';
 
 const event = (over: Partial<ObservedEvent> = {}): ObservedEvent => ({ type: 'item.enqueued', queue: 'builds', id: 'it_1', tags: { os: 'linux' }, at: 0, ...over });
 
@@ -40,5 +40,17 @@ describe(eventBody.name, () => {
   it('writes PascalCase fields with At in ISO-8601 and leaves absent ones out', () => {
     expect(eventBody(event({ at: Date.UTC(2026, 11, 6, 9) }))).toEqual({ Type: 'item.enqueued', Queue: 'builds', ID: 'it_1', KeyValues: { os: 'linux' }, At: '2026-12-06T09:00:00.000Z' });
     expect(eventBody(event({ type: 'queue.paused', id: null, tags: null }))).toEqual({ Type: 'queue.paused', Queue: 'builds', At: '1970-01-01T00:00:00.000Z' });
+  });
+});
+
+describe(eventJson.name, () => {
+  it.each([
+    event(),
+    event({ type: 'queue.resumed', id: null, tags: null, at: 5 }),
+    event({ type: 'lock.granted', queue: null, id: 'lk_"x', tags: { 'a"b': 'c\\d', n: 1.5, t: true }, at: 5 }),
+    event({ queue: 'q\u2028"' }),
+  ])('is JSON.stringify(eventBody(event)) for %j', (e) => {
+    expect(eventJson(e)).toBe(JSON.stringify(eventBody(e)));
+    expect(eventJson(e)).toBe(JSON.stringify(eventBody(e)));
   });
 });

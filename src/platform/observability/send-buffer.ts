@@ -3,7 +3,7 @@
  * rather than let it hold memory or slow the server. Plain logic, no sockets: `SseStream` drives it.
  */
 export class SendBuffer {
-  private readonly frames: string[] = [];
+  private frames: string[] = [];
   private overflowed = false;
 
   constructor(readonly capacity: number) {
@@ -24,20 +24,17 @@ export class SendBuffer {
     if (this.overflowed) return false;
     if (this.frames.length >= this.capacity) {
       this.overflowed = true;
-      this.frames.length = 0;
+      this.frames = [];
       return false;
     }
     this.frames.push(frame);
     return true;
   }
 
-  /** Hands frames to `write` in order until it says the socket is full (false) or none is left. */
-  drainInto(write: (frame: string) => boolean): void {
-    let taken = 0;
-    while (taken < this.frames.length) {
-      const ok = write(this.frames[taken++]);
-      if (!ok) break;
-    }
-    this.frames.splice(0, taken);
+  /** Every frame held, in order, as one string for one socket write ('' when none); the buffer is then empty. */
+  take(): string {
+    const text = this.frames.join('');
+    this.frames = [];
+    return text;
   }
 }

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { Scheduler, Timer } from '../../common/scheduler';
-import { eventBody, passes, type EventFilter } from './event-filter';
+import { eventJson, passes, type EventFilter } from './event-filter';
 import type { ObservedEvent } from './observer.port';
 import { SendBuffer } from './send-buffer';
 
@@ -27,7 +27,9 @@ const FLUSH_GRACE_MS = 30_000;
 export class SseStream {
   private readonly buffer: SendBuffer;
   private readonly heartbeat: Timer;
+  /** The socket took more than its high-water mark: frames wait in `buffer` until it drains. */
   private full = false;
+  private flushing = false;
   private ended = false;
 
   constructor(
@@ -43,18 +45,17 @@ export class SseStream {
     });
     res.on('drain', () => this.drain());
     res.once('close', () => this.finish());
-    this.heartbeat = opts.scheduler.every(opts.heartbeatMs, () => this.full || this.ended || this.write(': heartbeat\n\n'));
+    this.heartbeat = opts.scheduler.every(opts.heartbeatMs, () => this.full || this.ended || this.buffer.size > 0 || this.write(': heartbeat\n\n'));
     this.write(': connected\n\n');
   }
 
+  /** Frames are written once per turn of the event loop, together: a batch of 1000 items is one socket write. */
   offer(event: ObservedEvent): void {
     if (this.ended || !passes(this.opts.filter, event)) return;
-    const frame = `data: ${JSON.stringify(eventBody(event))}\n\n`;
-    if (!this.full) {
-      this.write(frame);
-      return;
-    }
-    if (!this.buffer.push(frame)) this.drop();
+    if (!this.buffer.push(`data: ${eventJson(event)}\n\n`)) return this.drop();
+    if (this.full || this.flushing) return;
+    this.flushing = true;
+    setImmediate(() => this.flush());
   }
 
   /** Ends the stream (shutdown): what was sent stays sent. */
@@ -68,12 +69,16 @@ export class SseStream {
     if (!this.res.write(frame)) this.full = true;
   }
 
+  private flush(): void {
+    this.flushing = false;
+    if (this.ended || this.full) return;
+    const text = this.buffer.take();
+    if (text) this.write(text);
+  }
+
   private drain(): void {
     this.full = false;
-    this.buffer.drainInto((frame) => {
-      this.write(frame);
-      return !this.full;
-    });
+    this.flush();
   }
 
   private drop(): void {

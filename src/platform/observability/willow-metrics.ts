@@ -25,6 +25,9 @@ const COUNTED: Partial<Record<EventType, { name: string; help: string; result?: 
 export class WillowMetrics {
   readonly registry = new Registry();
   private readonly counters = new Map<string, Counter<'queue' | 'result'>>();
+  /** The labelled child of each counter and label set seen, so a count is one addition (no label hashing). */
+  private readonly children = new Map<string, { inc(): void }>();
+  private readonly histogramChildren = new Map<string, { observe(value: number): void }>();
   private readonly itemWait = this.histogram('willow_item_wait_seconds', 'Enqueue to first delivery.', ['queue'], ITEM_BUCKETS);
   private readonly itemProcessing = this.histogram('willow_item_processing_seconds', 'Delivery to ack (passed or failed).', ['queue'], ITEM_BUCKETS);
   private readonly refusals = new Counter({ name: 'willow_limiter_refusals_total', help: 'Increments the Limiter refused, by rule.', labelNames: ['rule'], registers: [this.registry] });
@@ -50,16 +53,21 @@ export class WillowMetrics {
   count(event: ObservedEvent): void {
     const counted = COUNTED[event.type];
     if (!counted || event.queue === null) return;
-    const labels = counted.result ? { queue: event.queue, result: counted.result } : { queue: event.queue };
-    this.counters.get(counted.name)!.inc(labels);
+    const key = `${event.type}\n${event.queue}`;
+    let child = this.children.get(key);
+    if (!child) {
+      const labels = counted.result ? { queue: event.queue, result: counted.result } : { queue: event.queue };
+      this.children.set(key, (child = this.counters.get(counted.name)!.labels(labels)));
+    }
+    child.inc();
   }
 
   itemWaited(queue: string, seconds: number): void {
-    this.itemWait.observe({ queue }, seconds);
+    this.perQueue(this.itemWait, 'wait', queue).observe(seconds);
   }
 
   itemProcessed(queue: string, seconds: number): void {
-    this.itemProcessing.observe({ queue }, seconds);
+    this.perQueue(this.itemProcessing, 'processing', queue).observe(seconds);
   }
 
   limiterRefused(rule: string): void {
@@ -101,6 +109,13 @@ export class WillowMetrics {
 
   get contentType(): string {
     return this.registry.contentType;
+  }
+
+  private perQueue(histogram: Histogram<'queue'>, name: string, queue: string): { observe(value: number): void } {
+    const key = `${name}\n${queue}`;
+    let child = this.histogramChildren.get(key);
+    if (!child) this.histogramChildren.set(key, (child = histogram.labels({ queue })));
+    return child;
   }
 
   private histogram<L extends string>(name: string, help: string, labelNames: L[], buckets: number[]): Histogram<L> {
