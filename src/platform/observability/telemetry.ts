@@ -33,7 +33,14 @@ export class Telemetry implements Observer, OnModuleInit {
   emit(event: ObservedEvent): void {
     this.metrics.count(event);
     this.hub.deliver(event);
-    this.relay?.send(ALREADY_COMMITTED, event).catch((error: unknown) => this.logger.warn({ err: error }, 'an event could not be relayed'));
+    if (!this.relay) return;
+    // Never throws into the caller, whose change has committed: an event that cannot be relayed is logged and lost.
+    const lost = (error: unknown) => this.logger.warn({ err: error, type: event.type }, 'an event could not be relayed to other instances');
+    try {
+      this.relay.send(ALREADY_COMMITTED, event).catch(lost);
+    } catch (error) {
+      lost(error);
+    }
   }
 
   itemWaited(queue: string, seconds: number): void {

@@ -14,7 +14,7 @@
  */
 
 const ITEM = `seq, id, queue, channel, state, data, updateable, retry_attempts, retry_front, timeout_ms, attempt, expires_at, last_error,
-  priority, not_before, retry_delay_ms, retry_exponential`;
+  priority, not_before, retry_delay_ms, retry_exponential, enqueued_at`;
 /** The items of channel `key` (a parameter or column): the indexed md5, then the whole text. */
 const CHANNEL_IS = (key: string) => `md5(channel) = md5(${key}::text) AND channel = ${key}::text`;
 const QUEUE_KEY = `hashtext('willow.queue.' || current_schema()), hashtext($1::text)`;
@@ -108,7 +108,7 @@ export const INSERT_ITEMS = `INSERT INTO willow_items
 export const CLAIM_HEAD = `UPDATE willow_items SET state = 1, attempt = attempt + 1, expires_at = $3::bigint + timeout_ms
   WHERE seq = (SELECT seq FROM (SELECT seq, not_before FROM willow_items WHERE queue = $1 AND ${CHANNEL_IS('$2')} AND state = 0
     ORDER BY priority DESC, seq LIMIT 1 FOR UPDATE SKIP LOCKED) head WHERE head.not_before IS NULL OR head.not_before <= $3::bigint)
-  RETURNING ${ITEM}, enqueued_at`;
+  RETURNING ${ITEM}`;
 /** $1 id. */
 export const ITEM_BY_ID = `SELECT ${ITEM} FROM willow_items WHERE id = $1`;
 /** $1 queue, $2 id, $3 attempt or null (bigint: any safe integer compares), $4 now. No row unless that delivery is
@@ -182,7 +182,7 @@ export const DUE_LEASES = `SELECT id, attempt, expires_at FROM willow_items WHER
  * (queue, md5(channel), priority DESC, seq) WHERE state = 0, never a scan of the queue. */
 const AHEAD = (cond: string) => `(SELECT count(*)::int FROM willow_items a WHERE a.queue = i.queue
   AND md5(a.channel) = md5(i.channel) AND a.channel = i.channel AND a.state = 0 AND ${cond})`;
-export const INSPECT_ITEM = `SELECT ${ITEM}, i.enqueued_at, CASE WHEN i.state = 0 THEN
+export const INSPECT_ITEM = `SELECT ${ITEM}, CASE WHEN i.state = 0 THEN
     ${AHEAD('a.priority > i.priority')} + ${AHEAD('a.priority = i.priority AND a.seq < i.seq')}
   END AS position
   FROM willow_items i WHERE i.id = $2 AND i.queue = $1 AND i.state IN (0, 1)`;

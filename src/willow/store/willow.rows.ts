@@ -58,7 +58,7 @@ export function toItem(row: ItemColumns): StoredItem {
     notBefore: row.not_before === null ? null : Number(row.not_before),
     retryDelayMs: Number(row.retry_delay_ms),
     retryBackoff: row.retry_exponential ? 'exponential' : 'fixed',
-    ...(row.enqueued_at !== undefined && { enqueuedAt: row.enqueued_at === null ? null : Number(row.enqueued_at) }),
+    enqueuedAt: row.enqueued_at == null ? null : Number(row.enqueued_at),
   };
 }
 
