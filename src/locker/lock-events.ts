@@ -33,6 +33,6 @@ export class LockEvents {
   }
 
   private emit(type: EventType, lock: StoredLock, at: number): void {
-    this.observer.emit({ type, queue: null, id: lock.lockId, tags: lock.tags, at });
+    this.observer.emit({ type, queue: null, id: lock.lockId, tags: lock.tags, at, key: lock.key });
   }
 }

@@ -28,7 +28,7 @@ export class WillowEvents {
   enqueued(queue: string, outcomes: readonly EnqueueOutcome[], tagsByKey: ReadonlyMap<string, Tags>): void {
     if (this.observer === NO_OBSERVER) return;
     const at = this.clock.now();
-    for (const o of outcomes) this.emit(o.collapsed ? 'item.collapsed' : 'item.enqueued', queue, o.id, tagsByKey.get(o.key) ?? null, at);
+    for (const o of outcomes) this.emit(o.collapsed ? 'item.collapsed' : 'item.enqueued', queue, o.id, tagsByKey.get(o.key) ?? null, at, o.key);
   }
 
   delivered(item: StoredItem & { readonly enqueuedAt?: number | null }): void {
@@ -37,7 +37,7 @@ export class WillowEvents {
     if (item.attempt === 1 && item.enqueuedAt != null) this.observer.itemWaited(item.queue, Math.max(0, at - item.enqueuedAt) / 1_000);
     if (this.deliveredAt.size >= MAX_TRACKED) this.deliveredAt.delete(this.deliveredAt.keys().next().value!);
     this.deliveredAt.set(item.id, at);
-    this.emit('item.dequeued', item.queue, item.id, item.tags, at);
+    this.emit('item.dequeued', item.queue, item.id, item.tags, at, item.key);
   }
 
   /** An item left processing: acked or failed (`ack`), its lease ran out (`lease`), given back or cancelled. */
@@ -47,30 +47,30 @@ export class WillowEvents {
     const deliveredAt = this.deliveredAt.get(item.id);
     this.deliveredAt.delete(item.id);
     if (outcome === 'given_back') return;
-    if (outcome === 'cancelled') return this.emit('item.cancelled', item.queue, item.id, item.tags, at);
+    if (outcome === 'cancelled') return this.emit('item.cancelled', item.queue, item.id, item.tags, at, item.key);
     if (cause === 'ack') {
       if (deliveredAt !== undefined) this.observer.itemProcessed(item.queue, Math.max(0, at - deliveredAt) / 1_000);
-      this.emit(outcome === 'acked' ? 'item.acked' : 'item.failed', item.queue, item.id, item.tags, at);
+      this.emit(outcome === 'acked' ? 'item.acked' : 'item.failed', item.queue, item.id, item.tags, at, item.key);
     } else if (cause === 'lease') {
-      this.emit('item.expired', item.queue, item.id, item.tags, at);
+      this.emit('item.expired', item.queue, item.id, item.tags, at, item.key);
     }
-    if (outcome === 'dead') this.emit('item.dead', item.queue, item.id, item.tags, at);
+    if (outcome === 'dead') this.emit('item.dead', item.queue, item.id, item.tags, at, item.key);
   }
 
   /** A waiting item was cancelled. */
   cancelled(item: StoredItem): void {
-    this.emit('item.cancelled', item.queue, item.id, item.tags, this.clock.now());
+    this.emit('item.cancelled', item.queue, item.id, item.tags, this.clock.now(), item.key);
   }
 
-  channel(type: 'channel.blocked' | 'channel.unblocked', queue: string, tags: Tags): void {
-    this.emit(type, queue, null, tags, this.clock.now());
+  channel(type: 'channel.blocked' | 'channel.unblocked', queue: string, channel: { readonly key: string; readonly tags: Tags }): void {
+    this.emit(type, queue, null, channel.tags, this.clock.now(), channel.key);
   }
 
   paused(queue: string, paused: boolean): void {
     this.emit(paused ? 'queue.paused' : 'queue.resumed', queue, null, null, this.clock.now());
   }
 
-  private emit(type: EventType, queue: string, id: string | null, tags: Tags | null, at: number): void {
-    this.observer.emit({ type, queue, id, tags, at });
+  private emit(type: EventType, queue: string, id: string | null, tags: Tags | null, at: number, key?: string): void {
+    this.observer.emit({ type, queue, id, tags, at, key });
   }
 }

@@ -54,3 +54,11 @@ describe(eventJson.name, () => {
     expect(eventJson(e)).toBe(JSON.stringify(eventBody(e)));
   });
 });
+
+describe('eventJson with the canonical encoding of the tags', () => {
+  it('writes that encoding as KeyValues, the same value as the tags', () => {
+    const e = event({ tags: { os: 'linux', arch: 'x64' }, key: '{"arch":"x64","os":"linux"}' });
+    expect(eventJson(e)).toContain(',"KeyValues":{"arch":"x64","os":"linux"},');
+    expect(JSON.parse(eventJson(e))).toEqual(eventBody(e));
+  });
+});

@@ -47,19 +47,31 @@ export function eventBody(event: ObservedEvent): Record<string, unknown> {
   };
 }
 
-/** The last `At` written, and its ISO text: the events of one commit share their millisecond. */
+/** The last `At` written, and its ISO text: the events of one commit share their millisecond. The same for the
+ * queue, which the events of one request share. */
 let lastAt = NaN;
 let lastIso = '';
+let lastQueue = '';
+let lastQueueJson = '""';
 
-/** `JSON.stringify(eventBody(event))`, built directly: one string per event on the hot path of every stream. */
+/**
+ * `JSON.stringify(eventBody(event))`, built directly (tags from their canonical encoding when the event has it): one
+ * string per event on the hot path of every stream.
+ */
 export function eventJson(event: ObservedEvent): string {
   if (event.at !== lastAt) {
     lastAt = event.at;
     lastIso = new Date(event.at).toISOString();
   }
   let json = `{"Type":"${event.type}"`;
-  if (event.queue !== null) json += `,"Queue":${JSON.stringify(event.queue)}`;
+  if (event.queue !== null) {
+    if (event.queue !== lastQueue) {
+      lastQueue = event.queue;
+      lastQueueJson = JSON.stringify(event.queue);
+    }
+    json += `,"Queue":${lastQueueJson}`;
+  }
   if (event.id !== null) json += `,"ID":${JSON.stringify(event.id)}`;
-  if (event.tags !== null) json += `,"KeyValues":${JSON.stringify(event.tags)}`;
+  if (event.tags !== null) json += `,"KeyValues":${event.key ?? JSON.stringify(event.tags)}`;
   return `${json},"At":"${lastIso}"}`;
 }

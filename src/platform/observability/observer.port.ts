@@ -28,6 +28,8 @@ export interface ObservedEvent {
   readonly id: string | null;
   readonly tags: Tags | null;
   readonly at: number;
+  /** `tags` in their canonical encoding (valid JSON), when the emitter has it: written as is, not encoded again. */
+  readonly key?: string;
 }
 
 /** One queue's gauges at scrape time. `waiting` counts due items only; `scheduled` those not yet due. */

@@ -26,7 +26,7 @@ export class WillowMetrics {
   readonly registry = new Registry();
   private readonly counters = new Map<string, Counter<'queue' | 'result'>>();
   /** The labelled child of each counter and label set seen, so a count is one addition (no label hashing). */
-  private readonly children = new Map<string, { inc(): void }>();
+  private readonly children = new Map<EventType, Map<string, { inc(): void }>>();
   private readonly histogramChildren = new Map<string, { observe(value: number): void }>();
   private readonly itemWait = this.histogram('willow_item_wait_seconds', 'Enqueue to first delivery.', ['queue'], ITEM_BUCKETS);
   private readonly itemProcessing = this.histogram('willow_item_processing_seconds', 'Delivery to ack (passed or failed).', ['queue'], ITEM_BUCKETS);
@@ -53,11 +53,12 @@ export class WillowMetrics {
   count(event: ObservedEvent): void {
     const counted = COUNTED[event.type];
     if (!counted || event.queue === null) return;
-    const key = `${event.type}\n${event.queue}`;
-    let child = this.children.get(key);
+    let byQueue = this.children.get(event.type);
+    if (!byQueue) this.children.set(event.type, (byQueue = new Map()));
+    let child = byQueue.get(event.queue);
     if (!child) {
       const labels = counted.result ? { queue: event.queue, result: counted.result } : { queue: event.queue };
-      this.children.set(key, (child = this.counters.get(counted.name)!.labels(labels)));
+      byQueue.set(event.queue, (child = this.counters.get(counted.name)!.labels(labels)));
     }
     child.inc();
   }

@@ -111,7 +111,7 @@ export class Dispatcher {
     this.capacityEpoch++;
     for (const [queue, index] of this.indexes) {
       for (const channel of index.release(freed)) {
-        this.events.channel('channel.unblocked', queue, channel.tags);
+        this.events.channel('channel.unblocked', queue, channel);
         this.wake(queue, channel);
       }
     }

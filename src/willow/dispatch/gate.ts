@@ -106,7 +106,7 @@ export class Gate {
       const { rule, override, limit, count, keyValues } = verdict;
       const wasBlocked = channel.blockedBy !== null;
       index.block(channel, { rule, override, limit, count, keyValues });
-      if (!wasBlocked) this.events.channel('channel.blocked', queue, channel.tags);
+      if (!wasBlocked) this.events.channel('channel.blocked', queue, channel);
       index.unreserve(channel);
       return false;
     }
