@@ -1,5 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { EventType, GaugeSource, ObservedEvent } from './observer.port';
+import { PlainCounter, PlainHistogram, type CounterSeries, type HistogramSeries } from './plain-series';
 
 /** Item times run from milliseconds (a waiting consumer) to hours (a backlog, a long build). */
 const ITEM_BUCKETS = [0.005, 0.025, 0.1, 0.5, 1, 5, 15, 60, 300, 900, 3_600, 14_400];
@@ -24,12 +25,12 @@ const COUNTED: Partial<Record<EventType, { name: string; help: string; result?: 
  */
 export class WillowMetrics {
   readonly registry = new Registry();
-  private readonly counters = new Map<string, Counter<'queue' | 'result'>>();
-  /** The labelled child of each counter and label set seen, so a count is one addition (no label hashing). */
-  private readonly children = new Map<EventType, Map<string, { inc(): void }>>();
-  private readonly histogramChildren = new Map<string, { observe(value: number): void }>();
-  private readonly itemWait = this.histogram('willow_item_wait_seconds', 'Enqueue to first delivery.', ['queue'], ITEM_BUCKETS);
-  private readonly itemProcessing = this.histogram('willow_item_processing_seconds', 'Delivery to ack (passed or failed).', ['queue'], ITEM_BUCKETS);
+  /** The per-item metrics are plain series (see PlainCounter), each looked up by event type and queue. */
+  private readonly counters = new Map<string, PlainCounter>();
+  private readonly countSeries = new Map<EventType, Map<string, CounterSeries>>();
+  private readonly itemWait = new PlainHistogram('willow_item_wait_seconds', 'Enqueue to first delivery.', ITEM_BUCKETS, this.registry);
+  private readonly itemProcessing = new PlainHistogram('willow_item_processing_seconds', 'Delivery to ack (passed or failed).', ITEM_BUCKETS, this.registry);
+  private readonly timeSeries = new Map<PlainHistogram, Map<string, HistogramSeries>>();
   private readonly refusals = new Counter({ name: 'willow_limiter_refusals_total', help: 'Increments the Limiter refused, by rule.', labelNames: ['rule'], registers: [this.registry] });
   private readonly lockWait = this.histogram('willow_lock_wait_seconds', 'How long granted locks were waited for.', [], ITEM_BUCKETS);
   private readonly http = this.histogram('willow_http_request_duration_seconds', 'HTTP answers by route pattern.', ['method', 'route', 'status'], HTTP_BUCKETS);
@@ -43,32 +44,30 @@ export class WillowMetrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
-    for (const { name, help, result } of Object.values(COUNTED)) {
-      if (this.counters.has(name)) continue;
-      const labelNames = result ? (['queue', 'result'] as const) : (['queue'] as const);
-      this.counters.set(name, new Counter({ name, help, labelNames: [...labelNames], registers: [this.registry] }));
+    for (const { name, help } of Object.values(COUNTED)) {
+      if (!this.counters.has(name)) this.counters.set(name, new PlainCounter(name, help, this.registry));
     }
   }
 
   count(event: ObservedEvent): void {
     const counted = COUNTED[event.type];
     if (!counted || event.queue === null) return;
-    let byQueue = this.children.get(event.type);
-    if (!byQueue) this.children.set(event.type, (byQueue = new Map()));
-    let child = byQueue.get(event.queue);
-    if (!child) {
-      const labels = counted.result ? { queue: event.queue, result: counted.result } : { queue: event.queue };
-      byQueue.set(event.queue, (child = this.counters.get(counted.name)!.labels(labels)));
+    let byQueue = this.countSeries.get(event.type);
+    if (!byQueue) this.countSeries.set(event.type, (byQueue = new Map()));
+    let series = byQueue.get(event.queue);
+    if (!series) {
+      const labels: Record<string, string> = counted.result ? { queue: event.queue, result: counted.result } : { queue: event.queue };
+      byQueue.set(event.queue, (series = this.counters.get(counted.name)!.series(labels)));
     }
-    child.inc();
+    series.value++;
   }
 
   itemWaited(queue: string, seconds: number): void {
-    this.perQueue(this.itemWait, 'wait', queue).observe(seconds);
+    this.perQueue(this.itemWait, queue).observe(seconds);
   }
 
   itemProcessed(queue: string, seconds: number): void {
-    this.perQueue(this.itemProcessing, 'processing', queue).observe(seconds);
+    this.perQueue(this.itemProcessing, queue).observe(seconds);
   }
 
   limiterRefused(rule: string): void {
@@ -112,11 +111,12 @@ export class WillowMetrics {
     return this.registry.contentType;
   }
 
-  private perQueue(histogram: Histogram<'queue'>, name: string, queue: string): { observe(value: number): void } {
-    const key = `${name}\n${queue}`;
-    let child = this.histogramChildren.get(key);
-    if (!child) this.histogramChildren.set(key, (child = histogram.labels({ queue })));
-    return child;
+  private perQueue(histogram: PlainHistogram, queue: string): HistogramSeries {
+    let byQueue = this.timeSeries.get(histogram);
+    if (!byQueue) this.timeSeries.set(histogram, (byQueue = new Map()));
+    let series = byQueue.get(queue);
+    if (!series) byQueue.set(queue, (series = histogram.series({ queue })));
+    return series;
   }
 
   private histogram<L extends string>(name: string, help: string, labelNames: L[], buckets: number[]): Histogram<L> {
