@@ -3,7 +3,9 @@
  * rather than let it hold memory or slow the server. Plain logic, no sockets: `SseStream` drives it.
  */
 export class SendBuffer {
-  private frames: string[] = [];
+  /** The frames held, already joined (appending is cheaper than joining an array at each write). */
+  private text = '';
+  private count = 0;
   private overflowed = false;
 
   constructor(readonly capacity: number) {
@@ -11,7 +13,7 @@ export class SendBuffer {
   }
 
   get size(): number {
-    return this.frames.length;
+    return this.count;
   }
 
   /** True once a push found the buffer full: the client must be dropped, and nothing more is accepted. */
@@ -22,19 +24,22 @@ export class SendBuffer {
   /** Keeps `frame` for later; false (and overflow) when the buffer is full. */
   push(frame: string): boolean {
     if (this.overflowed) return false;
-    if (this.frames.length >= this.capacity) {
+    if (this.count >= this.capacity) {
       this.overflowed = true;
-      this.frames = [];
+      this.text = '';
+      this.count = 0;
       return false;
     }
-    this.frames.push(frame);
+    this.text += frame;
+    this.count++;
     return true;
   }
 
   /** Every frame held, in order, as one string for one socket write ('' when none); the buffer is then empty. */
   take(): string {
-    const text = this.frames.join('');
-    this.frames = [];
+    const text = this.text;
+    this.text = '';
+    this.count = 0;
     return text;
   }
 }
