@@ -14,7 +14,8 @@
  * CPU-second (steadier on a busy host), and what the observers saw (scrapes, events, overflows).
  *
  * Settings: BENCH_SECONDS (10), BENCH_WARMUP_SECONDS (2), BENCH_SLICE_SECONDS (2), BENCH_SYNC (first entry, default
- * normal: fsync would hide CPU costs behind the disk).
+ * normal: fsync would hide CPU costs behind the disk). On a shared host, longer windows in shorter slices
+ * (BENCH_SECONDS=30 BENCH_SLICE_SECONDS=1) keep the noise below the few per cent being measured.
  * Run: node test/bench/run.cjs observability
  */
 const http = require('node:http');
