@@ -46,10 +46,12 @@ export class QueueAdminService implements QueueAdminPort {
   async updateQueue(cmd: QueueUpdate): Promise<QueueInfo> {
     knownQueueName(cmd.name);
     const change = parseUpdateQueue({ MaxItems: cmd.maxItems, Paused: cmd.paused }, '');
+    const wasPaused = this.dispatcher.peekIndex(cmd.name)?.paused ?? false;
     const queue = await this.store.updateQueue(cmd.name, change);
     if (change.paused !== undefined) {
       this.dispatcher.setPaused(cmd.name, change.paused);
-      this.events.paused(cmd.name, change.paused);
+      // Told when it changes as far as this instance knows (a repeated pause is no event).
+      if (change.paused !== wasPaused) this.events.paused(cmd.name, change.paused);
     }
     return this.info(queue);
   }

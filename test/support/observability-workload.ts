@@ -47,6 +47,7 @@ export async function runWorkload(sut: TestApp, time: FakeScheduler, whileLockWa
   await waitUntil(async () => (await sut.http().get('/v1/queues/builds/dead-letters')).body.length === 2);
 
   await sut.http().put('/v1/queues/builds').send({ Paused: true }).expect(200);
+  await sut.http().put('/v1/queues/builds').send({ Paused: true }).expect(200); // no change: no event
   await sut.http().put('/v1/queues/builds').send({ Paused: false }).expect(200);
   const f = (await q.enqueue({ KeyValues: { branch: 'z' }, Data: 5 }).expect(201)).body.ID as string;
   await sut.http().delete(`/v1/queues/builds/items/${f}`).expect(204);
