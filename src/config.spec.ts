@@ -18,6 +18,8 @@ describe(parseConfig.name, () => {
       limiterUrl: null,
       lockerUrl: null,
       transportListen: null,
+      metrics: true,
+      eventsBuffer: 10_000,
       timing: DEFAULT_TIMING,
       access: { mode: 'protected', adminKey: null, rateLimit: 1_000, maxWaiters: 1_000, corsOrigins: [], transportSecret: null },
     });
@@ -70,6 +72,8 @@ describe(parseConfig.name, () => {
       limiterUrl: null,
       lockerUrl: null,
       transportListen: null,
+      metrics: true,
+      eventsBuffer: 10_000,
       timing: DEFAULT_TIMING,
       access: {
         mode: 'keys',
@@ -80,6 +84,12 @@ describe(parseConfig.name, () => {
         transportSecret: 's'.repeat(16),
       },
     });
+  });
+
+  it('turns metrics and events off with WILLOW_METRICS=off, and sizes the event buffer', () => {
+    expect(parseConfig({ WILLOW_METRICS: 'off', WILLOW_EVENTS_BUFFER: '50' })).toMatchObject({ metrics: false, eventsBuffer: 50 });
+    expect(() => parseConfig({ WILLOW_METRICS: 'no' })).toThrow('Invalid configuration: WILLOW_METRICS must be one of on, off (got "no")');
+    expect(() => parseConfig({ WILLOW_EVENTS_BUFFER: '0' })).toThrow(/WILLOW_EVENTS_BUFFER must be an integer from 1/);
   });
 
   it('selects PostgreSQL when WILLOW_STORAGE=postgres names a DATABASE_URL', () => {

@@ -36,6 +36,12 @@ export interface Config {
   readonly lockerUrl: TransportUrl | null;
   /** Serve this process's ports to other processes over this transport; null = HTTP only. */
   readonly transportListen: TransportUrl | null;
+  /** `GET /metrics`, `GET /v1/events` and what feeds them; off (`WILLOW_METRICS=off`) costs nothing. */
+  readonly metrics: boolean;
+  /** Events kept for an event-stream client that reads slower than they come; one more drops it. Several batches
+   * of 1000 items may commit together, and their events are written in one turn of the event loop, before any
+   * client could read: the default leaves room for ten. */
+  readonly eventsBuffer: number;
   /** How often the background timers run; defaults suit production, tests shorten them. */
   readonly timing: Timing;
   /** Access control (DESIGN.md §10). */
@@ -60,6 +66,8 @@ export interface Timing {
   /** First and largest delay between retries of a lost connection or an unreachable dependency. */
   readonly retryFirstMs: number;
   readonly retryMaxMs: number;
+  /** Between two heartbeat comments of an event stream. */
+  readonly eventsHeartbeatMs: number;
 }
 
 export const DEFAULT_TIMING: Timing = Object.freeze({
@@ -71,6 +79,7 @@ export const DEFAULT_TIMING: Timing = Object.freeze({
   eventsPollMs: 20_000,
   retryFirstMs: 100,
   retryMaxMs: 2_000,
+  eventsHeartbeatMs: 15_000,
 });
 
 /**
@@ -122,6 +131,8 @@ export function parseConfig(env: Env): Config {
     limiterUrl,
     lockerUrl,
     transportListen,
+    metrics: oneOf(env, 'WILLOW_METRICS', ['on', 'off'] as const, 'on') === 'on',
+    eventsBuffer: integer(env, 'WILLOW_EVENTS_BUFFER', 10_000, 1, 1_000_000),
     timing: parseTiming(env),
     access: parseAccess(env, transportListen),
   };

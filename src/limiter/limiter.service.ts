@@ -1,10 +1,11 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { Observable } from 'rxjs';
 import type { Clock } from '../common/clock';
 import type { Page, PageRequest } from '../common/page';
 import { matches, type Query } from '../common/query';
 import { canonicalTags, decodeTags, type Tags } from '../common/tags';
 import { CLOCK } from '../platform/clock.token';
+import { NO_OBSERVER, OBSERVER, type Observer } from '../platform/observability/observer.port';
 import { CapacityEvents } from './capacity-events';
 import { freedBy } from '../common/capacity';
 import type { CounterMove } from './domain/counter-ops';
@@ -35,6 +36,7 @@ export class LimiterService implements LimiterPort {
     private readonly cache: RuleCache,
     private readonly events: CapacityEvents,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Optional() @Inject(OBSERVER) private readonly observer: Observer = NO_OBSERVER,
   ) {
     this.capacityFreed$ = events.stream$;
   }
@@ -44,6 +46,7 @@ export class LimiterService implements LimiterPort {
     const outcome = await this.cache.withPlan(tags, (plan, version) => this.store.tryIncrement({ key, plan, counters: n, version }));
     if (outcome.allowed) return { allowed: true, tags, counters: outcome.counters };
     const { rule, override, limit, count, keyValues } = outcome.refusal;
+    this.observer.limiterRefused(rule);
     return { allowed: false, tags, rule, override, limit, count, keyValues };
   }
 

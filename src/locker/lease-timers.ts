@@ -4,7 +4,7 @@ import type { LockerStore, StoredLock } from './locker.store';
 
 /**
  * One timer per lock this process granted or renewed, firing when its lease runs out: the store removes the lock
- * (exactly once, whoever else tries too) and `onExpired` hands it on. A lock renewed elsewhere meanwhile is simply
+ * (exactly once, whoever else tries too) and `onExpired` hands it on (the lock as it was). A lock renewed elsewhere meanwhile is simply
  * not due, and the store says so.
  */
 export class LeaseTimers {
@@ -14,7 +14,7 @@ export class LeaseTimers {
     private readonly store: LockerStore,
     private readonly clock: Clock,
     private readonly scheduler: Scheduler,
-    private readonly onExpired: (key: string) => void,
+    private readonly onExpired: (lock: StoredLock) => void,
   ) {}
 
   schedule(lock: Pick<StoredLock, 'key' | 'expiresAt'>): void {
@@ -25,7 +25,7 @@ export class LeaseTimers {
       // Timers may fire a millisecond early against the wall clock; never let an early tick drop the expiry.
       if (this.clock.now() < lock.expiresAt) return this.schedule(lock);
       void this.store.expire(lock.key, this.clock.now()).then(
-        (expired) => expired && this.onExpired(lock.key),
+        (expired) => expired && this.onExpired(expired),
         () => this.schedule({ key: lock.key, expiresAt: this.clock.now() + 1_000 }),
       );
     });

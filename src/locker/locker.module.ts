@@ -7,6 +7,7 @@ import { RpcCaller } from '../platform/transport/rpc-caller';
 import { LockerController } from './http/locker.controller';
 import { LOCKER_PORT } from './locker.port';
 import { LockerService } from './locker.service';
+import { LockEvents } from './lock-events';
 import { LOCKER_STORE, type LockerStore } from './locker.store';
 import { LockerRpcClient } from './rpc/locker.rpc-client';
 import { LockerRpcController } from './rpc/locker.rpc-controller';
@@ -25,6 +26,7 @@ export class LockerModule {
       module: LockerModule,
       controllers: [LockerController, LockerRpcController],
       providers: [
+        LockEvents,
         LockerService,
         { provide: LOCKER_PORT, useExisting: LockerService },
         {

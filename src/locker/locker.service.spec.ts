@@ -43,6 +43,9 @@ class FakeLockerStore implements LockerStore {
   async expireAll(): Promise<StoredLock[]> {
     return [];
   }
+  async counts(now: number): Promise<{ held: number; waiters: number }> {
+    return { held: [...this.locks.values()].filter((l) => !isExpired(l, now)).length, waiters: this.line.total(now) };
+  }
   async listHeld(afterKey: string | null, limit: number): Promise<StoredLock[]> {
     return [...this.locks.values()].filter((l) => afterKey === null || l.key > afterKey).slice(0, limit);
   }

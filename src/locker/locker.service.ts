@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Optional, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { Clock } from '../common/clock';
 import { ShuttingDownError } from '../common/errors';
 import { isWellFormedId } from '../common/ids';
@@ -17,12 +17,15 @@ import { LeaseTimers } from './lease-timers';
 import { LOCKER_STORE, type LockerStore, type SessionOutcome, type StoredLock } from './locker.store';
 import type { AcquireLock, LockerPort, LockGrant, LockInfo, LockSession } from './locker.port';
 import { SharedPresence } from './shared-presence';
+import { LockEvents } from './lock-events';
 
 interface Waiter {
   readonly cmd: AcquireLock;
   readonly signal: AbortSignal | undefined;
   /** Place in the store's line, which orders waiters across instances on a shared store. */
   readonly ticket: number;
+  /** When its acquire started (epoch ms), for the wait-time histogram. */
+  readonly since: number;
   settle(result: LockGrant | null | Error): void;
 }
 
@@ -45,10 +48,16 @@ export class LockerService implements LockerPort, OnModuleInit, OnApplicationShu
     private readonly shutdown: ShutdownSignal,
     @Inject(SCHEDULER) private readonly scheduler: Scheduler,
     @Inject(CONFIG) config: Pick<Config, 'timing'>,
+    @Optional() private readonly events: LockEvents = new LockEvents(),
   ) {
-    this.leases = new LeaseTimers(store, clock, scheduler, (key) => void this.pump(key));
+    this.leases = new LeaseTimers(store, clock, scheduler, (lock) => {
+      events.expired(lock);
+      void this.pump(lock.key);
+    });
     const time = { scheduler, timing: config.timing };
-    this.presence = store.shared && new SharedPresence(store.shared, store, clock, time, { freed: (key) => this.offer(key) });
+    const on = { freed: (key: string | null) => this.offer(key), expired: (lock: StoredLock) => events.expired(lock) };
+    this.presence = store.shared && new SharedPresence(store.shared, store, clock, time, on);
+    events.watch(store);
   }
 
   async onModuleInit(): Promise<void> {
@@ -72,15 +81,16 @@ export class LockerService implements LockerPort, OnModuleInit, OnApplicationShu
     checkAcquire(cmd);
     if (this.shutdown.shuttingDown) throw new ShuttingDownError();
     const key = canonicalTags(cmd.tags);
+    const since = this.clock.now();
     if (!this.waiters.has(key)) {
-      const grant = await this.grant(key, cmd, null);
+      const grant = await this.grant(key, cmd, null, since);
       if (grant || cmd.waitMs === 0) return grant;
     } else if (cmd.waitMs === 0) {
       return null;
     }
     if (signal?.aborted) return null;
     if (this.shutdown.shuttingDown) throw new ShuttingDownError();
-    return this.queue(key, cmd, signal);
+    return this.queue(key, cmd, signal, since);
   }
 
   async heartbeat(cmd: LockSession): Promise<{ expiresAt: string }> {
@@ -96,6 +106,7 @@ export class LockerService implements LockerPort, OnModuleInit, OnApplicationShu
     const outcome = await this.store.release(cmd.lockId, storableSession(cmd.sessionId), this.clock.now());
     const lock = this.unwrap(cmd.lockId, outcome);
     this.leases.clear(lock.key);
+    this.events.released(lock);
     void this.pump(lock.key);
   }
 
@@ -124,6 +135,7 @@ export class LockerService implements LockerPort, OnModuleInit, OnApplicationShu
     if (outcome.kind === 'ok') return outcome.lock;
     if (outcome.kind === 'not_found') throw new LockNotFoundError(lockId);
     if (outcome.expired) {
+      this.events.expired(outcome.expired);
       this.leases.clear(outcome.expired.key);
       void this.pump(outcome.expired.key);
     }
@@ -134,15 +146,16 @@ export class LockerService implements LockerPort, OnModuleInit, OnApplicationShu
     for (const waiter of [...this.waiters.all()]) waiter.settle(new ShuttingDownError());
   }
 
-  private async grant(key: string, cmd: AcquireLock, ticket: number | null): Promise<LockGrant | null> {
+  private async grant(key: string, cmd: AcquireLock, ticket: number | null, since: number): Promise<LockGrant | null> {
     const lock = await this.store.tryGrant({ key, tags: cmd.tags, timeoutMs: cmd.timeoutMs, ticket }, this.clock.now());
     if (!lock) return null;
     this.leases.schedule(lock);
+    this.events.granted(lock, since);
     return toGrant(lock);
   }
 
   /** Joins the store's line, then waits here until `pump` grants the lock, `waitMs` passes or `signal` aborts. */
-  private async queue(key: string, cmd: AcquireLock, signal: AbortSignal | undefined): Promise<LockGrant | null> {
+  private async queue(key: string, cmd: AcquireLock, signal: AbortSignal | undefined, since: number): Promise<LockGrant | null> {
     const deadline = this.clock.now() + cmd.waitMs;
     const ticket = await this.store.join(key, deadline, this.clock.now());
     const leave = () => void this.store.leave(key, ticket).catch(() => undefined);
@@ -158,6 +171,7 @@ export class LockerService implements LockerPort, OnModuleInit, OnApplicationShu
         cmd,
         signal,
         ticket,
+        since,
         settle: (result) => {
           if (!this.waiters.remove(key, waiter)) return;
           timer.cancel();
@@ -188,11 +202,12 @@ export class LockerService implements LockerPort, OnModuleInit, OnApplicationShu
     this.pumping.set(key, false);
     try {
       for (let waiter = this.waiters.first(key); waiter; waiter = this.waiters.first(key)) {
-        const grant = await this.grant(key, waiter.cmd, waiter.ticket);
+        const grant = await this.grant(key, waiter.cmd, waiter.ticket, waiter.since);
         if (!grant) break;
         if (waiter.signal?.aborted || !this.waiters.includes(key, waiter)) {
           // The waiter left while the grant was being written: it must never hold the lock. Give it back.
-          await this.store.release(grant.lockId, grant.sessionId, this.clock.now());
+          const given = await this.store.release(grant.lockId, grant.sessionId, this.clock.now());
+          if (given.kind === 'ok') this.events.released(given.lock);
           this.leases.clear(key);
           continue;
         }

@@ -55,6 +55,8 @@ export interface LockerStore {
   leave(key: string, ticket: number): Promise<void>;
   /** Live waiters per key, for the listed `keys` (absent means none). */
   waiting(keys: readonly string[], now: number): Promise<Map<string, number>>;
+  /** Locks held and live waiters at `now`, over every key (the gauges of /metrics; counted on indexes). */
+  counts(now: number): Promise<{ readonly held: number; readonly waiters: number }>;
   /** Present when several instances share the store (PostgreSQL); null for an embedded store, whose one process
    * sees every change itself. */
   readonly shared: SharedLockerStore | null;

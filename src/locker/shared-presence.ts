@@ -1,11 +1,13 @@
 import type { Clock } from '../common/clock';
 import type { Scheduler, Timer } from '../common/scheduler';
 import type { Timing } from '../config';
-import { INSTANCE_BEAT_MS, type LockerStore, type SharedLockerStore } from './locker.store';
+import { INSTANCE_BEAT_MS, type LockerStore, type SharedLockerStore, type StoredLock } from './locker.store';
 
 export interface PresenceHandlers {
   /** A lock may be free or a waiter gone on `key` (null: on some key); offer it to the waiters here. */
   freed(key: string | null): void;
+  /** This instance's sweep removed `lock`, whose lease ran out. */
+  expired(lock: StoredLock): void;
 }
 
 /**
@@ -35,7 +37,10 @@ export class SharedPresence {
     });
     // Every instance removes leases that ran out, whoever granted them.
     this.every(this.time.timing.lockSweepMs, async () => {
-      for (const lock of await this.store.expireAll(this.clock.now())) this.on.freed(lock.key);
+      for (const lock of await this.store.expireAll(this.clock.now())) {
+        this.on.expired(lock);
+        this.on.freed(lock.key);
+      }
     });
   }
 

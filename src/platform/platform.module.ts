@@ -8,6 +8,7 @@ import { assignRequestId } from './http/request-id';
 import { ReadinessChecks } from './health/readiness-checks';
 import { ShutdownSignal } from './lifecycle/shutdown-signal';
 import { StorageModule } from './storage/storage.module';
+import { ObservabilityModule } from './observability/observability.module';
 import { CLOCK } from './clock.token';
 import { systemClock } from '../common/clock';
 import { SCHEDULER } from './scheduler.token';
@@ -26,7 +27,10 @@ function withoutCredentials(req: { headers?: Record<string, unknown> }): object 
   return { ...req, headers: kept };
 }
 
-/** Nest glue every module uses: config, storage, logging with request ids, health, shutdown. Never imports a module. */
+/**
+ * Nest glue every module uses: config, storage, logging with request ids, health, shutdown, observability. Never
+ * imports a module.
+ */
 @Global()
 @Module({})
 export class PlatformModule {
@@ -56,6 +60,7 @@ export class PlatformModule {
         }),
         TerminusModule.forRoot({ logger: false }),
         StorageModule,
+        ObservabilityModule.forRoot(config),
       ],
       controllers: [HealthController],
       providers: [

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { Clock } from '../common/clock';
 import { InvalidInputError } from '../common/errors';
 import { isWellFormedId } from '../common/ids';
@@ -14,6 +14,7 @@ import { DeadLetterNotFoundError, QueueDeletedError, QueueNotFoundError } from '
 import { IndexSync } from './dispatch/index-sync';
 import type { Channel } from './domain/dispatch/queue-index';
 import type { ChannelInfo, DeadLetter, QueueAdminPort, QueueInfo, QueueUpdate } from './willow.port';
+import { WillowEvents } from './willow-events';
 import { WILLOW_STORE, type QueueRecord, type StoredItem, type WillowStore } from './willow.store';
 
 @Injectable()
@@ -24,6 +25,7 @@ export class QueueAdminService implements QueueAdminPort {
     private readonly dispatcher: Dispatcher,
     private readonly counters: CounterReconciler,
     private readonly sync: IndexSync,
+    @Optional() private readonly events: WillowEvents = new WillowEvents(),
   ) {}
 
   async createQueue(cmd: { name: string; maxItems: number }): Promise<QueueInfo> {
@@ -44,8 +46,13 @@ export class QueueAdminService implements QueueAdminPort {
   async updateQueue(cmd: QueueUpdate): Promise<QueueInfo> {
     knownQueueName(cmd.name);
     const change = parseUpdateQueue({ MaxItems: cmd.maxItems, Paused: cmd.paused }, '');
+    const wasPaused = this.dispatcher.peekIndex(cmd.name)?.paused ?? false;
     const queue = await this.store.updateQueue(cmd.name, change);
-    if (change.paused !== undefined) this.dispatcher.setPaused(cmd.name, change.paused);
+    if (change.paused !== undefined) {
+      this.dispatcher.setPaused(cmd.name, change.paused);
+      // Told when it changes as far as this instance knows (a repeated pause is no event).
+      if (change.paused !== wasPaused) this.events.paused(cmd.name, change.paused);
+    }
     return this.info(queue);
   }
 

@@ -14,6 +14,8 @@ import { SqliteWillowStore } from './store/sqlite-willow.store';
 import { QUEUE_ADMIN_PORT, WILLOW_PORT } from './willow.port';
 import { WillowService } from './willow.service';
 import { WILLOW_STORE, type WillowStore } from './willow.store';
+import { WillowEvents } from './willow-events';
+import { QueueGauges } from './queue-gauges';
 
 @Module({})
 export class WillowModule {
@@ -23,6 +25,8 @@ export class WillowModule {
       module: WillowModule,
       controllers: [QueuesController, ItemsController, ChannelsController],
       providers: [
+        WillowEvents,
+        QueueGauges,
         Dispatcher,
         IndexSync,
         CounterReconciler,

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { Subscription } from 'rxjs';
 import type { Clock } from '../common/clock';
 import { InvalidInputError, ShuttingDownError } from '../common/errors';
@@ -26,6 +26,7 @@ import { matches } from '../common/query';
 import { PROCESSING, WAITING } from './domain/item';
 import { itemPlace, parseItemState } from './domain/validate-items';
 import type { AckCommand, AckOutcome, Delivery, DequeueCommand, EnqueueResult, ItemInfo, ListItemsCommand, NewItem, WillowPort } from './willow.port';
+import { WillowEvents } from './willow-events';
 import { WILLOW_STORE, type ItemCheck, type ItemRecord, type Settled, type StoredItem, type WillowStore } from './willow.store';
 
 @Injectable()
@@ -43,6 +44,7 @@ export class WillowService implements WillowPort, OnModuleInit, OnApplicationShu
     private readonly leases: LeaseKeeper,
     private readonly sync: IndexSync,
     private readonly shutdown: ShutdownSignal,
+    @Optional() private readonly events: WillowEvents = new WillowEvents(),
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -66,6 +68,7 @@ export class WillowService implements WillowPort, OnModuleInit, OnApplicationShu
     const outcomes = await this.store.enqueue(knownQueueName(queue), keyed);
     const tagsByKey = new Map(keyed.map((k) => [k.key, k.item.tags]));
     for (const [key, delta] of channelDeltas(outcomes)) this.sync.changed(queue, key, tagsByKey.get(key)!, delta, true);
+    this.events.enqueued(queue, outcomes, tagsByKey);
     return outcomes.map((o) => ({ id: o.id, collapsed: o.collapsed }));
   }
 
@@ -113,7 +116,7 @@ export class WillowService implements WillowPort, OnModuleInit, OnApplicationShu
     if (!(await this.store.hasQueue(knownQueueName(queue)))) throw new QueueNotFoundError(queue);
     const results = await this.settle(queue, acks);
     // Every settled item's counter goes down together: the decrements share one commit.
-    await Promise.all(results.map((result) => 'outcome' in result && this.leases.afterSettled(result)));
+    await Promise.all(results.map((result) => 'outcome' in result && this.leases.afterSettled(result, { cause: 'ack' })));
     return results.map((result, i): AckOutcome => {
       const id = acks[i].id;
       if ('outcome' in result) return { id, ok: true };
@@ -159,6 +162,7 @@ export class WillowService implements WillowPort, OnModuleInit, OnApplicationShu
     // A processing item leaves processing as a settlement does: index, then its running counter, exactly once.
     if (cancelled.was === PROCESSING) return this.leases.afterSettled({ item, outcome: 'cancelled' });
     this.sync.changed(queue, item.key, item.tags, { waiting: -1, head: 'reread' });
+    this.events.cancelled(item);
   }
 
   private async requireQueue(queue: string): Promise<void> {

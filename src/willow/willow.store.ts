@@ -136,6 +136,8 @@ export interface WillowStore {
   /** How many waiting items of `queue` are not yet due at `now` (counted on an index of due times, never a scan of
    * the queue's items). */
   countScheduled(queue: string, now: number): Promise<number>;
+  /** How many dead letters `queue` holds (counted on the dead-letter index, never a scan of the queue's items). */
+  countDead(queue: string): Promise<number>;
   /** Per channel among `keys` that holds waiting items not yet due at `now`: how many, and the earliest due time. */
   scheduledOf(queue: string, keys: readonly string[], now: number): Promise<Map<string, ScheduledCount>>;
   /** The committed counts and head of each of these channels of `queue` that holds waiting or processing items (one

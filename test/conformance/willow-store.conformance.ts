@@ -247,6 +247,11 @@ export function describeWillowStore(
     });
 
     describe('claimHead', () => {
+      it('answers the enqueue time of the item it hands out (the wait-time metric reads it)', async () => {
+        await sut.enqueue(Q, [{ ...fixed(main, 1), at: T0 - 2_000 }]);
+        expect((await claim(main, T0))?.enqueuedAt).toBe(T0 - 2_000);
+      });
+
       it('hands out a channel first-in first-out, with attempt 1 and a lease from now', async () => {
         const ids = (await enqueue(fixed(main, 1), fixed(dev, 'x'), fixed(main, 2), fixed(main, 3))).map((r) => r.id);
         const first = await claim(main, T0 + 5);
@@ -268,6 +273,7 @@ export function describeWillowStore(
           retryDelayMs: 0,
           retryBackoff: 'fixed',
           expiresAt: T0 + 5 + LEASE_MS,
+          enqueuedAt: null, // enqueued without a time
         });
         expect(await drain(main)).toEqual([2, 3]);
         expect(await sut.claimHead(Q, key(main), T0)).toBeNull();

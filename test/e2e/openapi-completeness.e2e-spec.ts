@@ -28,8 +28,17 @@ describe('OpenAPI document completeness', () => {
     expect(Object.keys(op.responses).filter((status) => status.startsWith('2'))).not.toEqual([]);
     for (const [status, response] of Object.entries<Json>(op.responses)) {
       if (status === '204') continue;
-      expect({ status, schema: typeof response.content?.['application/json']?.schema }).toEqual({ status, schema: 'object' });
+      // JSON, but for the two answers that are not: the metrics text and the event stream.
+      const type = Object.keys(response.content ?? {})[0];
+      expect({ status, schema: typeof response.content?.[type]?.schema }).toEqual({ status, schema: 'object' });
+      if (status.startsWith('4') || status.startsWith('5')) expect({ status, type }).toEqual({ status, type: 'application/json' });
     }
+  });
+
+  it('documents /metrics as Prometheus text and /v1/events as an event stream', () => {
+    expect(Object.keys(doc.paths['/metrics'].get.responses['200'].content)).toEqual(['text/plain']);
+    expect(Object.keys(doc.paths['/v1/events'].get.responses['200'].content)).toEqual(['text/event-stream']);
+    expect(doc.paths['/v1/events'].get.parameters.map((p: Json) => p.name)).toEqual(['Queue', 'Types']);
   });
 
   it.each(operations)('%s gives one example per error code it can answer', (_, op) => {

@@ -36,6 +36,13 @@ export class WaitLine {
     return n;
   }
 
+  /** Live waiters of every key at `now`. */
+  total(now: number): number {
+    let n = 0;
+    for (const key of this.lines.keys()) n += this.count(key, now);
+    return n;
+  }
+
   private firstLive(key: string, now: number): number | null {
     const line = this.lines.get(key);
     if (!line) return null;

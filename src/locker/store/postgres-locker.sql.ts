@@ -96,6 +96,9 @@ export const PURGE_WAITERS = `DELETE FROM locker_waiters w WHERE NOT (${liveWait
 /** $1 now. Forgets instances not seen for the TTL. */
 export const FORGET_INSTANCES = `DELETE FROM locker_instances WHERE seen_at <= $1::bigint - ${INSTANCE_TTL_MS}`;
 
+/** $1 now. Locks held (on locker_locks_expires) and live waiters, over every key. */
+export const COUNTS = `SELECT (SELECT count(*)::int FROM locker_locks WHERE expires_at > $1::bigint) AS held,
+  (SELECT count(*)::int FROM locker_waiters w WHERE ${liveWaiter('$1')}) AS waiters`;
 /** $1 keys (text[]), $2 now. Live waiters per key; keys without any are absent. */
 export const COUNT_WAITERS = `SELECT k.key, count(*)::int AS n FROM (SELECT DISTINCT unnest($1::text[]) AS key) k
   JOIN locker_waiters w ON ${KEY_IS('k.key', 'w')} WHERE ${liveWaiter('$2')} GROUP BY k.key`;

@@ -136,6 +136,11 @@ export class PostgresLockerStore implements LockerStore {
     return new Map(rows.map((r) => [r.key, r.n]));
   }
 
+  async counts(now: number): Promise<{ held: number; waiters: number }> {
+    const [row] = await this.storage.query<{ held: number; waiters: number }>(q.COUNTS, [now]);
+    return row;
+  }
+
   private beat(now: number): Promise<void> {
     return this.storage.tx(async (sql) => {
       await sql.query(q.TOUCH_INSTANCE, [this.storage.instanceId, now]);

@@ -42,6 +42,7 @@ export class SqliteLockerStore implements LockerStore {
       rememberExpired: db.prepare('INSERT OR REPLACE INTO locker_expired_sessions (session_id, lock_id, expired_at) VALUES (?, ?, ?)'),
       wasExpired: db.prepare<[string, string], { lock_id: string }>('SELECT lock_id FROM locker_expired_sessions WHERE session_id = ? AND lock_id = ?'),
       forgetExpired: db.prepare('DELETE FROM locker_expired_sessions WHERE expired_at <= ?'),
+      countHeld: db.prepare<[number], { n: number }>('SELECT count(*) AS n FROM locker_locks WHERE expires_at > ?'),
       listHeld: db.prepare<[string, number], LockRow>('SELECT * FROM locker_locks WHERE key > ? ORDER BY key LIMIT ?'),
     };
   }
@@ -120,6 +121,10 @@ export class SqliteLockerStore implements LockerStore {
       if (n > 0) counts.set(key, n);
     }
     return counts;
+  }
+
+  async counts(now: number): Promise<{ held: number; waiters: number }> {
+    return { held: this.storage.read(() => this.sql.countHeld.get(now)!.n), waiters: this.line.total(now) };
   }
 
   private checkHolder(lockId: string, sessionId: string, now: number): SessionOutcome {

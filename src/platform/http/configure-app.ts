@@ -5,6 +5,8 @@ import { Logger } from 'nestjs-pino';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from '../../config';
 import { ShutdownSignal } from '../lifecycle/shutdown-signal';
+import { HTTP_METRICS, httpMetrics } from '../observability/http-metrics';
+import type { WillowMetrics } from '../observability/willow-metrics';
 import { BodyFaultGuard, jsonBody } from './body-parser';
 import { DomainErrorFilter } from './domain-error.filter';
 import type { ErrorStatusTable } from './kernel.error-status';
@@ -29,6 +31,8 @@ export function configureApp(
     assignRequestId(req, res);
     next();
   });
+  const metrics = app.get<WillowMetrics | null>(HTTP_METRICS);
+  if (metrics) app.use(httpMetrics(metrics));
   const shutdown = app.get(ShutdownSignal);
   // Shutdown waits for these answers before Nest closes the server and destroys the sockets.
   app.use((_req: unknown, res: ServerResponse, next: () => void) => {

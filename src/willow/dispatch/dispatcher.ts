@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { ShuttingDownError } from '../../common/errors';
 import { matches, type Query } from '../../common/query';
 import type { Clock } from '../../common/clock';
@@ -9,6 +9,7 @@ import { ShutdownSignal } from '../../platform/lifecycle/shutdown-signal';
 import { SCHEDULER } from '../../platform/scheduler.token';
 import { QueueIndex, type Channel } from '../domain/dispatch/queue-index';
 import { ViewBudget } from '../domain/dispatch/view-budget';
+import { WillowEvents } from '../willow-events';
 
 interface Waiter {
   readonly query: Query;
@@ -38,6 +39,7 @@ export class Dispatcher {
     private readonly shutdown: ShutdownSignal,
     @Inject(SCHEDULER) private readonly scheduler: Scheduler,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Optional() private readonly events: WillowEvents = new WillowEvents(),
   ) {
     // One listener for every wait: the process stopping ends them all with SHUTTING_DOWN.
     const endAll = () => {
@@ -108,7 +110,10 @@ export class Dispatcher {
   capacityFreed(freed: Tags | null): void {
     this.capacityEpoch++;
     for (const [queue, index] of this.indexes) {
-      for (const channel of index.release(freed)) this.wake(queue, channel);
+      for (const channel of index.release(freed)) {
+        this.events.channel('channel.unblocked', queue, channel);
+        this.wake(queue, channel);
+      }
     }
   }
 

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { Clock } from '../../common/clock';
 import type { Query } from '../../common/query';
 import type { Tags } from '../../common/tags';
@@ -12,6 +12,7 @@ import { IndexSync } from './index-sync';
 import { LeaseKeeper, toDelivery } from '../leases/lease-keeper';
 import type { Delivery } from '../willow.port';
 import { WILLOW_STORE, type StoredItem, type WillowStore } from '../willow.store';
+import { WillowEvents } from '../willow-events';
 
 /** Line order (DESIGN §7.8): the higher priority first, then the earlier place. */
 function inLineOrder(a: StoredItem, b: StoredItem): number {
@@ -37,6 +38,7 @@ export class Gate {
     private readonly leases: LeaseKeeper,
     private readonly counters: CounterReconciler,
     private readonly sync: IndexSync,
+    @Optional() private readonly events: WillowEvents = new WillowEvents(),
   ) {}
 
   /** Hands out up to `count` items now (no waiting); [] when no matching channel can give one. */
@@ -72,7 +74,7 @@ export class Gate {
   private async claimFrom(queue: string, index: QueueIndex, channel: Channel): Promise<StoredItem | null> {
     const tags = runningCounterTags(channel.tags, queue);
     try {
-      if (!(await this.admit(index, channel, tags))) return null;
+      if (!(await this.admit(queue, index, channel, tags))) return null;
     } catch (error) {
       this.counters.incrementFailed(error);
       this.release(queue, index, channel);
@@ -96,11 +98,12 @@ export class Gate {
     this.sync.changed(queue, channel.key, channel.tags, { waiting: -1, processing: 1, head: 'reread' });
     this.release(queue, index, channel);
     this.leases.watch(item);
+    this.events.delivered(item);
     return item;
   }
 
   /** Limiter gate: true when the running counter went up; false when refused (the channel is then blocked). */
-  private async admit(index: QueueIndex, channel: Channel, tags: Tags): Promise<boolean> {
+  private async admit(queue: string, index: QueueIndex, channel: Channel, tags: Tags): Promise<boolean> {
     for (let attempt = 1; ; attempt++) {
       const mark = this.dispatcher.capacityMark();
       const verdict = await this.limiter.tryIncrement({ tags, counters: 1 });
@@ -108,7 +111,9 @@ export class Gate {
       // Capacity freed while we asked: the refusal may be stale, and the event that would unblock us has passed.
       if (this.dispatcher.capacityFreedSince(mark) && attempt < RACE_RETRIES) continue;
       const { rule, override, limit, count, keyValues } = verdict;
+      const wasBlocked = channel.blockedBy !== null;
       index.block(channel, { rule, override, limit, count, keyValues });
+      if (!wasBlocked) this.events.channel('channel.blocked', queue, channel);
       index.unreserve(channel);
       return false;
     }

@@ -34,6 +34,9 @@ export interface StoredItem {
   readonly notBefore: number | null;
   readonly retryDelayMs: number;
   readonly retryBackoff: RetryBackoff;
+  /** When it was enqueued (epoch ms); null for items stored before this was recorded. Optional only for items
+   * built by hand (tests): both stores always set it. */
+  readonly enqueuedAt?: number | null;
 }
 
 /** A stored item with the state it is in. */

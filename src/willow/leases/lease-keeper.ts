@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, type OnApplicationShutdown } from '@nestjs/common';
 import type { Clock } from '../../common/clock';
 import type { Scheduler, Timer } from '../../common/scheduler';
 import { CONFIG, type Config } from '../../config';
@@ -9,6 +9,7 @@ import { IndexSync } from '../dispatch/index-sync';
 import { DeadlineQueue } from '../domain/leases/deadline-queue';
 import type { Delivery } from '../willow.port';
 import { WILLOW_STORE, type Settled, type StoredItem, type WillowStore } from '../willow.store';
+import { WillowEvents, type SettleCause } from '../willow-events';
 
 /**
  * Leases and their aftermath: one timer for every processing item's deadline, the bookkeeping after an item leaves
@@ -30,6 +31,7 @@ export class LeaseKeeper implements OnApplicationShutdown {
     private readonly sync: IndexSync,
     @Inject(SCHEDULER) private readonly scheduler: Scheduler,
     @Inject(CONFIG) private readonly config: Pick<Config, 'timing'>,
+    @Optional() private readonly events: WillowEvents = new WillowEvents(),
   ) {}
 
   onApplicationShutdown(): void {
@@ -50,12 +52,13 @@ export class LeaseKeeper implements OnApplicationShutdown {
    * After an item left processing: index first (so freed capacity finds it), then the counter, then wake-ups; both
    * under the counter guard, so reconciliation sees either neither or both.
    */
-  async afterSettled(settled: Settled, opts: { decrement: boolean } = { decrement: true }): Promise<void> {
+  async afterSettled(settled: Settled, opts: { decrement?: boolean; cause?: SettleCause } = {}): Promise<void> {
     const { item, outcome } = settled;
+    this.events.settled(settled, opts.cause ?? 'other');
     const backInLine = outcome === 'front' || outcome === 'back' || outcome === 'given_back';
     await this.counters.guarded(async () => {
       this.sync.changed(item.queue, item.key, item.tags, backInLine ? { processing: -1, waiting: 1, head: 'reread' } : { processing: -1 });
-      if (opts.decrement) await this.counters.decrement(item.tags, item.queue, `${item.id}:${item.attempt}`);
+      if (opts.decrement !== false) await this.counters.decrement(item.tags, item.queue, `${item.id}:${item.attempt}`);
     });
   }
 
@@ -73,7 +76,7 @@ export class LeaseKeeper implements OnApplicationShutdown {
       }
       const settled = await this.store.expireLease(lease.id, lease.attempt, now);
       // Alone on its store, start-up re-sets the counters below; shared, the others' counters must go down now.
-      if (settled) await this.afterSettled(settled, { decrement: this.sync.shared });
+      if (settled) await this.afterSettled(settled, { decrement: this.sync.shared, cause: 'lease' });
     }
     if (this.sync.shared) {
       // Other instances are running: re-setting counters to what is processing would race their dequeues between
@@ -102,7 +105,7 @@ export class LeaseKeeper implements OnApplicationShutdown {
       const now = this.clock.now();
       for (const lease of await this.store.loadLeases({ dueBy: now, limit: 1_000 })) {
         const settled = await this.store.expireLease(lease.id, lease.attempt, now);
-        if (settled) await this.afterSettled(settled);
+        if (settled) await this.afterSettled(settled, { cause: 'lease' });
       }
     } catch (error) {
       this.logger.warn({ err: error }, 'lease sweep failed; retrying');
@@ -123,7 +126,7 @@ export class LeaseKeeper implements OnApplicationShutdown {
     const now = this.clock.now();
     for (const { id, attempt } of this.deadlines.popDue(now)) {
       this.store.expireLease(id, attempt, now).then(
-        (settled) => settled && this.afterSettled(settled),
+        (settled) => settled && this.afterSettled(settled, { cause: 'lease' }),
         (error: unknown) => {
           this.logger.error({ err: error, id }, 'lease expiry failed; retrying in 1 s');
           this.deadlines.push({ id, attempt }, now + 1_000);

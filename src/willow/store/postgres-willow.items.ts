@@ -63,6 +63,10 @@ export async function countScheduled(storage: PostgresStorage, queue: string, no
   return (await storage.query<{ n: number }>(SQL.COUNT_SCHEDULED, [queue, now]))[0]?.n ?? 0;
 }
 
+export async function countDead(storage: PostgresStorage, queue: string): Promise<number> {
+  return (await storage.query<{ n: number }>(SQL.COUNT_DEAD, [queue]))[0]?.n ?? 0;
+}
+
 /** Per channel among `keys` holding waiting items not yet due at `now`: how many, and the earliest due time. */
 export async function scheduledOf(storage: PostgresStorage, queue: string, keys: readonly string[], now: number): Promise<Map<string, ScheduledCount>> {
   if (keys.length === 0) return new Map();

@@ -14,7 +14,7 @@
  */
 
 const ITEM = `seq, id, queue, channel, state, data, updateable, retry_attempts, retry_front, timeout_ms, attempt, expires_at, last_error,
-  priority, not_before, retry_delay_ms, retry_exponential`;
+  priority, not_before, retry_delay_ms, retry_exponential, enqueued_at`;
 /** The items of channel `key` (a parameter or column): the indexed md5, then the whole text. */
 const CHANNEL_IS = (key: string) => `md5(channel) = md5(${key}::text) AND channel = ${key}::text`;
 const QUEUE_KEY = `hashtext('willow.queue.' || current_schema()), hashtext($1::text)`;
@@ -165,6 +165,8 @@ export const LOAD_QUEUE_CHANNELS = `${CHANNEL_LOAD} WHERE queue = $1 AND state I
 /** $1 queue, $2 now. Waiting items not yet due, on willow_items_due. */
 export const COUNT_SCHEDULED = `SELECT count(*)::int AS n FROM willow_items
   WHERE queue = $1 AND state = 0 AND not_before IS NOT NULL AND not_before > $2::bigint`;
+/** $1 queue. Its dead letters, on willow_items_dead (queue, seq) WHERE state = 2. */
+export const COUNT_DEAD = 'SELECT count(*)::int AS n FROM willow_items WHERE queue = $1 AND state = 2';
 /** $1 queue, $2 now, $3 channel keys (text[]). Per channel among them: waiting items not yet due, the earliest due. */
 export const SCHEDULED_OF = `SELECT channel, count(*)::int AS n, min(not_before) AS next FROM willow_items
   WHERE queue = $1 AND state = 0 AND not_before IS NOT NULL AND not_before > $2::bigint AND channel = ANY($3::text[])
@@ -180,7 +182,7 @@ export const DUE_LEASES = `SELECT id, attempt, expires_at FROM willow_items WHER
  * (queue, md5(channel), priority DESC, seq) WHERE state = 0, never a scan of the queue. */
 const AHEAD = (cond: string) => `(SELECT count(*)::int FROM willow_items a WHERE a.queue = i.queue
   AND md5(a.channel) = md5(i.channel) AND a.channel = i.channel AND a.state = 0 AND ${cond})`;
-export const INSPECT_ITEM = `SELECT ${ITEM}, i.enqueued_at, CASE WHEN i.state = 0 THEN
+export const INSPECT_ITEM = `SELECT ${ITEM}, CASE WHEN i.state = 0 THEN
     ${AHEAD('a.priority > i.priority')} + ${AHEAD('a.priority = i.priority AND a.seq < i.seq')}
   END AS position
   FROM willow_items i WHERE i.id = $2 AND i.queue = $1 AND i.state IN (0, 1)`;

@@ -12,7 +12,7 @@ import type { Ack } from '../domain/settlement';
 import { enqueueTx } from './postgres-willow.enqueue';
 import { WILLOW_PG_MIGRATIONS } from './postgres-willow.migrations';
 import * as Row from './postgres-willow.rows';
-import { cancelTx, countScheduled, deleteChannelTx, requeueDeadTx, requireQueue, scheduledOf } from './postgres-willow.items';
+import { cancelTx, countDead, countScheduled, deleteChannelTx, requeueDeadTx, requireQueue, scheduledOf } from './postgres-willow.items';
 import { settleLocked } from './postgres-willow.settle';
 import * as SQL from './postgres-willow.sql';
 
@@ -224,6 +224,10 @@ export class PostgresWillowStore implements WillowStore {
 
   countScheduled(queue: string, now: number): Promise<number> {
     return countScheduled(this.storage, queue, now);
+  }
+
+  countDead(queue: string): Promise<number> {
+    return countDead(this.storage, queue);
   }
 
   scheduledOf(queue: string, keys: readonly string[], now: number): Promise<Map<string, ScheduledCount>> {

@@ -59,4 +59,9 @@ export const WILLOW_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX willow_items_order ON willow_items (queue, channel, priority DESC, seq) WHERE state = 0;
       CREATE INDEX willow_items_due ON willow_items (queue, not_before) WHERE state = 0 AND not_before IS NOT NULL;`,
   },
+  {
+    // A queue's dead letters, in place order: the listing and the dead-letter gauge of /metrics read only these.
+    id: '006-dead-letters',
+    sql: `CREATE INDEX willow_items_dead ON willow_items (queue, seq) WHERE state = 2;`,
+  },
 ];

@@ -103,6 +103,8 @@ export function prepareWillowStatements(db: Database) {
     countScheduled: db.prepare<[string, number], { n: number }>(
       'SELECT count(*) AS n FROM willow_items WHERE queue = ? AND state = 0 AND not_before IS NOT NULL AND not_before > ?',
     ),
+    // A queue's dead letters, on willow_items_dead (queue, seq) WHERE state = 2.
+    countDead: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM willow_items WHERE queue = ? AND state = 2'),
     scheduledOf: db.prepare<[string, number], { channel: string; n: number; next: number }>(
       `SELECT channel, count(*) AS n, min(not_before) AS next FROM willow_items
        WHERE queue = ? AND state = 0 AND not_before IS NOT NULL AND not_before > ? GROUP BY channel`,

@@ -196,6 +196,10 @@ export class SqliteWillowStore implements WillowStore {
     return this.storage.read(() => this.sql.countScheduled.get(queue, now)!.n);
   }
 
+  async countDead(queue: string): Promise<number> {
+    return this.storage.read(() => this.sql.countDead.get(queue)!.n);
+  }
+
   async scheduledOf(queue: string, keys: readonly string[], now: number): Promise<Map<string, ScheduledCount>> {
     const wanted = new Set(keys);
     const rows = this.storage.read(() => this.sql.scheduledOf.all(queue, now));

@@ -24,6 +24,7 @@ export interface ItemColumns {
   not_before: number | string | null;
   retry_delay_ms: number | string;
   retry_exponential: number | boolean;
+  enqueued_at?: number | string | null;
 }
 
 export interface DeadColumns extends ItemColumns {
@@ -57,6 +58,7 @@ export function toItem(row: ItemColumns): StoredItem {
     notBefore: row.not_before === null ? null : Number(row.not_before),
     retryDelayMs: Number(row.retry_delay_ms),
     retryBackoff: row.retry_exponential ? 'exponential' : 'fixed',
+    enqueuedAt: row.enqueued_at == null ? null : Number(row.enqueued_at),
   };
 }
 

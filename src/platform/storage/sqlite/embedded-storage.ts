@@ -62,6 +62,11 @@ export class EmbeddedStorage {
     return this.committer.write(fn);
   }
 
+  /** Tells `observe` how long each group commit took (seconds). */
+  observeCommits(observe: (seconds: number) => void): void {
+    this.committer.observe = observe;
+  }
+
   /** Consistent read of committed state (better-sqlite3 is synchronous; nothing interleaves). */
   read<T>(fn: () => T): T {
     try {

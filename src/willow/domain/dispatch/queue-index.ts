@@ -41,6 +41,13 @@ export class QueueIndex implements ViewOwner<View> {
     return this.channels.size;
   }
 
+  /** Channels blocked by a limit: summed over the few distinct key sets of blocking limits. */
+  get blockedCount(): number {
+    let blocked = 0;
+    for (const { uses } of this.blockedKeySets.values()) blocked += uses;
+    return blocked;
+  }
+
   get(key: string): Channel | undefined {
     return this.channels.get(key);
   }

@@ -1,0 +1,65 @@
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { ALREADY_COMMITTED, type PgChannel } from '../storage/postgres/pg-channel';
+import { STORAGE, type StorageHandle } from '../storage/storage-handle';
+import { EventHub } from './event-hub';
+import { EVENT_RELAY } from './event-relay';
+import type { GaugeSource, ObservedEvent, Observer } from './observer.port';
+import { WillowMetrics } from './willow-metrics';
+
+/**
+ * The Observer the modules call: counts into this process's metrics, streams to this process's event clients, and
+ * on PostgreSQL tells the other instances, whose clients then receive the event too.
+ */
+@Injectable()
+export class Telemetry implements Observer, OnModuleInit {
+  private readonly logger = new Logger(Telemetry.name);
+  private relay: PgChannel<ObservedEvent> | null = null;
+
+  constructor(
+    @Inject(STORAGE) private readonly storage: StorageHandle,
+    private readonly metrics: WillowMetrics,
+    private readonly hub: EventHub,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    this.storage.observeCommits((seconds) => this.metrics.storeCommitted(seconds));
+    if (this.storage.kind !== 'postgres') return;
+    const relay = this.storage.channel(EVENT_RELAY);
+    // Live only: events sent while the listening connection was down are not replayed, so a resync needs nothing.
+    await relay.listen({ message: (event) => this.hub.deliver(event), resync: () => undefined });
+    this.relay = relay;
+  }
+
+  emit(event: ObservedEvent): void {
+    this.metrics.count(event);
+    this.hub.deliver(event);
+    if (!this.relay) return;
+    // Never throws into the caller, whose change has committed: an event that cannot be relayed is logged and lost.
+    const lost = (error: unknown) => this.logger.warn({ err: error, type: event.type }, 'an event could not be relayed to other instances');
+    try {
+      this.relay.send(ALREADY_COMMITTED, event).catch(lost);
+    } catch (error) {
+      lost(error);
+    }
+  }
+
+  itemWaited(queue: string, seconds: number): void {
+    this.metrics.itemWaited(queue, seconds);
+  }
+
+  itemProcessed(queue: string, seconds: number): void {
+    this.metrics.itemProcessed(queue, seconds);
+  }
+
+  limiterRefused(rule: string): void {
+    this.metrics.limiterRefused(rule);
+  }
+
+  lockWaited(seconds: number): void {
+    this.metrics.lockWaited(seconds);
+  }
+
+  gauges(source: GaugeSource): void {
+    this.metrics.addSource(source);
+  }
+}
