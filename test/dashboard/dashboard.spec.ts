@@ -443,7 +443,11 @@ describe('Dashboard at /ui in Chromium', () => {
       expect(await w.page.evaluate("sessionStorage.getItem('willow.apiKey')")).toBeNull();
       const problems = [...w.problems];
       await w.close();
-      expect(problems).toEqual([]);
+      // The reload and Forget key close the event stream the page had open (the second on purpose: it carried the
+      // forgotten key); Chromium reports those as aborted requests. Nothing else may fail.
+      const closedStreams = problems.filter((p) => /^requestfailed: GET \S+\/v1\/events net::ERR_ABORTED$/.test(p));
+      expect(closedStreams.length).toBeLessThanOrEqual(eventsServed ? 2 : 0);
+      expect(problems.filter((p) => !closedStreams.includes(p))).toEqual([]);
     });
   });
 });
