@@ -66,7 +66,8 @@ export function willow(): Willow {
   if (cached?.key !== key) {
     const watched = async (request: Request): Promise<Response> => {
       const response = await fetch(request);
-      if (response.status === 401) unauthorized();
+      // A 401 to a request sent with a key the tab has since replaced says nothing about the new key.
+      if (response.status === 401 && auth.get().key === key) unauthorized();
       return response;
     };
     cached = { key, client: new Willow({ baseUrl: location.origin, apiKey: key ?? undefined, fetch: watched as typeof fetch }) };

@@ -61,6 +61,8 @@ function deliver(event: WillowEvent): void {
 async function stream(signal: AbortSignal): Promise<'ended' | 'stop'> {
   // EventSource cannot send a key, so the stream is read through fetch.
   const response = await fetch('/v1/events', { headers: { Accept: 'text/event-stream', ...authHeaders() }, signal, cache: 'no-store' });
+  // Replaced by a stream with another key while this one was answering: its answer is of no interest.
+  if (signal.aborted) return 'stop';
   if (response.status === 404) {
     live.set({ kind: 'unavailable', reason: 'this server has no event stream (GET /v1/events answered 404)' });
     return 'stop';

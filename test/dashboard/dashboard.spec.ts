@@ -46,7 +46,7 @@ describe('Dashboard at /ui in Chromium', () => {
     return answer;
   };
   const open = (size: (typeof WIDTHS)[number]) =>
-    openPage(browser, size, { status: (url, status) => !eventsServed && status === 404 && new URL(url).pathname === '/v1/events' });
+    openPage(browser, size);
   const goto = async (w: WatchedPage, hash: string) => {
     await w.page.goto(`${server.url}/ui/${hash}`);
   };
@@ -60,7 +60,7 @@ describe('Dashboard at /ui in Chromium', () => {
     };
     eventsServed = '/v1/events' in document.paths;
     authServed = Object.values(document.components?.securitySchemes ?? {}).some((s) => s.type === 'http' && s.scheme === 'bearer');
-    announce(`served OpenAPI document: GET /v1/events ${eventsServed ? 'present' : 'ABSENT'}; bearer security scheme ${authServed ? 'present' : 'ABSENT'}`);
+    announce(`served OpenAPI document: GET /v1/events ${eventsServed ? 'present' : 'ABSENT'}, bearer security scheme ${authServed ? 'present' : 'ABSENT'} (both required)`);
   }, 60_000);
 
   afterAll(async () => {
@@ -221,19 +221,15 @@ describe('Dashboard at /ui in Chromium', () => {
       await w.screenshot('locks');
     });
 
-    it('activity: the feed, or why there is none', async () => {
+    it('activity: the live feed shows events as they happen', async () => {
       await goto(w, '#/activity');
       await visible(w.page.getByRole('heading', { name: 'Activity' }));
-      if (eventsServed) {
-        await text(w.page.locator('.feed .live'), 'Live');
-        // An item in and out of the paused queue: two events, no lasting change.
-        const { body } = await api('POST', '/v1/queues/nightly/items', { KeyValues: { job: 'report' }, Data: {} }, 201);
-        await api('DELETE', `/v1/queues/nightly/items/${body.ID}`, undefined, 204);
-        await visible(w.page.locator('.feed [data-type="item.cancelled"]'));
-        await visible(w.page.locator('.feed [data-type="item.enqueued"]'));
-      } else {
-        await visible(w.page.locator('[data-live="unavailable"]'));
-      }
+      await text(w.page.locator('.feed .live'), 'Live');
+      // An item in and out of the paused queue: two events, no lasting change.
+      const { body } = await api('POST', '/v1/queues/nightly/items', { KeyValues: { job: 'report' }, Data: {} }, 201);
+      await api('DELETE', `/v1/queues/nightly/items/${body.ID}`, undefined, 204);
+      await visible(w.page.locator('.feed [data-type="item.cancelled"]'));
+      await visible(w.page.locator('.feed [data-type="item.enqueued"]'));
       await w.screenshot('activity');
     });
 
@@ -298,7 +294,7 @@ describe('Dashboard at /ui in Chromium', () => {
   });
 
   it('a queue that does not exist says so in place, and the page stays usable', async () => {
-    const w = await openPage(browser, WIDTHS[1], { status: (url, status) => status === 404 && new URL(url).pathname.startsWith('/v1/queues/no-such-queue') || (!eventsServed && status === 404 && new URL(url).pathname === '/v1/events') });
+    const w = await openPage(browser, WIDTHS[1], { status: (url, status) => status === 404 && new URL(url).pathname.startsWith('/v1/queues/no-such-queue') });
     await goto(w, '#/queues/no-such-queue');
     await text(w.page.locator('main [role="alert"]').first(), /QUEUE_NOT_FOUND/);
     await w.screenshot('queue-missing');
@@ -310,29 +306,21 @@ describe('Dashboard at /ui in Chromium', () => {
   });
 
   describe('live updates', () => {
-    it('a count changes without a reload after an enqueue through the API', async () => {
+    it('the served document has the event stream (observability has landed)', () => {
+      expect(eventsServed).toBe(true);
+    });
+
+    it('a count changes without a reload after an enqueue through the API, and the feed shows the event', async () => {
       const w = await open(WIDTHS[0]);
       await goto(w, '');
       await w.page.evaluate(() => ((globalThis as unknown as { marker: number }).marker = 1));
       const waiting = cell(w.page, 'data-queue', 'deploys', 'waiting');
       const before = Number((await api('GET', '/v1/queues/deploys')).body.Waiting);
       await text(waiting, String(before));
-      if (eventsServed) {
-        announce('live updates: REAL event stream (GET /v1/events is served)');
-        await text(w.page.locator('.live').first(), 'Live');
-        await api('POST', '/v1/queues/deploys/items', { KeyValues: { service: 'db', env: 'staging' }, Data: {} }, 201);
-        await text(waiting, String(before + 1));
-        await visible(w.page.locator('.feed [data-type="item.enqueued"]'));
-      } else {
-        announce('live updates: GET /v1/events is NOT served yet — checking the visible "live updates unavailable" state and that nothing polls');
-        await visible(w.page.locator('[data-live="unavailable"]'));
-        await text(w.page.locator('.live').first(), 'Live updates unavailable');
-        await api('POST', '/v1/queues/deploys/items', { KeyValues: { service: 'db', env: 'staging' }, Data: {} }, 201);
-        await sleep(1_500);
-        await text(waiting, String(before));
-        await w.page.locator('main').getByRole('button', { name: 'Refresh' }).click();
-        await text(waiting, String(before + 1));
-      }
+      await text(w.page.locator('.live').first(), 'Live');
+      await api('POST', '/v1/queues/deploys/items', { KeyValues: { service: 'db', env: 'staging' }, Data: {} }, 201);
+      await text(waiting, String(before + 1));
+      await visible(w.page.locator('.feed [data-type="item.enqueued"]'));
       expect(await w.page.evaluate(() => (globalThis as unknown as { marker?: number }).marker)).toBe(1);
       await w.screenshot('queues-live');
       const problems = [...w.problems];
@@ -340,35 +328,32 @@ describe('Dashboard at /ui in Chromium', () => {
       expect(problems).toEqual([]);
     }, 30_000);
 
-    it('an event from the stream refreshes the affected view and joins the feed (stream simulated in the browser until GET /v1/events is served)', async () => {
-      if (eventsServed) {
-        announce('simulated stream: not needed, GET /v1/events is served and the test above used it');
-        return;
-      }
-      announce('live updates: SIMULATED event stream (answered inside the browser), because GET /v1/events is not served yet');
-      const w = await open(WIDTHS[0]);
-      let release!: (body: string) => void;
-      const body = new Promise<string>((resolve) => (release = resolve));
-      let served = 0;
-      await w.page.route('**/v1/events', async (route) => {
-        // The first connection gets the event once the test has enqueued; later reconnections wait until the end.
-        if (served++ > 0) return;
-        await route.fulfill({ status: 200, headers: { 'content-type': 'text/event-stream' }, body: await body });
+    describe('on a server without the event stream (WILLOW_METRICS=off)', () => {
+      let quiet: ChildServer;
+      beforeAll(async () => {
+        quiet = await startServer({ WILLOW_DATA_DIR: ':memory:', NODE_ENV: 'production', WILLOW_METRICS: 'off' });
+        await call(quiet.url, 'POST', '/v1/queues', { Name: 'builds' });
       });
-      await goto(w, '');
-      const waiting = cell(w.page, 'data-queue', 'deploys', 'waiting');
-      const before = Number((await api('GET', '/v1/queues/deploys')).body.Waiting);
-      await text(waiting, String(before));
-      const enqueued = await api('POST', '/v1/queues/deploys/items', { KeyValues: { service: 'cache', env: 'staging' }, Data: {} }, 201);
-      const event = { Type: 'item.enqueued', Queue: 'deploys', ID: enqueued.body.ID, KeyValues: { service: 'cache', env: 'staging' }, At: new Date().toISOString() };
-      release(`: connected\n\ndata: ${JSON.stringify(event)}\n\n`);
-      await text(waiting, String(before + 1));
-      await visible(w.page.locator('.feed [data-type="item.enqueued"]'));
-      await w.screenshot('queues-live-simulated');
-      const problems = [...w.problems];
-      await w.close();
-      expect(problems).toEqual([]);
-    }, 30_000);
+      afterAll(() => quiet?.kill9());
+
+      it('says live updates are unavailable, does not poll, and Refresh fetches again', async () => {
+        const w = await openPage(browser, WIDTHS[0], { status: (url, status) => status === 404 && new URL(url).pathname === '/v1/events' });
+        await w.page.goto(`${quiet.url}/ui/`);
+        await visible(w.page.locator('[data-live="unavailable"]'));
+        await text(w.page.locator('.live').first(), 'Live updates unavailable');
+        const waiting = cell(w.page, 'data-queue', 'builds', 'waiting');
+        await text(waiting, '0');
+        await call(quiet.url, 'POST', '/v1/queues/builds/items', { KeyValues: { os: 'linux' }, Data: {} });
+        await sleep(1_500);
+        await text(waiting, '0');
+        await w.screenshot('queues-no-events');
+        await w.page.locator('main').getByRole('button', { name: 'Refresh' }).click();
+        await text(waiting, '1');
+        const problems = [...w.problems];
+        await w.close();
+        expect(problems).toEqual([]);
+      }, 30_000);
+    });
   });
 
   describe('the key prompt, with access control on', () => {
@@ -393,14 +378,14 @@ describe('Dashboard at /ui in Chromium', () => {
     });
 
     it('the served document declares bearer keys (access control has landed)', () => {
-      announce(`key prompt: ${authServed ? 'REAL access control (bearer scheme in the served document)' : 'bearer scheme ABSENT from the served document'}`);
       expect(authServed).toBe(true);
     });
 
     it.each(WIDTHS)('asks for a key on a 401, keeps it for the tab only and sends it on every call ($width px)', async (size) => {
       let keyGiven = false;
       const w = await openPage(browser, size, {
-        status: (url, status) => (status === 401 && !keyGiven) || (!eventsServed && status === 404 && new URL(url).pathname === '/v1/events'),
+        // Before the key, and for requests still carrying the wrong one (the stream reconnects with it too).
+        status: (_url, status, authorization) => status === 401 && (!keyGiven || authorization !== `Bearer ${KEY}`),
       });
       const unkeyed: string[] = [];
       w.page.on('request', (request) => {
@@ -446,7 +431,7 @@ describe('Dashboard at /ui in Chromium', () => {
       // The reload and Forget key close the event stream the page had open (the second on purpose: it carried the
       // forgotten key); Chromium reports those as aborted requests. Nothing else may fail.
       const closedStreams = problems.filter((p) => /^requestfailed: GET \S+\/v1\/events net::ERR_ABORTED$/.test(p));
-      expect(closedStreams.length).toBeLessThanOrEqual(eventsServed ? 2 : 0);
+      expect(closedStreams.length).toBeLessThanOrEqual(2);
       expect(problems.filter((p) => !closedStreams.includes(p))).toEqual([]);
     });
   });

@@ -15,7 +15,7 @@ export type Width = (typeof WIDTHS)[number];
 
 /** What a test allows beyond a clean page: answers it expects to fail (the 401 before a key, a missing route). */
 export interface Allowed {
-  readonly status?: (url: string, status: number) => boolean;
+  readonly status?: (url: string, status: number, authorization: string | undefined) => boolean;
 }
 
 /** A page with every page error, failed request and 4xx/5xx answer recorded, to be asserted empty. */
@@ -41,7 +41,7 @@ export async function openPage(browser: Browser, size: Width, allowed: Allowed =
   });
   page.on('response', (response) => {
     const status = response.status();
-    if (status >= 400 && !allowed.status?.(response.url(), status)) problems.push(`HTTP ${status}: ${response.request().method()} ${response.url()}`);
+    if (status >= 400 && !allowed.status?.(response.url(), status, response.request().headers().authorization)) problems.push(`HTTP ${status}: ${response.request().method()} ${response.url()}`);
   });
   mkdirSync(SCREENSHOTS, { recursive: true });
   return {
