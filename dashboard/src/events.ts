@@ -13,14 +13,15 @@ export interface WillowEvent {
 
 /**
  * `connecting` until the stream answers; `live` while it streams; `reconnecting` after it broke (retried with
- * backoff); `unavailable` when this server has no event stream (404); `locked` when the key is missing, refused or
- * lacks the `events` scope. Only `live` means the page updates by itself.
+ * backoff); `unavailable` when this server has no event stream (404: `WILLOW_METRICS=off`); `locked` when the key is
+ * missing or refused (401); `forbidden` when it lacks the `events` scope (403). Only `live` means the page updates
+ * by itself.
  */
 export type LiveState =
   | { readonly kind: 'connecting' }
   | { readonly kind: 'live' }
   | { readonly kind: 'reconnecting'; readonly retryAt: number; readonly reason: string }
-  | { readonly kind: 'unavailable' | 'locked'; readonly reason: string };
+  | { readonly kind: 'unavailable' | 'locked' | 'forbidden'; readonly reason: string };
 
 export const live = new Store<LiveState>({ kind: 'connecting' });
 
@@ -73,7 +74,7 @@ async function stream(signal: AbortSignal): Promise<'ended' | 'stop'> {
     return 'stop';
   }
   if (response.status === 403) {
-    live.set({ kind: 'locked', reason: 'this key lacks the events scope' });
+    live.set({ kind: 'forbidden', reason: 'this key lacks the events scope (403 FORBIDDEN)' });
     return 'stop';
   }
   if (!response.ok || !response.body) throw new Error(`the event stream answered ${response.status}`);
@@ -131,7 +132,7 @@ export function startLiveUpdates(): () => void {
   };
 }
 
-/** Opens the stream again after it was found unavailable or locked (the Retry button). */
+/** Opens the stream again after it was found unavailable, locked or forbidden (the Retry button). */
 export function retryLiveUpdates(): void {
   const current = auth.get();
   auth.set({ ...current, generation: current.generation + 1 });

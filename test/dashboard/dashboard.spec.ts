@@ -381,6 +381,34 @@ describe('Dashboard at /ui in Chromium', () => {
       expect(authServed).toBe(true);
     });
 
+    it("a key without a view's scope sees that view's 403 in place, and says live updates are not allowed", async () => {
+      const created = await fetch(`${secured.url}/v1/auth/keys`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` },
+        body: JSON.stringify({ Name: 'viewer', Scopes: ['queues:read'] }),
+      });
+      expect(created.status).toBe(201);
+      const viewer = ((await created.json()) as { Key: string }).Key;
+      const w = await openPage(browser, WIDTHS[0], {
+        status: (url, status, authorization) =>
+          (status === 401 && authorization !== `Bearer ${viewer}`) ||
+          (status === 403 && ['/v1/events', '/v1/limiter/rules', '/v1/limiter/counters'].includes(new URL(url).pathname)),
+      });
+      await w.page.goto(`${secured.url}/ui/`);
+      const dialog = w.page.getByRole('dialog', { name: 'API key needed' });
+      await dialog.getByLabel('API key').fill(viewer);
+      await dialog.getByRole('button', { name: 'Use key' }).click();
+      await text(cell(w.page, 'data-queue', 'secured', 'waiting'), '0');
+      await text(w.page.locator('.top .live'), 'Live updates not allowed');
+      await visible(w.page.locator('[data-live="forbidden"]'));
+      await w.page.getByRole('link', { name: 'Limiter' }).click();
+      await text(w.page.locator('main [role="alert"]').first(), /FORBIDDEN/);
+      await w.screenshot('limiter-forbidden');
+      const problems = [...w.problems];
+      await w.close();
+      expect(problems).toEqual([]);
+    });
+
     it.each(WIDTHS)('asks for a key on a 401, keeps it for the tab only and sends it on every call ($width px)', async (size) => {
       let keyGiven = false;
       const w = await openPage(browser, size, {

@@ -43,6 +43,8 @@ function liveText(state: LiveState): string {
       return 'Live updates unavailable';
     case 'locked':
       return 'Live updates need a key';
+    case 'forbidden':
+      return 'Live updates not allowed';
   }
 }
 
