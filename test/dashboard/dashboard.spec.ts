@@ -52,6 +52,8 @@ describe('Dashboard at /ui in Chromium', () => {
   };
 
   beforeAll(async () => {
+    // Only this file writes there: what a reader finds is this run's screenshots.
+    rmSync(SCREENSHOTS, { recursive: true, force: true });
     dataDir = mkdtempSync(join(tmpdir(), 'willow-dashboard-'));
     [server, browser] = await Promise.all([startServer({ WILLOW_DATA_DIR: dataDir, NODE_ENV: 'production' }), launchChromium()]);
     const document = (await (await fetch(`${server.url}/docs-json`)).json()) as {
