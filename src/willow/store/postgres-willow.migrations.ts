@@ -70,15 +70,16 @@ export const WILLOW_PG_MIGRATIONS: readonly Migration[] = [
   },
   {
     // Delays, retry backoff and priority (DESIGN §7.8). A channel's line is ordered by priority (higher first), then
-    // by place: willow_items_order finds its first waiting item and counts the items ahead of one. Due times of
-    // waiting items are indexed only where set, so the Scheduled counts read only delayed items.
+    // by place. Items of the default priority 0 are ordered by willow_items_line (by place) as before; only items of
+    // another priority are also in willow_items_ranked, so an enqueue at priority 0 writes no extra index entry.
+    // Due times of waiting items are indexed only where set, so the Scheduled counts read only delayed items.
     id: '006-delay-priority',
     sql: `
       ALTER TABLE willow_items ADD COLUMN priority SMALLINT NOT NULL DEFAULT 0;
       ALTER TABLE willow_items ADD COLUMN not_before BIGINT;            -- not handed out before (epoch ms)
       ALTER TABLE willow_items ADD COLUMN retry_delay_ms BIGINT NOT NULL DEFAULT 0;
       ALTER TABLE willow_items ADD COLUMN retry_exponential BOOLEAN NOT NULL DEFAULT false;
-      CREATE INDEX willow_items_order ON willow_items (queue, md5(channel), priority DESC, seq) WHERE state = 0;
+      CREATE INDEX willow_items_ranked ON willow_items (queue, md5(channel), priority DESC, seq) WHERE state = 0 AND priority <> 0;
       CREATE INDEX willow_items_due ON willow_items (queue, not_before) WHERE state = 0 AND not_before IS NOT NULL;`,
   },
 ];

@@ -19,13 +19,24 @@ const ITEM = `seq, id, queue, channel, state, data, updateable, retry_attempts, 
 const CHANNEL_IS = (key: string) => `md5(channel) = md5(${key}::text) AND channel = ${key}::text`;
 const QUEUE_KEY = `hashtext('willow.queue.' || current_schema()), hashtext($1::text)`;
 const LIVE_COUNT = 'SELECT count(*)::int FROM willow_items i WHERE i.queue = q.name AND i.state IN (0, 1)';
-/** A channel's counts with its first waiting item (by priority, then place: one probe of willow_items_order). */
+/**
+ * The first waiting item of the channel `key` of `queue` (SQL expressions) by priority, higher first, then by place:
+ * the best of a positive priority (willow_items_ranked), else the first of priority 0 by place (willow_items_line),
+ * else the best of a negative priority. `lock` adds FOR UPDATE SKIP LOCKED to each probe (a claim).
+ */
+const HEAD_OF = (queue: string, key: string, lock = '') => {
+  const waiting = `FROM willow_items WHERE queue = ${queue} AND md5(channel) = md5(${key}::text) AND channel = ${key}::text AND state = 0`;
+  return `coalesce(
+    (SELECT seq ${waiting} AND priority <> 0 AND priority > 0 ORDER BY priority DESC, seq LIMIT 1${lock}),
+    (SELECT seq ${waiting} AND priority = 0 ORDER BY seq LIMIT 1${lock}),
+    (SELECT seq ${waiting} AND priority <> 0 ORDER BY priority DESC, seq LIMIT 1${lock}))`;
+};
+/** A channel's counts with its first waiting item (HEAD_OF). */
 const CHANNEL_LOAD = `SELECT c.*, h.seq AS head, h.priority AS head_priority, h.not_before AS head_due_at FROM (
   SELECT queue, channel, count(*) FILTER (WHERE state = 0)::int AS waiting, count(*) FILTER (WHERE state = 1)::int AS processing
   FROM willow_items`;
 const CHANNEL_HEAD = `) c LEFT JOIN LATERAL (SELECT seq, priority, not_before FROM willow_items f
-  WHERE c.waiting > 0 AND f.queue = c.queue AND md5(f.channel) = md5(c.channel) AND f.channel = c.channel AND f.state = 0
-  ORDER BY f.priority DESC, f.seq LIMIT 1) h ON true`;
+  WHERE c.waiting > 0 AND f.seq = ${HEAD_OF('c.queue', 'c.channel')}) h ON true`;
 
 /** $1 queue. */
 export const LOCK_QUEUE_SHARED = `SELECT pg_advisory_xact_lock_shared(${QUEUE_KEY})`;
@@ -106,8 +117,7 @@ export const INSERT_ITEMS = `INSERT INTO willow_items
  * claim holds becomes processing, if it is due by now; one that is not yet due is claimed by no one (a strict line).
  */
 export const CLAIM_HEAD = `UPDATE willow_items SET state = 1, attempt = attempt + 1, expires_at = $3::bigint + timeout_ms
-  WHERE seq = (SELECT seq FROM (SELECT seq, not_before FROM willow_items WHERE queue = $1 AND ${CHANNEL_IS('$2')} AND state = 0
-    ORDER BY priority DESC, seq LIMIT 1 FOR UPDATE SKIP LOCKED) head WHERE head.not_before IS NULL OR head.not_before <= $3::bigint)
+  WHERE seq = ${HEAD_OF('$1', '$2', ' FOR UPDATE SKIP LOCKED')} AND state = 0 AND (not_before IS NULL OR not_before <= $3::bigint)
   RETURNING ${ITEM}`;
 /** $1 id. */
 export const ITEM_BY_ID = `SELECT ${ITEM} FROM willow_items WHERE id = $1`;
@@ -178,8 +188,8 @@ export const DUE_LEASES = `SELECT id, attempt, expires_at FROM willow_items WHER
   ORDER BY expires_at LIMIT $2`;
 
 /** $1 queue, $2 id. A waiting or processing item with its enqueue time and, while waiting, the waiting items ahead of
- * it in its channel (a higher priority, or the same and an earlier place): two range counts on `willow_items_order`
- * (queue, md5(channel), priority DESC, seq) WHERE state = 0, never a scan of the queue. */
+ * it in its channel (a higher priority, or the same and an earlier place), counted on `willow_items_ranked` (items of
+ * another priority than 0) and `willow_items_line` (priority 0), never a scan of the queue. */
 const AHEAD = (cond: string) => `(SELECT count(*)::int FROM willow_items a WHERE a.queue = i.queue
   AND md5(a.channel) = md5(i.channel) AND a.channel = i.channel AND a.state = 0 AND ${cond})`;
 export const INSPECT_ITEM = `SELECT ${ITEM}, CASE WHEN i.state = 0 THEN

@@ -25,6 +25,19 @@ export interface ItemRow {
   retry_exponential: number;
 }
 
+/** The waiting items of channel `@channel` of `@queue`. */
+const IN_CHANNEL = 'queue = @queue AND channel = @channel AND state = 0';
+/**
+ * The seq of a channel's first waiting item (DESIGN §7.8: by priority, higher first, then by place): the best item of
+ * a positive priority (willow_items_ranked), else the first of priority 0 by place (willow_items_line), else the best
+ * of a negative priority. Each is one index probe, but the second steps over the items of a negative priority placed
+ * before the first item of priority 0.
+ */
+const HEAD_SEQ = `coalesce(
+  (SELECT seq FROM willow_items WHERE ${IN_CHANNEL} AND priority <> 0 AND priority > 0 ORDER BY priority DESC, seq LIMIT 1),
+  (SELECT seq FROM willow_items WHERE ${IN_CHANNEL} AND priority = 0 ORDER BY seq LIMIT 1),
+  (SELECT seq FROM willow_items WHERE ${IN_CHANNEL} AND priority <> 0 ORDER BY priority DESC, seq LIMIT 1))`;
+
 /** Every statement of the SQLite Willow store, prepared once. States (domain/item.ts): 0 waiting, 1 processing, 2 dead. */
 export function prepareWillowStatements(db: Database) {
   return {
@@ -49,13 +62,10 @@ export function prepareWillowStatements(db: Database) {
     lastWaiting: db.prepare<[string, string], { seq: number; id: string; updateable: number; priority: number }>(
       'SELECT seq, id, updateable, priority FROM willow_items WHERE queue = ? AND channel = ? AND state = 0 ORDER BY seq DESC LIMIT 1',
     ),
-    // The first in line: by priority (higher first), then place, on willow_items_order.
-    firstWaiting: db.prepare<[string, string], ItemRow>(
-      `SELECT * FROM willow_items WHERE queue = ? AND channel = ? AND state = 0 ORDER BY priority DESC, seq LIMIT 1`,
-    ),
-    firstWaitingHead: db.prepare<[string, string], HeadRow>(
-      `SELECT seq, priority, not_before FROM willow_items WHERE queue = ? AND channel = ? AND state = 0
-       ORDER BY priority DESC, seq LIMIT 1`,
+    // The first in line: by priority (higher first), then place (HEAD_SEQ).
+    firstWaiting: db.prepare<{ queue: string; channel: string }, ItemRow>(`SELECT * FROM willow_items WHERE seq = ${HEAD_SEQ}`),
+    firstWaitingHead: db.prepare<{ queue: string; channel: string }, HeadRow>(
+      `SELECT seq, priority, not_before FROM willow_items WHERE seq = ${HEAD_SEQ}`,
     ),
     insertItem: db.prepare(`INSERT INTO willow_items
       (seq, id, queue, channel, state, data, updateable, retry_attempts, retry_front, timeout_ms, attempt, expires_at, dead_reason, dead_at,
@@ -92,12 +102,13 @@ export function prepareWillowStatements(db: Database) {
       `SELECT queue, channel, sum(state = 0) AS waiting, sum(state = 1) AS processing
        FROM willow_items WHERE queue = ? AND channel = ? AND state IN (0, 1) GROUP BY queue, channel`,
     ),
-    // Waiting items ahead in the channel's line: of a higher priority, or of the same and an earlier place. Two range
-    // counts on willow_items_order (queue, channel, priority DESC, seq) WHERE state = 0.
+    // Waiting items ahead in the channel's line: of a higher priority, or of the same and an earlier place. Items of
+    // another priority than 0 are counted on willow_items_ranked, those of priority 0 on willow_items_line.
     position: db.prepare<{ queue: string; channel: string; priority: number; seq: number }, { n: number }>(
-      `SELECT (SELECT count(*) FROM willow_items WHERE queue = @queue AND channel = @channel AND state = 0 AND priority > @priority)
-        + (SELECT count(*) FROM willow_items WHERE queue = @queue AND channel = @channel AND state = 0 AND priority = @priority
-          AND seq < @seq) AS n`,
+      `SELECT (SELECT count(*) FROM willow_items WHERE ${IN_CHANNEL} AND priority <> 0 AND priority > @priority)
+        + CASE WHEN @priority < 0 THEN (SELECT count(*) FROM willow_items WHERE ${IN_CHANNEL} AND priority = 0) ELSE 0 END
+        + CASE WHEN @priority = 0 THEN (SELECT count(*) FROM willow_items WHERE ${IN_CHANNEL} AND priority = 0 AND seq < @seq)
+          ELSE (SELECT count(*) FROM willow_items WHERE ${IN_CHANNEL} AND priority <> 0 AND priority = @priority AND seq < @seq) END AS n`,
     ),
     // Waiting items not yet due, on willow_items_due (queue, not_before) WHERE state = 0 AND not_before IS NOT NULL.
     countScheduled: db.prepare<[string, number], { n: number }>(

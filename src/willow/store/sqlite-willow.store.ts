@@ -85,7 +85,7 @@ export class SqliteWillowStore implements WillowStore {
 
   claimHead(queue: string, key: string, now: number): Promise<StoredItem | null> {
     return this.storage.write(() => {
-      const row = this.sql.firstWaiting.get(queue, key);
+      const row = this.sql.firstWaiting.get({ queue, channel: key });
       if (!row || !isDue(row.not_before, now)) return null;
       const expiresAt = now + row.timeout_ms;
       this.sql.claim.run(expiresAt, row.seq);
@@ -188,7 +188,7 @@ export class SqliteWillowStore implements WillowStore {
   }
 
   channelHead(queue: string, key: string): ChannelHead | null {
-    const head = this.storage.read(() => this.sql.firstWaitingHead.get(queue, key));
+    const head = this.storage.read(() => this.sql.firstWaitingHead.get({ queue, channel: key }));
     return head ? { seq: head.seq, priority: head.priority, dueAt: head.not_before } : null;
   }
 
@@ -216,7 +216,7 @@ export class SqliteWillowStore implements WillowStore {
 
   /** Each channel's counts with its first waiting item, read by priority then place (one index probe each). */
   private withHeads(rows: readonly CountRow[]): ChannelLoad[] {
-    return rows.map((row) => toChannel(row, row.waiting > 0 ? this.sql.firstWaitingHead.get(row.queue, row.channel) : undefined));
+    return rows.map((row) => toChannel(row, row.waiting > 0 ? this.sql.firstWaitingHead.get({ queue: row.queue, channel: row.channel }) : undefined));
   }
 
   async loadLeases(due?: { dueBy: number; limit: number }): Promise<LeaseRecord[]> {
