@@ -77,19 +77,23 @@ export function parseEnqueueBatch(raw: unknown, path: string): NewItem[] {
  * they get the same codes, messages and paths (`KeyValues.os` for one item, `Items[3].KeyValues.os` for more).
  */
 export function checkItems(items: readonly NewItem[]): NewItem[] {
-  const wire = items.map((item) => ({
-    KeyValues: item?.tags,
-    Data: item?.data,
-    Updateable: item?.updateable,
-    RetryAttempts: item?.retryAttempts,
-    RetryPosition: item?.retryPosition,
-    Timeout: item?.timeoutMs,
-    Priority: item?.priority,
-    Delay: item?.delayMs ?? undefined,
-    NotBefore: item?.notBefore == null ? undefined : isoTime(item.notBefore),
-    RetryDelay: item?.retryDelayMs,
-    RetryBackoff: item?.retryBackoff,
-  }));
+  const wire = items.map((item) => {
+    const fields: Record<string, unknown> = {
+      KeyValues: item?.tags,
+      Data: item?.data,
+      Updateable: item?.updateable,
+      RetryAttempts: item?.retryAttempts,
+      RetryPosition: item?.retryPosition,
+      Timeout: item?.timeoutMs,
+    };
+    // The lifecycle fields only when given (absent ones take their defaults): an enqueue that uses none pays nothing.
+    if (item?.priority !== undefined && item.priority !== 0) fields.Priority = item.priority;
+    if (item?.delayMs != null) fields.Delay = item.delayMs;
+    if (item?.notBefore != null) fields.NotBefore = isoTime(item.notBefore);
+    if (item?.retryDelayMs !== undefined && item.retryDelayMs !== 0) fields.RetryDelay = item.retryDelayMs;
+    if (item?.retryBackoff !== undefined && item.retryBackoff !== 'fixed') fields.RetryBackoff = item.retryBackoff;
+    return fields;
+  });
   return wire.length === 1 ? [parseEnqueue(wire[0], '')] : parseEnqueueBatch({ Items: wire }, '');
 }
 
