@@ -215,7 +215,8 @@ describe('a delayed item in real time', () => {
 /**
  * Two app instances on one PostgreSQL schema, without periodic re-reads: a dequeue waiting on A is served by A's own
  * due timer for a delayed item enqueued through B (A learns of the item from B's announcement, then waits for it to
- * become due), and B sees the due time A's consumer made by failing an item with a backoff.
+ * become due), B sees the due time A's consumer made by failing an item with a backoff, and a cancel through B
+ * reaches the holder of the delivery on A.
  */
 describePostgres('delayed items across instances', (databaseUrl) => {
   const schema = freshSchemaName('e2e_delay');
@@ -253,5 +254,18 @@ describePostgres('delayed items across instances', (databaseUrl) => {
     await qa.ack(retried, { Passed: false, Attempt: 1 }).expect(200);
     expect((await b.http().get(`/v1/queues/shared/items/${retried}`).expect(200)).body).toMatchObject({ State: 'scheduled' });
     expect((await qb.dequeue({ Wait: 0 })).status).toBe(204);
+  });
+
+  it('tells the holder on A of a delivery cancelled through B, whose counts B shows at once', async () => {
+    const qa = new QueueClient(a, 'cancels');
+    const qb = new QueueClient(b, 'cancels');
+    await qa.create().expect(201);
+    const id = (await qa.enqueue({ KeyValues: { n: 1 }, Data: 'build' }).expect(201)).body.ID;
+    expect((await qa.dequeue({ Wait: 0 })).body).toMatchObject({ ID: id, Attempt: 1 });
+    await b.http().delete(`/v1/queues/cancels/items/${id}`).expect(204);
+    const beat = await qa.heartbeat(id, { Attempt: 1 });
+    expect([beat.status, beat.body.Code, beat.body.Message]).toEqual([409, 'LEASE_LOST', expect.stringMatching(/cancel/i)]);
+    expect((await qa.ack(id, { Passed: true, Attempt: 1 })).status).toBe(409);
+    expect((await qb.info().expect(200)).body).toMatchObject({ Waiting: 0, Processing: 0 });
   });
 });
