@@ -42,6 +42,18 @@ export function decodeCursor(cursor: string, path = 'Cursor'): string {
   return key;
 }
 
+/**
+ * The cursor of a listing ordered by place (items, dead letters): the place (sequence number) of the last entry
+ * answered, as decimal text. Anything else is 400, like any cursor this service did not send.
+ */
+export function placeCursor(cursor: string): number {
+  const place = /^(0|[1-9]\d{0,15})$/.test(cursor) ? Number(cursor) : NaN;
+  if (!Number.isSafeInteger(place)) {
+    throw new InvalidInputError('Cursor', 'is not a cursor of this listing; pass the Willow-Next-Cursor header of the previous page unchanged');
+  }
+  return place;
+}
+
 /** `?Limit=&Cursor=` of every listing: Limit 1 to PAGE_LIMIT_MAX (default PAGE_LIMIT_DEFAULT); an empty Cursor is none. */
 export function parsePageRequest(raw: unknown, path: string): PageRequest {
   const f = readFields(raw, path, ['Limit', 'Cursor']);

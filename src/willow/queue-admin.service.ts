@@ -1,9 +1,8 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { Clock } from '../common/clock';
-import { InvalidInputError } from '../common/errors';
 import { isWellFormedId } from '../common/ids';
 import { parseName, parseSafeInt } from '../common/names';
-import type { Page, PageRequest } from '../common/page';
+import { placeCursor, type Page, type PageRequest } from '../common/page';
 import { matches, type Query } from '../common/query';
 import { canonicalTags, parseTags, type Tags } from '../common/tags';
 import { CLOCK } from '../platform/clock.token';
@@ -110,7 +109,7 @@ export class QueueAdminService implements QueueAdminPort {
 
   async listDeadLetters(queue: string, page: PageRequest): Promise<Page<DeadLetter>> {
     await this.requireQueue(queue);
-    const after = page.cursor === null ? null : deadLetterPlace(page.cursor);
+    const after = page.cursor === null ? null : placeCursor(page.cursor);
     const rows = await this.store.listDead(queue, after, page.limit + 1);
     const items = rows.slice(0, page.limit).map((row) => ({
       id: row.id,
@@ -164,14 +163,6 @@ export class QueueAdminService implements QueueAdminPort {
   }
 }
 
-/** A dead-letter listing's cursor is the place (sequence number) of the last dead letter answered. */
-function deadLetterPlace(cursor: string): number {
-  const place = /^(0|[1-9]\d{0,15})$/.test(cursor) ? Number(cursor) : NaN;
-  if (!Number.isSafeInteger(place)) {
-    throw new InvalidInputError('Cursor', 'is not a cursor of this listing; pass the Willow-Next-Cursor header of the previous page unchanged');
-  }
-  return place;
-}
 
 function checkQueue(cmd: { name: string; maxItems: number }): void {
   parseName(cmd.name, 'Name');

@@ -21,10 +21,10 @@ import { parseDuration } from '../common/duration';
 import { Gate } from './dispatch/gate';
 import { IndexSync } from './dispatch/index-sync';
 import { LeaseKeeper } from './leases/lease-keeper';
-import type { Page } from '../common/page';
+import { placeCursor, type Page } from '../common/page';
 import { matches } from '../common/query';
 import { PROCESSING, WAITING } from './domain/item';
-import { itemPlace, parseItemState } from './domain/validate-items';
+import { parseItemState } from './domain/validate-items';
 import type { AckCommand, AckOutcome, Delivery, DequeueCommand, EnqueueResult, ItemInfo, ListItemsCommand, NewItem, WillowPort } from './willow.port';
 import { WillowEvents } from './willow-events';
 import { WILLOW_STORE, type ItemCheck, type ItemRecord, type Settled, type StoredItem, type WillowStore } from './willow.store';
@@ -139,7 +139,7 @@ export class WillowService implements WillowPort, OnModuleInit, OnApplicationShu
     const now = this.clock.now();
     const items: ItemInfo[] = [];
     const chunk = Math.min(cmd.page.limit + 1, LIST_CHUNK);
-    let after = cmd.page.cursor === null ? null : itemPlace(cmd.page.cursor);
+    let after = cmd.page.cursor === null ? null : placeCursor(cmd.page.cursor);
     for (;;) {
       const rows = await this.store.listItems(cmd.queue, state === null ? null : state === 'processing' ? PROCESSING : WAITING, after, chunk);
       for (const row of rows) {

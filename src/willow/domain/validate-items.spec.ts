@@ -1,5 +1,6 @@
 import { InvalidInputError } from '../../common/errors';
-import { itemPlace, parseItemListing } from './validate-items';
+import { placeCursor } from '../../common/page';
+import { parseItemListing } from './validate-items';
 
 describe(parseItemListing.name, () => {
   it('reads State, Limit and Cursor, each optional', () => {
@@ -16,9 +17,9 @@ describe(parseItemListing.name, () => {
   });
 });
 
-describe(itemPlace.name, () => {
+describe(placeCursor.name, () => {
   it('reads a place and refuses anything else', () => {
-    expect(itemPlace('42')).toBe(42);
-    expect(() => itemPlace('x')).toThrow(InvalidInputError);
+    expect(placeCursor('42')).toBe(42);
+    expect(() => placeCursor('x')).toThrow(InvalidInputError);
   });
 });

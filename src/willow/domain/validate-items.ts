@@ -1,4 +1,3 @@
-import { InvalidInputError } from '../../common/errors';
 import { optional, parseOneOf, readFields } from '../../common/fields';
 import { fieldPath } from '../../common/names';
 import { parsePageRequest, type PageRequest } from '../../common/page';
@@ -17,11 +16,3 @@ export function parseItemState(raw: unknown, path: string): ItemStateName | null
   return optional<ItemStateName | null>(raw, null, (v) => parseOneOf(v, path, ITEM_STATES));
 }
 
-/** An item listing's cursor is the place (sequence number) of the last item answered. */
-export function itemPlace(cursor: string): number {
-  const place = /^(0|[1-9]\d{0,15})$/.test(cursor) ? Number(cursor) : NaN;
-  if (!Number.isSafeInteger(place)) {
-    throw new InvalidInputError('Cursor', 'is not a cursor of this listing; pass the Willow-Next-Cursor header of the previous page unchanged');
-  }
-  return place;
-}
