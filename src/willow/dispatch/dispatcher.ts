@@ -41,12 +41,12 @@ export class Dispatcher {
     @Inject(CLOCK) private readonly clock: Clock,
     @Optional() private readonly events: WillowEvents = new WillowEvents(),
   ) {
-    // One listener for every wait: the process stopping ends them all with SHUTTING_DOWN.
+    // One listener for every wait and the due timer: the process stopping ends the waits with SHUTTING_DOWN.
     const endAll = () => {
+      this.dueTimer?.timer.cancel();
       for (const queue of [...this.waiters.keys()]) this.failWaiters(queue, new ShuttingDownError());
     };
     shutdown.signal.addEventListener('abort', endAll, { once: true });
-    shutdown.signal.addEventListener('abort', () => this.dueTimer?.timer.cancel(), { once: true });
   }
 
   index(queue: string): QueueIndex {
@@ -137,11 +137,6 @@ export class Dispatcher {
       if (at !== null && (next === null || at < next)) next = at;
     }
     if (next !== null) this.armDue(next);
-  }
-
-  /** When the due timer fires next (epoch ms); null when no channel waits for its first item (diagnostics, tests). */
-  get nextDueAt(): number | null {
-    return this.dueTimer?.at ?? null;
   }
 
   /** Ends every wait on `queue` with `error` (queue deleted). */
