@@ -50,6 +50,9 @@ export interface CounterDecrement extends CounterChange {
   readonly opId?: string | null;
 }
 
+/** Most counter changes one `tryIncrementMany` or `decrementMany` takes. */
+export const COUNTER_BATCH_MAX = 1_000;
+
 /** How long an applied decrement's `opId` is remembered (one hour): repeats within it are no-ops. */
 export const DECREMENT_OP_RETENTION_MS = 3_600_000;
 
@@ -82,6 +85,14 @@ export interface LimiterPort {
    * `capacityFreed` again (the first answer may never have reached this process's waiters).
    */
   decrement(cmd: CounterDecrement): Promise<CounterValue>;
+  /**
+   * Several check-and-increments judged in order, each all-or-nothing as `tryIncrement` (a later one sees the earlier
+   * ones' increments), answered pairwise. One call and, where the store allows, one transaction: the dequeue path asks
+   * for every channel of a batch at once.
+   */
+  tryIncrementMany(cmds: readonly CounterChange[]): Promise<IncrementResult[]>;
+  /** Several decrements, each as `decrement` (opIds included), in one call; answered pairwise. */
+  decrementMany(cmds: readonly CounterDecrement[]): Promise<CounterValue[]>;
   /** Sets a counter exactly, with no limit check (administration, reconciliation). Emits when it went down. */
   set(cmd: { readonly tags: Tags; readonly counters: number }): Promise<CounterValue>;
   /** Every enforced limit for `tags`, its count and whether `counters` more fit. Read-only. */
@@ -97,6 +108,8 @@ export const LIMITER_PORT = Symbol('LimiterPort');
 export const LimiterPatterns = {
   tryIncrement: 'limiter.tryIncrement',
   decrement: 'limiter.decrement',
+  tryIncrementMany: 'limiter.tryIncrementMany',
+  decrementMany: 'limiter.decrementMany',
   set: 'limiter.set',
   explain: 'limiter.explain',
   listCounters: 'limiter.listCounters',

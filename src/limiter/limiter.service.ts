@@ -8,11 +8,13 @@ import { CLOCK } from '../platform/clock.token';
 import { NO_OBSERVER, OBSERVER, type Observer } from '../platform/observability/observer.port';
 import { CapacityEvents } from './capacity-events';
 import { freedBy } from '../common/capacity';
-import type { CounterMove } from './domain/counter-ops';
+import type { CounterMove, IncrementOutcome } from './domain/counter-ops';
+import { InvalidInputError } from '../common/errors';
 import { evaluate, type LimitPlan } from './domain/limit-plan';
 import { parseAnyTags, parseCounters, parseOpId } from './domain/validate';
-import { LIMITER_STORE, STALE_PLAN, type LimiterStore, type Planned } from './limiter.store';
+import { LIMITER_STORE, STALE_PLAN, type DecrementMove, type LimiterStore, type Planned } from './limiter.store';
 import {
+  COUNTER_BATCH_MAX,
   DECREMENT_OP_RETENTION_MS,
   type CapacityFreed,
   type CounterChange,
@@ -44,22 +46,47 @@ export class LimiterService implements LimiterPort {
   async tryIncrement(cmd: CounterChange): Promise<IncrementResult> {
     const { tags, key, n } = counterCommand(cmd, 1);
     const outcome = await this.cache.withPlan(tags, (plan, version) => this.store.tryIncrement({ key, plan, counters: n, version }));
-    if (outcome.allowed) return { allowed: true, tags, counters: outcome.counters };
-    const { rule, override, limit, count, keyValues } = outcome.refusal;
-    this.observer.limiterRefused(rule);
-    return { allowed: false, tags, rule, override, limit, count, keyValues };
+    return this.verdict(tags, outcome);
+  }
+
+  async tryIncrementMany(cmds: readonly CounterChange[]): Promise<IncrementResult[]> {
+    const parsed = counterCommands(cmds, 1);
+    const outcomes = await this.cache.withPlans(
+      parsed.map((c) => c.tags),
+      (plans, version, at) => this.store.tryIncrementMany(at.map((i, k) => ({ key: parsed[i].key, plan: plans[k], counters: parsed[i].n, version }))),
+    );
+    return outcomes.map((outcome, i) => this.verdict(parsed[i].tags, outcome));
   }
 
   async decrement(cmd: CounterDecrement): Promise<CounterValue> {
     const { tags, key, n } = counterCommand(cmd, 1);
     const opId = parseOpId(cmd.opId, 'OpId');
     const now = this.clock.now();
-    const moved = await this.move(tags, (plan, version) =>
+    const moved = await this.cache.withPlan(tags, (plan, version) =>
       this.store.decrement({ key, plan, counters: n, version, opId, now, retentionMs: DECREMENT_OP_RETENTION_MS }),
     );
-    // A repeat: the first attempt may have committed without its answer (or its event) reaching anyone here.
-    if (moved.repeated) this.events.emit(tags);
+    this.announce(tags, moved);
     return { tags, counters: moved.counters };
+  }
+
+  async decrementMany(cmds: readonly CounterDecrement[]): Promise<CounterValue[]> {
+    const parsed = counterCommands(cmds, 1).map((c, i) => ({ ...c, opId: parseOpId(cmds[i].opId, `[${i}].OpId`) }));
+    const now = this.clock.now();
+    const moves = await this.cache.withPlans(
+      parsed.map((c) => c.tags),
+      (plans, version, at) =>
+        this.store.decrementMany(
+          at.map((i, k) => {
+            const { key, n, opId } = parsed[i];
+            return { key, plan: plans[k], counters: n, version, opId, now, retentionMs: DECREMENT_OP_RETENTION_MS };
+          }),
+        ),
+    );
+    return moves.map((moved, i) => {
+      const { tags } = parsed[i];
+      this.announce(tags, moved);
+      return { tags, counters: moved.counters };
+    });
   }
 
   async set(cmd: { readonly tags: Tags; readonly counters: number }): Promise<CounterValue> {
@@ -98,13 +125,44 @@ export class LimiterService implements LimiterPort {
     }
   }
 
-  /** A decrement or set; publishes capacity-freed once committed, when the counter went down. */
-  private async move<M extends CounterMove>(tags: Tags, write: (plan: LimitPlan, version: number) => Promise<Planned<M>>): Promise<M> {
-    const moved = await this.cache.withPlan(tags, write);
+  private verdict(tags: Tags, outcome: IncrementOutcome): IncrementResult {
+    if (outcome.allowed) return { allowed: true, tags, counters: outcome.counters };
+    const { rule, override, limit, count, keyValues } = outcome.refusal;
+    this.observer.limiterRefused(rule);
+    return { allowed: false, tags, rule, override, limit, count, keyValues };
+  }
+
+  /**
+   * A committed decrement publishes capacity-freed when the counter went down, and again for a repeat: the first
+   * attempt may have committed without its answer (or its event) reaching anyone here.
+   */
+  private announce(tags: Tags, moved: DecrementMove): void {
+    if (moved.repeated) this.events.emit(tags);
+    else this.emitFreed(tags, moved);
+  }
+
+  private emitFreed(tags: Tags, moved: CounterMove): void {
     const event = freedBy(tags, moved);
     if (event) this.events.emit(event.tags);
+  }
+
+  /** A set; publishes capacity-freed once committed, when the counter went down. */
+  private async move<M extends CounterMove>(tags: Tags, write: (plan: LimitPlan, version: number) => Promise<Planned<M>>): Promise<M> {
+    const moved = await this.cache.withPlan(tags, write);
+    this.emitFreed(tags, moved);
     return moved;
   }
+}
+
+/** `counterCommand` for each of a batch (1 to BATCH_MAX), with the index in every error's path. */
+function counterCommands(cmds: readonly CounterChange[], min: 0 | 1): Array<{ tags: Tags; key: string; n: number }> {
+  if (!Array.isArray(cmds) || cmds.length < 1 || cmds.length > COUNTER_BATCH_MAX) {
+    throw new InvalidInputError('', `must hold 1 to ${COUNTER_BATCH_MAX} counter changes`);
+  }
+  return cmds.map((cmd, i) => {
+    const tags = parseAnyTags(cmd?.tags, `[${i}].KeyValues`);
+    return { tags, key: canonicalTags(tags), n: parseCounters(cmd?.counters, `[${i}].Counters`, min) };
+  });
 }
 
 /** Re-checks a port command with the kernel parsers (RPC callers have no DTO); reserved `_` keys are allowed. */

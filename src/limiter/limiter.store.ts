@@ -111,6 +111,10 @@ export interface LimiterStore {
    * `now - retentionMs` are pruned as they age, so the record stays bounded.
    */
   decrement(change: PlannedDecrement): Promise<Planned<DecrementMove>>;
+  /** Several `tryIncrement`s, applied in order (in one transaction where the store can), answered pairwise. */
+  tryIncrementMany(changes: readonly PlannedChange[]): Promise<Array<Planned<IncrementOutcome>>>;
+  /** Several `decrement`s, applied in order (in one transaction where the store can), answered pairwise. */
+  decrementMany(changes: readonly PlannedDecrement[]): Promise<Array<Planned<DecrementMove>>>;
   /** Sets exactly, with no limit check. */
   set(change: PlannedChange): Promise<Planned<CounterMove>>;
   /** Current aggregates, 0 for absent ones (committed state), when the rules are still of `version`. */

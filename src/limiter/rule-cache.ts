@@ -53,10 +53,28 @@ export class RuleCache implements OnModuleInit {
    * (usually at once); plans again on current rules while the store answers STALE_PLAN.
    */
   async withPlan<T>(tags: Tags, write: (plan: LimitPlan, version: number) => Promise<Planned<T>>): Promise<T> {
+    const [result] = await this.withPlans([tags], async (plans, version) => [await write(plans[0], version)]);
+    return result;
+  }
+
+  /**
+   * `withPlan` for several counters at once: `write` gets the plans of those still to write (made from one rules
+   * version) and answers pairwise; only the writes answered STALE_PLAN are planned and written again.
+   */
+  async withPlans<T>(tags: readonly Tags[], write: (plans: LimitPlan[], version: number, at: readonly number[]) => Promise<Array<Planned<T>>>): Promise<T[]> {
+    const results = new Array<T>(tags.length);
+    let pending = tags.map((_, i) => i);
     for (let attempt = 1; attempt <= MAX_PLANS; attempt++) {
       await this.ready();
-      const result = await write(this.book.plan(tags), this.version);
-      if (result !== STALE_PLAN) return result;
+      const book = this.book;
+      const answers = await write(pending.map((i) => book.plan(tags[i])), this.version, pending);
+      pending = pending.filter((i, k) => {
+        const answer = answers[k];
+        if (answer === STALE_PLAN) return true;
+        results[i] = answer;
+        return false;
+      });
+      if (pending.length === 0) return results;
       this.version = UNKNOWN;
     }
     throw new StoreUnavailableError(`the limiter rules changed ${MAX_PLANS} times during one counter write; retry`);

@@ -20,6 +20,8 @@ import { WillowService } from './willow.service';
 class FakeLimiter implements LimiterPort {
   readonly counters = new Map<string, number>();
   readonly capacityFreed$ = new Subject<CapacityFreed>();
+  /** How many changes each Limiter call carried, by method. */
+  readonly calls: Record<string, number[]> = {};
   private hold: { reached: () => void; release: Promise<void> } | null = null;
 
   /** Holds the next tryIncrement; resolves `reached` when it is held and returns the function that lets it go on. */
@@ -51,6 +53,26 @@ class FakeLimiter implements LimiterPort {
     this.capacityFreed$.next({ tags: cmd.tags });
     return { tags: cmd.tags, counters: left };
   }
+  async tryIncrementMany(cmds: readonly CounterChange[]): Promise<IncrementResult[]> {
+    (this.calls.tryIncrementMany ??= []).push(cmds.length);
+    const hold = this.hold;
+    this.hold = null;
+    if (hold) {
+      hold.reached();
+      await hold.release;
+    }
+    return cmds.map((cmd) => {
+      const key = canonicalTags(cmd.tags);
+      this.counters.set(key, (this.counters.get(key) ?? 0) + cmd.counters);
+      return { allowed: true as const, tags: cmd.tags, counters: this.counters.get(key)! };
+    });
+  }
+
+  decrementMany(cmds: readonly CounterChange[]) {
+    (this.calls.decrementMany ??= []).push(cmds.length);
+    return Promise.all(cmds.map((cmd) => this.decrement(cmd)));
+  }
+
 
   set(): never {
     throw new Error('not used');
@@ -135,6 +157,16 @@ describe(WillowService.name, () => {
     expect(await dequeue).toEqual([]);
     expect(await channels()).toEqual([]);
     expect(await admin.getQueue('q')).toMatchObject({ waiting: 0, processing: 0, channels: 0 });
+    expect(limiter.counters.size).toBe(0);
+  });
+
+  it('passes a dequeue batch over 40 channels through the Limiter in one call, and its ack batch in one call', async () => {
+    await sut.enqueue('q', Array.from({ length: 40 }, (_, i) => item({ c: i }, i)));
+    const batch = await sut.dequeue({ queue: 'q', query: MATCH_ALL, waitMs: 0, count: 40 });
+    expect(batch.map((d) => d.data)).toEqual(Array.from({ length: 40 }, (_, i) => i));
+    expect(limiter.calls.tryIncrementMany).toEqual([40]);
+    await sut.ack('q', batch.map((d) => ({ id: d.id, passed: true, attempt: d.attempt })));
+    expect(limiter.calls.decrementMany).toEqual([40]);
     expect(limiter.counters.size).toBe(0);
   });
 });

@@ -115,8 +115,8 @@ export class WillowService implements WillowPort, OnModuleInit, OnApplicationShu
     acks.forEach((a, i) => a.error != null && parseAckError(a.error, a.passed, acks.length > 1 ? `Acks[${i}].Error` : 'Error'));
     if (!(await this.store.hasQueue(knownQueueName(queue)))) throw new QueueNotFoundError(queue);
     const results = await this.settle(queue, acks);
-    // Every settled item's counter goes down together: the decrements share one commit.
-    await Promise.all(results.map((result) => 'outcome' in result && this.leases.afterSettled(result, { cause: 'ack' })));
+    // Every settled item's counter goes down together: one Limiter call, one commit.
+    await this.leases.afterSettledMany(queue, results.filter((result): result is Settled => 'outcome' in result), { cause: 'ack' });
     return results.map((result, i): AckOutcome => {
       const id = acks[i].id;
       if ('outcome' in result) return { id, ok: true };

@@ -100,6 +100,9 @@ export interface WillowStore {
    * `now`); null if none waits or it is not yet due at `now` (nothing jumps over it). Atomic across instances: two
    * concurrent claims never return the same item. */
   claimHead(queue: string, key: string, now: number): Promise<StoredItem | null>;
+  /** `claimHead` of each key in turn (a key named n times claims up to n items of its channel, in line order), in
+   * one write where the store can; answered pairwise. */
+  claimHeads(queue: string, keys: readonly string[], now: number): Promise<Array<StoredItem | null>>;
   /** Checks that `id` is processing in `queue` at `attempt` (when given). */
   check(queue: string, id: string, attempt: number | null): Promise<ItemCheck>;
   /** Extends a processing item's lease to `now + timeout`. */

@@ -100,6 +100,46 @@ export function describeLimiterStore(
       expect(await counts({ repo: 'w' })).toEqual([['r', null, 1]]);
     });
 
+    it('judges a tryIncrementMany as single increments, each all-or-nothing (in order where writes are ordered)', async () => {
+      await sut.admin.createRule({ name: 'branch', groupBy: ['repo', 'branch'], limit: 2 });
+      const a = { repo: 'w', branch: 'a' };
+      const verdicts = await sut.port.tryIncrementMany([
+        { tags: { ...a, os: 'mac' }, counters: 1 },
+        { tags: { ...a, os: 'ios' }, counters: 1 },
+        { tags: { ...a, os: 'mac' }, counters: 1 },
+        { tags: { repo: 'w', branch: 'b' }, counters: 2 },
+      ]);
+      const answers = verdicts.map((v) => (v.allowed ? v.counters : `${v.rule}:${v.count}`));
+      // A shared store writes the counters of different tags concurrently: which of group a's three is refused varies.
+      if (opts.orderedWrites) expect(answers).toEqual([1, 1, 'branch:2', 2]);
+      else expect(answers.filter((x) => x === 'branch:2')).toHaveLength(1);
+      expect(answers[3]).toBe(2);
+      expect(await counts(a)).toEqual([['branch', null, 2]]);
+      expect(await counts({ repo: 'w', branch: 'b' })).toEqual([['branch', null, 2]]);
+    });
+
+    it('applies a decrementMany pairwise, each opId at most once, and announces what it freed', async () => {
+      await sut.admin.createRule({ name: 'r', groupBy: ['repo'], limit: 9 });
+      await sut.port.tryIncrementMany([{ tags: { repo: 'w', os: 'mac' }, counters: 3 }, { tags: { repo: 'w', os: 'ios' }, counters: 3 }]);
+      const freed: unknown[] = [];
+      const subscription = sut.port.capacityFreed$.subscribe((e) => freed.push(e.tags));
+      const first = await sut.port.decrementMany([
+        { tags: { repo: 'w', os: 'mac' }, counters: 1, opId: 'm1' },
+        { tags: { repo: 'w', os: 'ios' }, counters: 2, opId: 'i1' },
+      ]);
+      const again = await sut.port.decrementMany([
+        { tags: { repo: 'w', os: 'mac' }, counters: 1, opId: 'm1' },
+        { tags: { repo: 'w', os: 'mac' }, counters: 1, opId: null },
+      ]);
+      subscription.unsubscribe();
+      expect(first.map((v) => v.counters)).toEqual([2, 1]);
+      expect(again.map((v) => v.counters)).toEqual([2, 1]);
+      expect(await counts({ repo: 'w' })).toEqual([['r', null, 2]]);
+      expect(freed).toEqual(expect.arrayContaining([{ repo: 'w', os: 'mac' }, { repo: 'w', os: 'ios' }]));
+      const bad = await sut.port.decrementMany([{ tags: { repo: 'w' }, counters: 1 }, { tags: { repo: 'w' }, counters: 1, opId: '' }]).catch((e: unknown) => e);
+      expect(bad).toMatchObject({ code: 'INVALID_INPUT', details: { Path: '[1].OpId' } });
+    });
+
     it('applies 20 concurrent decrements with one opId once', async () => {
       await sut.admin.createRule({ name: 'r', groupBy: ['repo'], limit: 50 });
       const tags = { repo: 'w' };

@@ -296,6 +296,24 @@ export function describeWillowStore(
         expect(got.filter(Boolean)).toHaveLength(1);
       });
 
+      it('claimHeads claims each channel head as claimHead would, answering pairwise (null: none waiting or not due)', async () => {
+        await enqueue(fixed(main, 1), fixed(dev, 'x'), fixed(main, 2));
+        await sut.enqueue(Q, [{ ...fixed({ later: 1 }, 'l'), dueAt: T0 + 60_000 }]);
+        const got = await sut.claimHeads(Q, [key(dev), key({ none: 1 }), key(main), key({ later: 1 })], T0 + 5);
+        expect(got.map((g) => g && [g.data, g.attempt, g.expiresAt])).toEqual([['"x"', 1, T0 + 5 + LEASE_MS], null, ['1', 1, T0 + 5 + LEASE_MS], null]);
+        expect(await sut.claimHeads(Q, [key(main), key(dev)], T0)).toEqual([expect.objectContaining({ data: '2' }), null]);
+        expect(await sut.claimHeads(Q, [], T0)).toEqual([]);
+      });
+
+      it('hands each waiting item to exactly one of many concurrent claimHeads', async () => {
+        const channels = Array.from({ length: 8 }, (_, i) => ({ ch: i }));
+        await enqueue(...channels.flatMap((tags) => [fixed(tags, 1), fixed(tags, 2)]));
+        const keys = channels.map(key);
+        const got = (await Promise.all(Array.from({ length: 6 }, () => sut.claimHeads(Q, keys, T0)))).flat().filter(Boolean);
+        expect(got).toHaveLength(16);
+        expect(new Set(got.map((g) => g!.id)).size).toBe(16);
+      });
+
       it('keeps data of any JSON type', async () => {
         const data = [null, 0, 'text', { nested: [1, { x: true }] }, [1, 2], 'ünïcødé 🚀'];
         await enqueue(...data.map((d) => fixed(main, d)));

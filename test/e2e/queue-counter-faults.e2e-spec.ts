@@ -26,11 +26,11 @@ describe('Running counters through storage faults', () => {
     full = false;
     failed.decrement = failed.set = 0;
     const store = sut.app.get<LimiterStore>(LIMITER_STORE);
-    for (const method of ['decrement', 'set'] as const) {
+    for (const [method, kind] of [['decrement', 'decrement'], ['decrementMany', 'decrement'], ['set', 'set']] as const) {
       const write = store[method].bind(store) as (change: unknown) => Promise<never>;
-      jest.spyOn(store, method).mockImplementation((change) => {
+      (jest.spyOn(store, method) as jest.SpyInstance).mockImplementation((change: unknown) => {
         if (!full) return write(change);
-        failed[method]++;
+        failed[kind]++;
         return Promise.reject(new StorageFullError());
       });
     }

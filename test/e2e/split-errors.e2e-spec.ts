@@ -13,8 +13,8 @@ const REFUSAL = { rule: 'limit_cicd_branch_builds', override: null, limit: 1, co
 /** A limiter process whose port refuses every increment with LIMIT_REACHED (as an error, not a value). */
 @Controller()
 class RefusingLimiter {
-  @MessagePattern(LimiterPatterns.tryIncrement)
-  tryIncrement(): never {
+  @MessagePattern(LimiterPatterns.tryIncrementMany)
+  tryIncrementMany(): never {
     throw new LimitReachedError(REFUSAL);
   }
 

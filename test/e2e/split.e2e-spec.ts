@@ -124,7 +124,7 @@ describe.each(transports)('split deployment: queue, limiter and locker in three 
     await waitFor(async () => logLines(queue).length > 0 && logLines(limiter).length > 0, (logged) => logged);
     expect(logLines(queue)).toEqual(expect.arrayContaining([expect.objectContaining({ msg: 'request completed' })]));
     expect(logLines(limiter)).toEqual(
-      expect.arrayContaining([expect.objectContaining({ requestId: 'split-e2e-rid-1', pattern: 'limiter.tryIncrement', msg: 'rpc handled' })]),
+      expect.arrayContaining([expect.objectContaining({ requestId: 'split-e2e-rid-1', pattern: 'limiter.tryIncrementMany', msg: 'rpc handled' })]),
     );
   });
 

@@ -39,6 +39,9 @@ function expectOneLine(output: string, pattern: RegExp): void {
   expect(output).not.toMatch(/^\s+at /m);
 }
 
+// Each case starts one or two server processes: seconds on a loaded 2-core host.
+jest.setTimeout(30_000);
+
 describe('Start-up', () => {
   let dir: TempDir;
   const running: ChildServer[] = [];

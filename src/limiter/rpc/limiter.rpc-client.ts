@@ -59,6 +59,14 @@ export class LimiterRpcClient implements LimiterPort, OnApplicationShutdown {
     return this.rpc.call(LimiterPatterns.decrement, { tags: cmd.tags, counters: cmd.counters, opId: cmd.opId ?? null });
   }
 
+  tryIncrementMany(cmds: readonly CounterChange[]): Promise<IncrementResult[]> {
+    return this.rpc.call(LimiterPatterns.tryIncrementMany, cmds.map((cmd) => ({ tags: cmd.tags, counters: cmd.counters })));
+  }
+
+  decrementMany(cmds: readonly CounterDecrement[]): Promise<CounterValue[]> {
+    return this.rpc.call(LimiterPatterns.decrementMany, cmds.map((cmd) => ({ tags: cmd.tags, counters: cmd.counters, opId: cmd.opId ?? null })));
+  }
+
   set(cmd: { readonly tags: Tags; readonly counters: number }): Promise<CounterValue> {
     return this.rpc.call(LimiterPatterns.set, { tags: cmd.tags, counters: cmd.counters });
   }

@@ -38,6 +38,16 @@ export class LimiterRpcController {
     return serveRpc(LimiterPatterns.decrement, msg, (cmd) => this.limiter.decrement(cmd));
   }
 
+  @MessagePattern(LimiterPatterns.tryIncrementMany)
+  tryIncrementMany(@Payload() msg: RpcEnvelope<CounterChange[]>): Promise<IncrementResult[]> {
+    return serveRpc(LimiterPatterns.tryIncrementMany, msg, (cmds) => this.limiter.tryIncrementMany(cmds));
+  }
+
+  @MessagePattern(LimiterPatterns.decrementMany)
+  decrementMany(@Payload() msg: RpcEnvelope<CounterDecrement[]>): Promise<CounterValue[]> {
+    return serveRpc(LimiterPatterns.decrementMany, msg, (cmds) => this.limiter.decrementMany(cmds));
+  }
+
   @MessagePattern(LimiterPatterns.set)
   set(@Payload() msg: RpcEnvelope<{ tags: Tags; counters: number }>): Promise<CounterValue> {
     return serveRpc(LimiterPatterns.set, msg, (cmd) => this.limiter.set(cmd));

@@ -117,6 +117,28 @@ export class PostgresLimiterStore implements LimiterStore {
     return this.writes.submit('counters', { change, locked: [], op, once }, 1, laneOf(change.key)) as Promise<Planned<DecrementMove>>;
   }
 
+  /**
+   * Each write joins the batched transactions of its lane (WriteBatcher), as a single one would. When one fails, the
+   * increments that went through are taken back before the failure is thrown, so none is left counting for nothing.
+   */
+  async tryIncrementMany(changes: readonly PlannedChange[]): Promise<Array<Planned<IncrementOutcome>>> {
+    const settled = await Promise.allSettled(changes.map((change) => this.tryIncrement(change)));
+    const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (!failed) return settled.map((s) => (s as PromiseFulfilledResult<Planned<IncrementOutcome>>).value);
+    await Promise.allSettled(
+      settled.flatMap((s, i) =>
+        s.status === 'fulfilled' && s.value !== STALE_PLAN && s.value.allowed
+          ? [this.decrement({ ...changes[i], opId: null, now: 0, retentionMs: 0 }).catch(() => undefined)]
+          : [],
+      ),
+    );
+    throw failed.reason;
+  }
+
+  decrementMany(changes: readonly PlannedDecrement[]): Promise<Array<Planned<DecrementMove>>> {
+    return Promise.all(changes.map((change) => this.decrement(change)));
+  }
+
   set(change: PlannedChange): Promise<Planned<CounterMove>> {
     return this.counterTx(change, [], (table) => setCounter(table, change.key, change.plan, change.counters));
   }

@@ -152,18 +152,15 @@ export class SqliteLimiterStore implements LimiterStore {
   }
 
   decrement(change: PlannedDecrement): Promise<Planned<DecrementMove>> {
-    return this.planned(change, () => {
-      const { opId, now } = change;
-      if (opId !== null) {
-        const before = this.pruning.due(now, change.retentionMs);
-        if (before !== null) this.sql.pruneOps.run(before);
-        if (this.sql.recordOp.run(opId, now).changes === 0) {
-          const counters = this.table.counter(change.key);
-          return { previous: counters, counters, repeated: true };
-        }
-      }
-      return { ...decrementCounter(this.table, change.key, change.plan, change.counters), repeated: false };
-    });
+    return this.planned(change, () => this.decrementNow(change));
+  }
+
+  tryIncrementMany(changes: readonly PlannedChange[]): Promise<Array<Planned<IncrementOutcome>>> {
+    return this.plannedAll(changes, () => changes.map((c) => checkAndIncrement(this.table, c.key, c.plan, c.counters)));
+  }
+
+  decrementMany(changes: readonly PlannedDecrement[]): Promise<Array<Planned<DecrementMove>>> {
+    return this.plannedAll(changes, () => changes.map((c) => this.decrementNow(c)));
   }
 
   set(change: PlannedChange): Promise<Planned<CounterMove>> {
@@ -177,6 +174,24 @@ export class SqliteLimiterStore implements LimiterStore {
 
   async listCounters(afterKey: string | null, limit: number): Promise<StoredCounter[]> {
     return this.storage.read(() => this.table.page(afterKey, limit));
+  }
+
+  private decrementNow(change: PlannedDecrement): DecrementMove {
+    const { opId, now } = change;
+    if (opId !== null) {
+      const before = this.pruning.due(now, change.retentionMs);
+      if (before !== null) this.sql.pruneOps.run(before);
+      if (this.sql.recordOp.run(opId, now).changes === 0) {
+        const counters = this.table.counter(change.key);
+        return { previous: counters, counters, repeated: true };
+      }
+    }
+    return { ...decrementCounter(this.table, change.key, change.plan, change.counters), repeated: false };
+  }
+
+  /** Several counter writes in one transaction (one group-commit write); all stale when the rules changed. */
+  private plannedAll<T>(changes: readonly PlannedChange[], write: () => T[]): Promise<Array<Planned<T>>> {
+    return this.storage.write(() => (changes.every((c) => c.version === this.version) ? write() : changes.map(() => STALE_PLAN)));
   }
 
   /** A counter write, run only if the rules are still those it was planned with. */

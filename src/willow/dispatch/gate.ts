@@ -1,8 +1,7 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { Clock } from '../../common/clock';
 import type { Query } from '../../common/query';
-import type { Tags } from '../../common/tags';
-import { LIMITER_PORT, type LimiterPort } from '../../limiter';
+import { LIMITER_PORT, type IncrementResult, type LimiterPort } from '../../limiter';
 import { CLOCK } from '../../platform/clock.token';
 import { CounterReconciler } from '../leases/counter-reconciler';
 import { Dispatcher } from './dispatcher';
@@ -52,71 +51,92 @@ export class Gate {
         picked.push(c);
       }
       if (picked.length === 0) break;
-      const results = await Promise.allSettled(picked.map((channel) => this.takeFrom(queue, index, channel)));
-      const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-      // Concurrent claims of one channel take its items in any order: a batch answers them in line order.
-      const claimed = results.flatMap((r) => (r.status === 'fulfilled' && r.value ? [r.value] : [])).sort(inLineOrder);
-      delivered.push(...claimed.map(toDelivery));
-      if (failure) {
-        if (delivered.length === 0) throw failure.reason;
-        this.logger.warn({ err: failure.reason }, 'part of a dequeue batch failed; returning what was claimed');
+      let claimed: StoredItem[];
+      try {
+        claimed = await this.counters.guarded(() => this.claimFrom(queue, index, picked));
+      } catch (error) {
+        if (delivered.length === 0) throw error;
+        this.logger.warn({ err: error }, 'part of a dequeue batch failed; returning what was claimed');
         break;
       }
+      delivered.push(...claimed.map(toDelivery));
     }
     return delivered;
   }
 
-  /** Increment, claim and index update under the counter guard: reconciliation sees all of them or none. */
-  private takeFrom(queue: string, index: QueueIndex, channel: Channel): Promise<StoredItem | null> {
-    return this.counters.guarded(() => this.claimFrom(queue, index, channel));
-  }
-
-  private async claimFrom(queue: string, index: QueueIndex, channel: Channel): Promise<StoredItem | null> {
-    const tags = runningCounterTags(channel.tags, queue);
+  /**
+   * The picked channels, together: one Limiter call for their running counters, one store write claiming the heads
+   * of those admitted, under the counter guard (reconciliation sees all of it or none). Answers in line order.
+   */
+  private async claimFrom(queue: string, index: QueueIndex, picked: readonly Channel[]): Promise<StoredItem[]> {
+    const admitted = await this.admit(queue, index, picked);
+    if (admitted.length === 0) return [];
+    let items: Array<StoredItem | null>;
     try {
-      if (!(await this.admit(queue, index, channel, tags))) return null;
+      items = await this.store.claimHeads(queue, admitted.map((c) => c.key), this.clock.now());
     } catch (error) {
-      this.counters.incrementFailed(error);
-      this.release(queue, index, channel);
+      await this.counters.decrementMany(queue, admitted.map((c) => ({ tags: c.tags, what: 'claim' })));
+      for (const channel of admitted) this.release(queue, index, channel);
       throw error;
     }
-    let item;
-    try {
-      item = await this.store.claimHead(queue, channel.key, this.clock.now());
-    } catch (error) {
-      await this.counters.decrement(channel.tags, queue, 'claim');
+    const claimed: StoredItem[] = [];
+    const empty: Channel[] = [];
+    admitted.forEach((channel, i) => {
+      const item = items[i];
+      if (item) {
+        this.sync.changed(queue, channel.key, channel.tags, { waiting: -1, processing: 1, head: 'reread' });
+        this.leases.watch(item);
+        this.events.delivered(item);
+        claimed.push(item);
+      } else {
+        // The channel emptied under us (deleted, or claimed by another instance): re-read it so it is not picked again.
+        this.sync.changed(queue, channel.key, channel.tags, { head: 'reread' });
+        empty.push(channel);
+      }
       this.release(queue, index, channel);
-      throw error;
-    }
-    if (!item) {
-      // The channel emptied under us (deleted, or claimed by another instance): re-read it so it is not picked again.
-      this.sync.changed(queue, channel.key, channel.tags, { head: 'reread' });
-      await this.counters.decrement(channel.tags, queue, 'claim');
-      this.release(queue, index, channel);
-      return null;
-    }
-    this.sync.changed(queue, channel.key, channel.tags, { waiting: -1, processing: 1, head: 'reread' });
-    this.release(queue, index, channel);
-    this.leases.watch(item);
-    this.events.delivered(item);
-    return item;
+    });
+    await this.counters.decrementMany(queue, empty.map((c) => ({ tags: c.tags, what: 'claim' })));
+    return claimed.sort(inLineOrder);
   }
 
-  /** Limiter gate: true when the running counter went up; false when refused (the channel is then blocked). */
-  private async admit(queue: string, index: QueueIndex, channel: Channel, tags: Tags): Promise<boolean> {
-    for (let attempt = 1; ; attempt++) {
+  /**
+   * Limiter gate: the channels whose running counter went up. A refused channel is blocked with the refusing limit;
+   * one whose refusal raced with a capacity-freed event is asked again (its refusal may be stale).
+   */
+  private async admit(queue: string, index: QueueIndex, channels: readonly Channel[]): Promise<Channel[]> {
+    const admitted: Channel[] = [];
+    let asking = channels;
+    for (let attempt = 1; asking.length > 0; attempt++) {
       const mark = this.dispatcher.capacityMark();
-      const verdict = await this.limiter.tryIncrement({ tags, counters: 1 });
-      if (verdict.allowed) return true;
-      // Capacity freed while we asked: the refusal may be stale, and the event that would unblock us has passed.
-      if (this.dispatcher.capacityFreedSince(mark) && attempt < RACE_RETRIES) continue;
-      const { rule, override, limit, count, keyValues } = verdict;
-      const wasBlocked = channel.blockedBy !== null;
-      index.block(channel, { rule, override, limit, count, keyValues });
-      if (!wasBlocked) this.events.channel('channel.blocked', queue, channel);
-      index.unreserve(channel);
-      return false;
+      let verdicts: IncrementResult[];
+      try {
+        verdicts = await this.limiter.tryIncrementMany(asking.map((c) => ({ tags: runningCounterTags(c.tags, queue), counters: 1 })));
+      } catch (error) {
+        this.counters.incrementFailed(error);
+        for (const channel of asking) this.release(queue, index, channel);
+        // Those counted on an earlier round go on to their claim.
+        if (admitted.length > 0) return admitted;
+        throw error;
+      }
+      const raced = this.dispatcher.capacityFreedSince(mark) && attempt < RACE_RETRIES;
+      const again: Channel[] = [];
+      asking.forEach((channel, i) => {
+        const verdict = verdicts[i];
+        if (verdict.allowed) admitted.push(channel);
+        else if (raced) again.push(channel);
+        else this.refused(queue, index, channel, verdict);
+      });
+      asking = again;
     }
+    return admitted;
+  }
+
+  private refused(queue: string, index: QueueIndex, channel: Channel, verdict: Extract<IncrementResult, { allowed: false }>): void {
+    const { rule, override, limit, count, keyValues } = verdict;
+    const wasBlocked = channel.blockedBy !== null;
+    index.block(channel, { rule, override, limit, count, keyValues });
+    if (!wasBlocked) this.events.channel('channel.blocked', queue, channel);
+    index.unreserve(channel);
   }
 
   private release(queue: string, index: QueueIndex, channel: Channel): void {

@@ -44,6 +44,20 @@ class FakeLimiter implements LimiterPort {
     return { tags: cmd.tags, counters: this.write(cmd.tags, (n) => Math.max(0, n - cmd.counters)) };
   }
 
+  async tryIncrementMany(cmds: readonly CounterChange[]): Promise<IncrementResult[]> {
+    const counted = cmds.map((cmd) => this.write(cmd.tags, (n) => n + cmd.counters));
+    const hold = this.hold;
+    this.hold = null;
+    if (hold) await hold;
+    return cmds.map((cmd, i) => ({ allowed: true, tags: cmd.tags, counters: counted[i] }));
+  }
+
+  /** All or nothing, as in one transaction. */
+  async decrementMany(cmds: readonly CounterChange[]): Promise<CounterValue[]> {
+    if (this.failDecrements > 0 && this.failDecrements--) throw new StorageFullError();
+    return cmds.map((cmd) => ({ tags: cmd.tags, counters: this.write(cmd.tags, (n) => Math.max(0, n - cmd.counters)) }));
+  }
+
   async set(cmd: { tags: Tags; counters: number }): Promise<CounterValue> {
     return { tags: cmd.tags, counters: this.write(cmd.tags, () => cmd.counters) };
   }

@@ -61,18 +61,28 @@ export class CounterReconciler implements OnApplicationShutdown {
    * failure is never thrown: on a shared store the decrement is sent again until it lands; alone on its store, the
    * counters are reconciled.
    */
-  async decrement(tags: Tags, queue: string, what: string): Promise<void> {
-    const change = { tags: runningCounterTags(tags, queue), counters: 1, opId: decrementOpId(what) };
+  decrement(tags: Tags, queue: string, what: string): Promise<void> {
+    return this.decrementMany(queue, [{ tags, what }]);
+  }
+
+  /**
+   * `decrement` of several channels' counters in one Limiter call. Only a shared store's decrements carry an opId:
+   * they are the ones sent again after a failure; alone on its store, a failure re-sets the counters instead.
+   */
+  async decrementMany(queue: string, settled: ReadonlyArray<{ readonly tags: Tags; readonly what: string }>): Promise<void> {
+    if (settled.length === 0) return;
+    const shared = this.sync.shared;
+    const changes = settled.map(({ tags, what }) => ({ tags: runningCounterTags(tags, queue), counters: 1, opId: shared ? decrementOpId(what) : null }));
     try {
-      await this.limiter.decrement(change);
+      await this.limiter.decrementMany(changes);
     } catch (error) {
-      if (this.sync.shared) {
-        this.logger.error({ err: error, queue, opId: change.opId }, 'running counter could not be decremented; retrying');
-        this.retries.add(change);
+      if (shared) {
+        this.logger.error({ err: error, queue, opIds: changes.map((c) => c.opId) }, 'running counters could not be decremented; retrying');
+        for (const change of changes) this.retries.add({ ...change, opId: change.opId! });
         this.watchReadiness();
         return;
       }
-      this.logger.error({ err: error, queue }, 'running counter could not be decremented; reconciling');
+      this.logger.error({ err: error, queue }, 'running counters could not be decremented; reconciling');
       this.failed(error);
     }
   }

@@ -52,13 +52,21 @@ export class LeaseKeeper implements OnApplicationShutdown {
    * After an item left processing: index first (so freed capacity finds it), then the counter, then wake-ups; both
    * under the counter guard, so reconciliation sees either neither or both.
    */
-  async afterSettled(settled: Settled, opts: { decrement?: boolean; cause?: SettleCause } = {}): Promise<void> {
-    const { item, outcome } = settled;
-    this.events.settled(settled, opts.cause ?? 'other');
-    const backInLine = outcome === 'front' || outcome === 'back' || outcome === 'given_back';
+  afterSettled(settled: Settled, opts: { decrement?: boolean; cause?: SettleCause } = {}): Promise<void> {
+    return this.afterSettledMany(settled.item.queue, [settled], opts);
+  }
+
+  /** `afterSettled` for several items of `queue` at once: their counters go down in one Limiter call. */
+  async afterSettledMany(queue: string, settled: readonly Settled[], opts: { decrement?: boolean; cause?: SettleCause } = {}): Promise<void> {
+    if (settled.length === 0) return;
+    for (const s of settled) this.events.settled(s, opts.cause ?? 'other');
     await this.counters.guarded(async () => {
-      this.sync.changed(item.queue, item.key, item.tags, backInLine ? { processing: -1, waiting: 1, head: 'reread' } : { processing: -1 });
-      if (opts.decrement !== false) await this.counters.decrement(item.tags, item.queue, `${item.id}:${item.attempt}`);
+      for (const { item, outcome } of settled) {
+        const backInLine = outcome === 'front' || outcome === 'back' || outcome === 'given_back';
+        this.sync.changed(queue, item.key, item.tags, backInLine ? { processing: -1, waiting: 1, head: 'reread' } : { processing: -1 });
+      }
+      if (opts.decrement === false) return;
+      await this.counters.decrementMany(queue, settled.map(({ item }) => ({ tags: item.tags, what: `${item.id}:${item.attempt}` })));
     });
   }
 

@@ -119,6 +119,11 @@ export const INSERT_ITEMS = `INSERT INTO willow_items
 export const CLAIM_HEAD = `UPDATE willow_items SET state = 1, attempt = attempt + 1, expires_at = $3::bigint + timeout_ms
   WHERE seq = ${HEAD_OF('$1', '$2', ' FOR UPDATE SKIP LOCKED')} AND state = 0 AND (not_before IS NULL OR not_before <= $3::bigint)
   RETURNING ${ITEM}`;
+/** $1 queue, $2 channel keys (text[], distinct), $3 now. CLAIM_HEAD of each channel, in one statement. */
+export const CLAIM_HEADS = `UPDATE willow_items SET state = 1, attempt = attempt + 1, expires_at = $3::bigint + timeout_ms
+  FROM (SELECT ${HEAD_OF('$1', 'k.key', ' FOR UPDATE SKIP LOCKED')} AS head_seq FROM unnest($2::text[]) AS k(key)) h
+  WHERE seq = h.head_seq AND state = 0 AND (not_before IS NULL OR not_before <= $3::bigint)
+  RETURNING ${ITEM}`;
 /** $1 id. */
 export const ITEM_BY_ID = `SELECT ${ITEM} FROM willow_items WHERE id = $1`;
 /** $1 queue, $2 id, $3 attempt or null (bigint: any safe integer compares), $4 now. No row unless that delivery is

@@ -138,6 +138,25 @@ export class PostgresWillowStore implements WillowStore {
     return Row.toItem(row);
   }
 
+  /**
+   * One statement per round, outside any explicit transaction: round r claims the head of every channel named at
+   * least r times (usually each is named once: one statement). Announced once committed.
+   */
+  async claimHeads(queue: string, keys: readonly string[], now: number): Promise<Array<StoredItem | null>> {
+    const claimed = new Map<string, StoredItem[]>();
+    let gave: Set<string> | null = null;
+    for (const all of claimRounds(keys)) {
+      // A channel that gave nothing in a round gives nothing in the next.
+      const round: string[] = gave === null ? all : all.filter((key) => gave!.has(key));
+      if (round.length === 0) break;
+      const rows = await this.storage.query<Row.ItemRow>(SQL.CLAIM_HEADS, [queue, round, now]);
+      gave = new Set(rows.map((row) => row.channel));
+      for (const row of rows) claimed.set(row.channel, [...(claimed.get(row.channel) ?? []), Row.toItem(row)]);
+    }
+    if (claimed.size > 0) void this.changes.send(ALREADY_COMMITTED, ...channelsChanged(queue, [...claimed.keys()]));
+    return keys.map((key) => claimed.get(key)?.shift() ?? null);
+  }
+
   async check(queue: string, id: string, attempt: number | null): Promise<ItemCheck> {
     const [row] = await this.storage.query<Row.ItemRow>(SQL.ITEM_BY_ID, [id]);
     return checkDelivery(row && Row.found(row), queue, attempt);
@@ -254,4 +273,13 @@ export class PostgresWillowStore implements WillowStore {
   watch(listener: (change: WillowChange) => void): Promise<void> {
     return this.changes.listen({ message: listener, resync: () => listener({ kind: 'resync' }) });
   }
+}
+
+/** The distinct keys of each claim round: round r holds every key named at least r times. */
+function claimRounds(keys: readonly string[]): string[][] {
+  const times = new Map<string, number>();
+  for (const key of keys) times.set(key, (times.get(key) ?? 0) + 1);
+  const rounds: string[][] = [];
+  for (const [key, n] of times) for (let r = 0; r < n; r++) (rounds[r] ??= []).push(key);
+  return rounds;
 }

@@ -84,13 +84,11 @@ export class SqliteWillowStore implements WillowStore {
   }
 
   claimHead(queue: string, key: string, now: number): Promise<StoredItem | null> {
-    return this.storage.write(() => {
-      const row = this.sql.firstWaiting.get({ queue, channel: key });
-      if (!row || !isDue(row.not_before, now)) return null;
-      const expiresAt = now + row.timeout_ms;
-      this.sql.claim.run(expiresAt, row.seq);
-      return toItem({ ...row, state: PROCESSING, attempt: row.attempt + 1, expires_at: expiresAt });
-    });
+    return this.storage.write(() => this.claimNow(queue, key, now));
+  }
+
+  claimHeads(queue: string, keys: readonly string[], now: number): Promise<Array<StoredItem | null>> {
+    return this.storage.write(() => keys.map((key) => this.claimNow(queue, key, now)));
   }
 
   async check(queue: string, id: string, attempt: number | null): Promise<ItemCheck> {
@@ -228,6 +226,14 @@ export class SqliteWillowStore implements WillowStore {
     const row = this.sql.queue.get(name);
     if (!row) throw new QueueNotFoundError(name);
     return row;
+  }
+
+  private claimNow(queue: string, key: string, now: number): StoredItem | null {
+    const row = this.sql.firstWaiting.get({ queue, channel: key });
+    if (!row || !isDue(row.not_before, now)) return null;
+    const expiresAt = now + row.timeout_ms;
+    this.sql.claim.run(expiresAt, row.seq);
+    return toItem({ ...row, state: PROCESSING, attempt: row.attempt + 1, expires_at: expiresAt });
   }
 
   private find(id: string): ItemAt | undefined {
