@@ -15,6 +15,7 @@ import * as Row from './postgres-willow.rows';
 import { cancelTx, countDead, countScheduled, deleteChannelTx, requeueDeadTx, requireQueue, scheduledOf } from './postgres-willow.items';
 import { settleLocked } from './postgres-willow.settle';
 import * as SQL from './postgres-willow.sql';
+import { AnalyzeOnGrowth } from '../../platform/storage/postgres/analyze-on-growth';
 
 /** The most items (or acks) one batched transaction writes; a larger request is written alone. */
 const BATCH_ITEMS = 1_000;
@@ -56,9 +57,12 @@ export class PostgresWillowStore implements WillowStore {
   });
 
   private readonly changes: PgChannel<QueueChange>;
+  /** The items table's statistics kept current as it fills (channel reads and claims are planned with them). */
+  private readonly itemStats: AnalyzeOnGrowth;
 
   private constructor(private readonly storage: PostgresStorage) {
     this.changes = storage.channel(QUEUE_CHANGES);
+    this.itemStats = new AnalyzeOnGrowth('willow_items', (sql) => storage.query(sql));
   }
 
   static async open(storage: PostgresStorage): Promise<PostgresWillowStore> {
@@ -126,6 +130,7 @@ export class PostgresWillowStore implements WillowStore {
   /** Several requests in one transaction, their items planned in arrival order as if sent one by one. */
   private async enqueueBatch(queue: string, requests: readonly EnqueueInput[]): Promise<EnqueueOutcome[][]> {
     const outcomes = await this.storage.tx((sql) => enqueueTx(this.storage, sql, queue, requests.flat()));
+    this.itemStats.grew(outcomes.flat().filter((o) => !o.collapsed).length);
     let at = 0;
     return requests.map((items) => outcomes.slice(at, (at += items.length)));
   }
