@@ -110,6 +110,24 @@ describe('withTag', () => {
   });
 });
 
+describe('tag sets built here', () => {
+  it('are frozen and have a null prototype, whichever function built them', () => {
+    const parsed = parseTags({ os: 'linux', n: 1 }, 'KeyValues');
+    for (const tags of [parsed, decodeTags(canonicalTags(parsed)), projectTags(parsed, ['os'])!, withTag(parsed, 'a', true)]) {
+      expect(Object.getPrototypeOf(tags)).toBeNull();
+      expect(Object.isFrozen(tags)).toBe(true);
+    }
+  });
+
+  it('keep names that are special on ordinary objects as plain own tags', () => {
+    const decoded = decodeTags('{"__proto__":"x","constructor":1,"toString":true}');
+    expect(Object.getPrototypeOf(decoded)).toBeNull();
+    expect(Object.keys(decoded)).toEqual(['__proto__', 'constructor', 'toString']);
+    expect(Object.hasOwn(decoded, '__proto__') && decoded['__proto__']).toBe('x');
+    expect(canonicalTags(withTag(decoded, 'os', 'linux'))).toBe('{"__proto__":"x","constructor":1,"os":"linux","toString":true}');
+  });
+});
+
 describe('compareTagValues', () => {
   it('orders numbers numerically', () => {
     expect(compareTagValues(2, 10)).toBeLessThan(0);

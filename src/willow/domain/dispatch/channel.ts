@@ -50,7 +50,12 @@ export class Channel {
    * comes, so the channel stays available while fewer are in flight than items wait.
    */
   reserved = 0;
-  readonly views = new Set<View>();
+  /**
+   * The views this channel belongs to. An index can hold a great many channels, most of them in no view or one, so
+   * this is a plain array of exactly that size (an empty Set per channel would cost about 150 bytes), shared while
+   * empty; it is replaced on join and leave, never changed in place (see `joinedView` and `leftView`).
+   */
+  views: readonly View[] = NO_VIEWS;
 
   constructor(
     readonly key: string,
@@ -66,16 +71,35 @@ export class Channel {
   }
 }
 
+/** The views of a channel in none: one shared empty list. */
+const NO_VIEWS: readonly View[] = Object.freeze([]);
+
+/** `views` with `view` added; `concat` allocates exactly the length needed, unlike a spread. */
+export function joinedView(views: readonly View[], view: View): readonly View[] {
+  return views.concat(view);
+}
+
+/** `views` without `view` (the shared empty list once none is left). */
+export function leftView(views: readonly View[], view: View): readonly View[] {
+  const at = views.indexOf(view);
+  if (at === -1) return views;
+  return views.length === 1 ? NO_VIEWS : views.toSpliced(at, 1);
+}
+
 /** Among ready channels, the one to serve first: the higher head priority, then the head that has waited longest. */
 export function servedBefore(a: Channel, b: Channel): boolean {
   return a.headPriority !== b.headPriority ? a.headPriority > b.headPriority : a.headSeq! < b.headSeq!;
 }
 
 
-/** The ready channels matching one query, ordered by head priority, then by how long their head has waited. */
+/**
+ * The ready channels matching one query, ordered by head priority, then by how long their head has waited. Which
+ * channels match is kept on the channels (`Channel.views`), not here: one list per channel costs less than a set of
+ * members per view, and the only reader that needs the members at once (eviction) can find them by a pass over the
+ * index, as building the view did.
+ */
 export class View implements BudgetedView {
   readonly heap = new IndexedHeap<Channel>(servedBefore);
-  readonly members = new Set<Channel>();
   readonly bytes: number;
   lastUsedAt = 0;
 

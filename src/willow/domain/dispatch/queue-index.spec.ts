@@ -1,6 +1,7 @@
 import { parseQuery, type Query } from '../../../common/query';
 import { canonicalTags, type Tags } from '../../../common/tags';
 import { QueueIndex, type BlockedBy, type Channel } from './queue-index';
+import { DEFAULT_VIEW_LIMITS, ViewBudget } from './view-budget';
 
 const q = (raw: object): { key: string; query: Query } => ({ key: JSON.stringify(raw), query: parseQuery(raw) });
 const ALL = q({});
@@ -211,6 +212,45 @@ describe(QueueIndex.name, () => {
       channel({ a: 2 }, 2);
       channel({ a: 1, z: 0 }, 3);
       expect(sut.sorted().map((c) => c.key)).toEqual([canonicalTags({ a: 1, z: 0 }), canonicalTags({ a: 2 }), canonicalTags({ b: 1 })]);
+    });
+  });
+
+  describe('the views a channel belongs to', () => {
+    it('are one shared empty list for every channel while no view exists (nothing allocated per channel)', () => {
+      const channels = Array.from({ length: 1_000 }, (_, n) => channel({ n }, n + 1));
+      expect(channels.every((c) => c.views === channels[0].views && c.views.length === 0)).toBe(true);
+    });
+
+    it('are the views matching the channel, joined when either comes first', () => {
+      const linux = q({ Where: { os: 'linux' } });
+      const a = channel({ os: 'linux' }, 1);
+      const b = channel({ os: 'mac' }, 2);
+      best(linux);
+      best();
+      const c = channel({ os: 'linux', n: 1 }, 3);
+      expect([a, b, c].map((x) => x.views.length)).toEqual([2, 1, 2]);
+      expect(a.views).not.toBe(c.views);
+    });
+
+    it('lose a view the budget evicts, and the channels of its rebuild join it again', () => {
+      sut = new QueueIndex(new ViewBudget({ ...DEFAULT_VIEW_LIMITS, maxViewsPerQueue: 1 }));
+      const linux = q({ Where: { os: 'linux' } });
+      const a = channel({ os: 'linux' }, 1);
+      const b = channel({ os: 'mac' }, 2);
+      expect(best(linux)).toEqual({ os: 'linux' });
+      expect(best()).toEqual({ os: 'linux' }); // evicts the linux view
+      expect([a.views.length, b.views.length, sut.viewCount]).toEqual([1, 1, 1]);
+      sut.apply(a, { waiting: -1, headSeq: null });
+      expect(best(linux)).toBeNull(); // rebuilt; evicts the match-all view
+      expect([a.views.length, b.views.length]).toEqual([0, 0]);
+    });
+
+    it('are left when the channel is forgotten', () => {
+      const a = channel({ os: 'linux' }, 1);
+      best();
+      sut.apply(a, { waiting: -1, headSeq: null });
+      expect(sut.get(a.key)).toBeUndefined();
+      expect(a.views).toHaveLength(0);
     });
   });
 

@@ -3,7 +3,7 @@ import { limitGroup } from '../../../common/capacity';
 import { canonicalTags, type Tags } from '../../../common/tags';
 import { IndexedHeap } from '../indexed-heap';
 import { ViewBudget, type BudgetedView, type ViewOwner } from './view-budget';
-import { Channel, SYSTEM_TIMING, View, type BlockedBy, type HeadChange, type IndexTiming } from './channel';
+import { Channel, SYSTEM_TIMING, View, joinedView, leftView, type BlockedBy, type HeadChange, type IndexTiming } from './channel';
 
 export { Channel, servedBefore, type BlockedBy, type HeadChange, type IndexTiming } from './channel';
 
@@ -225,7 +225,8 @@ export class QueueIndex implements ViewOwner<View> {
   evict(view: View): void {
     if (this.views.get(view.key) !== view) return;
     this.views.delete(view.key);
-    for (const channel of [...view.members]) this.leave(view, channel);
+    // Every member of a view is in `channels`: a channel leaves its views before it is forgotten (see `refile`).
+    for (const channel of this.channels.values()) if (channel.views.includes(view)) this.leave(view, channel);
   }
 
   /** Releases this index's share of the budget (its queue is gone). */
@@ -236,14 +237,12 @@ export class QueueIndex implements ViewOwner<View> {
   }
 
   private join(view: View, channel: Channel): void {
-    view.members.add(channel);
-    channel.views.add(view);
+    channel.views = joinedView(channel.views, view);
     if (channel.ready) view.heap.upsert(channel);
   }
 
   private leave(view: View, channel: Channel): void {
-    view.members.delete(channel);
     view.heap.remove(channel);
-    channel.views.delete(view);
+    channel.views = leftView(channel.views, view);
   }
 }
