@@ -5,38 +5,38 @@ import * as q from './postgres-limiter.sql';
 
 const idOf = (a: AggregateKey): string => `${a.limitId}:${a.groupKey}`;
 
+/** Each aggregate once, in first-seen order. */
+export function distinctAggregates(aggregates: readonly AggregateKey[]): AggregateKey[] {
+  return [...new Map(aggregates.map((a) => [idOf(a), a])).values()];
+}
+
 /**
- * The domain's CounterTable over one counter inside a PostgreSQL transaction: reads answer from the state read
- * under the locks (the counter and the aggregates that were locked), writes are collected and sent in one statement
- * by `flush`. So the arithmetic is exactly the embedded store's (`counter-ops.ts`).
+ * The domain's CounterTable over the counters of one batch of writes inside a PostgreSQL transaction: reads answer
+ * from the state read once under the batch's locks (its counters and the aggregates it locked) as the earlier writes
+ * of the batch left it; writes are collected and sent together by `flush`. So the arithmetic is exactly the embedded
+ * store's (`counter-ops.ts`), write after write, with two statements for the whole batch instead of two per write.
  */
 export class PendingCounterTable implements CounterTable {
-  private written: number | null = null;
+  private readonly counters: Map<string, number>;
+  private readonly counts: Map<string, number>;
+  private readonly written = new Set<string>();
   private readonly deltas = new Map<string, { aggregate: AggregateKey; delta: number }>();
-  private readonly counts: ReadonlyMap<string, number>;
 
-  constructor(
-    private readonly key: string,
-    private readonly current: number,
-    read: readonly AggregateKey[],
-    counts: readonly number[],
-  ) {
+  constructor(keys: readonly string[], counters: readonly number[], read: readonly AggregateKey[], counts: readonly number[]) {
+    this.counters = new Map(keys.map((key, i) => [key, counters[i]]));
     this.counts = new Map(read.map((aggregate, i) => [idOf(aggregate), counts[i]]));
   }
 
-  /** The counter went down (a decrement or set below its value): capacity may have been freed. */
-  get lowered(): boolean {
-    return this.written !== null && this.written < this.current;
-  }
-
   counter(key: string): number {
-    this.expectKey(key);
-    return this.current;
+    const value = this.counters.get(key);
+    if (value === undefined) throw new Error(`counter ${key} was read without its lock`);
+    return value;
   }
 
   writeCounter(key: string, value: number): void {
-    this.expectKey(key);
-    this.written = value;
+    this.counter(key);
+    this.counters.set(key, value);
+    this.written.add(key);
   }
 
   count(aggregate: AggregateKey): number {
@@ -49,19 +49,19 @@ export class PendingCounterTable implements CounterTable {
     const id = idOf(aggregate);
     const entry = this.deltas.get(id);
     this.deltas.set(id, { aggregate, delta: (entry?.delta ?? 0) + delta });
+    const count = this.counts.get(id);
+    if (count !== undefined) this.counts.set(id, count + delta);
   }
 
-  /** Sends the collected writes; aggregates that went down are removed once at 0. */
+  /** Sends every collected write in one statement (counters in key order, aggregates in lock order); aggregates that
+   * went down are removed once at 0. */
   async flush(sql: Tx): Promise<void> {
-    if (this.written === null || this.written === this.current) return;
+    const keys = [...this.written].sort();
     const moves = [...this.deltas.values()].filter((m) => m.delta !== 0);
+    if (keys.length === 0 && moves.length === 0) return;
     const ids = moves.map((m) => m.aggregate.limitId);
-    const keys = moves.map((m) => m.aggregate.groupKey);
-    await sql.query(q.WRITE_COUNTER, [this.key, this.written, ids, keys, moves.map((m) => m.delta)]);
-    if (moves.some((m) => m.delta < 0)) await sql.query(q.DELETE_EMPTY_COUNTS, [ids, keys]);
-  }
-
-  private expectKey(key: string): void {
-    if (key !== this.key) throw new Error(`counter ${key} was read without its lock`);
+    const groups = moves.map((m) => m.aggregate.groupKey);
+    await sql.query(q.WRITE_COUNTERS, [keys, keys.map((k) => this.counters.get(k)), ids, groups, moves.map((m) => m.delta)]);
+    if (moves.some((m) => m.delta < 0)) await sql.query(q.DELETE_EMPTY_COUNTS, [ids, groups]);
   }
 }

@@ -9,7 +9,7 @@
  *    so a stream of counter writes cannot starve a definition change.
  * 2. one exclusive advisory lock per counter key and per enforced aggregate, taken in hash order: two increments of
  *    one group run one after the other, increments of disjoint groups never wait on each other.
- * 3. rows, written in (limit_id, group_hash) order; a decrement's opId row (RECORD_DECREMENT_OP) before them.
+ * 3. rows, written in (limit_id, group_hash) order; decrements' opId rows (RECORD_DECREMENT_OPS) before them.
  */
 
 const RULES_LOCK = `hashtext('limiter.rules.' || current_schema()), 0`;
@@ -26,23 +26,25 @@ export const LOCK_FOR_COUNTER = `SELECT pg_advisory_xact_lock_shared(${RULES_LOC
     FROM (SELECT DISTINCT hashtext(k) AS h FROM unnest($1::text[]) k ORDER BY h) sorted) locked)`;
 
 /**
- * $1 counter key, $2 limit ids (bigint[]), $3 group keys (text[]). The rules version, the counter (null when
- * absent) and the aggregates named by $2/$3 in that order (0 when absent). Run after the locks, so it sees every
- * write that committed before them.
+ * $1 counter keys (text[]), $2 limit ids (bigint[]), $3 group keys (text[]). The rules version, the counters in $1's
+ * order (0 when absent) and the aggregates named by $2/$3 in that order (0 when absent). Run after the locks, so it
+ * sees every write that committed before them.
  */
-export const COUNTER_STATE = `SELECT (SELECT rules_version FROM limiter_meta) AS version,
-  (SELECT counters FROM limiter_counters WHERE key_hash = md5($1::text)) AS counter,
+export const COUNTERS_STATE = `SELECT (SELECT rules_version FROM limiter_meta) AS version,
+  ARRAY(SELECT coalesce(c.counters, 0) FROM unnest($1::text[]) WITH ORDINALITY AS k (key, i)
+    LEFT JOIN limiter_counters c ON c.key_hash = md5(k.key) ORDER BY k.i) AS counters,
   ARRAY(SELECT coalesce(c.count, 0) FROM unnest($2::bigint[], $3::text[]) WITH ORDINALITY AS a (limit_id, group_key, i)
     LEFT JOIN limiter_counts c ON c.limit_id = a.limit_id AND c.group_hash = md5(a.group_key) ORDER BY a.i) AS counts`;
 
 /**
- * $1 counter key, $2 its new value (0 removes it), $3 limit ids (bigint[]), $4 group keys (text[]), $5 deltas
- * (bigint[]). Writes the counter and adds each delta to its aggregate (created when absent).
+ * $1 counter keys (text[], distinct), $2 their new values (bigint[]; 0 removes one), $3 limit ids (bigint[]), $4 group
+ * keys (text[]), $5 deltas (bigint[]). Writes the counters and adds each delta to its aggregate (created when absent).
  */
-export const WRITE_COUNTER = `WITH upserted AS (
-    INSERT INTO limiter_counters (key, counters) SELECT $1::text, $2::bigint WHERE $2::bigint > 0
+export const WRITE_COUNTERS = `WITH written AS (SELECT * FROM unnest($1::text[], $2::bigint[]) AS w (key, value)),
+  upserted AS (
+    INSERT INTO limiter_counters (key, counters) SELECT key, value FROM written WHERE value > 0 ORDER BY md5(key)
     ON CONFLICT (key_hash) DO UPDATE SET counters = EXCLUDED.counters),
-  removed AS (DELETE FROM limiter_counters WHERE $2::bigint = 0 AND key_hash = md5($1::text))
+  removed AS (DELETE FROM limiter_counters WHERE key_hash IN (SELECT md5(key) FROM written WHERE value = 0))
   INSERT INTO limiter_counts (limit_id, group_key, count)
   SELECT limit_id, group_key, delta FROM unnest($3::bigint[], $4::text[], $5::bigint[]) AS a (limit_id, group_key, delta)
   ORDER BY limit_id, md5(group_key)
@@ -53,11 +55,12 @@ export const DELETE_EMPTY_COUNTS = `DELETE FROM limiter_counts c USING unnest($1
   WHERE c.limit_id = a.limit_id AND c.group_hash = md5(a.group_key) AND c.count <= 0`;
 
 /**
- * $1 opId, $2 applied at (epoch ms). Records a decrement's opId; answers a row only when it was not recorded yet.
- * Run under the counter's lock, so two decrements of one counter with the same opId run one after the other and the
- * second finds the first's row (a same opId on another counter, a caller's mistake, waits on the row instead).
+ * $1 opIds (text[], distinct, sorted), $2 applied at (epoch ms). Records decrements' opIds; answers those that were
+ * not recorded yet. Run under the counters' locks, so two decrements of one counter with the same opId run one after
+ * the other and the second finds the first's row (a same opId on another counter, a caller's mistake, waits on the
+ * row instead); rows are written in opId order.
  */
-export const RECORD_DECREMENT_OP = `INSERT INTO limiter_decrement_ops (op_id, applied_at) VALUES ($1, $2)
+export const RECORD_DECREMENT_OPS = `INSERT INTO limiter_decrement_ops (op_id, applied_at) SELECT op_id, $2 FROM unnest($1::text[]) AS o (op_id)
   ON CONFLICT (op_id) DO NOTHING RETURNING op_id`;
 
 /** $1 cut-off (epoch ms). Forgets the opIds applied before it. */

@@ -22,7 +22,7 @@ import {
   type StoredCounter,
 } from '../limiter.store';
 import { OpPruning } from './decrement-ops';
-import { PendingCounterTable } from './postgres-counter-table';
+import { distinctAggregates, PendingCounterTable } from './postgres-counter-table';
 import { LIMITER_NOTES, type LimiterNote } from './postgres-limiter.channel';
 import { LIMITER_PG_MIGRATIONS } from './postgres-limiter.migrations';
 import { definitions } from './postgres-limiter.rules';
@@ -44,7 +44,7 @@ interface CounterWrite {
 
 interface StateRow extends QueryResultRow {
   version: string;
-  counter: string | null;
+  counters: string[];
   counts: string[];
 }
 
@@ -146,7 +146,8 @@ export class PostgresLimiterStore implements LimiterStore {
   counts(aggregates: readonly AggregateKey[], version: number): Promise<Planned<number[]>> {
     return this.storage.tx(async (sql) => {
       await sql.query(q.LOCK_RULES_SHARED);
-      const state = await this.state(sql, '', aggregates);
+      const params = [[], aggregates.map((a) => a.limitId), aggregates.map((a) => a.groupKey)];
+      const state = (await sql.query<StateRow>(q.COUNTERS_STATE, params)).rows[0];
       return Number(state.version) === version ? state.counts.map(Number) : STALE_PLAN;
     });
   }
@@ -165,44 +166,44 @@ export class PostgresLimiterStore implements LimiterStore {
   }
 
   /**
-   * Several writes in one transaction: every lock they need, taken together in hash order, then each write in arrival
-   * order on the state as the earlier ones left it; announces counters that went down.
+   * Several writes in one transaction: every lock they need, taken together in hash order; one read of their
+   * counters and locked aggregates; each write in arrival order on the state as the earlier ones left it (in memory:
+   * nobody else can change what is locked); every change sent in one statement; counters that went down announced.
    */
   private async applyWrites(sql: Tx, batch: readonly CounterWrite[]): Promise<unknown[]> {
     const names = batch.flatMap(({ change, locked }) => [`c${change.key}`, ...locked.map((a) => `a${a.limitId}:${a.groupKey}`)]);
     await sql.query(q.LOCK_FOR_COUNTER, [names]);
-    const results: unknown[] = [];
+    const keys = [...new Set(batch.map((w) => w.change.key))];
+    const aggregates = distinctAggregates(batch.flatMap((w) => w.locked));
+    const params = [keys, aggregates.map((a) => a.limitId), aggregates.map((a) => a.groupKey)];
+    const state = (await sql.query<StateRow>(q.COUNTERS_STATE, params)).rows[0];
+    const version = Number(state.version);
+    const current = batch.filter((w) => w.change.version === version);
+    const applied = await this.recordOps(sql, current.flatMap((w) => (w.once ? [w.once] : [])));
+    const table = new PendingCounterTable(keys, state.counters.map(Number), aggregates, state.counts.map(Number));
     const freed = new Set<string>();
-    for (const { change, locked, op, once } of batch) {
-      const state = await this.state(sql, change.key, locked);
-      if (Number(state.version) !== change.version) {
-        results.push(STALE_PLAN);
-        continue;
-      }
-      const current = Number(state.counter ?? 0);
-      if (once && !(await this.recordOp(sql, once))) {
-        results.push({ previous: current, counters: current, repeated: true } satisfies DecrementMove);
-        continue;
-      }
-      const table = new PendingCounterTable(change.key, current, locked, state.counts.map(Number));
-      results.push(op(table));
-      await table.flush(sql);
-      if (table.lowered) freed.add(change.key);
-    }
+    const results = batch.map(({ change, op, once }) => {
+      if (change.version !== version) return STALE_PLAN;
+      const before = table.counter(change.key);
+      // A repeated opId (recorded earlier, or by an earlier write of this batch) changes nothing.
+      if (once && !applied.delete(once.opId)) return { previous: before, counters: before, repeated: true } satisfies DecrementMove;
+      const result = op(table);
+      if (table.counter(change.key) < before) freed.add(change.key);
+      return result;
+    });
+    await table.flush(sql);
     await this.notes.send(inTransaction(sql), ...[...freed].map((key) => ({ freed: key })));
     return results;
   }
 
-  /** Records a decrement's opId (pruning aged ones when due); false when it was already recorded. */
-  private async recordOp(sql: Tx, once: { readonly opId: string; readonly now: number; readonly retentionMs: number }): Promise<boolean> {
-    const before = this.pruning.due(once.now, once.retentionMs);
+  /** Records the decrements' opIds (pruning aged ones when due); answers those that were not recorded before. */
+  private async recordOps(sql: Tx, ops: ReadonlyArray<{ readonly opId: string; readonly now: number; readonly retentionMs: number }>): Promise<Set<string>> {
+    if (ops.length === 0) return new Set();
+    const before = this.pruning.due(ops[0].now, ops[0].retentionMs);
     if (before !== null) await sql.query(q.PRUNE_DECREMENT_OPS, [before]);
-    return (await sql.query(q.RECORD_DECREMENT_OP, [once.opId, once.now])).rowCount === 1;
-  }
-
-  private async state(sql: Tx, key: string, aggregates: readonly AggregateKey[]): Promise<StateRow> {
-    const params = [key, aggregates.map((a) => a.limitId), aggregates.map((a) => a.groupKey)];
-    return (await sql.query<StateRow>(q.COUNTER_STATE, params)).rows[0];
+    const ids = [...new Set(ops.map((o) => o.opId))].sort();
+    const { rows } = await sql.query<{ op_id: string }>(q.RECORD_DECREMENT_OPS, [ids, ops[0].now]);
+    return new Set(rows.map((r) => r.op_id));
   }
 
   /** A definition change: the rules lock exclusively, a new rules version, the change, its note sent on commit. */
