@@ -144,6 +144,7 @@ export class QueueAdminService implements QueueAdminPort {
 
   /** A queue's answer: counts from the index, `scheduled` (waiting items not yet due) from the store's due index. */
   private async info(queue: QueueRecord): Promise<QueueInfo> {
+    await this.sync.readsDone(queue.name); // a shared store: what this instance wrote before the call is counted
     const index = this.dispatcher.peekIndex(queue.name);
     const scheduled = await this.store.countScheduled(queue.name, this.clock.now());
     return {

@@ -6,7 +6,7 @@ import type { TestApp } from '../support/test-app';
 /**
  * A dequeue sees what was enqueued through the same instance before it, even with `Wait: 0`: on PostgreSQL the
  * instance reads the new channel into its index just after the enqueue commits, and a dequeue that found nothing
- * lets that read finish once before answering 204. A channel listing likewise waits for those reads.
+ * lets that read finish once before answering 204. A channel listing and a queue's counts likewise wait for those reads.
  */
 describe.each(storeCases())('Read your writes ($name store)', (store) => {
   let sut: TestApp;
@@ -40,6 +40,18 @@ describe.each(storeCases())('Read your writes ($name store)', (store) => {
       const listed = await sut.http().post('/v1/queues/ryw/channels/query').send({ Where: { listed: 'yes' } });
       expect([listed.status, listed.body.map((c: { Waiting: number }) => c.Waiting)]).toEqual([200, [round + 1]]);
     }
+  });
+
+  it('counts a queue with the items enqueued and cancelled just before', async () => {
+    const other = new QueueClient(sut, 'ryw-count');
+    await other.create().expect(201);
+    const ids: string[] = [];
+    for (let round = 0; round < 3; round++) {
+      ids.push((await other.enqueue({ KeyValues: { counted: 'yes' }, Data: round, Updateable: false }).expect(201)).body.ID as string);
+      expect((await other.info().expect(200)).body).toMatchObject({ Waiting: round + 1 });
+    }
+    await sut.http().delete(`/v1/queues/ryw-count/items/${ids[0]}`).expect(204);
+    expect((await other.info().expect(200)).body).toMatchObject({ Waiting: 2, Processing: 0 });
   });
 
   it('still answers 204 at once when nothing matches', async () => {
