@@ -284,12 +284,19 @@ describe('Dashboard at /ui in Chromium', () => {
       await goto(w, '#/queues/builds/items?state=waiting');
       const row = w.page.locator(`tr[data-item="${ids.next}"]`);
       await visible(row);
-      // Gone behind the page's back: the cancel answers 404 and the row says so.
-      await api('DELETE', `/v1/queues/builds/items/${ids.next}`, undefined, 204);
+      // Gone behind the page's back: the cancel answers 404 and the row says so. The page's cancel is sent for an id
+      // the server never had, rather than the item being cancelled through the API first: that cancel's event would
+      // refresh the list and could take the row away before the second click.
+      const gone = '01AAAAAAAAAAAAAAAAAAAAAAAA';
+      await w.page.route(`**/v1/queues/builds/items/${ids.next}`, (route) =>
+        route.request().method() === 'DELETE' ? route.continue({ url: route.request().url().replace(ids.next, gone) }) : route.continue(),
+      );
       w.problems.length = 0;
       await row.getByRole('button', { name: 'Cancel' }).click();
       await row.getByRole('button', { name: 'Cancel item?' }).click();
       await text(row.getByRole('alert'), /ITEM_NOT_FOUND/);
+      await w.page.unrouteAll();
+      expect((await api('GET', `/v1/queues/builds/items/${gone}`)).status).toBe(404);
       expect(w.problems.filter((p) => !p.startsWith('HTTP 404: DELETE'))).toEqual([]);
       w.problems.length = 0;
     });
