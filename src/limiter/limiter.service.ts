@@ -159,14 +159,14 @@ function counterCommands(cmds: readonly CounterChange[], min: 0 | 1): Array<{ ta
   if (!Array.isArray(cmds) || cmds.length < 1 || cmds.length > COUNTER_BATCH_MAX) {
     throw new InvalidInputError('', `must hold 1 to ${COUNTER_BATCH_MAX} counter changes`);
   }
-  return cmds.map((cmd, i) => {
-    const tags = parseAnyTags(cmd?.tags, `[${i}].KeyValues`);
-    return { tags, key: canonicalTags(tags), n: parseCounters(cmd?.counters, `[${i}].Counters`, min) };
-  });
+  return cmds.map((cmd, i) => counterCommand(cmd, min, `[${i}].`));
 }
 
-/** Re-checks a port command with the kernel parsers (RPC callers have no DTO); reserved `_` keys are allowed. */
-function counterCommand(cmd: { readonly tags: Tags; readonly counters: number }, min: 0 | 1): { tags: Tags; key: string; n: number } {
-  const tags = parseAnyTags(cmd?.tags, 'KeyValues');
-  return { tags, key: canonicalTags(tags), n: parseCounters(cmd?.counters, 'Counters', min) };
+/**
+ * Re-checks a port command with the kernel parsers (RPC callers have no DTO); reserved `_` keys are allowed. `at`
+ * prefixes every error's path (a command's place in a batch).
+ */
+function counterCommand(cmd: { readonly tags: Tags; readonly counters: number }, min: 0 | 1, at = ''): { tags: Tags; key: string; n: number } {
+  const tags = parseAnyTags(cmd?.tags, `${at}KeyValues`);
+  return { tags, key: canonicalTags(tags), n: parseCounters(cmd?.counters, `${at}Counters`, min) };
 }

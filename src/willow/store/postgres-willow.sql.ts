@@ -113,13 +113,10 @@ export const INSERT_ITEMS = `INSERT INTO willow_items
   ORDER BY u.ord`;
 
 /**
- * $1 queue, $2 channel key, $3 now. One statement: the first waiting item (by priority, then place) that no concurrent
- * claim holds becomes processing, if it is due by now; one that is not yet due is claimed by no one (a strict line).
+ * $1 queue, $2 channel keys (text[], distinct), $3 now. One statement: in each channel, the first waiting item (by
+ * priority, then place) that no concurrent claim holds becomes processing, if it is due by now; one that is not yet
+ * due is claimed by no one (a strict line).
  */
-export const CLAIM_HEAD = `UPDATE willow_items SET state = 1, attempt = attempt + 1, expires_at = $3::bigint + timeout_ms
-  WHERE seq = ${HEAD_OF('$1', '$2', ' FOR UPDATE SKIP LOCKED')} AND state = 0 AND (not_before IS NULL OR not_before <= $3::bigint)
-  RETURNING ${ITEM}`;
-/** $1 queue, $2 channel keys (text[], distinct), $3 now. CLAIM_HEAD of each channel, in one statement. */
 export const CLAIM_HEADS = `UPDATE willow_items SET state = 1, attempt = attempt + 1, expires_at = $3::bigint + timeout_ms
   FROM (SELECT ${HEAD_OF('$1', 'k.key', ' FOR UPDATE SKIP LOCKED')} AS head_seq FROM unnest($2::text[]) AS k(key)) h
   WHERE seq = h.head_seq AND state = 0 AND (not_before IS NULL OR not_before <= $3::bigint)

@@ -135,12 +135,9 @@ export class PostgresWillowStore implements WillowStore {
     return requests.map((items) => outcomes.slice(at, (at += items.length)));
   }
 
-  /** One statement, outside any explicit transaction; the claim is announced once it has committed. */
   async claimHead(queue: string, key: string, now: number): Promise<StoredItem | null> {
-    const [row] = await this.storage.query<Row.ItemRow>(SQL.CLAIM_HEAD, [queue, key, now]);
-    if (!row) return null;
-    void this.changes.send(ALREADY_COMMITTED, ...channelsChanged(queue, [key]));
-    return Row.toItem(row);
+    const [item] = await this.claimHeads(queue, [key], now);
+    return item;
   }
 
   /**
