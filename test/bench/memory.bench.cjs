@@ -25,16 +25,9 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { performance } = require('node:perf_hooks');
-const { withServer, fmtNum } = require('./lib/server.cjs');
+const { withServer, fmtNum, envInt, printGrid } = require('./lib/server.cjs');
+const { heapAfterGc } = require('./lib/gc-heap.cjs');
 const { createClient, sleep } = require('./lib/http.cjs');
-
-function envInt(name, fallback) {
-  const raw = process.env[name];
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer (got "${raw}")`);
-  return n;
-}
 
 const CHANNELS = envInt('BENCH_MEMORY_CHANNELS', 100_000);
 const MILLION = envInt('BENCH_MEMORY_MILLION', 1_000_000);
@@ -81,11 +74,8 @@ async function fill(client, queue, total, channelOf) {
  */
 async function memory(server, heapFile) {
   await sleep(300);
-  fs.rmSync(heapFile, { force: true });
-  process.kill(server.pid, 'SIGURG');
-  for (let i = 0; i < 400 && !fs.existsSync(heapFile); i++) await sleep(25);
-  if (!fs.existsSync(heapFile)) throw new Error('the server did not report its memory (gc-preload)');
-  const m = JSON.parse(fs.readFileSync(heapFile, 'utf8'));
+  const m = await heapAfterGc(server, heapFile, 10_000);
+  if (!m) throw new Error('the server did not report its memory (gc-preload)');
   return { rss: server.rssBytes(), live: m.heapUsed + m.external };
 }
 
@@ -174,16 +164,9 @@ function printMillion(m) {
   process.stdout.write(`  RSS with ${fmtNum(MILLION, 0)} waiting: ${fmtNum(rss, 0)} MiB (goal <= ${GOAL_MILLION_MIB}) ${rss <= GOAL_MILLION_MIB ? 'OK' : 'ABOVE GOAL'}\n`);
 }
 
+/** Numbers right-aligned: every column but the first (names) and the last (notes). */
 function printTable(title, header, cells) {
-  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
-  const right = header.map((h, i) => i > 0 && i < header.length - 1);
-  const line = (c) =>
-    c
-      .map((v, i) => (right[i] ? v.padStart(widths[i]) : v.padEnd(widths[i])))
-      .join('  ')
-      .trimEnd();
-  const rule = widths.map((w) => '-'.repeat(w)).join('  ');
-  process.stdout.write(['', title, line(header), rule, ...cells.map(line), ''].join('\n'));
+  printGrid(title, header, header.map((h, i) => i > 0 && i < header.length - 1), cells);
 }
 
 async function main() {

@@ -36,18 +36,11 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { performance } = require('node:perf_hooks');
-const { withServer, summarize, fmtNum } = require('./lib/server.cjs');
+const { withServer, summarize, fmtNum, envInt } = require('./lib/server.cjs');
+const { heapAfterGc } = require('./lib/gc-heap.cjs');
 const { createClient, sleep } = require('./lib/http.cjs');
 
 const MAX_QUERY_CHARS = 16 * 1024;
-
-function envInt(name, fallback) {
-  const raw = process.env[name];
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer (got "${raw}")`);
-  return n;
-}
 
 const CHANNELS = envInt('BENCH_VIEWS_CHANNELS', 2000);
 const ENQUEUES = envInt('BENCH_VIEWS_ENQUEUES', 500);
@@ -126,12 +119,8 @@ async function rss(server) {
  * it still holds, without the garbage that RSS also counts until V8 collects it and hands pages back.
  */
 async function liveHeapMb(server, heapFile) {
-  fs.rmSync(heapFile, { force: true });
-  process.kill(server.pid, 'SIGURG');
-  for (let i = 0; i < 200 && !fs.existsSync(heapFile); i++) await sleep(25);
-  if (!fs.existsSync(heapFile)) return null;
-  const m = JSON.parse(fs.readFileSync(heapFile, 'utf8'));
-  return (m.heapUsed + m.external) / (1024 * 1024);
+  const m = await heapAfterGc(server, heapFile, 5_000);
+  return m && (m.heapUsed + m.external) / (1024 * 1024);
 }
 
 /**

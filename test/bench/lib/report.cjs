@@ -37,6 +37,14 @@ function envNumber(name, fallback) {
   return n;
 }
 
+function envInt(name, fallback) {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer (got "${raw}")`);
+  return n;
+}
+
 /**
  * Shared run settings: BENCH_SECONDS (measured seconds per scenario, default 10), BENCH_WARMUP_SECONDS (default 2),
  * BENCH_SYNC (comma list of WILLOW_SYNC modes to run, default "full,normal").
@@ -87,6 +95,11 @@ function printTable(title, rows, out = process.stdout) {
     c.push(r.notes ? String(r.notes) : '');
     return c;
   });
+  printGrid(title, header, right, cells, out);
+}
+
+/** A table of text cells under `title`: columns as wide as their widest cell, right-aligned where `right[i]`. */
+function printGrid(title, header, right, cells, out = process.stdout) {
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
   const line = (c) =>
     c
@@ -99,4 +112,4 @@ function printTable(title, rows, out = process.stdout) {
   out.write(lines.join('\n') + '\n');
 }
 
-module.exports = { percentile, summarize, benchSettings, printTable, fmtNum };
+module.exports = { percentile, summarize, benchSettings, printTable, printGrid, fmtNum, envInt };
