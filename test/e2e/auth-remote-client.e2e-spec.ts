@@ -39,6 +39,13 @@ const ADMIN_KEY = 'remote-admin-key-0123456789-abcdefghij';
     const text = out.join('\n');
     return { status, body: text ? JSON.parse(text) : undefined };
   };
+  /** `count` GETs of `path` from one curl inside the namespace, sent at once (one process, so no spawn between them). */
+  const remoteBurst = (server: ChildServer, path: string, count: number): number[] => {
+    const url = `http://${hostAddress}:${new URL(server.url).port}${path}`;
+    const args = ['netns', 'exec', ns, 'curl', '-s', '-m', '5', '--parallel', '--parallel-immediate', '-w', '%{http_code}\n'];
+    const out = ip(...args, ...Array.from({ length: count }, () => ['-o', '/dev/null', url]).flat());
+    return out.trim().split('\n').map(Number);
+  };
 
   beforeAll(() => {
     ip('netns', 'add', ns);
@@ -87,8 +94,9 @@ const ADMIN_KEY = 'remote-admin-key-0123456789-abcdefghij';
 
   it('with WILLOW_AUTH=off, answers the remote client, limited by its address', async () => {
     const server = await started({ WILLOW_AUTH: 'off', WILLOW_RATE_LIMIT: '3' });
-    const statuses = Array.from({ length: 6 }, () => remote(server, '/v1/queues').status);
-    expect(statuses.slice(0, 3)).toEqual([200, 200, 200]);
+    const statuses = remoteBurst(server, '/v1/queues', 12).sort();
+    expect(statuses.filter((s) => s === 200).length).toBeGreaterThanOrEqual(3);
     expect(statuses).toContain(429);
+    expect(statuses.every((s) => s === 200 || s === 429)).toBe(true);
   });
 });
