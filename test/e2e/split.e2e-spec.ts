@@ -25,6 +25,7 @@ describe.each(transports)('split deployment: queue, limiter and locker in three 
   let limiter: ChildServer;
   let locker: ChildServer;
   let queue: ChildServer;
+  let lockerUrl: string;
 
   const dataDir = () => {
     const dir = mkdtempSync(join(tmpdir(), 'willow-split-'));
@@ -41,7 +42,7 @@ describe.each(transports)('split deployment: queue, limiter and locker in three 
   beforeAll(async () => {
     const natsUrl = uniqueNatsUrl();
     const limiterUrl = transport === 'nats' ? natsUrl : `tcp://127.0.0.1:${await freePort()}`;
-    const lockerUrl = transport === 'nats' ? natsUrl : `tcp://127.0.0.1:${await freePort()}`;
+    lockerUrl = transport === 'nats' ? natsUrl : `tcp://127.0.0.1:${await freePort()}`;
     limiterEnv = { WILLOW_MODULES: 'limiter', WILLOW_DATA_DIR: dataDir(), WILLOW_TRANSPORT_LISTEN: limiterUrl };
     locker = await started({ WILLOW_MODULES: 'locker', WILLOW_DATA_DIR: dataDir(), WILLOW_TRANSPORT_LISTEN: lockerUrl });
     // The queue starts before its limiter: it must wait for it (not crash) and become ready once it answers.
@@ -126,6 +127,33 @@ describe.each(transports)('split deployment: queue, limiter and locker in three 
     expect(logLines(limiter)).toEqual(
       expect.arrayContaining([expect.objectContaining({ requestId: 'split-e2e-rid-1', pattern: 'limiter.tryIncrementMany', msg: 'rpc handled' })]),
     );
+  });
+
+  it('carries the request id into the limiter process when the queue process writes no request lines (warn)', async () => {
+    // Above info, a request's logger is bound by Willow itself rather than pino-http: the id must still travel.
+    const quiet = await started({
+      WILLOW_LOG_LEVEL: 'warn',
+      WILLOW_MODULES: 'willow',
+      WILLOW_DATA_DIR: dataDir(),
+      WILLOW_LIMITER_URL: limiterEnv.WILLOW_TRANSPORT_LISTEN,
+      WILLOW_LOCKER_URL: lockerUrl,
+    });
+    try {
+      expect((await call(quiet.url, 'POST', '/v1/queues', { Name: 'quiet' })).status).toBe(201);
+      expect((await call(quiet.url, 'POST', '/v1/queues/quiet/items', { KeyValues: { job: 'q' }, Data: 1 })).status).toBe(201);
+      const res = await fetch(`${quiet.url}/v1/queues/quiet/items/dequeue`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-request-id': 'split-e2e-quiet-1' },
+        body: JSON.stringify({ Wait: 0 }),
+      });
+      expect(res.status).toBe(200);
+      const lines = () => limiter.output().split('\n').filter((l) => l.includes('split-e2e-quiet-1')).map((l) => JSON.parse(l) as Record<string, unknown>);
+      await waitFor(async () => lines().length > 0, (logged) => logged);
+      expect(lines()).toEqual(expect.arrayContaining([expect.objectContaining({ requestId: 'split-e2e-quiet-1', pattern: 'limiter.tryIncrementMany', msg: 'rpc handled' })]));
+      expect(quiet.output()).not.toContain('request completed');
+    } finally {
+      await quiet.kill9();
+    }
   });
 
   it('answers 503 DEPENDENCY_UNAVAILABLE while the limiter process is down, and recovers on its own when it is back', async () => {

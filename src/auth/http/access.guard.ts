@@ -4,16 +4,16 @@ import type { Request, Response } from 'express';
 import type { IncomingMessage } from 'node:http';
 import { UnauthenticatedError } from '../../common/errors';
 import { CONFIG, type Config } from '../../config';
-import { ACCESS_RULE, OPEN_ROUTE, type AccessGuard as AccessGuardPort, type AccessRule } from '../../platform/http/require-scope';
+import { ACCESS_RULE, OPEN_ROUTE, setVisibleQueues, type AccessGuard as AccessGuardPort, type AccessRule } from '../../platform/http/require-scope';
 import { AccessLimits } from '../access-limits';
-import { checkAccess, describeRefusal, EVERYTHING, type Principal } from '../domain/access';
+import { checkAccess, describeRefusal, EVERYTHING, mayUseQueue, type Principal } from '../domain/access';
 import { ForbiddenError, RateLimitedError } from '../domain/auth.errors';
 import { bearerToken } from '../domain/key-material';
 import { KeyRegistry } from '../key-registry.service';
 import { isLoopbackClient, limitedAddress } from './client-address';
 import { waitsFor } from './waits-for';
 
-/** What the guard leaves on the request: the principal (for listings) and its key's Name (for the request log). */
+/** What the guard leaves on the request: the principal and its key's Name (for the request log). */
 export type AuthorizedRequest = Request & { principal?: Principal; keyName?: string };
 
 /** A route without a rule is a route someone forgot to declare: only admin may call it. */
@@ -50,6 +50,9 @@ export class AccessGuard implements AccessGuardPort {
       const asked = { scope: rule.scope, queue: typeof queue === 'string' ? queue : null };
       const refusal = checkAccess(principal, asked);
       if (refusal) throw new ForbiddenError(describeRefusal(principal.name, refusal), refusal.scope, refusal.kind === 'queue' ? refusal.queue : null);
+      // A listing keeps only the queues the key may see (a filter the route applies, rather than an interceptor on
+      // every route: Nest runs no interceptor pipeline for a request when none is bound).
+      if (rule.listsQueues) setVisibleQueues(req, principal.queues === null ? () => true : (name) => mayUseQueue(principal, name));
       if (rule.waits && identity !== null && waitsFor(req.body)) {
         const done = this.limits.wait(identity);
         res.once('close', done);

@@ -11,6 +11,7 @@ import { BodyFaultGuard, jsonBody } from './body-parser';
 import { DomainErrorFilter } from './domain-error.filter';
 import type { ErrorStatusTable } from './kernel.error-status';
 import { assignRequestId } from './request-id';
+import { REQUEST_LOG_BINDER, type RequestLogBinder } from './request-log';
 import { ACCESS_GUARD, type AccessGuard } from './require-scope';
 import { createValidationPipe } from './validation-pipe';
 
@@ -27,8 +28,10 @@ export function configureApp(
   app.disable('x-powered-by');
   app.set('etag', false);
   // First, so that every answer carries the request id, even one the body parser refuses.
+  const bindLog = app.get<RequestLogBinder | null>(REQUEST_LOG_BINDER);
   app.use((req: IncomingMessage, res: ServerResponse, next: () => void) => {
-    assignRequestId(req, res);
+    const id = assignRequestId(req, res);
+    bindLog?.(req, id);
     next();
   });
   const metrics = app.get<WillowMetrics | null>(HTTP_METRICS);

@@ -50,6 +50,24 @@ export function RequireScope(scope: Scope, opts: Partial<Omit<AccessRule, 'scope
   );
 }
 
+const VISIBLE_QUEUES = Symbol('VisibleQueues');
+type WithVisibleQueues = IncomingMessage & { [VISIBLE_QUEUES]?: (queue: string) => boolean };
+
+/** Set by the access guard on a listing route (`listsQueues`): which queues the caller's key may see. */
+export function setVisibleQueues(req: IncomingMessage, visible: (queue: string) => boolean): void {
+  (req as WithVisibleQueues)[VISIBLE_QUEUES] = visible;
+}
+
+/**
+ * The queues a listing route (`listsQueues`) may show its caller. Fails closed: a listing whose request the access
+ * guard did not judge is an error, never a listing of every queue.
+ */
+export function visibleQueues(req: IncomingMessage): (queue: string) => boolean {
+  const visible = (req as WithVisibleQueues)[VISIBLE_QUEUES];
+  if (!visible) throw new Error('a queue listing ran without the access guard: declare it with @RequireScope(..., { listsQueues: true })');
+  return visible;
+}
+
 /** A route open to every client, with or without a key (health). */
 export function OpenRoute(): MethodDecorator & ClassDecorator {
   return applyDecorators(SetMetadata(ACCESS_RULE, OPEN_ROUTE), ApiExtension(SCOPE_EXTENSION, OPEN_ROUTE));

@@ -1,14 +1,13 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Query, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Query, Req, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { ApiErrors, STORE_ERRORS } from '../../platform/http/api-errors';
 import { PageQuery } from '../../platform/http/dto/page.query';
 import { ApiPageResponse, sendPage } from '../../platform/http/list-response';
 import { QUEUE_ADMIN_PORT, type QueueAdminPort } from '../willow.port';
 import { CreateQueueBody, UpdateQueueBody } from './dto/queue.body';
 import { QueueResponse } from './dto/queue.response';
-import { RequireScope } from '../../platform/http/require-scope';
-
+import { RequireScope, visibleQueues } from '../../platform/http/require-scope';
 
 @ApiTags('queues')
 @Controller('v1/queues')
@@ -23,13 +22,15 @@ export class QueuesController {
     return QueueResponse.from(await this.admin.createQueue(body.toCommand()));
   }
 
-  /** List queues by name, with their real counts. */
+  /** List queues by name, with their real counts: those the caller's key may see. */
   @Get()
   @ApiPageResponse(QueueResponse)
   @ApiErrors({})
   @RequireScope('queues:read', { listsQueues: true })
-  async list(@Query() page: PageQuery, @Res({ passthrough: true }) res: Response): Promise<QueueResponse[]> {
-    return sendPage(res, await this.admin.listQueues(page.toPageRequest()), QueueResponse.from);
+  async list(@Query() page: PageQuery, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<QueueResponse[]> {
+    // Willow-Next-Cursor is the unfiltered page's: a page may hold fewer than Limit queues (even none) while more remain.
+    const visible = visibleQueues(req);
+    return sendPage(res, await this.admin.listQueues(page.toPageRequest()), QueueResponse.from).filter((queue) => visible(queue.Name));
   }
 
   /** One queue with its real counts. */

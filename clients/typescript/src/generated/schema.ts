@@ -310,7 +310,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List queues by name, with their real counts. */
+        /** List queues by name, with their real counts: those the caller's key may see. */
         get: operations["queues_list"];
         put?: never;
         /** Create a queue. */
