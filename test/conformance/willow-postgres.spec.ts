@@ -121,9 +121,16 @@ describePostgres('willow postgres', (url) => {
       await b.claimHead(Q, key, T0);
       await hears({ kind: 'channels', queue: Q, keys: [key] });
       expect(heard).toEqual([{ kind: 'channels', queue: Q, keys: [key] }]);
+      // More channels than one notification holds: several channel changes that name them all, never the whole
+      // queue (which would make every instance read every channel again).
+      heard.length = 0;
       const many = Array.from({ length: 200 }, (_, i) => item({ n: i, pad: 'x'.repeat(40) }, i));
       await b.enqueue(Q, many);
-      await hears({ kind: 'queue', queue: Q });
+      const named = () => new Set(heard.flatMap((h) => (h.kind === 'channels' ? h.keys : [])));
+      await waitUntil(async () => named().size === 200);
+      expect([...named()].sort()).toEqual(many.map((m) => m.key).sort());
+      expect(heard.length).toBeGreaterThan(1);
+      expect(heard.every((h) => h.kind === 'channels')).toBe(true);
       await a.deleteQueue(Q);
       await hears({ kind: 'queue_deleted', queue: Q });
     });

@@ -25,6 +25,30 @@ describe('QUEUE_CHANGES', () => {
     expect(ignores({ kind: 'queue_deleted', queue: 'q' })).toBe(false);
   });
 
+  it('splits a change of more channels than fit in one notification into several that each fit, every channel named once', () => {
+    const keys = Array.from({ length: 1_000 }, (_, n) => JSON.stringify({ repo: `r${n}`, pad: 'x'.repeat(40 + (n % 7)) }));
+    const changes = channelsChanged('orders', [...keys, ...keys.slice(0, 10)]);
+    expect(changes.length).toBeGreaterThan(5);
+    const sender = '0123e4567-e89b-42d3-a456-426614174000'.slice(1);
+    const heard = changes.map((change) => {
+      const payload = encodePayload(QUEUE_CHANGES.codec, sender, change);
+      expect(Buffer.byteLength(payload, 'utf8')).toBeLessThanOrEqual(MAX_PAYLOAD_BYTES);
+      return decodePayload(QUEUE_CHANGES.codec, payload)?.message;
+    });
+    expect(heard.every((change) => change?.kind === 'channels')).toBe(true);
+    expect(heard.flatMap((change) => (change?.kind === 'channels' ? change.keys : []))).toEqual(keys);
+  });
+
+  it('gives a channel whose key alone exceeds the cap a change of its own, which is sent as the whole queue', () => {
+    const huge = JSON.stringify({ blob: 'é'.repeat(MAX_PAYLOAD_BYTES) });
+    const changes = channelsChanged('orders', ['{"a":1}', huge, '{"b":2}']);
+    expect(changes.map((change) => roundTrip(change))).toEqual([
+      { kind: 'channels', queue: 'orders', keys: ['{"a":1}'] },
+      { kind: 'queue', queue: 'orders' },
+      { kind: 'channels', queue: 'orders', keys: ['{"b":2}'] },
+    ]);
+  });
+
   it('names each changed channel once, and makes no change of no channel', () => {
     expect(channelsChanged('q', ['a', 'b', 'a'])).toEqual([{ kind: 'channels', queue: 'q', keys: ['a', 'b'] }]);
     expect(channelsChanged('q', [])).toEqual([]);

@@ -1,4 +1,4 @@
-import type { ChannelDef, PayloadCodec } from '../../platform/storage/postgres/pg-channel';
+import { MAX_PAYLOAD_BYTES, type ChannelDef, type PayloadCodec } from '../../platform/storage/postgres/pg-channel';
 import type { WillowChange } from '../willow.store';
 
 /** What travels on the queue's channel: any change but `resync`, which only a listener concludes. */
@@ -6,7 +6,8 @@ export type QueueChange = Exclude<WillowChange, { readonly kind: 'resync' }>;
 
 /**
  * Compact JSON: `{"q":..,"k":[..]}` for channels, `{"q":..}` for the whole queue, `{"q":..,"d":1}` for a deleted
- * queue. A change naming more channels than fit in a notification becomes a change of the whole queue.
+ * queue. A change naming more channels than fit in a notification becomes a change of the whole queue (channelsChanged
+ * splits its changes so that they fit).
  */
 const codec: PayloadCodec<QueueChange> = {
   encode: (change) => {
@@ -35,8 +36,33 @@ const codec: PayloadCodec<QueueChange> = {
  */
 export const QUEUE_CHANGES: ChannelDef<QueueChange> = { name: 'willow', codec, ignoreOwn: (change) => change.kind === 'channels' };
 
-/** The change of these channels of `queue`, each named once; none when there are none. */
+/** Room the envelope's sender (an instance id: a UUID) and its separator take, with some to spare. */
+const SENDER_ROOM = 64;
+
+/**
+ * The change of these channels of `queue`, each named once, in as many changes as it takes for each to fit in one
+ * notification; none when there are none. (One change naming them all would be shrunk to a change of the whole
+ * queue once it passed the payload cap, at about 300 channels: a batch enqueue over many channels then made every
+ * instance re-read every channel of the queue, which took most of the database's time under load.) A channel whose
+ * key alone exceeds the cap goes in a change of its own, which the codec shrinks to the whole queue.
+ */
 export function channelsChanged(queue: string, keys: Iterable<string>): QueueChange[] {
   const unique = [...new Set(keys)];
-  return unique.length > 0 ? [{ kind: 'channels', queue, keys: unique }] : [];
+  if (unique.length === 0) return [];
+  const room = MAX_PAYLOAD_BYTES - SENDER_ROOM - Buffer.byteLength(codec.encode({ kind: 'channels', queue, keys: [] }), 'utf8');
+  const changes: QueueChange[] = [];
+  let chunk: string[] = [];
+  let used = 0;
+  for (const key of unique) {
+    const size = Buffer.byteLength(JSON.stringify(key), 'utf8') + 1; // its JSON and a comma
+    if (chunk.length > 0 && used + size > room) {
+      changes.push({ kind: 'channels', queue, keys: chunk });
+      chunk = [];
+      used = 0;
+    }
+    chunk.push(key);
+    used += size;
+  }
+  changes.push({ kind: 'channels', queue, keys: chunk });
+  return changes;
 }
