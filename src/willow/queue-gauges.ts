@@ -3,6 +3,7 @@ import type { Clock } from '../common/clock';
 import { CLOCK } from '../platform/clock.token';
 import { NO_OBSERVER, OBSERVER, type Observer, type QueueGauge } from '../platform/observability/observer.port';
 import { Dispatcher } from './dispatch/dispatcher';
+import { IndexSync } from './dispatch/index-sync';
 import { WILLOW_STORE, type WillowStore } from './willow.store';
 
 /** Queues read per store call of a scrape. */
@@ -18,6 +19,7 @@ export class QueueGauges implements OnModuleInit {
     @Inject(WILLOW_STORE) private readonly store: WillowStore,
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly dispatcher: Dispatcher,
+    private readonly sync: IndexSync,
     @Optional() @Inject(OBSERVER) private readonly observer: Observer = NO_OBSERVER,
   ) {}
 
@@ -31,7 +33,8 @@ export class QueueGauges implements OnModuleInit {
     for (let after: string | null = null; ; ) {
       const queues = await this.store.listQueues(after, PAGE);
       for (const { name } of queues) {
-        const [scheduled, dead] = await Promise.all([this.store.countScheduled(name, now), this.store.countDead(name)]);
+        // A shared store: the changes this instance only noted (a queue it does not serve) are read first.
+        const [scheduled, dead] = await Promise.all([this.store.countScheduled(name, now), this.store.countDead(name), this.sync.readsDone(name)]);
         const index = this.dispatcher.peekIndex(name);
         gauges.push({
           queue: name,

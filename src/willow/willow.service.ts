@@ -79,6 +79,7 @@ export class WillowService implements WillowPort, OnModuleInit, OnApplicationShu
     if (!(await this.store.hasQueue(knownQueueName(cmd.queue)))) throw new QueueNotFoundError(cmd.queue);
     const deadline = this.clock.now() + cmd.waitMs;
     const queryKey = JSON.stringify(cmd.query);
+    this.sync.follow(cmd.queue);
     for (let caughtUp = false; ; ) {
       const delivered = await this.gate.take(cmd.queue, queryKey, cmd.query, cmd.count);
       if (delivered.length > 0) return delivered;

@@ -61,7 +61,9 @@ describe.each(storeCases())('delays, retry backoff and priority over HTTP ($name
     it('serves a waiting dequeue when the due timer fires at the due time, not before, with one timer armed', async () => {
       const armedBefore = time.pending;
       const id = (await q.enqueue({ KeyValues: { b: 'main' }, Data: 1, NotBefore: iso(time.clock.now() + 10_000) }).expect(201)).body.ID;
-      // The due timer, and nothing that polls (on PostgreSQL armed once the channel is read in, just after the answer).
+      // The due timer, and nothing that polls. (On PostgreSQL it is armed once the channel is read in: at once on an
+      // instance that serves the queue, otherwise when the queue is next dequeued from, listed or counted, as here.)
+      await q.info().expect(200);
       await waitUntil(async () => time.pending === armedBefore + 1);
       expect(time.pending).toBe(armedBefore + 1);
       const waiting = await parked(time, () => q.dequeue({ Wait: '60s' }));

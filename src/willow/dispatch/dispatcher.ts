@@ -74,6 +74,11 @@ export class Dispatcher {
     return [...this.waiters.keys()];
   }
 
+  /** Whether a consumer of `queue` is waiting on this instance. */
+  hasWaiters(queue: string): boolean {
+    return (this.waiters.get(queue)?.size ?? 0) > 0;
+  }
+
   /**
    * Pauses or resumes hand-outs of `queue` (its index answers no channel while paused). Resuming wakes every consumer
    * waiting on the queue, so they are served at once; nothing polls.

@@ -62,9 +62,10 @@ describe(IndexSync.name, () => {
   let store: FakeSharedStore;
   let dispatcher: Dispatcher;
   let sut: IndexSync;
+  let time: FakeScheduler;
   beforeEach(async () => {
     store = new FakeSharedStore();
-    const time = new FakeScheduler();
+    time = new FakeScheduler();
     dispatcher = new Dispatcher(new ShutdownSignal(), time, time.clock);
     sut = new IndexSync(store as unknown as WillowStore, dispatcher, time, { timing: DEFAULT_TIMING });
     await sut.start();
@@ -72,9 +73,10 @@ describe(IndexSync.name, () => {
   afterEach(() => sut.onApplicationShutdown());
 
   const key = (n: number) => canonicalTags({ n });
-  /** Another instance announces 500 channels of queue `q<round>`, each holding one waiting item. */
+  /** Another instance announces 500 channels of queue `q<round>` (one this instance serves), one waiting item each. */
   const announce500 = async (round: number) => {
     const queue = `q${round}`;
+    sut.follow(queue);
     const keys = Array.from({ length: 500 }, (_, i) => key(i));
     for (const k of keys) store.waiting.set(`${queue}\n${k}`, 1);
     store.listener({ kind: 'channels', queue, keys });
@@ -107,6 +109,7 @@ describe(IndexSync.name, () => {
   });
 
   it('still never lets a read that started earlier overwrite one applied after it', async () => {
+    sut.follow('q');
     store.waiting.set(`q\n${key(1)}`, 1);
     store.holdReads();
     store.listener({ kind: 'channels', queue: 'q', keys: [key(1)] }); // started first, sees 1 waiting, held
@@ -138,5 +141,46 @@ describe(IndexSync.name, () => {
     await settle();
     expect(outcome).toBe('woken');
     expect(dispatcher.peekIndex('q')?.best('{}', {})?.key).toBe(key(1));
+  });
+
+  it('only notes the changes of a queue it does not serve, and reads them once it serves the queue or counts it', async () => {
+    const reads = jest.spyOn(store, 'channelStates');
+    store.waiting.set(`q\n${key(1)}`, 1);
+    store.listener({ kind: 'channels', queue: 'q', keys: [key(1)] });
+    await settle();
+    expect(reads).not.toHaveBeenCalled();
+    expect(dispatcher.peekIndex('q')?.get(key(1))).toBeUndefined();
+    await expect(sut.readsDone('q')).resolves.toBe(true); // a listing or the queue's counts
+    expect(dispatcher.peekIndex('q')?.get(key(1))?.waiting).toBe(1);
+    expect(reads).toHaveBeenCalledTimes(1);
+    store.waiting.set(`q\n${key(2)}`, 1);
+    store.listener({ kind: 'channels', queue: 'q', keys: [key(2)] });
+    await settle();
+    expect(reads).toHaveBeenCalledTimes(1); // still not served: noted only
+    sut.follow('q'); // a dequeue
+    await settle();
+    expect(dispatcher.peekIndex('q')?.get(key(2))?.waiting).toBe(1);
+    expect(reads).toHaveBeenCalledTimes(2);
+  });
+
+  it('follows a queue it served for twelve catch-up ticks, and one with a consumer waiting here for as long as it waits', async () => {
+    const reads = jest.spyOn(store, 'channelStates');
+    const announce = async (n: number) => {
+      store.waiting.set(`q\n${key(n)}`, 1);
+      store.listener({ kind: 'channels', queue: 'q', keys: [key(n)] });
+      await settle();
+    };
+    sut.follow('q');
+    await time.advance(DEFAULT_TIMING.catchUpMs * 11);
+    await announce(1);
+    expect(reads).toHaveBeenCalledTimes(1); // read at once
+    await time.advance(DEFAULT_TIMING.catchUpMs);
+    await announce(2);
+    expect(reads).toHaveBeenCalledTimes(1); // no longer followed: noted
+    const waiting = dispatcher.waitForWork('q', { Where: { n: 3 } } as never, 600_000);
+    await announce(3);
+    expect(reads).toHaveBeenCalledTimes(2); // a consumer waits here: read at once, both noted channels with it
+    expect(dispatcher.peekIndex('q')?.get(key(2))?.waiting).toBe(1);
+    await expect(waiting).resolves.toBe('woken');
   });
 });

@@ -61,6 +61,11 @@ export class IndexSync implements OnApplicationShutdown {
     else this.sharedSync?.changed(queue, key, delta);
   }
 
+  /** A dequeue of `queue` starts here: a shared store reads at once what it had only noted of the queue's changes. */
+  follow(queue: string): void {
+    this.sharedSync?.follow(queue);
+  }
+
   /**
    * Shared store: waits until the channels of `queue` changed before the call (by this instance's writes, or heard
    * of) have been read into the index; true when it had to wait. One writer: never waits (the index never lags).

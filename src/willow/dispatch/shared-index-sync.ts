@@ -8,6 +8,8 @@ import type { ChannelDelta } from './channel-delta';
 
 /** At most this many channels are read in one statement. */
 const READ_BATCH = 1_000;
+/** Catch-up ticks a queue stays followed after this instance last served it (12 x 5 s by default: a minute). */
+const FOLLOW_TICKS = 12;
 
 /**
  * Shared store (several instances on one database): the index holds what the store last said. Every write of any
@@ -16,6 +18,12 @@ const READ_BATCH = 1_000;
  * the next one. Queues with waiting consumers are also read again every `catchUpMs`, whatever was heard:
  * announcements are sent just after their write commits, so an instance killed in between takes that announcement
  * with it; this bounds how long a consumer elsewhere can miss the item it would have announced.
+ *
+ * Channels are read again at once only for the queues this instance follows: those with a consumer waiting here, or
+ * that it served a dequeue of in the last FOLLOW_TICKS catch-up ticks. For the others the changed channels are only
+ * noted, and read when the queue is next dequeued from (`follow`) or its channels or counts are asked for
+ * (`readsDone`): an instance that only takes enqueues for a queue (producers on one instance, consumers on another)
+ * reads nothing back, and two instances no longer each read every channel the other changed.
  */
 export class SharedIndexSync {
   private readonly logger = new Logger(SharedIndexSync.name);
@@ -26,6 +34,8 @@ export class SharedIndexSync {
   /** Per queue: how many times a channel turned dirty, how many of those the finished reads cover, who waits. */
   private readonly marks = new Map<string, { dirtied: number; read: number; waiters: Array<{ upTo: number; done: () => void }> }>();
   private catchUpTimer: Timer | null = null;
+  /** Queues this instance served lately: catch-up ticks left before it stops following them. */
+  private readonly followed = new Map<string, number>();
 
   constructor(
     private readonly store: WillowStore,
@@ -39,7 +49,27 @@ export class SharedIndexSync {
   async start(): Promise<void> {
     if (!this.store.watch) return;
     await this.store.watch((change) => this.onChange(change));
-    this.catchUpTimer = this.scheduler.every(this.catchUpMs, () => void this.catchUp());
+    this.catchUpTimer = this.scheduler.every(this.catchUpMs, () => {
+      this.age();
+      void this.catchUp();
+    });
+  }
+
+  /** This instance serves `queue` (a dequeue): follow its changes, and read those noted while it did not. */
+  follow(queue: string): void {
+    this.followed.set(queue, FOLLOW_TICKS);
+    this.startReading(queue);
+  }
+
+  private following(queue: string): boolean {
+    return this.followed.has(queue) || this.dispatcher.hasWaiters(queue);
+  }
+
+  private age(): void {
+    for (const [queue, ticks] of this.followed) {
+      if (ticks <= 1) this.followed.delete(queue);
+      else this.followed.set(queue, ticks - 1);
+    }
   }
 
   stop(): void {
@@ -101,6 +131,7 @@ export class SharedIndexSync {
    * pending), so a dequeue on this instance sees what this instance just enqueued. True when it had to wait.
    */
   async readsDone(queue: string): Promise<boolean> {
+    this.startReading(queue);
     const mark = this.marks.get(queue);
     if (!mark || mark.read >= mark.dirtied) return false;
     await new Promise<void>((done) => mark.waiters.push({ upTo: mark.dirtied, done }));
@@ -114,7 +145,12 @@ export class SharedIndexSync {
     const mark = this.marks.get(queue) ?? { dirtied: 0, read: 0, waiters: [] };
     this.marks.set(queue, mark);
     mark.dirtied++;
-    if (this.reading.has(queue)) return; // read when the read in flight ends
+    if (this.following(queue)) this.startReading(queue);
+  }
+
+  /** Reads the queue's noted channels, unless a read is in flight (what it misses, the next one takes). */
+  private startReading(queue: string): void {
+    if (this.reading.has(queue) || !this.dirty.get(queue)?.size) return;
     this.reading.add(queue);
     queueMicrotask(() => this.readDirty(queue));
   }
