@@ -183,4 +183,17 @@ describe(IndexSync.name, () => {
     expect(dispatcher.peekIndex('q')?.get(key(2))?.waiting).toBe(1);
     await expect(waiting).resolves.toBe('woken');
   });
+
+  it('drops what it noted of a queue it does not serve once the queue is deleted', async () => {
+    const reads = jest.spyOn(store, 'channelStates');
+    const keys = Array.from({ length: 500 }, (_, i) => key(i));
+    for (const k of keys) store.waiting.set(`gone\n${k}`, 1);
+    store.listener({ kind: 'channels', queue: 'gone', keys });
+    await settle();
+    expect(sut.notedChannels).toBe(500);
+    store.listener({ kind: 'queue_deleted', queue: 'gone' });
+    expect(sut.notedChannels).toBe(0);
+    await expect(sut.readsDone('gone')).resolves.toBe(false);
+    expect(reads).not.toHaveBeenCalled();
+  });
 });

@@ -45,6 +45,11 @@ export class IndexSync implements OnApplicationShutdown {
     return this.loader.trackedChannels;
   }
 
+  /** Channels whose change a shared store has noted but not read yet (for tests and diagnostics). */
+  get notedChannels(): number {
+    return this.sharedSync?.notedChannels ?? 0;
+  }
+
   /** Starts hearing other instances' changes (shared store); resolves once listening. */
   async start(): Promise<void> {
     await this.sharedSync?.start();

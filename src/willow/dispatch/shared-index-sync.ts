@@ -61,6 +61,20 @@ export class SharedIndexSync {
     this.startReading(queue);
   }
 
+  /** Channels changed but not read yet (noted for queues this instance does not follow, or about to be read). */
+  get notedChannels(): number {
+    let noted = 0;
+    for (const keys of this.dirty.values()) noted += keys.size;
+    return noted;
+  }
+
+  /** A deleted queue's noted channels are never read: dropped, and whoever waits for them answered. */
+  private forgetNoted(queue: string): void {
+    this.followed.delete(queue);
+    this.dirty.delete(queue);
+    if (!this.reading.has(queue)) this.readUpTo(queue, Infinity);
+  }
+
   private following(queue: string): boolean {
     return this.followed.has(queue) || this.dispatcher.hasWaiters(queue);
   }
@@ -103,6 +117,7 @@ export class SharedIndexSync {
       case 'queue_deleted':
         this.dispatcher.failWaiters(change.queue, new QueueDeletedError(change.queue));
         this.dispatcher.forget(change.queue);
+        this.forgetNoted(change.queue);
         return;
       case 'resync':
         return void this.resync();
