@@ -89,47 +89,48 @@ async function withGcServer(fn) {
   }
 }
 
-async function idleChannels() {
+/** A GC-reading server (`withGcServer`) holding the new queue `queue`, with a client to fill it. */
+async function withQueue(queue, fn) {
   return withGcServer(async (server, read) => {
     const client = createClient(server.url, { maxSockets: FILL_IN_FLIGHT + 2 });
     try {
-      const queue = 'idle';
       expectStatus(await client.request('POST', '/v1/queues', { Name: queue }), [201], 'create queue');
-      const rows = [{ name: '0 channels', channels: 0, ...(await read()) }];
-      const t0 = performance.now();
-      await fill(client, queue, CHANNELS, (i) => `c${i}`);
-      const seconds = (performance.now() - t0) / 1000;
-      rows.push({ name: `${fmtNum(CHANNELS, 0)} idle channels, no view`, channels: CHANNELS, ...(await read()), notes: `fill ${fmtNum(seconds, 1)} s` });
-      const dequeue = async (body) =>
-        expectStatus(await client.request('POST', `/v1/queues/${queue}/items/dequeue`, body), [200], 'dequeue');
-      await dequeue('{"Wait":0}');
-      rows.push({ name: '+ 1 view (plain dequeue)', channels: CHANNELS, ...(await read()) });
-      await dequeue('{"Query":{"Where":{"ch":{"$exists":true}}},"Wait":0}');
-      rows.push({ name: '+ 2 views (dequeue with a query)', channels: CHANNELS, ...(await read()) });
-      rows.peak = server.peakRssMb();
-      return rows;
+      return await fn(server, read, client);
     } finally {
       client.close();
     }
   });
 }
 
+async function idleChannels() {
+  const queue = 'idle';
+  return withQueue(queue, async (server, read, client) => {
+    const rows = [{ name: '0 channels', channels: 0, ...(await read()) }];
+    const t0 = performance.now();
+    await fill(client, queue, CHANNELS, (i) => `c${i}`);
+    const seconds = (performance.now() - t0) / 1000;
+    rows.push({ name: `${fmtNum(CHANNELS, 0)} idle channels, no view`, channels: CHANNELS, ...(await read()), notes: `fill ${fmtNum(seconds, 1)} s` });
+    const dequeue = async (body) =>
+      expectStatus(await client.request('POST', `/v1/queues/${queue}/items/dequeue`, body), [200], 'dequeue');
+    await dequeue('{"Wait":0}');
+    rows.push({ name: '+ 1 view (plain dequeue)', channels: CHANNELS, ...(await read()) });
+    await dequeue('{"Query":{"Where":{"ch":{"$exists":true}}},"Wait":0}');
+    rows.push({ name: '+ 2 views (dequeue with a query)', channels: CHANNELS, ...(await read()) });
+    rows.peak = server.peakRssMb();
+    return rows;
+  });
+}
+
 async function millionWaiting() {
-  return withGcServer(async (server, read) => {
-    const client = createClient(server.url, { maxSockets: FILL_IN_FLIGHT + 2 });
-    try {
-      const queue = 'million';
-      expectStatus(await client.request('POST', '/v1/queues', { Name: queue }), [201], 'create queue');
-      const before = await read();
-      const t0 = performance.now();
-      await fill(client, queue, MILLION, (i) => `c${i % MILLION_CHANNELS}`);
-      const seconds = (performance.now() - t0) / 1000;
-      const after = await read();
-      const dbBytes = fs.readdirSync(server.dataDir).reduce((sum, f) => sum + fs.statSync(path.join(server.dataDir, f)).size, 0);
-      return { before, after, seconds, peak: server.peakRssMb(), dbMb: dbBytes / MiB };
-    } finally {
-      client.close();
-    }
+  const queue = 'million';
+  return withQueue(queue, async (server, read, client) => {
+    const before = await read();
+    const t0 = performance.now();
+    await fill(client, queue, MILLION, (i) => `c${i % MILLION_CHANNELS}`);
+    const seconds = (performance.now() - t0) / 1000;
+    const after = await read();
+    const dbBytes = fs.readdirSync(server.dataDir).reduce((sum, f) => sum + fs.statSync(path.join(server.dataDir, f)).size, 0);
+    return { before, after, seconds, peak: server.peakRssMb(), dbMb: dbBytes / MiB };
   });
 }
 

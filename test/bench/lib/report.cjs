@@ -29,21 +29,17 @@ function summarize(values) {
   };
 }
 
-function envNumber(name, fallback) {
+/** The setting `name` as a number that passes `valid` (described by `what`), or `fallback` when unset or blank. */
+function envSetting(name, fallback, valid, what) {
   const raw = process.env[name];
   if (raw === undefined || raw.trim() === '') return fallback;
   const n = Number(raw);
-  if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a non-negative number (got "${raw}")`);
+  if (!valid(n) || n < 0) throw new Error(`${name} must be a non-negative ${what} (got "${raw}")`);
   return n;
 }
 
-function envInt(name, fallback) {
-  const raw = process.env[name];
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer (got "${raw}")`);
-  return n;
-}
+const envNumber = (name, fallback) => envSetting(name, fallback, Number.isFinite, 'number');
+const envInt = (name, fallback) => envSetting(name, fallback, Number.isInteger, 'integer');
 
 /**
  * Shared run settings: BENCH_SECONDS (measured seconds per scenario, default 10), BENCH_WARMUP_SECONDS (default 2),
