@@ -24,7 +24,7 @@ export const REQUEST_LOG_BINDER = Symbol('RequestLogBinder');
 /**
  * How requests are logged at `level`. At info and below, pino-http writes one line per request and gives each
  * request a logger bound to the serialized request. Above info no request line is written, and pino-http's work per
- * request (three child loggers, the request serialized into each, about 90 µs, a fifth of a small request's cost) is
+ * request (three child loggers, the request serialized into each, about 90 µs, a quarter of a small request's cost) is
  * skipped: each request gets one child logger bound to its id, method and path, so a warning written while it runs
  * still says which request it was, and the id still reaches other processes over RPC (rpc-envelope.ts).
  */
