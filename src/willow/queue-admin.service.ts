@@ -48,7 +48,7 @@ export class QueueAdminService implements QueueAdminPort {
     const wasPaused = this.dispatcher.peekIndex(cmd.name)?.paused ?? false;
     const queue = await this.store.updateQueue(cmd.name, change);
     if (change.paused !== undefined) {
-      this.dispatcher.setPaused(cmd.name, change.paused);
+      this.sync.setPaused(cmd.name, change.paused);
       // Told when it changes as far as this instance knows (a repeated pause is no event).
       if (change.paused !== wasPaused) this.events.paused(cmd.name, change.paused);
     }

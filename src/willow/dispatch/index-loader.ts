@@ -26,7 +26,7 @@ export class IndexLoader {
     const started = this.order.start();
     try {
       const [paused, loads] = await Promise.all([this.store.pausedQueues(queue), this.store.loadChannels(queue)]);
-      this.applyPaused(queue, new Set(paused));
+      this.applyPaused(queue, new Set(paused), started);
       const seen = new Set<string>();
       for (const load of loads) {
         seen.add(`${load.queue}\u0000${load.key}`);
@@ -55,11 +55,23 @@ export class IndexLoader {
     }
   }
 
+  /**
+   * This instance paused or resumed `queue` (its write committed): applied now, and ordered like a read started now,
+   * so a reload that read the flag before the write cannot put the old value back.
+   */
+  setPaused(queue: string, paused: boolean): void {
+    const started = this.order.start();
+    if (this.order.admit(pausedKey(queue), started)) this.dispatcher.setPaused(queue, paused);
+    this.order.end(started);
+  }
+
   /** Pauses the queues the store says are paused and resumes the others (all, or `queue` alone). */
-  private applyPaused(queue: string | undefined, paused: ReadonlySet<string>): void {
-    for (const name of paused) this.dispatcher.setPaused(name, true);
+  private applyPaused(queue: string | undefined, paused: ReadonlySet<string>, started: number): void {
+    for (const name of paused) if (this.order.admit(pausedKey(name), started)) this.dispatcher.setPaused(name, true);
     for (const [name, index] of [...this.dispatcher.entries()]) {
-      if ((queue === undefined || name === queue) && index.paused && !paused.has(name)) this.dispatcher.setPaused(name, false);
+      if ((queue === undefined || name === queue) && index.paused && !paused.has(name) && this.order.admit(pausedKey(name), started)) {
+        this.dispatcher.setPaused(name, false);
+      }
     }
   }
 
@@ -77,4 +89,10 @@ export class IndexLoader {
     });
     this.dispatcher.wake(queue, channel);
   }
+}
+
+/** The read order's entry for a queue's paused flag (a queue name holds no control character, a channel's entry is
+ * `queue NUL key`). */
+function pausedKey(queue: string): string {
+  return `${queue}\u0001paused`;
 }

@@ -12,6 +12,18 @@ class FakeSharedStore {
   readonly waiting = new Map<string, number>();
   readonly paused = new Set<string>();
   private held: Array<() => void> | null = null;
+  private heldPaused: Array<() => void> | null = null;
+
+  /** Holds reads of the paused flags (a reload) until `releasePausedReads`. */
+  holdPausedReads(): void {
+    this.heldPaused = [];
+  }
+
+  releasePausedReads(): void {
+    const held = this.heldPaused ?? [];
+    this.heldPaused = null;
+    for (const release of held) release();
+  }
 
   holdReads(): void {
     this.held = [];
@@ -40,7 +52,9 @@ class FakeSharedStore {
   }
 
   async pausedQueues(queue?: string): Promise<string[]> {
-    return [...this.paused].filter((name) => queue === undefined || name === queue);
+    const paused = [...this.paused].filter((name) => queue === undefined || name === queue);
+    if (this.heldPaused) await new Promise<void>((resolve) => this.heldPaused!.push(resolve));
+    return paused;
   }
 
   async loadChannels(queue?: string): Promise<ChannelLoad[]> {
@@ -141,6 +155,26 @@ describe(IndexSync.name, () => {
     await settle();
     expect(outcome).toBe('woken');
     expect(dispatcher.peekIndex('q')?.best('{}', {})?.key).toBe(key(1));
+  });
+
+  it("does not let a reload that read the paused flag before this instance resumed the queue pause it again", async () => {
+    store.waiting.set(`q\n${key(1)}`, 1);
+    store.paused.add('q');
+    sut.setPaused('q', true);
+    store.holdPausedReads();
+    store.listener({ kind: 'queue', queue: 'q' }); // the pause's own announcement: reads "paused", held
+    await settle();
+    store.paused.delete('q');
+    sut.setPaused('q', false); // this instance resumes the queue (committed)
+    store.releasePausedReads();
+    await settle();
+    expect(dispatcher.peekIndex('q')?.paused).toBe(false);
+    expect(dispatcher.peekIndex('q')?.best('{}', {})?.key).toBe(key(1));
+    store.paused.add('q');
+    store.listener({ kind: 'queue', queue: 'q' }); // another instance pauses it later: applied
+    await settle();
+    expect(dispatcher.peekIndex('q')?.paused).toBe(true);
+    expect(sut.trackedChannels).toBe(0);
   });
 
   it('only notes the changes of a queue it does not serve, and reads them once it serves the queue or counts it', async () => {

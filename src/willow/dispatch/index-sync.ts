@@ -79,6 +79,11 @@ export class IndexSync implements OnApplicationShutdown {
     return this.sharedSync?.readsDone(queue) ?? Promise.resolve(false);
   }
 
+  /** This instance paused or resumed `queue`: applied now, and not undone by a reload that read the flag before. */
+  setPaused(queue: string, paused: boolean): void {
+    this.loader.setPaused(queue, paused);
+  }
+
   /** Start-up and resync: every channel (or those of `queue`) as the store holds them now. */
   reload(queue?: string): Promise<void> {
     return this.loader.reload(queue);
