@@ -261,11 +261,12 @@ function report(settings, rows, byKey, started) {
     const verdict = goal === undefined ? '' : v >= goal ? '  OK' : '  BELOW GOAL';
     out.write(`  ${label.padEnd(72)} ${v.toFixed(2)}${goal === undefined ? '' : `  (goal >= ${goal.toFixed(1)})`}${verdict}\n`);
   };
+  // The goals of the throughput issue: batch enqueue at least 1.2x Queue.add, consume at least a Worker's rate.
   for (const sync of settings.sync) {
-    const goal = sync === 'full' ? 1.0 : undefined;
-    line(`batch enqueue x100 (sync=${sync}) / BullMQ Queue.add 50 in flight`, byKey[`willowBatch_${sync}`], byKey.bullAdd, goal);
+    const judged = sync === 'full';
+    line(`batch enqueue x100 (sync=${sync}) / BullMQ Queue.add 50 in flight`, byKey[`willowBatch_${sync}`], byKey.bullAdd, judged ? 1.2 : undefined);
     line(`batch enqueue x100 (sync=${sync}) / BullMQ addBulk x100`, byKey[`willowBatch_${sync}`], byKey.bullAddBulk);
-    line(`dequeue-batch+ack-batch (sync=${sync}) / BullMQ Worker concurrency 50`, byKey[`willowDequeue_${sync}`], byKey.bullWorker, goal);
+    line(`dequeue-batch+ack-batch (sync=${sync}) / BullMQ Worker concurrency 50`, byKey[`willowDequeue_${sync}`], byKey.bullWorker, judged ? 1.0 : undefined);
   }
   out.write('  (goals are judged on sync=full, Willow\'s durable default; sync=normal is the closer match to appendfsync everysec)\n');
   const profiled = rows.filter((row) => row.profiles && row.profiles.length > 0);
