@@ -1,5 +1,6 @@
 import { StoreUnavailableError } from '../../src/common/errors';
 import { afterCommit, ALREADY_COMMITTED, inTransaction, MAX_PAYLOAD_BYTES, type ChannelDef } from '../../src/platform/storage/postgres/pg-channel';
+import { inlineParams } from '../../src/platform/storage/postgres/inline-params';
 import { PostgresStorage } from '../../src/platform/storage/postgres/postgres-storage';
 import { describePostgres, dropSchema, freshSchemaName, openPostgresStorage } from './support/postgres-fixture';
 
@@ -44,6 +45,44 @@ describePostgres(PostgresStorage.name, (url) => {
       });
     await Promise.all(Array.from({ length: 4 }, bump));
     expect(await storage.query('SELECT n FROM tally')).toEqual([{ n: 4 }]);
+  });
+
+  it('sends opening statements with the BEGIN, values written as literals reaching the database unchanged', async () => {
+    const schema = freshSchemaName();
+    schemas.push(schema);
+    const storage = await open(schema);
+    await storage.query('CREATE TABLE notes (k TEXT PRIMARY KEY, n INT)');
+    await storage.query("INSERT INTO notes VALUES ('a', 1)");
+    const odd = ["it's", 'back\\slash', '$1 and $2', 'quote " and \\\' both', 'ünïcödé ✓', '', "'; DROP TABLE notes; --"];
+    const seen = await storage.tx(
+      async (sql, opened) => {
+        await sql.query("UPDATE notes SET n = 2 WHERE k = 'a'");
+        return opened;
+      },
+      [inlineParams('SELECT $1::text AS one, $2::text[] AS many, $3::int AS n, $4::text[] AS none, $5::text AS nothing', [odd[0], odd, 7, [], null]),
+        'SELECT n FROM notes'],
+    );
+    expect(seen).toEqual([[{ one: odd[0], many: odd, n: 7, none: [], nothing: null }], [{ n: 1 }]]);
+    expect(await storage.query('SELECT k, n FROM notes')).toEqual([{ k: 'a', n: 2 }]);
+  });
+
+  it('runs each opening statement on its own snapshot: a later one sees what committed while an earlier one waited', async () => {
+    const schema = freshSchemaName();
+    schemas.push(schema);
+    const storage = await open(schema);
+    await storage.query('CREATE TABLE notes (k TEXT PRIMARY KEY)');
+    let release!: () => void;
+    const holding = storage.tx(async (sql) => {
+      await sql.query('SELECT pg_advisory_xact_lock(4242)');
+      await new Promise<void>((resolve) => (release = resolve));
+      await sql.query("INSERT INTO notes VALUES ('written while the lock was held')");
+    });
+    await until(() => release !== undefined);
+    const reading = storage.tx(async (_sql, [, rows]) => rows, ['SELECT pg_advisory_xact_lock(4242)', 'SELECT k FROM notes']);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    release();
+    await holding;
+    expect(await reading).toEqual([{ k: 'written while the lock was held' }]);
   });
 
   /** A probe channel: text messages, those starting with "own" not heard by their sender. */

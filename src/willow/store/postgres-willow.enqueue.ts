@@ -1,3 +1,4 @@
+import { inlineParams } from '../../platform/storage/postgres/inline-params';
 import { afterCommit } from '../../platform/storage/postgres/pg-channel';
 import type { PostgresStorage, Tx } from '../../platform/storage/postgres/postgres-storage';
 import { channelsOf, planEnqueue, type EnqueueInput, type ItemWrite } from '../domain/enqueue-plan';
@@ -10,14 +11,18 @@ import * as SQL from './postgres-willow.sql';
 type StateRow = { max_items: number } & ({ seq: string; id: string; channel: string; updateable: boolean; priority: number } | { seq: null });
 
 /**
- * One enqueue transaction: queue and channel locks; the queue's bound with the channels' last waiting items (locked);
- * the MaxItems check on a bounded queue; one UPDATE for all collapses, one INSERT for all new items; the changed
- * channels announced once it has committed.
+ * One enqueue transaction: queue and channel locks, then the queue's bound with the channels' last waiting items
+ * (locked), both sent with the BEGIN (`tx`'s opening: one round trip for the three, each statement with its own
+ * snapshot, so the read sees every enqueue that held the locks before); the MaxItems check on a bounded queue; one
+ * UPDATE for all collapses, one INSERT for all new items; the changed channels announced once it has committed.
  */
-export async function enqueueTx(storage: PostgresStorage, sql: Tx, queue: string, items: EnqueueInput): Promise<EnqueueOutcome[]> {
+export function enqueueTx(storage: PostgresStorage, queue: string, items: EnqueueInput): Promise<EnqueueOutcome[]> {
   const keys = channelsOf(items);
-  await sql.query(SQL.LOCK_FOR_ENQUEUE, [queue, keys]);
-  const { rows } = await sql.query<StateRow>(SQL.ENQUEUE_STATE, [queue, keys]);
+  const opening = [inlineParams(SQL.LOCK_FOR_ENQUEUE, [queue, keys]), inlineParams(SQL.ENQUEUE_STATE, [queue, keys])];
+  return storage.tx((sql, [, state]) => planAndWrite(storage, sql, queue, items, state as StateRow[]), opening);
+}
+
+async function planAndWrite(storage: PostgresStorage, sql: Tx, queue: string, items: EnqueueInput, rows: readonly StateRow[]): Promise<EnqueueOutcome[]> {
   if (rows.length === 0) throw new QueueNotFoundError(queue);
   const maxItems = rows[0].max_items;
   const last = rows.flatMap((r) => (r.seq === null ? [] : [[r.channel, { ...r, seq: Number(r.seq) }] as const]));

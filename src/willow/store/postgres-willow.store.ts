@@ -129,7 +129,7 @@ export class PostgresWillowStore implements WillowStore {
 
   /** Several requests in one transaction, their items planned in arrival order as if sent one by one. */
   private async enqueueBatch(queue: string, requests: readonly EnqueueInput[]): Promise<EnqueueOutcome[][]> {
-    const outcomes = await this.storage.tx((sql) => enqueueTx(this.storage, sql, queue, requests.flat()));
+    const outcomes = await enqueueTx(this.storage, queue, requests.flat());
     this.itemStats.grew(outcomes.flat().filter((o) => !o.collapsed).length);
     let at = 0;
     return requests.map((items) => outcomes.slice(at, (at += items.length)));
