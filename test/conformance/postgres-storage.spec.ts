@@ -117,6 +117,20 @@ describePostgres(PostgresStorage.name, (url) => {
     expect(strayed).toEqual([]);
   });
 
+  it('publishes payloads unchanged and in order, whatever they hold (quotes, backslashes, the batch separator)', async () => {
+    const schema = freshSchemaName();
+    schemas.push(schema);
+    const [a, b] = await Promise.all([open(schema), open(schema)]);
+    const heard = await hear(b);
+    const plain = ['{"q":"a","k":["x\\"y"]}', 'back\\slash', 'ünï ✓', 'x'];
+    await a.channel(PROBE).send(ALREADY_COMMITTED, ...plain);
+    await until(() => heard.length >= plain.length);
+    const odd = ['before', 'with \u001e inside', 'after'];
+    await a.channel(PROBE).send(ALREADY_COMMITTED, ...odd);
+    await until(() => heard.length >= plain.length + odd.length);
+    expect(heard).toEqual([...plain, ...odd]);
+  });
+
   it('sends after commit only what committed, and what was already committed, in order', async () => {
     const schema = freshSchemaName();
     schemas.push(schema);

@@ -1,31 +1,73 @@
-import type { ChannelDef, PayloadCodec } from '../storage/postgres/pg-channel';
+import { MAX_PAYLOAD_BYTES, type ChannelDef, type PayloadCodec } from '../storage/postgres/pg-channel';
 import { EVENT_TYPES, type EventType, type ObservedEvent } from './observer.port';
 
 const KNOWN = new Set<string>(EVENT_TYPES);
 
+/** Room left in a notification for the envelope: the sender's id (a UUID) and a space, with margin. */
+const ENVELOPE_BYTES = 64;
+
 /**
- * Compact JSON `{"t","q","i","k","a"}` (type, queue, id, tags, at), absent fields left out. An event whose tags do
- * not fit in one notification travels without them (`shrink`): the stream then shows it without `KeyValues`.
+ * One event as compact JSON `{"t","q","i","k","a"}` (type, queue, id, tags, at), absent fields left out; the tags
+ * written from their canonical encoding when the emitter has it.
  */
-const codec: PayloadCodec<ObservedEvent> = {
-  encode: (e) =>
-    JSON.stringify({ t: e.type, ...(e.queue !== null && { q: e.queue }), ...(e.id !== null && { i: e.id }), ...(e.tags !== null && { k: e.tags }), a: e.at }),
+function compact(e: ObservedEvent): string {
+  let json = `{"t":${JSON.stringify(e.type)}`;
+  if (e.queue !== null) json += `,"q":${JSON.stringify(e.queue)}`;
+  if (e.id !== null) json += `,"i":${JSON.stringify(e.id)}`;
+  if (e.tags !== null) json += `,"k":${e.key ?? JSON.stringify(e.tags)}`;
+  return `${json},"a":${e.at}}`;
+}
+
+function expand(value: unknown): ObservedEvent {
+  const v = (value ?? {}) as { t?: unknown; q?: unknown; i?: unknown; k?: unknown; a?: unknown };
+  if (typeof v.t !== 'string' || !KNOWN.has(v.t) || typeof v.a !== 'number') throw new Error('not an event');
+  return {
+    type: v.t as EventType,
+    queue: typeof v.q === 'string' ? v.q : null,
+    id: typeof v.i === 'string' ? v.i : null,
+    tags: v.k !== null && typeof v.k === 'object' ? (v.k as ObservedEvent['tags']) : null,
+    at: v.a,
+  };
+}
+
+/**
+ * Several events per notification, as a JSON array of compact events (`packEvents` sizes the groups). A lone object
+ * is read as one event: what an instance of an earlier version sends. An event whose tags do not fit in a
+ * notification even alone travels without them (`shrink`): the stream then shows it without `KeyValues`.
+ */
+const codec: PayloadCodec<readonly ObservedEvent[]> = {
+  encode: (events) => `[${events.map(compact).join(',')}]`,
   decode: (text) => {
-    const v = JSON.parse(text) as { t?: unknown; q?: unknown; i?: unknown; k?: unknown; a?: unknown };
-    if (typeof v.t !== 'string' || !KNOWN.has(v.t) || typeof v.a !== 'number') throw new Error('not an event');
-    return {
-      type: v.t as EventType,
-      queue: typeof v.q === 'string' ? v.q : null,
-      id: typeof v.i === 'string' ? v.i : null,
-      tags: v.k !== null && typeof v.k === 'object' ? (v.k as ObservedEvent['tags']) : null,
-      at: v.a,
-    };
+    const value: unknown = JSON.parse(text);
+    return Array.isArray(value) ? value.map(expand) : [expand(value)];
   },
-  shrink: (e) => ({ ...e, tags: null }),
+  shrink: (events) => events.map((e) => ({ ...e, tags: null, key: undefined })),
 };
+
+/**
+ * `events` in order, in groups that each fit one notification (a group of one may still need shrinking). Packed,
+ * the events of a batch enqueue or an ack-batch cost the database a few notifications instead of one each.
+ */
+export function packEvents(events: readonly ObservedEvent[], capBytes = MAX_PAYLOAD_BYTES - ENVELOPE_BYTES): ObservedEvent[][] {
+  const groups: ObservedEvent[][] = [];
+  let group: ObservedEvent[] = [];
+  let bytes = 2; // the brackets
+  for (const event of events) {
+    const size = Buffer.byteLength(compact(event), 'utf8') + 1; // and its comma
+    if (group.length > 0 && bytes + size > capBytes) {
+      groups.push(group);
+      group = [];
+      bytes = 2;
+    }
+    group.push(event);
+    bytes += size;
+  }
+  if (group.length > 0) groups.push(group);
+  return groups;
+}
 
 /**
  * The events of every instance on a PostgreSQL schema, sent just after they commit. An instance streams its own
  * events as it emits them, so it does not hear them again here (no duplicates).
  */
-export const EVENT_RELAY: ChannelDef<ObservedEvent> = { name: 'events', codec, ignoreOwn: true };
+export const EVENT_RELAY: ChannelDef<readonly ObservedEvent[]> = { name: 'events', codec, ignoreOwn: true };

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { ALREADY_COMMITTED, type PgChannel } from '../storage/postgres/pg-channel';
 import { STORAGE, type StorageHandle } from '../storage/storage-handle';
 import { EventHub } from './event-hub';
-import { EVENT_RELAY } from './event-relay';
+import { EVENT_RELAY, packEvents } from './event-relay';
 import type { GaugeSource, ObservedEvent, Observer } from './observer.port';
 import { WillowMetrics } from './willow-metrics';
 
@@ -13,7 +13,9 @@ import { WillowMetrics } from './willow-metrics';
 @Injectable()
 export class Telemetry implements Observer, OnModuleInit {
   private readonly logger = new Logger(Telemetry.name);
-  private relay: PgChannel<ObservedEvent> | null = null;
+  private relay: PgChannel<readonly ObservedEvent[]> | null = null;
+  /** Events of this turn not yet relayed: sent together at its end, packed several to a notification. */
+  private unsent: ObservedEvent[] = [];
 
   constructor(
     @Inject(STORAGE) private readonly storage: StorageHandle,
@@ -26,7 +28,7 @@ export class Telemetry implements Observer, OnModuleInit {
     if (this.storage.kind !== 'postgres') return;
     const relay = this.storage.channel(EVENT_RELAY);
     // Live only: events sent while the listening connection was down are not replayed, so a resync needs nothing.
-    await relay.listen({ message: (event) => this.hub.deliver(event), resync: () => undefined });
+    await relay.listen({ message: (events) => events.forEach((event) => this.hub.deliver(event)), resync: () => undefined });
     this.relay = relay;
   }
 
@@ -34,12 +36,22 @@ export class Telemetry implements Observer, OnModuleInit {
     this.metrics.count(event);
     this.hub.deliver(event);
     if (!this.relay) return;
-    // Never throws into the caller, whose change has committed: an event that cannot be relayed is logged and lost.
-    const lost = (error: unknown) => this.logger.warn({ err: error, type: event.type }, 'an event could not be relayed to other instances');
-    try {
-      this.relay.send(ALREADY_COMMITTED, event).catch(lost);
-    } catch (error) {
-      lost(error);
+    if (this.unsent.length === 0) queueMicrotask(() => this.relayUnsent());
+    this.unsent.push(event);
+  }
+
+  /** Never throws into an emitter, whose change has committed: events that cannot be relayed are logged and lost. */
+  private relayUnsent(): void {
+    const events = this.unsent;
+    this.unsent = [];
+    for (const group of packEvents(events)) {
+      const lost = (error: unknown) =>
+        this.logger.warn({ err: error, events: group.length, type: group[0].type }, 'events could not be relayed to other instances');
+      try {
+        this.relay?.send(ALREADY_COMMITTED, group).catch(lost);
+      } catch (error) {
+        lost(error);
+      }
     }
   }
 

@@ -66,10 +66,16 @@ export function encodePayload<M>(codec: PayloadCodec<M>, sender: string, message
   return shrunk;
 }
 
+/** The sender a payload names (what precedes its first space; '' when it has none). */
+function senderOf(payload: string): string {
+  const space = payload.indexOf(' ');
+  return space < 0 ? '' : payload.slice(0, space);
+}
+
 /** Reads a payload back; null when it is not one (another version's format, or a body the codec cannot read). */
 export function decodePayload<M>(codec: PayloadCodec<M>, payload: string): { readonly sender: string; readonly message: M } | null {
   const space = payload.indexOf(' ');
-  const sender = payload.slice(0, space);
+  const sender = senderOf(payload);
   if (space < 0 || !SENDER.test(sender)) return null;
   try {
     return { sender, message: codec.decode(payload.slice(space + 1)) };
@@ -99,6 +105,8 @@ export class PgChannel<M> {
   listen(listener: ChannelListener<M>): Promise<void> {
     return this.bus.listen(this.def.name, {
       message: (payload) => {
+        // An own message the channel always ignores is not even read.
+        if (this.def.ignoreOwn === true && senderOf(payload) === this.bus.instanceId) return;
         const read = decodePayload(this.def.codec, payload);
         if (!read) return listener.resync();
         if (read.sender === this.bus.instanceId && this.ignores(read.message)) return;

@@ -47,10 +47,7 @@ export class PgPublisher {
       const batch = this.pending.splice(0, MAX_BATCH);
       try {
         const client = await this.connect();
-        await client.query('SELECT pg_notify(n.channel, n.payload) FROM unnest($1::text[], $2::text[]) AS n(channel, payload)', [
-          batch.map((n) => n.channel),
-          batch.map((n) => n.payload),
-        ]);
+        await client.query(...notifyStatement(batch));
       } catch (error) {
         this.drop();
         this.onDropped(error, batch.length);
@@ -75,4 +72,26 @@ export class PgPublisher {
     this.client = null;
     void client?.end().catch(() => undefined);
   }
+}
+
+/** Separates the notifications of a batch in one text parameter: JSON never holds it unescaped, nor does a channel name. */
+const SEPARATOR = '\u001e';
+
+/**
+ * The statement sending `batch`, in order. Channels and payloads go as two texts split by the database, which the
+ * driver sends as they are; as text arrays, it would escape every quote of every JSON payload first (a tenth of a
+ * batch enqueue's server time on PostgreSQL). A batch holding the separator goes as arrays.
+ */
+function notifyStatement(batch: ReadonlyArray<{ readonly channel: string; readonly payload: string }>): [string, unknown[]] {
+  const channels = batch.map((n) => n.channel);
+  const payloads = batch.map((n) => n.payload);
+  // (An empty payload would also vanish: an empty text splits into no element at all.)
+  if (batch.some((n) => n.channel.includes(SEPARATOR) || n.payload === '' || n.payload.includes(SEPARATOR))) {
+    return ['SELECT pg_notify(n.channel, n.payload) FROM unnest($1::text[], $2::text[]) AS n(channel, payload)', [channels, payloads]];
+  }
+  return [
+    `SELECT pg_notify(n.channel, n.payload)
+       FROM unnest(string_to_array($1, $3), string_to_array($2, $3)) AS n(channel, payload)`,
+    [channels.join(SEPARATOR), payloads.join(SEPARATOR), SEPARATOR],
+  ];
 }

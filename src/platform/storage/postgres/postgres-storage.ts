@@ -38,6 +38,8 @@ export class PostgresStorage {
   readonly kind = 'postgres' as const;
   /** Names this process in the database (lease owners, waiter rows, the origin of notifications). */
   readonly instanceId = randomUUID();
+  /** The schema's part of every channel name (a hash, computed once). */
+  private schemaTag: string | undefined;
   readonly pool: Pool;
   private readonly listener: PgListener;
   private readonly publisher: PgPublisher;
@@ -194,8 +196,8 @@ export class PostgresStorage {
   }
 
   private scoped(name: string): string {
-    const schema = createHash('sha1').update(this.options.schema).digest('hex').slice(0, 12);
-    return `willow_${schema}_${name}`;
+    this.schemaTag ??= createHash('sha1').update(this.options.schema).digest('hex').slice(0, 12);
+    return `willow_${this.schemaTag}_${name}`;
   }
 
   async ping(): Promise<void> {
