@@ -1,5 +1,6 @@
 import type { QueryResultRow } from 'pg';
 import { decodeTags } from '../../common/tags';
+import { inlineParams } from '../../platform/storage/postgres/inline-params';
 import { inTransaction, type PgChannel } from '../../platform/storage/postgres/pg-channel';
 import type { PostgresStorage, Tx } from '../../platform/storage/postgres/postgres-storage';
 import { laneOf, unlessStoreDown, WriteBatcher } from '../../platform/storage/postgres/write-batcher';
@@ -61,7 +62,7 @@ export class PostgresLimiterStore implements LimiterStore {
    * that failed for another reason than the store being unavailable or full (which every write would meet) is written
    * write by write, so a write fails only for its own reason.
    */
-  private readonly writes = new WriteBatcher<CounterWrite, unknown>((_line, batch) => this.storage.tx((sql) => this.applyWrites(sql, batch)), {
+  private readonly writes = new WriteBatcher<CounterWrite, unknown>((_line, batch) => this.writeBatch(batch), {
     maxSize: BATCH_WRITES,
     lanes: LANES,
     retryAlone: unlessStoreDown,
@@ -166,17 +167,24 @@ export class PostgresLimiterStore implements LimiterStore {
   }
 
   /**
-   * Several writes in one transaction: every lock they need, taken together in hash order; one read of their
-   * counters and locked aggregates; each write in arrival order on the state as the earlier ones left it (in memory:
-   * nobody else can change what is locked); every change sent in one statement; counters that went down announced.
+   * Several writes in one transaction: every lock they need, taken together in hash order, and one read of their
+   * counters and locked aggregates after the locks, both sent with the BEGIN (one round trip; the read has its own
+   * snapshot, so it sees every write that held the locks first); then `applyWrites`.
    */
-  private async applyWrites(sql: Tx, batch: readonly CounterWrite[]): Promise<unknown[]> {
+  private writeBatch(batch: readonly CounterWrite[]): Promise<unknown[]> {
     const names = batch.flatMap(({ change, locked }) => [`c${change.key}`, ...locked.map((a) => `a${a.limitId}:${a.groupKey}`)]);
-    await sql.query(q.LOCK_FOR_COUNTER, [names]);
     const keys = [...new Set(batch.map((w) => w.change.key))];
     const aggregates = distinctAggregates(batch.flatMap((w) => w.locked));
     const params = [keys, aggregates.map((a) => a.limitId), aggregates.map((a) => a.groupKey)];
-    const state = (await sql.query<StateRow>(q.COUNTERS_STATE, params)).rows[0];
+    const opening = [inlineParams(q.LOCK_FOR_COUNTER, [names]), inlineParams(q.COUNTERS_STATE, params)];
+    return this.storage.tx((sql, [, state]) => this.applyWrites(sql, batch, keys, aggregates, state[0] as StateRow), opening);
+  }
+
+  /**
+   * Each write in arrival order on the state as the earlier ones left it (in memory: nobody else can change what is
+   * locked); every change sent in one statement; counters that went down announced.
+   */
+  private async applyWrites(sql: Tx, batch: readonly CounterWrite[], keys: string[], aggregates: AggregateKey[], state: StateRow): Promise<unknown[]> {
     const version = Number(state.version);
     const current = batch.filter((w) => w.change.version === version);
     const applied = await this.recordOps(sql, current.flatMap((w) => (w.once ? [w.once] : [])));
