@@ -314,12 +314,6 @@ export function describeWillowStore(
         expect(new Set(got.map((g) => g!.id)).size).toBe(16);
       });
 
-      it("hands a channel's items to concurrent claims in line order, in the order the claims were made", async () => {
-        await enqueue(fixed(main, 1), fixed(main, 2), fixed(main, 3), fixed(dev, 'x'));
-        const [a, b, c] = await Promise.all([sut.claimHeads(Q, [key(main)], T0), sut.claimHeads(Q, [key(main), key(dev)], T0), sut.claimHeads(Q, [key(main), key(dev)], T0)]);
-        expect([a, b, c].map((got) => got.map((g) => g?.data ?? null))).toEqual([['1'], ['2', '"x"'], ['3', null]]);
-      });
-
       it('keeps data of any JSON type', async () => {
         const data = [null, 0, 'text', { nested: [1, { x: true }] }, [1, 2], 'ünïcødé 🚀'];
         await enqueue(...data.map((d) => fixed(main, d)));
