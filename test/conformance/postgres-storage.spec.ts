@@ -12,28 +12,30 @@ describePostgres(PostgresStorage.name, (url) => {
     opened.push(storage);
     return storage;
   };
+  /** `count` storages on one new schema (dropped after the test). */
+  const fresh = async (count = 1) => {
+    const schema = freshSchemaName();
+    schemas.push(schema);
+    return Promise.all(Array.from({ length: count }, () => open(schema)));
+  };
   afterEach(async () => {
     await Promise.all(opened.splice(0).map((s) => s.close()));
     await Promise.all(schemas.splice(0).map((s) => dropSchema(url, s)));
   });
 
   it('migrates once when three instances start together on an empty schema', async () => {
-    const schema = freshSchemaName();
-    schemas.push(schema);
     const migrations = [
       { id: '001', sql: 'CREATE TABLE probe_runs (n INT)' },
       { id: '002', sql: 'INSERT INTO probe_runs VALUES (1)' },
     ];
-    const instances = await Promise.all([open(schema), open(schema), open(schema)]);
+    const instances = await fresh(3);
     await Promise.all(instances.map((s) => s.migrate('probe', migrations)));
     const rows = await instances[0].query<{ n: number }>('SELECT n FROM probe_runs');
     expect(rows).toEqual([{ n: 1 }]);
   });
 
   it('runs a transaction again after a serialization failure instead of answering it', async () => {
-    const schema = freshSchemaName();
-    schemas.push(schema);
-    const storage = await open(schema);
+    const [storage] = await fresh();
     await storage.query('CREATE TABLE tally (id INT PRIMARY KEY, n INT NOT NULL)');
     await storage.query('INSERT INTO tally VALUES (1, 0)');
     const bump = () =>
@@ -48,9 +50,7 @@ describePostgres(PostgresStorage.name, (url) => {
   });
 
   it('sends opening statements with the BEGIN, values written as literals reaching the database unchanged', async () => {
-    const schema = freshSchemaName();
-    schemas.push(schema);
-    const storage = await open(schema);
+    const [storage] = await fresh();
     await storage.query('CREATE TABLE notes (k TEXT PRIMARY KEY, n INT)');
     await storage.query("INSERT INTO notes VALUES ('a', 1)");
     const odd = ["it's", 'back\\slash', '$1 and $2', 'quote " and \\\' both', 'ünïcödé ✓', '', "'; DROP TABLE notes; --"];
@@ -67,9 +67,7 @@ describePostgres(PostgresStorage.name, (url) => {
   });
 
   it('runs each opening statement on its own snapshot: a later one sees what committed while an earlier one waited', async () => {
-    const schema = freshSchemaName();
-    schemas.push(schema);
-    const storage = await open(schema);
+    const [storage] = await fresh();
     await storage.query('CREATE TABLE notes (k TEXT PRIMARY KEY)');
     let release!: () => void;
     const holding = storage.tx(async (sql) => {
@@ -118,9 +116,7 @@ describePostgres(PostgresStorage.name, (url) => {
   });
 
   it('publishes payloads unchanged and in order, whatever they hold (quotes, backslashes, the batch separator)', async () => {
-    const schema = freshSchemaName();
-    schemas.push(schema);
-    const [a, b] = await Promise.all([open(schema), open(schema)]);
+    const [a, b] = await fresh(2);
     const heard = await hear(b);
     const plain = ['{"q":"a","k":["x\\"y"]}', 'back\\slash', 'ünï ✓', 'x'];
     await a.channel(PROBE).send(ALREADY_COMMITTED, ...plain);
@@ -132,9 +128,7 @@ describePostgres(PostgresStorage.name, (url) => {
   });
 
   it('sends after commit only what committed, and what was already committed, in order', async () => {
-    const schema = freshSchemaName();
-    schemas.push(schema);
-    const [a, b] = await Promise.all([open(schema), open(schema)]);
+    const [a, b] = await fresh(2);
     const heard = await hear(b);
     await a.tx(async (sql) => {
       await a.channel(PROBE).send(afterCommit(sql), 'rolled back');
@@ -157,9 +151,7 @@ describePostgres(PostgresStorage.name, (url) => {
   });
 
   it("skips an instance's own messages its channel ignores, and shrinks one too long to send", async () => {
-    const schema = freshSchemaName();
-    schemas.push(schema);
-    const [a, b] = await Promise.all([open(schema), open(schema)]);
+    const [a, b] = await fresh(2);
     const [mine, theirs] = await Promise.all([hear(a), hear(b)]);
     const long = 'x'.repeat(MAX_PAYLOAD_BYTES);
     await a.tx((sql) => a.channel(PROBE).send(inTransaction(sql), 'own change', 'shared change', long));

@@ -61,18 +61,21 @@ export class IndexLoader {
    */
   setPaused(queue: string, paused: boolean): void {
     const started = this.order.start();
-    if (this.order.admit(pausedKey(queue), started)) this.dispatcher.setPaused(queue, paused);
+    this.applyFlag(queue, paused, started);
     this.order.end(started);
   }
 
   /** Pauses the queues the store says are paused and resumes the others (all, or `queue` alone). */
   private applyPaused(queue: string | undefined, paused: ReadonlySet<string>, started: number): void {
-    for (const name of paused) if (this.order.admit(pausedKey(name), started)) this.dispatcher.setPaused(name, true);
+    for (const name of paused) this.applyFlag(name, true, started);
     for (const [name, index] of [...this.dispatcher.entries()]) {
-      if ((queue === undefined || name === queue) && index.paused && !paused.has(name) && this.order.admit(pausedKey(name), started)) {
-        this.dispatcher.setPaused(name, false);
-      }
+      if ((queue === undefined || name === queue) && index.paused && !paused.has(name)) this.applyFlag(name, false, started);
     }
+  }
+
+  /** Sets `queue`'s paused flag as the read started at `started` found it, unless a later read set it already. */
+  private applyFlag(queue: string, paused: boolean, started: number): void {
+    if (this.order.admit(pausedKey(queue), started)) this.dispatcher.setPaused(queue, paused);
   }
 
   private apply(queue: string, key: string, state: ChannelLoad | null, started: number): void {

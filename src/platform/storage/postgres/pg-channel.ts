@@ -74,11 +74,10 @@ function senderOf(payload: string): string {
 
 /** Reads a payload back; null when it is not one (another version's format, or a body the codec cannot read). */
 export function decodePayload<M>(codec: PayloadCodec<M>, payload: string): { readonly sender: string; readonly message: M } | null {
-  const space = payload.indexOf(' ');
   const sender = senderOf(payload);
-  if (space < 0 || !SENDER.test(sender)) return null;
+  if (!SENDER.test(sender)) return null;
   try {
-    return { sender, message: codec.decode(payload.slice(space + 1)) };
+    return { sender, message: codec.decode(payload.slice(sender.length + 1)) };
   } catch {
     return null;
   }
