@@ -15,6 +15,7 @@ describe(parseConfig.name, () => {
       logLevel: 'info',
       maxDataBytes: 1_048_576,
       maxBodyBytes: 16 * 1_048_576,
+      keepAliveMs: 65_000,
       limiterUrl: null,
       lockerUrl: null,
       transportListen: null,
@@ -69,6 +70,7 @@ describe(parseConfig.name, () => {
       logLevel: 'silent',
       maxDataBytes: 2048,
       maxBodyBytes: 16 * 1_048_576,
+      keepAliveMs: 65_000,
       limiterUrl: null,
       lockerUrl: null,
       transportListen: null,
@@ -161,6 +163,11 @@ describe(parseConfig.name, () => {
     });
   });
 
+  it('reads the idle connection timeout from WILLOW_HTTP_KEEP_ALIVE_MS', () => {
+    expect(parseConfig({ WILLOW_HTTP_KEEP_ALIVE_MS: '1000' }).keepAliveMs).toBe(1_000);
+    expect(parseConfig({ WILLOW_HTTP_KEEP_ALIVE_MS: '600000' }).keepAliveMs).toBe(600_000);
+  });
+
   it('accepts port 0 (any free port) and 65535', () => {
     expect(parseConfig({ PORT: '0' }).port).toBe(0);
     expect(parseConfig({ PORT: '65535' }).port).toBe(65_535);
@@ -192,6 +199,9 @@ describe(parseConfig.name, () => {
     ['WILLOW_MAX_DATA_BYTES', '0'],
     ['WILLOW_MAX_DATA_BYTES', String(64 * 1_048_576 + 1)],
     ['WILLOW_MAX_DATA_BYTES', '1MiB'],
+    ['WILLOW_HTTP_KEEP_ALIVE_MS', '999'],
+    ['WILLOW_HTTP_KEEP_ALIVE_MS', '600001'],
+    ['WILLOW_HTTP_KEEP_ALIVE_MS', '65s'],
     ['WILLOW_LIMITER_URL', 'tcp://limiter:9001'],
     ['WILLOW_LOCKER_URL', 'nats://nats:4222'],
     ['WILLOW_TRANSPORT_LISTEN', 'http://0.0.0.0:9001'],

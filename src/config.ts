@@ -30,6 +30,12 @@ export interface Config {
   readonly maxDataBytes: number;
   /** Largest accepted HTTP body, in bytes; always above `maxDataBytes`. */
   readonly maxBodyBytes: number;
+  /**
+   * How long an idle client connection is kept open for its next request (sent to clients as `Keep-Alive:
+   * timeout=`). Above the 60 s idle timeout of common load balancers, so the balancer, not Willow, closes an idle
+   * connection: a client never sends a request on a connection Willow is closing at that moment (ECONNRESET).
+   */
+  readonly keepAliveMs: number;
   /** Where the Limiter port is reached when this process does not serve the limiter; null = in-process. */
   readonly limiterUrl: TransportUrl | null;
   /** Where the Locker port is reached when this process does not serve the locker; null = in-process or absent. */
@@ -128,6 +134,7 @@ export function parseConfig(env: Env): Config {
     maxDataBytes,
     // A batch of items plus their envelopes must fit, and the item cap must answer before the parser's does.
     maxBodyBytes: Math.max(16 * 1_048_576, maxDataBytes * 2 + 65_536),
+    keepAliveMs: integer(env, 'WILLOW_HTTP_KEEP_ALIVE_MS', 65_000, 1_000, 600_000),
     limiterUrl,
     lockerUrl,
     transportListen,

@@ -2,7 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
 import { Logger } from 'nestjs-pino';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Config } from '../../config';
 import { ShutdownSignal } from '../lifecycle/shutdown-signal';
 import { HTTP_METRICS, httpMetrics } from '../observability/http-metrics';
@@ -25,6 +25,7 @@ export function configureApp(
   app.useLogger(app.get(Logger));
   // main.ts keeps start-up logs buffered until it listens, so a port in use prints its one line alone.
   if (opts.flushLogs) app.flushLogs();
+  keepIdleConnections(app.getHttpServer() as Server, config.keepAliveMs);
   app.disable('x-powered-by');
   app.set('etag', false);
   // First, so that every answer carries the request id, even one the body parser refuses.
@@ -61,4 +62,15 @@ export function configureApp(
   app.useGlobalFilters(new DomainErrorFilter(statusByCode));
   app.enableShutdownHooks();
   return app;
+}
+
+/**
+ * Idle client connections stay open `keepAliveMs` (Node's default is 5 s, below the idle timeout of common load
+ * balancers and client pools, which then reuse a connection the server is closing). The time allowed for a request's
+ * headers must exceed it, or a connection reused at the edge is cut while its request arrives.
+ */
+function keepIdleConnections(server: Server, keepAliveMs: number): void {
+  server.keepAliveTimeout = keepAliveMs;
+  server.headersTimeout = keepAliveMs + 1_000;
+  server.requestTimeout = Math.max(server.requestTimeout, server.headersTimeout);
 }
