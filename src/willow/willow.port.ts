@@ -35,7 +35,10 @@ export interface EnqueueResult {
 export interface Delivery {
   readonly id: string;
   readonly tags: Tags;
-  readonly data: unknown;
+  /** The tags' canonical encoding: JSON of an object, keys in code-point order (its channel's key). */
+  readonly tagsJson: string;
+  /** The item's Data as enqueued, as the JSON text it is stored as (an answer embeds it rather than re-encoding it). */
+  readonly dataJson: string;
   /** 1 on the first delivery, rising with every re-delivery. */
   readonly attempt: number;
   readonly timeoutMs: number;

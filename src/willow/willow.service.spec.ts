@@ -135,7 +135,7 @@ describe(WillowService.name, () => {
     await sut.enqueue('q', [item(tags, 'new')]);
     held.release();
     const [delivery] = await dequeue;
-    expect(delivery).toMatchObject({ data: 'new', attempt: 1 });
+    expect(delivery).toMatchObject({ dataJson: '"new"', attempt: 1 });
 
     expect(await channels()).toEqual([{ tags, waiting: 0, processing: 1, scheduled: 0, nextDueAt: null, blockedBy: null }]);
     expect(await admin.getQueue('q')).toMatchObject({ waiting: 0, processing: 1, channels: 1 });
@@ -163,7 +163,7 @@ describe(WillowService.name, () => {
   it('passes a dequeue batch over 40 channels through the Limiter in one call, and its ack batch in one call', async () => {
     await sut.enqueue('q', Array.from({ length: 40 }, (_, i) => item({ c: i }, i)));
     const batch = await sut.dequeue({ queue: 'q', query: MATCH_ALL, waitMs: 0, count: 40 });
-    expect(batch.map((d) => d.data)).toEqual(Array.from({ length: 40 }, (_, i) => i));
+    expect(batch.map((d) => JSON.parse(d.dataJson) as unknown)).toEqual(Array.from({ length: 40 }, (_, i) => i));
     expect(limiter.calls.tryIncrementMany).toEqual([40]);
     await sut.ack('q', batch.map((d) => ({ id: d.id, passed: true, attempt: d.attempt })));
     expect(limiter.calls.decrementMany).toEqual([40]);

@@ -112,4 +112,35 @@ describe.each(storeCases())('Stored as sent ($name store)', (store) => {
   it('stored nothing for the refused requests', async () => {
     expect((await sut.http().get('/v1/queues/q-match')).body).toMatchObject({ Waiting: 1, Channels: 1 });
   });
+
+  describe('a handed-out item (its answer embeds Data and KeyValues as stored)', () => {
+    const tags = { '10': 'ten', '9': 9, os: 'lin"ux\\', 'ключ': 'значение 🌳', flag: true };
+    const data = {
+      text: 'quote " backslash \\ newline \n tab \t line separator \u2028 nul \u0000 astral 🌳',
+      numbers: [0, -0.5, 1e21, 123456789.123, -1e-7, 9007199254740991],
+      nested: { a: [null, true, false, {}, [], ''], 'k"ey': { deep: [[['x']]] } },
+    };
+
+    it.each([
+      ['dequeue', { Wait: 0 }, (body: any) => body],
+      ['dequeue-batch', { Count: 5, Wait: 0 }, (body: any) => body.Items[0]],
+    ] as const)('comes back from %s as valid JSON, equal to what was sent', async (route, ask, itemOf) => {
+      const queue = `q-raw-${route}`;
+      expect((await post('/v1/queues', { Name: queue })).status).toBe(201);
+      const sent = await post(`/v1/queues/${queue}/items`, { KeyValues: tags, Data: data, Timeout: '90s' });
+      expect(sent.status).toBe(201);
+      const res = await sut.http().post(`/v1/queues/${queue}/items/${route}`).send(ask).buffer(true).parse((r, done) => {
+        let text = '';
+        r.setEncoding('utf8');
+        r.on('data', (chunk: string) => (text += chunk));
+        r.on('end', () => done(null, text));
+      });
+      expect(res.status).toBe(200);
+      expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+      const item = itemOf(JSON.parse(res.body as string));
+      expect(item).toEqual({ ID: sent.body.ID, KeyValues: tags, Data: data, Attempt: 1, Timeout: 90_000, ExpiresAt: expect.any(String) });
+      expect(new Date(item.ExpiresAt).toISOString()).toBe(item.ExpiresAt);
+      expect(Object.keys(item)).toEqual(['ID', 'KeyValues', 'Data', 'Attempt', 'Timeout', 'ExpiresAt']);
+    });
+  });
 });

@@ -65,10 +65,11 @@ export class ItemsController {
     @Body() body: DequeueBody,
     @AbortOnClose() signal: AbortSignal,
     @Res({ passthrough: true }) res: Response,
-  ): Promise<DeliveryResponse | undefined> {
+  ): Promise<string | undefined> {
     const [delivery] = await this.handOut(body.toCommand(queue), signal);
     if (!delivery) return void res.status(204);
-    return DeliveryResponse.from(delivery);
+    res.type('json');
+    return DeliveryResponse.json(delivery);
   }
 
   /** Take up to Count matching items as soon as at least one can be handed out; 204 after Wait. */
@@ -83,10 +84,11 @@ export class ItemsController {
     @Body() body: DequeueBatchBody,
     @AbortOnClose() signal: AbortSignal,
     @Res({ passthrough: true }) res: Response,
-  ): Promise<DequeueBatchResponse | undefined> {
+  ): Promise<string | undefined> {
     const deliveries = await this.handOut(body.toCommand(queue), signal);
     if (deliveries.length === 0) return void res.status(204);
-    return { Items: deliveries.map(DeliveryResponse.from) };
+    res.type('json');
+    return DequeueBatchResponse.json(deliveries);
   }
 
   /** Acknowledge 1-1000 items; each is judged on its own and every accepted ack is committed together. */

@@ -150,7 +150,8 @@ export function toDelivery(item: StoredItem): Delivery {
   return {
     id: item.id,
     tags: item.tags,
-    data: JSON.parse(item.data) as unknown,
+    tagsJson: item.key,
+    dataJson: item.data,
     attempt: item.attempt,
     timeoutMs: item.timeoutMs,
     expiresAt: new Date(item.expiresAt!).toISOString(),
