@@ -45,6 +45,31 @@ describePostgres('willow postgres', (url) => {
       expect(got.map((x) => JSON.parse(x.data) as number).sort((x, y) => x - y)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     });
 
+    it('hands out nothing behind a first item that is not yet due, even while a concurrent claim holds that item', async () => {
+      const key = canonicalTags(main);
+      const [later] = await a.enqueue(Q, [{ ...item(main, 'later', { updateable: false }), dueAt: T0 + 60_000 }, item(main, 'now', { updateable: false })]);
+      // Another claim of the channel (b's, say) has locked the first item and is about to find it not yet due.
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      let locked!: () => void;
+      const isLocked = new Promise<void>((resolve) => (locked = resolve));
+      const holding = storages[1].tx(async (sql) => {
+        await sql.query('SELECT seq FROM willow_items WHERE id = $1 FOR UPDATE', [later.id]);
+        locked();
+        await released;
+      });
+      await isLocked;
+      try {
+        expect(await a.claimHead(Q, key, T0)).toBeNull();
+      } finally {
+        release();
+        await holding;
+      }
+      expect(await a.claimHead(Q, key, T0)).toBeNull();
+      expect(await a.claimHead(Q, key, T0 + 60_000)).toMatchObject({ data: '"later"' });
+      expect(await a.claimHead(Q, key, T0 + 60_000)).toMatchObject({ data: '"now"' });
+    });
+
     it('settles an expired delivery once when both instances expire it together', async () => {
       await a.enqueue(Q, [item(main, 'slow', { timeoutMs: 1_000, retryAttempts: 3 })]);
       const got = (await a.claimHead(Q, canonicalTags(main), T0))!;

@@ -82,4 +82,10 @@ export const WILLOW_PG_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX willow_items_ranked ON willow_items (queue, md5(channel), priority DESC, seq) WHERE state = 0 AND priority <> 0;
       CREATE INDEX willow_items_due ON willow_items (queue, not_before) WHERE state = 0 AND not_before IS NOT NULL;`,
   },
+  {
+    // A channel's waiting items not yet due, found per channel: a claim checks that none of them is ahead of the item
+    // it takes (CLAIM_HEADS). Only delayed items are in it, so an enqueue without a delay writes no entry.
+    id: '007-channel-not-due',
+    sql: `CREATE INDEX willow_items_channel_due ON willow_items (queue, md5(channel), not_before) WHERE state = 0 AND not_before IS NOT NULL;`,
+  },
 ];

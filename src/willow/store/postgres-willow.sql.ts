@@ -114,12 +114,17 @@ export const INSERT_ITEMS = `INSERT INTO willow_items
 
 /**
  * $1 queue, $2 channel keys (text[], distinct), $3 now. One statement: in each channel, the first waiting item (by
- * priority, then place) that no concurrent claim holds becomes processing, if it is due by now; one that is not yet
- * due is claimed by no one (a strict line).
+ * priority, then place) that no concurrent claim holds becomes processing, if it is due by now. The items it passes
+ * over are those concurrent claims hold; if one of them is not yet due (that claim will find so and leave it), the
+ * channel gives nothing: nothing jumps over a first item that is not yet due (a strict line, DESIGN §7.8). That check
+ * reads past the locks, on willow_items_channel_due (only delayed items).
  */
 export const CLAIM_HEADS = `UPDATE willow_items SET state = 1, attempt = attempt + 1, expires_at = $3::bigint + timeout_ms
   FROM (SELECT ${HEAD_OF('$1', 'k.key', ' FOR UPDATE SKIP LOCKED')} AS head_seq FROM unnest($2::text[]) AS k(key)) h
   WHERE seq = h.head_seq AND state = 0 AND (not_before IS NULL OR not_before <= $3::bigint)
+    AND NOT EXISTS (SELECT 1 FROM willow_items a WHERE a.queue = $1 AND md5(a.channel) = md5(willow_items.channel)
+      AND a.channel = willow_items.channel AND a.state = 0 AND a.not_before IS NOT NULL AND a.not_before > $3::bigint
+      AND (a.priority > willow_items.priority OR (a.priority = willow_items.priority AND a.seq < willow_items.seq)))
   RETURNING ${ITEM}`;
 /** $1 id. */
 export const ITEM_BY_ID = `SELECT ${ITEM} FROM willow_items WHERE id = $1`;
