@@ -25,6 +25,8 @@ export type KernelErrorCode =
   | 'STORE_UNAVAILABLE'
   | 'DEPENDENCY_UNAVAILABLE'
   | 'SHUTTING_DOWN'
+  | 'BACKUP_IN_PROGRESS'
+  | 'BACKUP_UNSUPPORTED'
   | 'UNAUTHENTICATED'
   | 'INTERNAL';
 
@@ -98,6 +100,20 @@ export class ShuttingDownError extends DomainError<'SHUTTING_DOWN'> {
   readonly code = 'SHUTTING_DOWN';
   constructor() {
     super('Willow is shutting down; retry against another instance or after restart');
+  }
+}
+
+export class BackupInProgressError extends DomainError<'BACKUP_IN_PROGRESS'> {
+  readonly code = 'BACKUP_IN_PROGRESS';
+  constructor() {
+    super('A backup of this store is already being taken; retry when it has been downloaded');
+  }
+}
+
+export class BackupUnsupportedError extends DomainError<'BACKUP_UNSUPPORTED'> {
+  readonly code = 'BACKUP_UNSUPPORTED';
+  constructor() {
+    super('This process keeps its data in PostgreSQL, which is backed up with its own tools (pg_dump, base backups); GET /v1/backup copies the embedded store only');
   }
 }
 

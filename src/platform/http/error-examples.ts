@@ -57,6 +57,11 @@ export const ERROR_EXAMPLES: Readonly<Record<string, Readonly<Record<string, unk
   },
   KEY_NOT_FOUND: { Message: 'No key named "ci-runners"; list keys with GET /v1/auth/keys', Name: 'ci-runners' },
   SHUTTING_DOWN: { Message: 'Willow is shutting down; retry against another instance or after restart' },
+  BACKUP_IN_PROGRESS: { Message: 'A backup of this store is already being taken; retry when it has been downloaded' },
+  BACKUP_UNSUPPORTED: {
+    Message:
+      'This process keeps its data in PostgreSQL, which is backed up with its own tools (pg_dump, base backups); GET /v1/backup copies the embedded store only',
+  },
 };
 
 /** The example of `code`, as a full error body. */

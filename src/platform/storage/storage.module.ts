@@ -1,10 +1,13 @@
 import { Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import { tmpdir } from 'node:os';
 import type { Scheduler } from '../../common/scheduler';
 import { CONFIG, type Config } from '../../config';
 import { SCHEDULER } from '../scheduler.token';
 import { PostgresStorage } from './postgres/postgres-storage';
 import { EmbeddedStorage } from './sqlite/embedded-storage';
 import { STORAGE, type StorageHandle } from './storage-handle';
+import { BackupController } from './backup/backup.controller';
+import { Backups } from './backup/backups';
 
 @Global()
 @Module({
@@ -20,7 +23,13 @@ import { STORAGE, type StorageHandle } from './storage-handle';
         return storage;
       },
     },
+    {
+      provide: Backups,
+      inject: [STORAGE, CONFIG],
+      useFactory: (storage: StorageHandle, config: Config) => new Backups(storage, config.dataDir === ':memory:' ? tmpdir() : config.dataDir),
+    },
   ],
+  controllers: [BackupController],
   exports: [STORAGE],
 })
 export class StorageModule implements OnApplicationShutdown {

@@ -87,6 +87,20 @@ export class EmbeddedStorage {
     this.db.prepare('SELECT 1').get();
   }
 
+  /**
+   * A consistent copy of the database, as of the moment it completes, written to `file` (a new SQLite database).
+   * SQLite's online backup copies the pages in steps between turns of the event loop, so requests go on meanwhile;
+   * what this connection commits during it is copied too. Only this connection can read the database (it holds
+   * the exclusive lock), which is why the copy is taken here and not by another program.
+   */
+  async backup(file: string): Promise<void> {
+    try {
+      await this.db.backup(file);
+    } catch (error) {
+      throw mapSqliteError(error);
+    }
+  }
+
   close(): void {
     this.committer.flush();
     if (this.db.open) this.db.close();
