@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLIENT_DIR, startFixture, type ClientFixture } from './support';
 
@@ -91,6 +93,27 @@ describe('willow CLI', () => {
     expect(await json(['items', 'get', 'dl', ID])).toMatchObject({ State: 'waiting' });
   }, 40_000);
 
+  it('saves a backup of the running store, whole, and leaves no file when the download cannot be written', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'willow-cli-backup-'));
+    try {
+      expect(await json(['queues', 'create', 'kept'])).toMatchObject({ Name: 'kept' });
+      const file = join(dir, 'willow-backup.db');
+      const saved = await json(['backup', file]);
+      const bytes = readFileSync(file);
+      expect(saved).toEqual({ File: file, Bytes: bytes.length });
+      expect(bytes.subarray(0, 16).toString('latin1')).toBe('SQLite format 3\u0000');
+      const people = await willow(['backup', join(dir, 'again.db')]);
+      expect(people.code).toBe(0);
+      expect(people.stdout).toMatch(/^File +Bytes\n.*again\.db +\d+\n$/);
+      const nowhere = await willow(['backup', join(dir, 'missing', 'x.db')]);
+      expect(nowhere.code).toBe(1);
+      expect(nowhere.stderr).toMatch(/ENOENT/);
+      expect(readdirSync(dir).sort()).toEqual(['again.db', 'willow-backup.db']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
+
   it('exits 1 with the server message on stderr when the request fails', async () => {
     const missing = await willow(['items', 'get', 'nope', 'it_1']);
     expect(missing.code).toBe(1);
@@ -113,7 +136,7 @@ describe('willow CLI', () => {
       expect({ args, code: r.code, stdout: r.stdout }).toEqual({ args, code: 2, stdout: '' });
       expect(r.stderr.length).toBeGreaterThan(0);
     }
-    const commands = [[], ['queues'], ['queues', 'ls'], ['queues', 'create'], ['queues', 'pause'], ['queues', 'resume'], ['enqueue'], ['dequeue'], ['items'], ['items', 'get'], ['items', 'ls'], ['items', 'cancel'], ['dead-letters'], ['dead-letters', 'ls'], ['dead-letters', 'requeue'], ['rules'], ['rules', 'ls'], ['rules', 'create'], ['explain'], ['locks'], ['locks', 'ls']];
+    const commands = [[], ['queues'], ['queues', 'ls'], ['queues', 'create'], ['queues', 'pause'], ['queues', 'resume'], ['enqueue'], ['dequeue'], ['items'], ['items', 'get'], ['items', 'ls'], ['items', 'cancel'], ['dead-letters'], ['dead-letters', 'ls'], ['dead-letters', 'requeue'], ['rules'], ['rules', 'ls'], ['rules', 'create'], ['explain'], ['locks'], ['locks', 'ls'], ['backup']];
     const version = await willow(['--version']);
     expect({ code: version.code, stdout: version.stdout }).toEqual({ code: 0, stdout: '0.1.0\n' });
     const helps = await Promise.all(commands.map((c) => willow([...c, '--help'])));

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { WillowError } from '../errors';
 import { DEFAULT_URL } from './context';
+import { backupCommand } from './backup-command';
 import { limiterCommands } from './limiter-commands';
 import { queueCommands } from './queue-commands';
 
@@ -16,7 +17,7 @@ function version(): string {
 
 export function program(): Command {
   const root = new Command('willow')
-    .description('Willow from the command line: queues, items, dead letters, limiter rules and locks')
+    .description('Willow from the command line: queues, items, dead letters, limiter rules, locks and backups')
     .option('--url <url>', `where Willow listens (env WILLOW_URL, default ${DEFAULT_URL})`)
     .option('--key <key>', 'API key, sent as a bearer token (env WILLOW_API_KEY)')
     .option('--json', 'print JSON for scripts instead of tables')
@@ -25,6 +26,7 @@ export function program(): Command {
     .showHelpAfterError('(add --help for usage)');
   queueCommands(root);
   limiterCommands(root);
+  backupCommand(root);
   return root;
 }
 
