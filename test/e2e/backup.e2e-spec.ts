@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { get } from 'node:http';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +13,7 @@ const SQLITE_MAGIC = 'SQLite format 3\u0000';
 /** The README's restore command (Operations, Backups), as a user would paste it. */
 function readmeRestore(): string {
   const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
-  const command = /To restore, stop Willow[\s\S]*?`(rm -f data\/willow\.db-wal[^`]*)`/.exec(readme);
+  const command = /To restore, stop Willow[\s\S]*?`(cp willow-backup\.db data\/[^`]*)`/.exec(readme);
   if (!command) throw new Error('README: no restore command under Backups');
   return command[1];
 }
@@ -98,7 +99,43 @@ describe('Online backup (embedded store, a real process)', () => {
     expect(got.status).toBe(200);
     expect((await call(b.url, 'POST', `/v1/queues/builds/items/${got.body.ID}/ack`, { Passed: true })).status).toBe(200);
     expect((await call(b.url, 'POST', '/v1/queues/builds/items', { KeyValues: { branch: 'after' }, Data: 1 })).status).toBe(201);
+    // The README's download command, as pasted: a whole copy under the final name, nothing partial left.
+    const dest = newDir();
+    const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+    const curl = /\n {2}(curl -sf --remove-on-error localhost:8080\/v1\/backup[^\n]*)\n/.exec(readme);
+    expect(curl).not.toBeNull();
+    const fetched = spawnSync('bash', ['-c', curl![1].replace('localhost:8080', new URL(b.url).host)], { cwd: dest, encoding: 'utf8' });
+    expect([fetched.status, fetched.stderr]).toEqual([0, '']);
+    expect(readdirSync(dest)).toEqual(['willow-backup.db']);
+    expect(readFileSync(join(dest, 'willow-backup.db')).subarray(0, 16).toString('latin1')).toBe(SQLITE_MAGIC);
     await b.stop();
+  }, 60_000);
+
+  it('removes the copy when the client goes away mid-download, and takes the next backup', async () => {
+    const dir = newDir();
+    const s = await startServer({ WILLOW_DATA_DIR: dir });
+    servers.push(s);
+    expect((await call(s.url, 'POST', '/v1/queues', { Name: 'big' })).status).toBe(201);
+    for (let batch = 0; batch < 8; batch++) {
+      const items = Array.from({ length: 50 }, (_, n) => ({ KeyValues: { n: batch * 50 + n }, Data: 'y'.repeat(16_000), Updateable: false }));
+      expect((await call(s.url, 'POST', '/v1/queues/big/items/batch', { Items: items })).status).toBe(200);
+    }
+    // Reads one chunk of a copy of several MB (more than the sockets buffer), then hangs up.
+    await new Promise<void>((resolve, reject) => {
+      const req = get(`${s.url}/v1/backup`, (res) => {
+        expect(res.statusCode).toBe(200);
+        res.once('data', () => {
+          req.destroy();
+          resolve();
+        });
+      });
+      req.on('error', (error) => (req.destroyed ? undefined : reject(error)));
+    });
+    await waitUntil(async () => readdirSync(dir).every((name) => !name.includes('backup')), 5_000);
+    const next = await fetch(`${s.url}/v1/backup`);
+    expect(next.status).toBe(200);
+    expect(Buffer.from(await next.arrayBuffer()).length).toBeGreaterThan(6_000_000);
+    await s.stop();
   }, 60_000);
 });
 

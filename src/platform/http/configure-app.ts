@@ -66,11 +66,10 @@ export function configureApp(
 
 /**
  * Idle client connections stay open `keepAliveMs` (Node's default is 5 s, below the idle timeout of common load
- * balancers and client pools, which then reuse a connection the server is closing). The time allowed for a request's
- * headers must exceed it, or a connection reused at the edge is cut while its request arrives.
+ * balancers and client pools, which then reuse a connection the server is closing). The header and request timeouts
+ * stay Node's: on Node 20 they run from a request's first byte, not from the connection's idle start, so a long
+ * keep-alive does not need them raised (and raising them would only give slow senders longer).
  */
 function keepIdleConnections(server: Server, keepAliveMs: number): void {
   server.keepAliveTimeout = keepAliveMs;
-  server.headersTimeout = keepAliveMs + 1_000;
-  server.requestTimeout = Math.max(server.requestTimeout, server.headersTimeout);
 }

@@ -1,5 +1,4 @@
 import { Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
-import { tmpdir } from 'node:os';
 import type { Scheduler } from '../../common/scheduler';
 import { CONFIG, type Config } from '../../config';
 import { SCHEDULER } from '../scheduler.token';
@@ -26,7 +25,7 @@ import { Backups } from './backup/backups';
     {
       provide: Backups,
       inject: [STORAGE, CONFIG],
-      useFactory: (storage: StorageHandle, config: Config) => new Backups(storage, config.dataDir === ':memory:' ? tmpdir() : config.dataDir),
+      useFactory: (storage: StorageHandle, config: Config) => new Backups(storage, config.dataDir === ':memory:' ? null : config.dataDir),
     },
   ],
   controllers: [BackupController],

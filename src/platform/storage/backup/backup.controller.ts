@@ -8,6 +8,7 @@ import { RequireScope } from '../../http/require-scope';
 import { Backups } from './backups';
 
 const SQLITE_TYPE = 'application/vnd.sqlite3';
+const STALL_MS = 60_000;
 
 @ApiTags('operations')
 @Controller('v1/backup')
@@ -30,6 +31,9 @@ export class BackupController {
       res.setHeader('Content-Length', String(bytes));
       res.setHeader('Content-Disposition', `attachment; filename="willow-${new Date().toISOString().replace(/[-:]|\.\d+/g, '')}.db"`);
       res.setHeader('Cache-Control', 'no-store');
+      // A client that stops reading would hold the copy on disk, and every other backup off, for as long as its
+      // connection lives: a minute without progress ends the download.
+      res.setTimeout(STALL_MS, () => res.destroy());
       try {
         await pipeline(createReadStream(file), res);
       } catch {

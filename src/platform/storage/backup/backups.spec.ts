@@ -3,22 +3,31 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Backups, type BackupSource } from './backups';
 
-/** A store whose copy writes `content` and finishes when `finish` is called (or at once). */
+/**
+ * A store whose copy writes `content` and then waits for `finish` or `fail`, which also settle a copy that has not
+ * started yet (the backup first checks free space, asynchronously).
+ */
 function embedded(content = 'copy'): BackupSource & { started: number; finish: () => void; fail: (error: Error) => void } {
-  let finish = () => {};
-  let fail: (error: Error) => void = () => {};
+  const outcomes: Array<Error | null> = [];
+  let waiting: ((outcome: Error | null) => void) | null = null;
+  const settle = (outcome: Error | null) => {
+    if (waiting) {
+      const w = waiting;
+      waiting = null;
+      w(outcome);
+    } else outcomes.push(outcome);
+  };
   const source = {
     kind: 'embedded' as const,
     started: 0,
-    finish: () => finish(),
-    fail: (error: Error) => fail(error),
-    backup: (file: string) => {
+    sizeBytes: () => 0,
+    finish: () => settle(null),
+    fail: (error: Error) => settle(error),
+    backup: async (file: string) => {
       source.started++;
       writeFileSync(file, content);
-      return new Promise<void>((resolve, reject) => {
-        finish = resolve;
-        fail = reject;
-      });
+      const outcome = outcomes.length > 0 ? outcomes.shift()! : await new Promise<Error | null>((resolve) => (waiting = resolve));
+      if (outcome) throw outcome;
     },
   };
   return source;
@@ -75,6 +84,34 @@ describe(Backups.name, () => {
     source.finish();
     await after;
     expect(source.started).toBe(3);
+  });
+
+  it('does not start a copy that would leave less than 64 MiB free (507), and starts one that leaves more', async () => {
+    const source = embedded();
+    source.sizeBytes = () => 100 * 1_048_576;
+    const tight = new Backups(source, dir, async () => 164 * 1_048_576 - 1);
+    await expect(tight.send(async () => {})).rejects.toMatchObject({ code: 'STORAGE_FULL' });
+    expect(source.started).toBe(0);
+    const roomy = new Backups(source, dir, async () => 164 * 1_048_576);
+    const sending = roomy.send(async () => {});
+    source.finish();
+    await sending;
+    expect(source.started).toBe(1);
+    expect(leftovers()).toEqual([]);
+  });
+
+  it('copies a database in memory into a directory of its own, removed with the copy', async () => {
+    const source = embedded();
+    const backups = new Backups(source, null);
+    let where = '';
+    const sending = backups.send(async (file) => {
+      where = file;
+      expect(readdirSync(join(file, '..'))).toHaveLength(1);
+    });
+    source.finish();
+    await sending;
+    expect(where.startsWith(tmpdir())).toBe(true);
+    expect(existsSync(join(where, '..'))).toBe(false);
   });
 
   it('refuses a PostgreSQL store with BACKUP_UNSUPPORTED, naming its own tools', async () => {

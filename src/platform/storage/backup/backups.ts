@@ -1,46 +1,62 @@
 import { readdirSync, rmSync } from 'node:fs';
-import { rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm, stat, statfs } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BackupInProgressError, BackupUnsupportedError } from '../../../common/errors';
+import { BackupInProgressError, BackupUnsupportedError, StorageFullError } from '../../../common/errors';
 import { newId } from '../../../common/ids';
 
-/** What a backup needs of the store: its kind, and (embedded) a consistent copy written to a file. */
+/** What a backup needs of the store: its kind, and (embedded) its size and a consistent copy written to a file. */
 export interface BackupSource {
   readonly kind: 'embedded' | 'postgres';
+  sizeBytes?(): number;
   backup?(file: string): Promise<void>;
 }
 
 /** Temporary copies are named so; one left by a process that died while sending it is removed at the next start. */
 const TEMP_PREFIX = '.willow-backup-';
+/** Free space kept beyond the copy's size, so that the copy never takes the last of the disk from live writes. */
+const SPARE_BYTES = 64 * 1_048_576;
 
 /**
- * Online backups of the embedded store, one at a time: the copy goes to a temporary file beside the database (the
- * same disk, so a full disk answers 507 rather than filling another), is handed to `deliver` (the download), and is
- * removed however that ends.
+ * Online backups of the embedded store, one at a time: the copy goes to a temporary file beside the database (or,
+ * for a database in memory, `dir` null, in a directory of its own), is handed to `deliver` (the download), and is
+ * removed however that ends. A copy that would leave less than SPARE_BYTES free is not started (507), so a backup
+ * never fills the disk under the writes Willow goes on serving.
  */
 export class Backups {
   private taking = false;
 
   constructor(
     private readonly source: BackupSource,
-    private readonly dir: string,
+    private readonly dir: string | null,
+    private readonly freeBytes: (dir: string) => Promise<number> = freeBytesOf,
   ) {
-    removeStale(dir);
+    if (dir !== null) removeStale(dir);
   }
 
   async send(deliver: (file: string, bytes: number) => Promise<void>): Promise<void> {
     if (this.source.kind !== 'embedded' || !this.source.backup) throw new BackupUnsupportedError();
     if (this.taking) throw new BackupInProgressError();
     this.taking = true;
-    const file = join(this.dir, `${TEMP_PREFIX}${newId()}.db`);
+    let dir: string | null = null;
+    let file: string | null = null;
     try {
+      dir = this.dir ?? (await mkdtemp(join(tmpdir(), 'willow-backup-')));
+      if ((await this.freeBytes(dir)) < (this.source.sizeBytes?.() ?? 0) + SPARE_BYTES) throw new StorageFullError();
+      file = join(dir, `${TEMP_PREFIX}${newId()}.db`);
       await this.source.backup(file);
       await deliver(file, (await stat(file)).size);
     } finally {
       this.taking = false;
-      await rm(file, { force: true });
+      if (this.dir === null && dir !== null) await rm(dir, { recursive: true, force: true });
+      else if (file !== null) await rm(file, { force: true });
     }
   }
+}
+
+async function freeBytesOf(dir: string): Promise<number> {
+  const fs = await statfs(dir);
+  return fs.bavail * fs.bsize;
 }
 
 function removeStale(dir: string): void {

@@ -87,6 +87,11 @@ export class EmbeddedStorage {
     this.db.prepare('SELECT 1').get();
   }
 
+  /** The database's size in bytes (its pages; the WAL's content is in them once checkpointed). */
+  sizeBytes(): number {
+    return (this.db.pragma('page_count', { simple: true }) as number) * (this.db.pragma('page_size', { simple: true }) as number);
+  }
+
   /**
    * A consistent copy of the database, as of the moment it completes, written to `file` (a new SQLite database).
    * SQLite's online backup copies the pages in steps between turns of the event loop, so requests go on meanwhile;
