@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Locator } from 'playwright-core';
@@ -278,6 +278,14 @@ describe('Dashboard at /ui in Chromium', () => {
       await web.getByRole('button', { name: 'Delete for good?' }).click();
       await visible(w.page.getByText('No dead letters'));
       expect((await api('GET', '/v1/queues/deploys/dead-letters')).body).toEqual([]);
+    });
+
+    it('Download backup saves a copy of the store as a file', async () => {
+      await goto(w, '#/');
+      const [download] = await Promise.all([w.page.waitForEvent('download'), w.page.getByRole('button', { name: 'Download backup' }).click()]);
+      expect(download.suggestedFilename()).toMatch(/^willow-\d{8}T\d{6}Z\.db$/);
+      const file = await download.path();
+      expect(readFileSync(file).subarray(0, 16).toString('latin1')).toBe('SQLite format 3\u0000');
     });
 
     it('an action the server refuses says why in place', async () => {

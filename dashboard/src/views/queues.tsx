@@ -1,4 +1,4 @@
-import { call, willow, type Schemas } from '../api';
+import { call, callWithResponse, willow, type Schemas } from '../api';
 import { ActionButton, EmptyState, Loaded, ViewHeader } from '../components/ui';
 import { count, limitText } from '../format';
 import { useResource } from '../resource';
@@ -20,11 +20,27 @@ export function PauseButton({ queue, done }: { queue: Queue; done: () => void })
   );
 }
 
+/** Saves a consistent copy of the store (GET /v1/backup) as a file download, under the name the server gives it. */
+export async function downloadBackup(): Promise<void> {
+  const { data, response } = await callWithResponse(willow().api.GET('/v1/backup', { parseAs: 'blob' }));
+  const name = /filename="([^"]+)"/.exec(response.headers.get('Content-Disposition') ?? '')?.[1] ?? 'willow-backup.db';
+  const url = URL.createObjectURL(data as Blob);
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = name;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
 export function QueuesView() {
   const queues = useResource(() => call(willow().api.GET('/v1/queues', { params: { query: { Limit: 10_000 } } })), [], (e) => QUEUE_EVENTS.test(e.Type));
   return (
     <section aria-labelledby="queues-title">
-      <ViewHeader title={<span id="queues-title">Queues</span>} sub="Items waiting, scheduled and being processed, per queue." resource={queues} />
+      <ViewHeader title={<span id="queues-title">Queues</span>} sub="Items waiting, scheduled and being processed, per queue." resource={queues}>
+        <ActionButton label="Download backup" run={downloadBackup} done={() => {}} />
+      </ViewHeader>
       <Loaded resource={queues}>{(list) => (list.length ? <QueueTable queues={list} reload={queues.reload} /> : <NoQueues />)}</Loaded>
     </section>
   );
