@@ -156,10 +156,13 @@ describe.each(storeCases())('GET /v1/backup ($name store)', (store) => {
         r.on('data', (chunk: Buffer) => chunks.push(chunk));
         r.on('end', () => done(null, Buffer.concat(chunks)));
       });
+    const head = await sut.http().head('/v1/backup');
     if (store.name === 'embedded') {
       expect(res.status).toBe(200);
       expect((res.body as Buffer).subarray(0, 16).toString('latin1')).toBe(SQLITE_MAGIC);
+      expect([head.status, head.headers['content-type']]).toEqual([200, 'application/vnd.sqlite3']);
     } else {
+      expect(head.status).toBe(409);
       expect(res.status).toBe(409);
       const body = JSON.parse((res.body as Buffer).toString('utf8'));
       expect(body).toEqual({ Code: 'BACKUP_UNSUPPORTED', Message: expect.stringContaining('pg_dump') });

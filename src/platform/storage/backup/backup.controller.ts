@@ -1,6 +1,6 @@
-import { Controller, Get, Res } from '@nestjs/common';
+import { Controller, Get, Req, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { ApiErrors, STORE_ERRORS } from '../../http/api-errors';
@@ -24,7 +24,14 @@ export class BackupController {
   })
   @ApiErrors({ 409: ['BACKUP_IN_PROGRESS', 'BACKUP_UNSUPPORTED'], ...STORE_ERRORS })
   @RequireScope('admin')
-  async download(@Res() res: Response): Promise<void> {
+  async download(@Req() req: Request, @Res() res: Response): Promise<void> {
+    // Express answers HEAD with the GET route: say what a GET would be, without taking a copy.
+    if (req.method === 'HEAD') {
+      this.backups.assertSupported();
+      res.status(200).setHeader('Content-Type', SQLITE_TYPE);
+      res.end();
+      return;
+    }
     await this.backups.send(async (file, bytes) => {
       res.status(200);
       res.setHeader('Content-Type', SQLITE_TYPE);

@@ -34,8 +34,14 @@ export class Backups {
     if (dir !== null) removeStale(dir);
   }
 
-  async send(deliver: (file: string, bytes: number) => Promise<void>): Promise<void> {
+  /** Throws BACKUP_UNSUPPORTED unless this store can be copied (a HEAD request asks only this). */
+  assertSupported(): void {
     if (this.source.kind !== 'embedded' || !this.source.backup) throw new BackupUnsupportedError();
+  }
+
+  async send(deliver: (file: string, bytes: number) => Promise<void>): Promise<void> {
+    this.assertSupported();
+    if (!this.source.backup) return;
     if (this.taking) throw new BackupInProgressError();
     this.taking = true;
     let dir: string | null = null;
