@@ -122,8 +122,8 @@ export const INSERT_ITEMS = `INSERT INTO willow_items
 export const CLAIM_HEADS = `UPDATE willow_items SET state = 1, attempt = attempt + 1, expires_at = $3::bigint + timeout_ms
   FROM (SELECT ${HEAD_OF('$1', 'k.key', ' FOR UPDATE SKIP LOCKED')} AS head_seq FROM unnest($2::text[]) AS k(key)) h
   WHERE seq = h.head_seq AND state = 0 AND (not_before IS NULL OR not_before <= $3::bigint)
-    AND NOT EXISTS (SELECT 1 FROM willow_items a WHERE a.queue = $1 AND md5(a.channel) = md5(willow_items.channel)
-      AND a.channel = willow_items.channel AND a.state = 0 AND a.not_before IS NOT NULL AND a.not_before > $3::bigint
+    AND NOT EXISTS (SELECT 1 FROM willow_items a WHERE a.queue = $1 AND ${CHANNEL_IS('willow_items.channel')}
+      AND a.state = 0 AND a.not_before IS NOT NULL AND a.not_before > $3::bigint
       AND (a.priority > willow_items.priority OR (a.priority = willow_items.priority AND a.seq < willow_items.seq)))
   RETURNING ${ITEM}`;
 /** $1 id. */

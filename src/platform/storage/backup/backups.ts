@@ -36,12 +36,11 @@ export class Backups {
 
   /** Throws BACKUP_UNSUPPORTED unless this store can be copied (a HEAD request asks only this). */
   assertSupported(): void {
-    if (this.source.kind !== 'embedded' || !this.source.backup) throw new BackupUnsupportedError();
+    this.copier();
   }
 
   async send(deliver: (file: string, bytes: number) => Promise<void>): Promise<void> {
-    this.assertSupported();
-    if (!this.source.backup) return;
+    const copy = this.copier();
     if (this.taking) throw new BackupInProgressError();
     this.taking = true;
     let dir: string | null = null;
@@ -50,13 +49,21 @@ export class Backups {
       dir = this.dir ?? (await mkdtemp(join(tmpdir(), 'willow-backup-')));
       if ((await this.freeBytes(dir)) < (this.source.sizeBytes?.() ?? 0) + SPARE_BYTES) throw new StorageFullError();
       file = join(dir, `${TEMP_PREFIX}${newId()}.db`);
-      await this.source.backup(file);
+      await copy(file);
       await deliver(file, (await stat(file)).size);
     } finally {
       this.taking = false;
       if (this.dir === null && dir !== null) await rm(dir, { recursive: true, force: true });
       else if (file !== null) await rm(file, { force: true });
     }
+  }
+
+  /** The store's copy function; BACKUP_UNSUPPORTED for a store that cannot be copied here (PostgreSQL). */
+  private copier(): (file: string) => Promise<void> {
+    const { source } = this;
+    const backup = source.kind === 'embedded' ? source.backup : undefined;
+    if (!backup) throw new BackupUnsupportedError();
+    return (file) => backup.call(source, file);
   }
 }
 
