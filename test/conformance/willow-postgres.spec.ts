@@ -98,6 +98,42 @@ describePostgres('willow postgres', (url) => {
       }
     });
 
+    it('collapses enqueues racing from both instances into one channel as if sent one by one', async () => {
+      // Each round a fresh queue, so both instances first try their enqueue as an append in one call: the call that
+      // comes second must see the first one's item (updateable) and leave the enqueue to the collapsing transaction.
+      for (let round = 0; round < 30; round++) {
+        const queue = `race-${round}`;
+        await a.createQueue(queue, 5, T0);
+        const outcomes = (await Promise.all([a.enqueue(queue, [item(main, 'a')]), b.enqueue(queue, [item(main, 'b')])])).flat();
+        expect(outcomes.map((o) => o.collapsed).sort()).toEqual([false, true]);
+        expect(outcomes[0].id).toBe(outcomes[1].id);
+        expect(await a.loadChannels(queue)).toEqual([expect.objectContaining({ waiting: 1, processing: 0 })]);
+        expect(await b.getQueue(queue)).toMatchObject({ items: 1 });
+        const last = outcomes.find((o) => o.collapsed)!;
+        expect(await a.claimHead(queue, canonicalTags(main), T0)).toMatchObject({ id: last.id, data: outcomes[0].collapsed ? '"a"' : '"b"' });
+      }
+    });
+
+    it('stores an item alike whether it is appended in one call or written by the enqueue transaction', async () => {
+      const rich = (tags: Tags) => ({
+        ...item(tags, { rich: true }, { updateable: false, retryAttempts: 4, retryPosition: 'back', timeoutMs: 7_000, priority: 3, retryDelayMs: 250, retryBackoff: 'exponential' }),
+        at: T0 - 5,
+        dueAt: T0 + 1_000,
+      });
+      await a.enqueue(Q, [item({ c: 'tail' }, 'tail')]);
+      // Alone: appended in one call. Beside an item that collapses into an updateable tail: the transaction's insert.
+      const [[appended], [collapsed, inserted]] = [await a.enqueue(Q, [rich({ c: 1 })]), await a.enqueue(Q, [item({ c: 'tail' }, 'new'), rich({ c: 2 })])];
+      expect(collapsed.collapsed).toBe(true);
+      expect([appended.collapsed, inserted.collapsed]).toEqual([false, false]);
+      const stored = async (tags: Tags) => {
+        const { seq: _seq, id: _id, key: _key, tags: _tags, ...rest } = (await a.claimHead(Q, canonicalTags(tags), T0 + 1_000))!;
+        return rest;
+      };
+      const viaCall = await stored({ c: 1 });
+      expect(viaCall).toMatchObject({ updateable: false, retryAttempts: 4, retryPosition: 'back', timeoutMs: 7_000, priority: 3, retryDelayMs: 250, retryBackoff: 'exponential', enqueuedAt: T0 - 5, notBefore: T0 + 1_000, data: '{"rich":true}' });
+      expect(await stored({ c: 2 })).toEqual(viaCall);
+    });
+
     it('never exceeds MaxItems under concurrent enqueues from both instances', async () => {
       await a.createQueue('ten', 10, T0);
       const results = await Promise.allSettled(Array.from({ length: 30 }, (_, i) => (i % 2 ? a : b).enqueue('ten', [item({ n: i }, i)])));

@@ -1,5 +1,5 @@
 import { inlineParams } from '../../platform/storage/postgres/inline-params';
-import { afterCommit } from '../../platform/storage/postgres/pg-channel';
+import { afterCommit, ALREADY_COMMITTED } from '../../platform/storage/postgres/pg-channel';
 import type { PostgresStorage, Tx } from '../../platform/storage/postgres/postgres-storage';
 import { channelsOf, planEnqueue, type EnqueueInput, type ItemWrite } from '../domain/enqueue-plan';
 import { QueueFullError, QueueNotFoundError } from '../domain/willow.errors';
@@ -9,6 +9,49 @@ import type { QueueRow } from './postgres-willow.rows';
 import * as SQL from './postgres-willow.sql';
 
 type StateRow = { max_items: number } & ({ seq: string; id: string; channel: string; updateable: boolean; priority: number } | { seq: null });
+
+/** APPEND_ITEMS' answer: 0 appended, 1 no such queue, 2 QUEUE_FULL (`items` of `max_items`), 3 a collapse to plan. */
+type AppendRow = { status: 0 | 1 | 2 | 3; items: number; max_items: number };
+
+/**
+ * Enqueues `items` into `queue`: first as appends in one call (`appendOnly`), the common case; when a channel's last
+ * waiting item turns out to be updateable, the enqueue transaction plans and writes the collapses. `collapsing` holds
+ * the queues whose updateable items met an updateable tail lately: their batches with updateable items go to the
+ * transaction at once (an append attempt would rarely be all they need), until one of them collapses nothing.
+ */
+export async function enqueueItems(storage: PostgresStorage, queue: string, items: EnqueueInput, collapsing: Set<string>): Promise<EnqueueOutcome[]> {
+  const updateable = items.some((x) => x.item.updateable);
+  if (!updateable || !collapsing.has(queue)) {
+    const appended = await appendOnly(storage, queue, items);
+    if (appended) return appended;
+  }
+  const outcomes = await enqueueTx(storage, queue, items);
+  if (updateable && outcomes.some((o) => o.collapsed)) collapsing.add(queue);
+  else collapsing.delete(queue);
+  return outcomes;
+}
+
+/**
+ * The batch planned as if none of its channels ended in an updateable waiting item (so nothing collapses into a
+ * stored item; items of one channel in the batch still collapse into each other as planEnqueue decides), written by
+ * `willow_append_items` in one statement when that holds once the channels are locked; null, with nothing written,
+ * when it does not.
+ */
+async function appendOnly(storage: PostgresStorage, queue: string, items: EnqueueInput): Promise<EnqueueOutcome[] | null> {
+  const plan = planEnqueue(items, new Map());
+  const [row] = await storage.query<AppendRow>(SQL.APPEND_ITEMS, [queue, channelsOf(items), ...insertParams(queue, plan.inserts).slice(1)]);
+  switch (row.status) {
+    case 0:
+      await storage.channel(QUEUE_CHANGES).send(ALREADY_COMMITTED, ...channelsChanged(queue, plan.inserts.map((w) => w.key)));
+      return plan.outcomes;
+    case 1:
+      throw new QueueNotFoundError(queue);
+    case 2:
+      throw new QueueFullError(queue, row.max_items, row.items, plan.inserts.length);
+    case 3:
+      return null;
+  }
+}
 
 /**
  * One enqueue transaction: queue and channel locks, then the queue's bound with the channels' last waiting items

@@ -88,4 +88,58 @@ export const WILLOW_PG_MIGRATIONS: readonly Migration[] = [
     id: '007-channel-not-due',
     sql: `CREATE INDEX willow_items_channel_due ON willow_items (queue, md5(channel), not_before) WHERE state = 0 AND not_before IS NOT NULL;`,
   },
+  {
+    // An enqueue that only appends (no channel it writes ends in an updateable waiting item), in one call: one round
+    // trip, committed on its own, with plans this function keeps for its connection. The same locks in the same order
+    // as the enqueue transaction (postgres-willow.sql.ts), each statement with its own snapshot, so the check sees
+    // every enqueue that held a channel's lock before. Status: 0 appended; 1 no such queue; 2 QUEUE_FULL (`items` of
+    // `max_items`); 3 a channel ends in an updateable item, nothing written (the caller plans a collapse in a
+    // transaction).
+    id: '008-append-items',
+    sql: `
+      CREATE FUNCTION willow_append_items(p_queue text, p_keys text[], p_ids text[], p_channels text[], p_data text[],
+        p_updateable boolean[], p_retry_attempts int[], p_retry_front boolean[], p_timeout_ms bigint[], p_priority smallint[],
+        p_retry_delay_ms bigint[], p_retry_exponential boolean[], p_enqueued_at bigint[], p_not_before bigint[])
+      RETURNS TABLE (status smallint, items int, max_items int)
+      LANGUAGE plpgsql VOLATILE SET search_path FROM CURRENT AS $fn$
+      DECLARE
+        v_max int;
+        v_items int;
+        v_adding int := cardinality(p_ids);
+      BEGIN
+        PERFORM pg_advisory_xact_lock_shared(hashtext('willow.queue.' || current_schema()), hashtext(p_queue));
+        PERFORM count(*) FROM (SELECT pg_advisory_xact_lock(hashtext('willow.channel.' || current_schema()), h)
+          FROM (SELECT DISTINCT hashtext(p_queue || chr(10) || k) AS h FROM unnest(p_keys) k ORDER BY h) sorted) locked;
+        SELECT q.max_items INTO v_max FROM willow_queues q WHERE q.name = p_queue;
+        IF NOT FOUND THEN
+          RETURN QUERY SELECT 1::smallint, 0, 0;
+          RETURN;
+        END IF;
+        IF EXISTS (SELECT 1 FROM unnest(p_keys) AS k(channel) CROSS JOIN LATERAL (SELECT w.updateable FROM willow_items w
+            WHERE w.queue = p_queue AND md5(w.channel) = md5(k.channel) AND w.channel = k.channel AND w.state = 0
+            ORDER BY w.seq DESC LIMIT 1) AS last WHERE last.updateable) THEN
+          RETURN QUERY SELECT 3::smallint, 0, v_max;
+          RETURN;
+        END IF;
+        IF v_max >= 0 THEN
+          UPDATE willow_queues q SET items = q.items + v_adding WHERE q.name = p_queue AND q.items + v_adding <= v_max;
+          IF NOT FOUND THEN
+            RETURN QUERY SELECT 2::smallint, q.items, v_max FROM willow_queues q WHERE q.name = p_queue;
+            RETURN;
+          END IF;
+        END IF;
+        INSERT INTO willow_items
+          (seq, id, queue, channel, state, data, updateable, retry_attempts, retry_front, timeout_ms, attempt, enqueued_at,
+            priority, not_before, retry_delay_ms, retry_exponential)
+          SELECT nextval('willow_item_seq'), u.id, p_queue, u.channel, 0, u.data, u.updateable, u.retry_attempts,
+            u.retry_front, u.timeout_ms, 0, u.enqueued_at, u.priority, u.not_before, u.retry_delay_ms, u.retry_exponential
+          FROM unnest(p_ids, p_channels, p_data, p_updateable, p_retry_attempts, p_retry_front, p_timeout_ms, p_priority,
+            p_retry_delay_ms, p_retry_exponential, p_enqueued_at, p_not_before)
+            WITH ORDINALITY AS u(id, channel, data, updateable, retry_attempts, retry_front, timeout_ms, priority,
+              retry_delay_ms, retry_exponential, enqueued_at, not_before, ord)
+          ORDER BY u.ord;
+        RETURN QUERY SELECT 0::smallint, 0, v_max;
+      END
+      $fn$;`,
+  },
 ];

@@ -9,7 +9,7 @@ import { checkDelivery } from '../domain/delivery';
 import type { EnqueueInput } from '../domain/enqueue-plan';
 import { PROCESSING, type WAITING } from '../domain/item';
 import type { Ack } from '../domain/settlement';
-import { enqueueTx } from './postgres-willow.enqueue';
+import { enqueueItems } from './postgres-willow.enqueue';
 import { WILLOW_PG_MIGRATIONS } from './postgres-willow.migrations';
 import * as Row from './postgres-willow.rows';
 import { cancelTx, countDead, countScheduled, deleteChannelTx, requeueDeadTx, requireQueue, scheduledOf } from './postgres-willow.items';
@@ -56,6 +56,8 @@ export class PostgresWillowStore implements WillowStore {
     retryAlone: unlessStoreDown,
   });
 
+  /** Queues whose updateable items collapse lately: their enqueues skip the append attempt (see enqueueItems). */
+  private readonly collapsing = new Set<string>();
   private readonly changes: PgChannel<QueueChange>;
   /** The items table's statistics kept current as it fills (channel reads and claims are planned with them). */
   private readonly itemStats: AnalyzeOnGrowth;
@@ -99,6 +101,7 @@ export class PostgresWillowStore implements WillowStore {
   }
 
   deleteQueue(name: string): Promise<StoredItem[]> {
+    this.collapsing.delete(name);
     return this.storage.tx(async (sql) => {
       await sql.query(SQL.LOCK_QUEUE_EXCLUSIVE, [name]);
       await requireQueue(sql, name);
@@ -129,7 +132,7 @@ export class PostgresWillowStore implements WillowStore {
 
   /** Several requests in one transaction, their items planned in arrival order as if sent one by one. */
   private async enqueueBatch(queue: string, requests: readonly EnqueueInput[]): Promise<EnqueueOutcome[][]> {
-    const outcomes = await enqueueTx(this.storage, queue, requests.flat());
+    const outcomes = await enqueueItems(this.storage, queue, requests.flat(), this.collapsing);
     this.itemStats.grew(outcomes.flat().filter((o) => !o.collapsed).length);
     let at = 0;
     return requests.map((items) => outcomes.slice(at, (at += items.length)));
