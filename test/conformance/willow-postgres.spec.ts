@@ -1,5 +1,6 @@
 import { canonicalTags, type Tags } from '../../src/common/tags';
 import type { PostgresStorage } from '../../src/platform/storage/postgres/postgres-storage';
+import * as SQL from '../../src/willow/store/postgres-willow.sql';
 import { PostgresWillowStore } from '../../src/willow/store/postgres-willow.store';
 import type { NewItem } from '../../src/willow/willow.port';
 import type { WillowChange } from '../../src/willow/willow.store';
@@ -112,6 +113,21 @@ describePostgres('willow postgres', (url) => {
         const last = outcomes.find((o) => o.collapsed)!;
         expect(await a.claimHead(queue, canonicalTags(main), T0)).toMatchObject({ id: last.id, data: outcomes[0].collapsed ? '"a"' : '"b"' });
       }
+    });
+
+    it('sends a queue whose updateable items keep collapsing straight to the enqueue transaction, until one appends', async () => {
+      const appendCalls = jest.spyOn(storages[0], 'query');
+      const attempts = () => appendCalls.mock.calls.filter(([text]) => text === SQL.APPEND_ITEMS).length;
+      await a.enqueue(Q, [item(main, 1)]); // appended in one call
+      await a.enqueue(Q, [item(main, 2)]); // the call finds an updateable tail: the transaction collapses
+      await a.enqueue(Q, [item(main, 3)]); // straight to the transaction
+      await a.enqueue(Q, [item(main, 4, { updateable: false })]); // an item that is not updateable always tries first
+      expect(attempts()).toBe(3);
+      await a.claimHead(Q, canonicalTags(main), T0);
+      await a.enqueue(Q, [item(main, 5)]); // the transaction again; it collapses nothing, so the queue is let go
+      await a.enqueue(Q, [item({ c: 1 }, 6)]);
+      expect(attempts()).toBe(4);
+      expect((await a.loadChannels(Q)).map((c) => c.waiting).sort()).toEqual([1, 1]);
     });
 
     it('stores an item alike whether it is appended in one call or written by the enqueue transaction', async () => {

@@ -17,7 +17,8 @@ type AppendRow = { status: 0 | 1 | 2 | 3; items: number; max_items: number };
  * Enqueues `items` into `queue`: first as appends in one call (`appendOnly`), the common case; when a channel's last
  * waiting item turns out to be updateable, the enqueue transaction plans and writes the collapses. `collapsing` holds
  * the queues whose updateable items met an updateable tail lately: their batches with updateable items go to the
- * transaction at once (an append attempt would rarely be all they need), until one of them collapses nothing.
+ * transaction at once (an append attempt would rarely be all they need), until one of them collapses nothing; a
+ * batch without updateable items always tries the call first.
  */
 export async function enqueueItems(storage: PostgresStorage, queue: string, items: EnqueueInput, collapsing: Set<string>): Promise<EnqueueOutcome[]> {
   const updateable = items.some((x) => x.item.updateable);
@@ -27,7 +28,7 @@ export async function enqueueItems(storage: PostgresStorage, queue: string, item
   }
   const outcomes = await enqueueTx(storage, queue, items);
   if (updateable && outcomes.some((o) => o.collapsed)) collapsing.add(queue);
-  else collapsing.delete(queue);
+  else if (updateable) collapsing.delete(queue);
   return outcomes;
 }
 
