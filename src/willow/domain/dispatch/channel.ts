@@ -86,9 +86,17 @@ export function leftView(views: readonly View[], view: View): readonly View[] {
   return views.length === 1 ? NO_VIEWS : views.toSpliced(at, 1);
 }
 
-/** Among ready channels, the one to serve first: the higher head priority, then the head that has waited longest. */
+/**
+ * Among ready channels, the one to serve first: the higher head priority, then one whose head no dequeue is claiming
+ * (a claim in flight takes the head, so the channel's next item is later in line, where exactly is not known yet),
+ * then the head that has waited longest. So concurrent dequeues spread over the oldest channels instead of taking a
+ * channel's second and third items before another channel's older head; and two instances on one store, which pick
+ * alike, no longer race for a channel's last items (half of their claims came back empty).
+ */
 export function servedBefore(a: Channel, b: Channel): boolean {
-  return a.headPriority !== b.headPriority ? a.headPriority > b.headPriority : a.headSeq! < b.headSeq!;
+  if (a.headPriority !== b.headPriority) return a.headPriority > b.headPriority;
+  if (a.reserved > 0 !== b.reserved > 0) return b.reserved > 0;
+  return a.headSeq! < b.headSeq!;
 }
 
 

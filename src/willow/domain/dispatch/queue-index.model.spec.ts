@@ -86,7 +86,9 @@ describe(`${QueueIndex.name} model: random operations against a naive scan`, () 
           let found: ModelChannel | null = null;
           for (const m of model.values()) {
             const ready = m.headSeq !== null && !m.blockedBy && m.reserved < m.waiting;
-            if (ready && matches(query, m.tags) && (!found || m.headSeq! < found.headSeq!)) found = m;
+            // A channel no dequeue is claiming from goes first, then the oldest head.
+            const before = (a: ModelChannel, b: ModelChannel) => (a.reserved > 0 !== b.reserved > 0 ? b.reserved > 0 : a.headSeq! < b.headSeq!);
+            if (ready && matches(query, m.tags) && (!found || before(m, found))) found = m;
           }
           return found;
         };

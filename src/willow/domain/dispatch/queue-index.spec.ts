@@ -42,6 +42,31 @@ describe(QueueIndex.name, () => {
       expect(best(q({ Where: { os: 'windows' } }))).toBeNull();
     });
 
+    it('serves a channel being claimed from after the others of its priority, and alone as long as it has items', () => {
+      const a = channel({ c: 'a' }, 10, 3);
+      channel({ c: 'b' }, 20);
+      channel({ c: 'hot' }, 30);
+      sut.reserve(a); // a dequeue is taking a's head: its next item's place is not known
+      expect(best()).toEqual({ c: 'b' });
+      sut.reserve(sut.get(canonicalTags({ c: 'b' }))!);
+      expect(best()).toEqual({ c: 'hot' });
+      sut.reserve(sut.get(canonicalTags({ c: 'hot' }))!);
+      expect(best()).toEqual({ c: 'a' }); // every one is being claimed from: by head again; a has items left
+      sut.reserve(a);
+      sut.reserve(a);
+      expect(best()).toBeNull(); // three claims in flight for its three items
+      sut.unreserve(a);
+      expect(best()).toEqual({ c: 'a' });
+    });
+
+    it('still serves a higher priority first, even while it is being claimed from', () => {
+      const urgent = sut.channel(canonicalTags({ c: 'urgent' }), { c: 'urgent' });
+      sut.apply(urgent, { waiting: 2, headSeq: 50, headPriority: 5 });
+      channel({ c: 'b' }, 20);
+      sut.reserve(urgent);
+      expect(best()).toEqual({ c: 'urgent' });
+    });
+
     it('follows head changes: a channel whose head moved back or forward is re-ordered', () => {
       const a = channel({ c: 'a' }, 10);
       channel({ c: 'b' }, 20);
