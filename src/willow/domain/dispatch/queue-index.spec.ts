@@ -1,6 +1,6 @@
 import { parseQuery, type Query } from '../../../common/query';
 import { canonicalTags, type Tags } from '../../../common/tags';
-import { QueueIndex, type BlockedBy, type Channel } from './queue-index';
+import { QueueIndex, spreadBefore, type BlockedBy, type Channel } from './queue-index';
 import { DEFAULT_VIEW_LIMITS, ViewBudget } from './view-budget';
 
 const q = (raw: object): { key: string; query: Query } => ({ key: JSON.stringify(raw), query: parseQuery(raw) });
@@ -42,29 +42,42 @@ describe(QueueIndex.name, () => {
       expect(best(q({ Where: { os: 'windows' } }))).toBeNull();
     });
 
-    it('serves a channel being claimed from after the others of its priority, and alone as long as it has items', () => {
+    it('by head, serves a channel being claimed from again before a channel with a younger head', () => {
       const a = channel({ c: 'a' }, 10, 3);
       channel({ c: 'b' }, 20);
-      channel({ c: 'hot' }, 30);
-      sut.reserve(a); // a dequeue is taking a's head: its next item's place is not known
-      expect(best()).toEqual({ c: 'b' });
-      sut.reserve(sut.get(canonicalTags({ c: 'b' }))!);
-      expect(best()).toEqual({ c: 'hot' });
-      sut.reserve(sut.get(canonicalTags({ c: 'hot' }))!);
-      expect(best()).toEqual({ c: 'a' }); // every one is being claimed from: by head again; a has items left
       sut.reserve(a);
-      sut.reserve(a);
-      expect(best()).toBeNull(); // three claims in flight for its three items
-      sut.unreserve(a);
       expect(best()).toEqual({ c: 'a' });
     });
 
-    it('still serves a higher priority first, even while it is being claimed from', () => {
-      const urgent = sut.channel(canonicalTags({ c: 'urgent' }), { c: 'urgent' });
-      sut.apply(urgent, { waiting: 2, headSeq: 50, headPriority: 5 });
-      channel({ c: 'b' }, 20);
-      sut.reserve(urgent);
-      expect(best()).toEqual({ c: 'urgent' });
+    describe('spread (an index beside others on one shared store)', () => {
+      beforeEach(() => {
+        sut = new QueueIndex(undefined, undefined, spreadBefore);
+      });
+
+      it('serves a channel being claimed from after the others of its priority, and alone as long as it has items', () => {
+        const a = channel({ c: 'a' }, 10, 3);
+        const b = channel({ c: 'b' }, 20);
+        const c = channel({ c: 'c' }, 30);
+        sut.reserve(a); // a dequeue is taking a's head: its next item's place is not known
+        expect(best()).toEqual({ c: 'b' });
+        sut.reserve(b);
+        expect(best()).toEqual({ c: 'c' });
+        sut.reserve(c);
+        expect(best()).toEqual({ c: 'a' }); // every one is being claimed from: by head again; a has items left
+        sut.reserve(a);
+        sut.reserve(a);
+        expect(best()).toBeNull(); // three claims in flight for its three items
+        sut.unreserve(a);
+        expect(best()).toEqual({ c: 'a' });
+      });
+
+      it('still serves a higher priority first, even while it is being claimed from', () => {
+        const urgent = sut.channel(canonicalTags({ c: 'urgent' }), { c: 'urgent' });
+        sut.apply(urgent, { waiting: 2, headSeq: 50, headPriority: 5 });
+        channel({ c: 'b' }, 20);
+        sut.reserve(urgent);
+        expect(best()).toEqual({ c: 'urgent' });
+      });
     });
 
     it('follows head changes: a channel whose head moved back or forward is re-ordered', () => {
