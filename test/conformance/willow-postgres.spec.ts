@@ -130,6 +130,33 @@ describePostgres('willow postgres', (url) => {
       expect((await a.loadChannels(Q)).map((c) => c.waiting).sort()).toEqual([1, 1]);
     });
 
+    it('lets a queue go once a batch of it collapses only into its own items, not into a stored one', async () => {
+      const appendCalls = jest.spyOn(storages[0], 'query');
+      const attempts = () => appendCalls.mock.calls.filter(([text]) => text === SQL.APPEND_ITEMS).length;
+      await a.enqueue(Q, [item(main, 1)]);
+      await a.enqueue(Q, [item(main, 2)]); // collapses into the stored item: the queue is held
+      expect(attempts()).toBe(2);
+      const [d1, d2] = await a.enqueue(Q, [item({ c: 'd' }, 'd1'), item({ c: 'd' }, 'd2')]); // the transaction at once
+      expect([d1.collapsed, d2.collapsed, d2.id]).toEqual([false, true, d1.id]);
+      expect(attempts()).toBe(2);
+      await a.enqueue(Q, [item({ c: 'e' }, 'e1')]); // let go: the call again
+      expect(attempts()).toBe(3);
+    });
+
+    it('collapses an append in one call racing the enqueue transaction of the other instance as if sent one by one', async () => {
+      // Instance a holds each queue (its updateable items collapsed), so its enqueue goes to the transaction; b, which
+      // does not, appends in one call. They take the same channel locks, so one of the two sees the other's item.
+      for (let round = 0; round < 30; round++) {
+        const queue = `mixed-${round}`;
+        await a.createQueue(queue, -1, T0);
+        await a.enqueue(queue, [item({ c: 'warm' }, 1)]);
+        await a.enqueue(queue, [item({ c: 'warm' }, 2)]);
+        const outcomes = (await Promise.all([a.enqueue(queue, [item(main, 'a')]), b.enqueue(queue, [item(main, 'b')])])).flat();
+        expect(outcomes.map((o) => o.collapsed).sort()).toEqual([false, true]);
+        expect((await a.loadChannels(queue)).find((c) => c.key === canonicalTags(main))).toMatchObject({ waiting: 1 });
+      }
+    });
+
     it('stores an item alike whether it is appended in one call or written by the enqueue transaction', async () => {
       const rich = (tags: Tags) => ({
         ...item(tags, { rich: true }, { updateable: false, retryAttempts: 4, retryPosition: 'back', timeoutMs: 7_000, priority: 3, retryDelayMs: 250, retryBackoff: 'exponential' }),

@@ -210,6 +210,14 @@ export function describeWillowStore(
         expect(await drain({ c: 1 }, 'small')).toEqual(['a']);
       });
 
+      it('takes an empty batch into a queue over a lowered MaxItems as nothing to add', async () => {
+        await sut.createQueue('two', 2, T0);
+        await sut.enqueue('two', [fixed(main, 1), fixed(dev, 2)]);
+        await sut.updateQueue('two', { maxItems: 1 });
+        expect(await sut.enqueue('two', [])).toEqual([]);
+        expect((await sut.getQueue('two'))?.items).toBe(2);
+      });
+
       it('lets a batch in when its collapses keep it within MaxItems', async () => {
         await sut.createQueue('one', 1, T0);
         const results = await sut.enqueue('one', [item(main, 1), item(main, 2), item(main, 3)]);

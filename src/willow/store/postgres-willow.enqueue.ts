@@ -17,8 +17,8 @@ type AppendRow = { status: 0 | 1 | 2 | 3; items: number; max_items: number };
  * Enqueues `items` into `queue`: first as appends in one call (`appendOnly`), the common case; when a channel's last
  * waiting item turns out to be updateable, the enqueue transaction plans and writes the collapses. `collapsing` holds
  * the queues whose updateable items met an updateable tail lately: their batches with updateable items go to the
- * transaction at once (an append attempt would rarely be all they need), until one of them collapses nothing; a
- * batch without updateable items always tries the call first.
+ * transaction at once (an append attempt would rarely be all they need), until one of them collapses into no stored
+ * item; a batch without updateable items always tries the call first.
  */
 export async function enqueueItems(storage: PostgresStorage, queue: string, items: EnqueueInput, collapsing: Set<string>): Promise<EnqueueOutcome[]> {
   const updateable = items.some((x) => x.item.updateable);
@@ -27,9 +27,15 @@ export async function enqueueItems(storage: PostgresStorage, queue: string, item
     if (appended) return appended;
   }
   const outcomes = await enqueueTx(storage, queue, items);
-  if (updateable && outcomes.some((o) => o.collapsed)) collapsing.add(queue);
+  if (updateable && collapsedIntoStored(outcomes)) collapsing.add(queue);
   else if (updateable) collapsing.delete(queue);
   return outcomes;
+}
+
+/** Whether an item collapsed into one stored before the batch (not only into another item of the batch). */
+function collapsedIntoStored(outcomes: readonly EnqueueOutcome[]): boolean {
+  const appended = new Set(outcomes.filter((o) => !o.collapsed).map((o) => o.id));
+  return outcomes.some((o) => o.collapsed && !appended.has(o.id));
 }
 
 /**
@@ -51,6 +57,8 @@ async function appendOnly(storage: PostgresStorage, queue: string, items: Enqueu
       throw new QueueFullError(queue, row.max_items, row.items, plan.inserts.length);
     case 3:
       return null;
+    default:
+      throw new Error(`willow_append_items answered an unknown status ${String(row.status)}`);
   }
 }
 

@@ -121,7 +121,7 @@ export const WILLOW_PG_MIGRATIONS: readonly Migration[] = [
           RETURN QUERY SELECT 3::smallint, 0, v_max;
           RETURN;
         END IF;
-        IF v_max >= 0 THEN
+        IF v_max >= 0 AND v_adding > 0 THEN
           UPDATE willow_queues q SET items = q.items + v_adding WHERE q.name = p_queue AND q.items + v_adding <= v_max;
           IF NOT FOUND THEN
             RETURN QUERY SELECT 2::smallint, q.items, v_max FROM willow_queues q WHERE q.name = p_queue;
