@@ -94,14 +94,15 @@ export const WILLOW_PG_MIGRATIONS: readonly Migration[] = [
     // as the enqueue transaction (postgres-willow.sql.ts), each statement with its own snapshot, so the check sees
     // every enqueue that held a channel's lock before. Status: 0 appended; 1 no such queue; 2 QUEUE_FULL (`items` of
     // `max_items`); 3 a channel ends in an updateable item, nothing written (the caller plans a collapse in a
-    // transaction).
+    // transaction). It runs on the caller's search_path (the store's schema, as every statement does), so its tables
+    // and lock keys follow the schema's name, as the statements of the enqueue transaction do.
     id: '008-append-items',
     sql: `
       CREATE FUNCTION willow_append_items(p_queue text, p_keys text[], p_ids text[], p_channels text[], p_data text[],
         p_updateable boolean[], p_retry_attempts int[], p_retry_front boolean[], p_timeout_ms bigint[], p_priority smallint[],
         p_retry_delay_ms bigint[], p_retry_exponential boolean[], p_enqueued_at bigint[], p_not_before bigint[])
       RETURNS TABLE (status smallint, items int, max_items int)
-      LANGUAGE plpgsql VOLATILE SET search_path FROM CURRENT AS $fn$
+      LANGUAGE plpgsql VOLATILE AS $fn$
       DECLARE
         v_max int;
         v_items int;
