@@ -68,7 +68,7 @@ async function appendOnly(storage: PostgresStorage, queue: string, items: Enqueu
  * snapshot, so the read sees every enqueue that held the locks before); the MaxItems check on a bounded queue; one
  * UPDATE for all collapses, one INSERT for all new items; the changed channels announced once it has committed.
  */
-export function enqueueTx(storage: PostgresStorage, queue: string, items: EnqueueInput): Promise<EnqueueOutcome[]> {
+function enqueueTx(storage: PostgresStorage, queue: string, items: EnqueueInput): Promise<EnqueueOutcome[]> {
   const keys = channelsOf(items);
   const opening = [inlineParams(SQL.LOCK_FOR_ENQUEUE, [queue, keys]), inlineParams(SQL.ENQUEUE_STATE, [queue, keys])];
   return storage.tx((sql, [, state]) => planAndWrite(storage, sql, queue, items, state as StateRow[]), opening);
