@@ -46,7 +46,7 @@ function collapsedIntoStored(outcomes: readonly EnqueueOutcome[]): boolean {
  */
 async function appendOnly(storage: PostgresStorage, queue: string, items: EnqueueInput): Promise<EnqueueOutcome[] | null> {
   const plan = planEnqueue(items, new Map());
-  const [row] = await storage.query<AppendRow>(SQL.APPEND_ITEMS, [queue, channelsOf(items), ...insertParams(queue, plan.inserts).slice(1)]);
+  const [row] = await storage.query<AppendRow>(SQL.APPEND_ITEMS, [...insertParams(queue, plan.inserts), channelsOf(items)]);
   switch (row.status) {
     case 0:
       await storage.channel(QUEUE_CHANGES).send(ALREADY_COMMITTED, ...channelsChanged(queue, plan.inserts.map((w) => w.key)));

@@ -112,11 +112,11 @@ export const INSERT_ITEMS = `INSERT INTO willow_items
       retry_exponential, enqueued_at, not_before, ord)
   ORDER BY u.ord`;
 
-/** $1 queue, $2 channel keys (text[], distinct), $3.. the columns of INSERT_ITEMS from $2 on. Appends, unless a channel
- * ends in an updateable waiting item (migration 008 has the statuses). */
-export const APPEND_ITEMS = `SELECT status, items, max_items FROM willow_append_items($1, $2::text[], $3::text[], $4::text[], $5::text[],
-  $6::boolean[], $7::int[], $8::boolean[], $9::bigint[], $10::smallint[], $11::bigint[], $12::boolean[], $13::bigint[],
-  $14::bigint[])`;
+/** $1..$13 as INSERT_ITEMS, $14 channel keys (text[], distinct). Appends, unless a channel ends in an updateable
+ * waiting item (migration 008 has the statuses). */
+export const APPEND_ITEMS = `SELECT status, items, max_items FROM willow_append_items($1, $14::text[], $2::text[], $3::text[], $4::text[],
+  $5::boolean[], $6::int[], $7::boolean[], $8::bigint[], $9::smallint[], $10::bigint[], $11::boolean[], $12::bigint[],
+  $13::bigint[])`;
 
 /**
  * $1 queue, $2 channel keys (text[], distinct), $3 now. One statement: in each channel, the first waiting item (by

@@ -56,7 +56,7 @@ export class PostgresWillowStore implements WillowStore {
     retryAlone: unlessStoreDown,
   });
 
-  /** Queues whose updateable items collapse lately: their enqueues skip the append attempt (see enqueueItems). */
+  /** Queues whose updateable items lately collapsed into stored items: those skip the append attempt (enqueueItems). */
   private readonly collapsing = new Set<string>();
   private readonly changes: PgChannel<QueueChange>;
   /** The items table's statistics kept current as it fills (channel reads and claims are planned with them). */

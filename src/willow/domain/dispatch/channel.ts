@@ -100,16 +100,16 @@ export function servedBefore(a: Channel, b: Channel): boolean {
  * next items in the same batch costs less than spreading over more channels.
  */
 export function spreadBefore(a: Channel, b: Channel): boolean {
-  if (a.headPriority !== b.headPriority) return a.headPriority > b.headPriority;
-  if (a.reserved > 0 !== b.reserved > 0) return b.reserved > 0;
-  return a.headSeq! < b.headSeq!;
+  if (a.headPriority === b.headPriority && a.reserved > 0 !== b.reserved > 0) return b.reserved > 0;
+  return servedBefore(a, b);
 }
 
 /** How an index orders its ready channels: `servedBefore` or `spreadBefore`. */
 export type ChannelOrder = (a: Channel, b: Channel) => boolean;
 
 /**
- * The ready channels matching one query, ordered by head priority, then by how long their head has waited. Which
+ * The ready channels matching one query, in the index's order (`servedBefore`: by head priority, then by how long
+ * their head has waited; or `spreadBefore`). Which
  * channels match is kept on the channels (`Channel.views`), not here: one list per channel costs less than a set of
  * members per view, and the only reader that needs the members at once (eviction) can find them by a pass over the
  * index, as building the view did.
