@@ -1,6 +1,7 @@
 import { StoreUnavailableError } from '../../src/common/errors';
 import { afterCommit, ALREADY_COMMITTED, inTransaction, MAX_PAYLOAD_BYTES, type ChannelDef } from '../../src/platform/storage/postgres/pg-channel';
 import { inlineParams } from '../../src/platform/storage/postgres/inline-params';
+import { scalarArray, textArray } from '../../src/platform/storage/postgres/pg-arrays';
 import { PostgresStorage } from '../../src/platform/storage/postgres/postgres-storage';
 import { describePostgres, dropSchema, freshSchemaName, openPostgresStorage } from './support/postgres-fixture';
 
@@ -47,6 +48,21 @@ describePostgres(PostgresStorage.name, (url) => {
       });
     await Promise.all(Array.from({ length: 4 }, bump));
     expect(await storage.query('SELECT n FROM tally')).toEqual([{ n: 4 }]);
+  });
+
+  it('reads array literals back as the values written: text of any kind, JSON documents, numbers, booleans, nulls', async () => {
+    const [storage] = await fresh();
+    const text = ['', 'NULL', 'null', '{a,b}', 'say "hi"', 'back\\slash', 'tab\there', 'line\nbreak', '\u0001', 'lone \ud800', '😀 ünï', ' spaced ', ...[{ a: 'x"y', b: 'l1\nl2', c: 1.5 }, 'q"', null, [1, '\\']].map((v) => JSON.stringify(v))];
+    const withNull = [...text, null];
+    const [row] = await storage.query<{ t: (string | null)[]; n: string[]; b: boolean[] }>('SELECT $1::text[] AS t, $2::bigint[] AS n, $3::boolean[] AS b', [
+      textArray(withNull),
+      scalarArray([0, -1, Number.MAX_SAFE_INTEGER, null]),
+      scalarArray([true, false, null]),
+    ]);
+    // Unpaired surrogates cannot be UTF-8: PostgreSQL keeps what the driver would have sent (a replacement character).
+    expect(row.t).toEqual(withNull.map((v) => (v === null ? null : Buffer.from(v, 'utf8').toString('utf8'))));
+    expect(row.n).toEqual(['0', '-1', String(Number.MAX_SAFE_INTEGER), null]);
+    expect(row.b).toEqual([true, false, null]);
   });
 
   it('sends opening statements with the BEGIN, values written as literals reaching the database unchanged', async () => {

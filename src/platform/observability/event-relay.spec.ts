@@ -30,6 +30,18 @@ describe('event relay', () => {
     }
   });
 
+  it('writes each event once: a group is sent as the text it was measured by', () => {
+    const events = Array.from({ length: 300 }, (_, n) => event(n));
+    const groups = packEvents(events);
+    const stringify = jest.spyOn(JSON, 'stringify');
+    const payloads = groups.map((group) => encodePayload(EVENT_RELAY.codec, SENDER, group));
+    expect(stringify).not.toHaveBeenCalled();
+    stringify.mockRestore();
+    expect(payloads.flatMap((p) => decodePayload(EVENT_RELAY.codec, p)!.message)).toEqual(events.map(({ key: _key, ...rest }) => rest));
+    // A group put together elsewhere is written when it is sent.
+    expect(roundTrip([events[1], events[0]])).toEqual([events[1], events[0]].map(({ key: _key, ...rest }) => rest));
+  });
+
   it('reads back every field, and events without a queue, id or tags', () => {
     const group: ObservedEvent[] = [
       event(1),

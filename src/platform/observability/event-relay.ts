@@ -30,13 +30,16 @@ function expand(value: unknown): ObservedEvent {
   };
 }
 
+/** The text of each group `packEvents` made, written as it measured the group (not again when the group is sent). */
+const packed = new WeakMap<readonly ObservedEvent[], string>();
+
 /**
  * Several events per notification, as a JSON array of compact events (`packEvents` sizes the groups). A lone object
  * is read as one event: what an instance of an earlier version sends. An event whose tags do not fit in a
  * notification even alone travels without them (`shrink`): the stream then shows it without `KeyValues`.
  */
 const codec: PayloadCodec<readonly ObservedEvent[]> = {
-  encode: (events) => `[${events.map(compact).join(',')}]`,
+  encode: (events) => packed.get(events) ?? `[${events.map(compact).join(',')}]`,
   decode: (text) => {
     const value: unknown = JSON.parse(text);
     return Array.isArray(value) ? value.map(expand) : [expand(value)];
@@ -51,18 +54,26 @@ const codec: PayloadCodec<readonly ObservedEvent[]> = {
 export function packEvents(events: readonly ObservedEvent[], capBytes = MAX_PAYLOAD_BYTES - ENVELOPE_BYTES): ObservedEvent[][] {
   const groups: ObservedEvent[][] = [];
   let group: ObservedEvent[] = [];
+  let parts: string[] = [];
   let bytes = 2; // the brackets
+  const close = () => {
+    packed.set(group, `[${parts.join(',')}]`);
+    groups.push(group);
+  };
   for (const event of events) {
-    const size = Buffer.byteLength(compact(event), 'utf8') + 1; // and its comma
+    const part = compact(event);
+    const size = Buffer.byteLength(part, 'utf8') + 1; // and its comma
     if (group.length > 0 && bytes + size > capBytes) {
-      groups.push(group);
+      close();
       group = [];
+      parts = [];
       bytes = 2;
     }
     group.push(event);
+    parts.push(part);
     bytes += size;
   }
-  if (group.length > 0) groups.push(group);
+  if (group.length > 0) close();
   return groups;
 }
 

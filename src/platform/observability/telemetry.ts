@@ -27,8 +27,13 @@ export class Telemetry implements Observer, OnModuleInit {
     this.storage.observeCommits((seconds) => this.metrics.storeCommitted(seconds));
     if (this.storage.kind !== 'postgres') return;
     const relay = this.storage.channel(EVENT_RELAY);
-    // Live only: events sent while the listening connection was down are not replayed, so a resync needs nothing.
-    await relay.listen({ message: (events) => events.forEach((event) => this.hub.deliver(event)), resync: () => undefined });
+    // Live only: events sent while the listening connection was down are not replayed, so a resync needs nothing; and
+    // while no client of this process streams events, the other instances' are not even read.
+    await relay.listen({
+      message: (events) => events.forEach((event) => this.hub.deliver(event)),
+      wanted: () => this.hub.size > 0,
+      resync: () => undefined,
+    });
     this.relay = relay;
   }
 

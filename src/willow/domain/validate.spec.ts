@@ -124,6 +124,11 @@ describe(checkItems.name, () => {
   it('measures Data as stored JSON, naming the item', () => {
     expect(dataJson({ a: 1 }, '', 100)).toBe('{"a":1}');
     expect(() => dataJson('x'.repeat(200), 'Items[2]', 100)).toThrow(/^Items\[2\]\.Data \(202 bytes as JSON\)/);
+    // In bytes of UTF-8, not characters: 34 characters of 3 bytes each and the quotes are 104 bytes.
+    expect(() => dataJson('€'.repeat(34), '', 104)).not.toThrow();
+    expect(() => dataJson('€'.repeat(34), '', 103)).toThrow(/^Data \(104 bytes as JSON\)/);
+    expect(() => dataJson('😀'.repeat(25), '', 101)).toThrow(/^Data \(102 bytes as JSON\)/);
+    expect(dataJson('😀'.repeat(24), '', 101)).toBe(JSON.stringify('😀'.repeat(24)));
   });
 });
 

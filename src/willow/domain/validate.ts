@@ -100,6 +100,7 @@ export function checkItems(items: readonly NewItem[]): NewItem[] {
 /** An item's Data as the JSON text stored, refused above `maxDataBytes`; `path` is the item's (`Items[3]` or ''). */
 export function dataJson(data: unknown, path: string, maxDataBytes: number): string {
   const json = JSON.stringify(data);
+  if (json.length * 3 <= maxDataBytes) return json; // fits even if every UTF-16 unit took 3 bytes of UTF-8
   const bytes = Buffer.byteLength(json, 'utf8');
   if (bytes > maxDataBytes) throw new TooLargeError(`${fieldPath(path, 'Data')} (${bytes} bytes as JSON)`, maxDataBytes);
   return json;

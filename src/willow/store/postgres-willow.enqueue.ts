@@ -1,6 +1,7 @@
 import { inlineParams } from '../../platform/storage/postgres/inline-params';
 import { afterCommit, ALREADY_COMMITTED } from '../../platform/storage/postgres/pg-channel';
 import type { PostgresStorage, Tx } from '../../platform/storage/postgres/postgres-storage';
+import { scalarArray, textArray } from '../../platform/storage/postgres/pg-arrays';
 import { channelsOf, planEnqueue, type EnqueueInput, type ItemWrite } from '../domain/enqueue-plan';
 import { QueueFullError, QueueNotFoundError } from '../domain/willow.errors';
 import type { EnqueueOutcome } from '../willow.store';
@@ -46,7 +47,7 @@ function collapsedIntoStored(outcomes: readonly EnqueueOutcome[]): boolean {
  */
 async function appendOnly(storage: PostgresStorage, queue: string, items: EnqueueInput): Promise<EnqueueOutcome[] | null> {
   const plan = planEnqueue(items, new Map());
-  const [row] = await storage.query<AppendRow>(SQL.APPEND_ITEMS, [...insertParams(queue, plan.inserts), channelsOf(items)]);
+  const [row] = await storage.query<AppendRow>(SQL.APPEND_ITEMS, [...insertParams(queue, plan.inserts), textArray(channelsOf(items))]);
   switch (row.status) {
     case 0:
       await storage.channel(QUEUE_CHANGES).send(ALREADY_COMMITTED, ...channelsChanged(queue, plan.inserts.map((w) => w.key)));
@@ -100,25 +101,25 @@ export async function reserve(sql: Tx, queue: string, maxItems: number, adding: 
 
 function collapseParams(collapses: ReadonlyMap<number, ItemWrite>): unknown[] {
   const writes = [...collapses.values()];
-  return [[...collapses.keys()], ...columns(writes)];
+  return [scalarArray([...collapses.keys()]), ...columns(writes)];
 }
 
 function insertParams(queue: string, inserts: readonly ItemWrite[]): unknown[] {
-  const at = inserts.map((w) => w.at ?? null);
-  return [queue, inserts.map((w) => w.id), inserts.map((w) => w.key), ...columns(inserts), at, inserts.map((w) => w.dueAt ?? null)];
+  const at = scalarArray(inserts.map((w) => w.at ?? null));
+  return [queue, textArray(inserts.map((w) => w.id)), textArray(inserts.map((w) => w.key)), ...columns(inserts), at, scalarArray(inserts.map((w) => w.dueAt ?? null))];
 }
 
 /** data, updateable, retry_attempts, retry_front, timeout_ms, priority, retry_delay_ms, retry_exponential, as
- * parallel arrays. */
-function columns(writes: readonly ItemWrite[]): unknown[][] {
+ * parallel arrays, written as array literals (see textArray: a batch's Data is not escaped item by item). */
+function columns(writes: readonly ItemWrite[]): string[] {
   return [
-    writes.map((w) => w.data),
-    writes.map((w) => w.item.updateable),
-    writes.map((w) => w.item.retryAttempts),
-    writes.map((w) => w.item.retryPosition === 'front'),
-    writes.map((w) => w.item.timeoutMs),
-    writes.map((w) => w.item.priority ?? 0),
-    writes.map((w) => w.item.retryDelayMs ?? 0),
-    writes.map((w) => w.item.retryBackoff === 'exponential'),
+    textArray(writes.map((w) => w.data)),
+    scalarArray(writes.map((w) => w.item.updateable)),
+    scalarArray(writes.map((w) => w.item.retryAttempts)),
+    scalarArray(writes.map((w) => w.item.retryPosition === 'front')),
+    scalarArray(writes.map((w) => w.item.timeoutMs)),
+    scalarArray(writes.map((w) => w.item.priority ?? 0)),
+    scalarArray(writes.map((w) => w.item.retryDelayMs ?? 0)),
+    scalarArray(writes.map((w) => w.item.retryBackoff === 'exponential')),
   ];
 }

@@ -1,4 +1,5 @@
 import { afterCommit } from '../../platform/storage/postgres/pg-channel';
+import { scalarArray, textArray } from '../../platform/storage/postgres/pg-arrays';
 import type { PostgresStorage, Tx } from '../../platform/storage/postgres/postgres-storage';
 import { DEAD_REASON, failingChannels, Settlement, type SettleMode, type TimedAck } from '../domain/settlement';
 import type { AckResult } from '../willow.store';
@@ -14,7 +15,7 @@ import * as SQL from './postgres-willow.sql';
 export async function settleLocked(storage: PostgresStorage, sql: Tx, queue: string, acks: readonly TimedAck[], mode: SettleMode): Promise<AckResult[]> {
   const now = Math.max(...acks.map((a) => a.now));
   const ids = [...new Set(acks.map((a) => a.id))];
-  const { rows } = await sql.query<ItemRow & { max_items: number | null }>(SQL.LOCK_ITEMS, [queue, ids]);
+  const { rows } = await sql.query<ItemRow & { max_items: number | null }>(SQL.LOCK_ITEMS, [queue, textArray(ids)]);
   const found = rows.map(foundRow);
   const failing = failingChannels(found, acks);
   const settlement = new Settlement(queue, found, failing.length > 0 ? await loadLastWaiting(sql, queue, failing) : new Map(), mode);
@@ -27,7 +28,7 @@ export async function settleLocked(storage: PostgresStorage, sql: Tx, queue: str
 }
 
 async function loadLastWaiting(sql: Tx, queue: string, keys: readonly string[]): Promise<Map<string, number>> {
-  const { rows } = await sql.query<{ channel: string; seq: string }>(SQL.LAST_WAITING_SEQS, [queue, keys]);
+  const { rows } = await sql.query<{ channel: string; seq: string }>(SQL.LAST_WAITING_SEQS, [queue, textArray(keys)]);
   return new Map(rows.map((r) => [r.channel, Number(r.seq)]));
 }
 
@@ -35,8 +36,8 @@ async function loadLastWaiting(sql: Tx, queue: string, keys: readonly string[]):
 async function applyWrites(sql: Tx, writes: Settlement, now: number, reason: string): Promise<AckResult[]> {
   const seqs = (items: readonly { seq: number }[]) => items.map((item) => String(item.seq));
   const errors = (items: readonly { lastError: string | null }[]) => items.map((item) => item.lastError);
-  if (writes.removed.length > 0) await sql.query(SQL.DELETE_ITEMS, [seqs(writes.removed)]);
-  if (writes.dead.length > 0) await sql.query(SQL.TO_DEAD, [seqs(writes.dead), reason, now, errors(writes.dead)]);
+  if (writes.removed.length > 0) await sql.query(SQL.DELETE_ITEMS, [textArray(seqs(writes.removed))]);
+  if (writes.dead.length > 0) await sql.query(SQL.TO_DEAD, [textArray(seqs(writes.dead)), reason, now, textArray(errors(writes.dead))]);
   const from = [...seqs(writes.front), ...seqs(writes.back)];
   const to = seqs(writes.front);
   if (writes.back.length > 0) {
@@ -44,6 +45,6 @@ async function applyWrites(sql: Tx, writes: Settlement, now: number, reason: str
     to.push(...rows.map((r) => r.seq));
   }
   const due = [...writes.front, ...writes.back].map((item) => item.notBefore);
-  if (from.length > 0) await sql.query(SQL.TO_WAITING, [from, to, [...errors(writes.front), ...errors(writes.back)], due]);
+  if (from.length > 0) await sql.query(SQL.TO_WAITING, [textArray(from), textArray(to), textArray([...errors(writes.front), ...errors(writes.back)]), scalarArray(due)]);
   return writes.answers(to.slice(writes.front.length).map(Number));
 }

@@ -1,6 +1,7 @@
 import { AlreadyExistsError } from '../../common/errors';
 import { afterCommit, ALREADY_COMMITTED, inTransaction, type PgChannel } from '../../platform/storage/postgres/pg-channel';
 import type { PostgresStorage } from '../../platform/storage/postgres/postgres-storage';
+import { textArray } from '../../platform/storage/postgres/pg-arrays';
 import { laneOf, unlessStoreDown, WriteBatcher } from '../../platform/storage/postgres/write-batcher';
 import { QueueNotFoundError } from '../domain/willow.errors';
 import type { AckResult, ChannelLoad, EnqueueOutcome, ItemCheck, ItemRecord, LeaseRecord, QueueRecord, ScheduledCount, Settled, StoredItem, WillowChange, WillowStore } from '../willow.store';
@@ -154,7 +155,7 @@ export class PostgresWillowStore implements WillowStore {
       // A channel that gave nothing in a round gives nothing in the next.
       const round: string[] = gave === null ? all : all.filter((key) => gave!.has(key));
       if (round.length === 0) break;
-      const rows = await this.storage.query<Row.ItemRow>(SQL.CLAIM_HEADS, [queue, round, now]);
+      const rows = await this.storage.query<Row.ItemRow>(SQL.CLAIM_HEADS, [queue, textArray(round), now]);
       gave = new Set(rows.map((row) => row.channel));
       for (const row of rows) claimed.set(row.channel, [...(claimed.get(row.channel) ?? []), Row.toItem(row)]);
     }

@@ -140,5 +140,20 @@ describe(PgChannel.name, () => {
       bus.handlers.get('notes')?.resync();
       expect(heard).toEqual(['resync', 'resync']);
     });
+
+    it('drops messages unread while its listener wants none, and hears them again once it does', async () => {
+      const bus = new FakeBus('me');
+      const decode = jest.spyOn(codec, 'decode');
+      const heard: Array<Note | 'resync'> = [];
+      let wanted = false;
+      await new PgChannel(def(false), bus).listen({ message: (note) => heard.push(note), wanted: () => wanted, resync: () => heard.push('resync') });
+      bus.deliver(from('peer', { kind: 'item', key: 'a' }));
+      bus.deliver('{"not":"readable"}');
+      expect(decode).not.toHaveBeenCalled();
+      wanted = true;
+      bus.deliver(from('peer', { kind: 'item', key: 'b' }));
+      expect(heard).toEqual([{ kind: 'item', key: 'b' }]);
+      decode.mockRestore();
+    });
   });
 });

@@ -42,6 +42,8 @@ export interface ChannelDef<M> {
 
 export interface ChannelListener<M> {
   message(message: M): void;
+  /** False while the listener has no use for messages: they are then dropped unread (not decoded). Default: wanted. */
+  wanted?(): boolean;
   /** Messages may have been missed (the listening connection came back, or a payload could not be read): reload. */
   resync(): void;
 }
@@ -104,6 +106,7 @@ export class PgChannel<M> {
   listen(listener: ChannelListener<M>): Promise<void> {
     return this.bus.listen(this.def.name, {
       message: (payload) => {
+        if (listener.wanted?.() === false) return;
         // An own message the channel always ignores is not even read.
         if (this.def.ignoreOwn === true && senderOf(payload) === this.bus.instanceId) return;
         const read = decodePayload(this.def.codec, payload);
