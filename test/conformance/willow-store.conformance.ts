@@ -473,6 +473,18 @@ export function describeWillowStore(
         expect(await items()).toBe(2);
       });
 
+      it('removes every passed item of a batch in one settle, and only those', async () => {
+        const channels = [main, dev, { c: 3 }, { c: 4 }];
+        await enqueue(...channels.map((tags, n) => fixed(tags, n)));
+        const got = [];
+        for (const tags of channels) got.push(await claim(tags));
+        const results = await sut.settle(Q, [got[2], got[0], got[3]].map((g) => ({ id: g.id, passed: true, attempt: 1 })), T0);
+        expect(results).toEqual([got[2], got[0], got[3]].map((g) => ({ item: g, outcome: 'acked' })));
+        expect(await items()).toBe(1);
+        for (const g of [got[0], got[2], got[3]]) expect(await sut.check(Q, g.id, null)).toEqual({ kind: 'not_found' });
+        expect(await sut.check(Q, got[1].id, 1)).toEqual({ kind: 'ok', item: got[1] });
+      });
+
       it('settles one delivery once under concurrent acks', async () => {
         await enqueue(item(main, 1));
         const got = await claim(main);

@@ -6,6 +6,72 @@ import type { Migration } from '../../platform/storage/sqlite/embedded-storage';
  * A channel (a canonical tag encoding) can be longer than a b-tree entry may be, so from 002 on no index holds one:
  * a channel's line is indexed by the md5 of its channel, and statements compare the whole channel as well.
  */
+/** 008's check: does any channel of the batch end in an updateable waiting item (its last waiting item read). */
+const UPDATEABLE_TAIL_008 = `        IF EXISTS (SELECT 1 FROM unnest(p_keys) AS k(channel) CROSS JOIN LATERAL (SELECT w.updateable FROM willow_items w
+            WHERE w.queue = p_queue AND md5(w.channel) = md5(k.channel) AND w.channel = k.channel AND w.state = 0
+            ORDER BY w.seq DESC LIMIT 1) AS last WHERE last.updateable) THEN`;
+
+/**
+ * 009's check: the same answer, reading the channels' last waiting items only when some channel of the batch has an
+ * updateable waiting item (one probe per channel of the small partial index first; the LIMIT keeps each a probe, and
+ * the second EXISTS is not run when the first is false).
+ */
+const UPDATEABLE_TAIL_009 = `        IF EXISTS (SELECT 1 FROM unnest(p_keys) AS k(channel) CROSS JOIN LATERAL (SELECT 1 FROM willow_items u
+            WHERE u.queue = p_queue AND md5(u.channel) = md5(k.channel) AND u.state = 0 AND u.updateable LIMIT 1) AS has_updateable)
+          AND EXISTS (SELECT 1 FROM unnest(p_keys) AS k(channel) CROSS JOIN LATERAL (SELECT w.updateable FROM willow_items w
+            WHERE w.queue = p_queue AND md5(w.channel) = md5(k.channel) AND w.channel = k.channel AND w.state = 0
+            ORDER BY w.seq DESC LIMIT 1) AS last WHERE last.updateable) THEN`;
+
+/**
+ * willow_append_items (008, then 009 with a cheaper check), `create` being the statement's verb: an enqueue that only
+ * appends (no channel it writes ends in an updateable waiting item), in one call. See 008.
+ */
+function appendItemsFunction(create: string, updateableTail: string): string {
+  return `
+      ${create} willow_append_items(p_queue text, p_keys text[], p_ids text[], p_channels text[], p_data text[],
+        p_updateable boolean[], p_retry_attempts int[], p_retry_front boolean[], p_timeout_ms bigint[], p_priority smallint[],
+        p_retry_delay_ms bigint[], p_retry_exponential boolean[], p_enqueued_at bigint[], p_not_before bigint[])
+      RETURNS TABLE (status smallint, items int, max_items int)
+      LANGUAGE plpgsql VOLATILE AS $fn$
+      DECLARE
+        v_max int;
+        v_items int;
+        v_adding int := cardinality(p_ids);
+      BEGIN
+        PERFORM pg_advisory_xact_lock_shared(hashtext('willow.queue.' || current_schema()), hashtext(p_queue));
+        PERFORM count(*) FROM (SELECT pg_advisory_xact_lock(hashtext('willow.channel.' || current_schema()), h)
+          FROM (SELECT DISTINCT hashtext(p_queue || chr(10) || k) AS h FROM unnest(p_keys) k ORDER BY h) sorted) locked;
+        SELECT q.max_items INTO v_max FROM willow_queues q WHERE q.name = p_queue;
+        IF NOT FOUND THEN
+          RETURN QUERY SELECT 1::smallint, 0, 0;
+          RETURN;
+        END IF;
+${updateableTail}
+          RETURN QUERY SELECT 3::smallint, 0, v_max;
+          RETURN;
+        END IF;
+        IF v_max >= 0 AND v_adding > 0 THEN
+          UPDATE willow_queues q SET items = q.items + v_adding WHERE q.name = p_queue AND q.items + v_adding <= v_max;
+          IF NOT FOUND THEN
+            RETURN QUERY SELECT 2::smallint, q.items, v_max FROM willow_queues q WHERE q.name = p_queue;
+            RETURN;
+          END IF;
+        END IF;
+        INSERT INTO willow_items
+          (seq, id, queue, channel, state, data, updateable, retry_attempts, retry_front, timeout_ms, attempt, enqueued_at,
+            priority, not_before, retry_delay_ms, retry_exponential)
+          SELECT nextval('willow_item_seq'), u.id, p_queue, u.channel, 0, u.data, u.updateable, u.retry_attempts,
+            u.retry_front, u.timeout_ms, 0, u.enqueued_at, u.priority, u.not_before, u.retry_delay_ms, u.retry_exponential
+          FROM unnest(p_ids, p_channels, p_data, p_updateable, p_retry_attempts, p_retry_front, p_timeout_ms, p_priority,
+            p_retry_delay_ms, p_retry_exponential, p_enqueued_at, p_not_before)
+            WITH ORDINALITY AS u(id, channel, data, updateable, retry_attempts, retry_front, timeout_ms, priority,
+              retry_delay_ms, retry_exponential, enqueued_at, not_before, ord)
+          ORDER BY u.ord;
+        RETURN QUERY SELECT 0::smallint, 0, v_max;
+      END
+      $fn$;`;
+}
+
 export const WILLOW_PG_MIGRATIONS: readonly Migration[] = [
   {
     id: '001-queues-items',
@@ -97,50 +163,17 @@ export const WILLOW_PG_MIGRATIONS: readonly Migration[] = [
     // transaction). It runs on the caller's search_path (the store's schema, as every statement does), so its tables
     // and lock keys follow the schema's name, as the statements of the enqueue transaction do.
     id: '008-append-items',
+    sql: appendItemsFunction('CREATE FUNCTION', UPDATEABLE_TAIL_008),
+  },
+  {
+    // Appends no longer read every channel's last waiting item: the channels of the batch are first looked up among
+    // the waiting updateable items (a partial index, empty while a queue's items are not updateable), and the last
+    // waiting items are read only when one of them has some. Measured (EXPLAIN ANALYZE, 100 channels of a queue with
+    // 150k waiting items): 1.4-1.7 ms for the check before, 0.25 ms after, 0.76 ms with 100k updateable items waiting
+    // in other channels of the queue.
+    id: '009-updateable-waiting',
     sql: `
-      CREATE FUNCTION willow_append_items(p_queue text, p_keys text[], p_ids text[], p_channels text[], p_data text[],
-        p_updateable boolean[], p_retry_attempts int[], p_retry_front boolean[], p_timeout_ms bigint[], p_priority smallint[],
-        p_retry_delay_ms bigint[], p_retry_exponential boolean[], p_enqueued_at bigint[], p_not_before bigint[])
-      RETURNS TABLE (status smallint, items int, max_items int)
-      LANGUAGE plpgsql VOLATILE AS $fn$
-      DECLARE
-        v_max int;
-        v_items int;
-        v_adding int := cardinality(p_ids);
-      BEGIN
-        PERFORM pg_advisory_xact_lock_shared(hashtext('willow.queue.' || current_schema()), hashtext(p_queue));
-        PERFORM count(*) FROM (SELECT pg_advisory_xact_lock(hashtext('willow.channel.' || current_schema()), h)
-          FROM (SELECT DISTINCT hashtext(p_queue || chr(10) || k) AS h FROM unnest(p_keys) k ORDER BY h) sorted) locked;
-        SELECT q.max_items INTO v_max FROM willow_queues q WHERE q.name = p_queue;
-        IF NOT FOUND THEN
-          RETURN QUERY SELECT 1::smallint, 0, 0;
-          RETURN;
-        END IF;
-        IF EXISTS (SELECT 1 FROM unnest(p_keys) AS k(channel) CROSS JOIN LATERAL (SELECT w.updateable FROM willow_items w
-            WHERE w.queue = p_queue AND md5(w.channel) = md5(k.channel) AND w.channel = k.channel AND w.state = 0
-            ORDER BY w.seq DESC LIMIT 1) AS last WHERE last.updateable) THEN
-          RETURN QUERY SELECT 3::smallint, 0, v_max;
-          RETURN;
-        END IF;
-        IF v_max >= 0 AND v_adding > 0 THEN
-          UPDATE willow_queues q SET items = q.items + v_adding WHERE q.name = p_queue AND q.items + v_adding <= v_max;
-          IF NOT FOUND THEN
-            RETURN QUERY SELECT 2::smallint, q.items, v_max FROM willow_queues q WHERE q.name = p_queue;
-            RETURN;
-          END IF;
-        END IF;
-        INSERT INTO willow_items
-          (seq, id, queue, channel, state, data, updateable, retry_attempts, retry_front, timeout_ms, attempt, enqueued_at,
-            priority, not_before, retry_delay_ms, retry_exponential)
-          SELECT nextval('willow_item_seq'), u.id, p_queue, u.channel, 0, u.data, u.updateable, u.retry_attempts,
-            u.retry_front, u.timeout_ms, 0, u.enqueued_at, u.priority, u.not_before, u.retry_delay_ms, u.retry_exponential
-          FROM unnest(p_ids, p_channels, p_data, p_updateable, p_retry_attempts, p_retry_front, p_timeout_ms, p_priority,
-            p_retry_delay_ms, p_retry_exponential, p_enqueued_at, p_not_before)
-            WITH ORDINALITY AS u(id, channel, data, updateable, retry_attempts, retry_front, timeout_ms, priority,
-              retry_delay_ms, retry_exponential, enqueued_at, not_before, ord)
-          ORDER BY u.ord;
-        RETURN QUERY SELECT 0::smallint, 0, v_max;
-      END
-      $fn$;`,
+      CREATE INDEX willow_items_updateable ON willow_items (queue, md5(channel)) WHERE state = 0 AND updateable;
+      ${appendItemsFunction('CREATE OR REPLACE FUNCTION', UPDATEABLE_TAIL_009)}`,
   },
 ];

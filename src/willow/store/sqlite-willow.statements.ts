@@ -98,6 +98,8 @@ export function prepareWillowStatements(db: Database) {
     processingOfChannel: itemQuery<[string, string]>(db, `SELECT ${itemColumns()} FROM willow_items WHERE queue = ? AND channel = ? AND state = 1`),
     deleteChannelItems: db.prepare('DELETE FROM willow_items WHERE queue = ? AND channel = ? AND state IN (0, 1)'),
     byId: itemQuery<[string]>(db, `SELECT ${itemColumns()} FROM willow_items WHERE id = ?`),
+    /** The items among the ids of a JSON array, in no order: one statement for an ack-batch. */
+    byIds: itemQuery<[string]>(db, `SELECT ${itemColumns()} FROM willow_items WHERE id IN (SELECT value FROM json_each(?))`),
     lastWaiting: db.prepare<[string, string], { seq: number; id: string; updateable: number; priority: number }>(
       'SELECT seq, id, updateable, priority FROM willow_items WHERE queue = ? AND channel = ? AND state = 0 ORDER BY seq DESC LIMIT 1',
     ),
@@ -121,6 +123,8 @@ export function prepareWillowStatements(db: Database) {
       'UPDATE willow_items SET state = 2, expires_at = NULL, dead_reason = ?, dead_at = ?, last_error = ?, not_before = NULL WHERE seq = ?',
     ),
     deleteItem: db.prepare('DELETE FROM willow_items WHERE seq = ?'),
+    /** The items of the seqs of a JSON array. */
+    deleteItems: db.prepare('DELETE FROM willow_items WHERE seq IN (SELECT value FROM json_each(?))'),
     listDead: itemQuery<[string, number, number]>(
       db,
       `SELECT ${itemColumns()} FROM willow_items WHERE queue = ? AND state = 2 AND seq > ? ORDER BY seq LIMIT ?`,

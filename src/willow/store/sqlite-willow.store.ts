@@ -236,6 +236,19 @@ export class SqliteWillowStore implements WillowStore {
     return toItem({ ...row, state: PROCESSING, attempt: row.attempt + 1, expires_at: expiresAt });
   }
 
+  /** The items of `ids` that exist, in the order of `ids` (an id given twice, twice): one statement for a batch. */
+  private findAll(ids: readonly string[]): ItemAt[] {
+    if (ids.length === 1) {
+      const one = this.find(ids[0]);
+      return one ? [one] : [];
+    }
+    const byId = new Map(this.sql.byIds.all(JSON.stringify(ids)).map((row) => [row.id, row]));
+    return ids.flatMap((id) => {
+      const row = byId.get(id);
+      return row ? [{ item: toItem(row), state: row.state }] : [];
+    });
+  }
+
   private find(id: string): ItemAt | undefined {
     const row = this.sql.byId.get(id);
     return row && { item: toItem(row), state: row.state };
@@ -243,7 +256,7 @@ export class SqliteWillowStore implements WillowStore {
 
   /** Reads the acked items and their channels' last waiting places, lets the domain judge each ack, writes the result. */
   private settleNow(queue: string, acks: readonly Ack[], now: number, mode: SettleMode): AckResult[] {
-    const found = acks.flatMap((ack) => this.find(ack.id) ?? []);
+    const found = this.findAll(acks.map((ack) => ack.id));
     const last = failingChannels(found, acks).flatMap((key) => {
       const row = this.sql.lastWaiting.get(queue, key);
       return row ? [[key, row.seq] as const] : [];

@@ -21,7 +21,9 @@ export function writePlan(sql: Statements, queue: string, plan: EnqueuePlan, nex
 
 /** Writes what a settlement decided; returns the places (`nextSeq`) its back retries took, in the order of `back`. */
 export function writeSettlement(sql: Statements, queue: string, settlement: Settlement, reason: string, now: number, nextSeq: () => number): number[] {
-  for (const item of settlement.removed) sql.deleteItem.run(item.seq);
+  const { removed } = settlement;
+  if (removed.length === 1) sql.deleteItem.run(removed[0].seq);
+  else if (removed.length > 1) sql.deleteItems.run(JSON.stringify(removed.map((item) => item.seq)));
   for (const item of settlement.dead) sql.toDead.run(reason, now, item.lastError, item.seq);
   for (const item of settlement.front) sql.toRetry.run(item.seq, item.lastError, item.notBefore, item.seq);
   const backSeqs = settlement.back.map((item) => {
