@@ -143,6 +143,26 @@ describePostgres('willow postgres', (url) => {
       expect(attempts()).toBe(3);
     });
 
+    it('appends in one call where an updateable item waits but is not last in line, or is processing; collapses where it is last', async () => {
+      const [behind, claimed, last] = [{ c: 'behind' }, { c: 'claimed' }, { c: 'last' }];
+      // behind: an item handed out, an updateable one after it, then the first retried to the back of the line.
+      await a.enqueue(Q, [item(behind, 1, { updateable: false, retryAttempts: 1, retryPosition: 'back' }), item(claimed, 3), item(last, 4)]);
+      const first = (await a.claimHead(Q, canonicalTags(behind), T0))!;
+      await a.enqueue(Q, [item(behind, 2)]);
+      expect(await a.settle(Q, [{ id: first.id, passed: false, attempt: first.attempt }], T0)).toMatchObject([{ outcome: 'back' }]);
+      await a.claimHead(Q, canonicalTags(claimed), T0);
+      const transactions = jest.spyOn(storages[1], 'tx');
+      // b holds no queue on the transaction path: every batch is tried as appends first.
+      const appended = await b.enqueue(Q, [item(behind, 5), item(claimed, 6)]);
+      expect(appended.map((o) => o.collapsed)).toEqual([false, false]);
+      expect(transactions).not.toHaveBeenCalled();
+      const [collapsed] = await b.enqueue(Q, [item(last, 7)]);
+      expect(collapsed.collapsed).toBe(true);
+      expect(transactions).toHaveBeenCalledTimes(1);
+      const waiting = Object.fromEntries((await a.loadChannels(Q)).map((c) => [c.key, c.waiting]));
+      expect(waiting).toEqual({ [canonicalTags(behind)]: 3, [canonicalTags(claimed)]: 1, [canonicalTags(last)]: 1 });
+    });
+
     it('collapses an append in one call racing the enqueue transaction of the other instance as if sent one by one', async () => {
       // Instance a holds each queue (its updateable items collapsed), so its enqueue goes to the transaction; b, which
       // does not, appends in one call. They take the same channel locks, so one of the two sees the other's item.

@@ -51,7 +51,7 @@ const codec: PayloadCodec<readonly ObservedEvent[]> = {
  * `events` in order, in groups that each fit one notification (a group of one may still need shrinking). Packed,
  * the events of a batch enqueue or an ack-batch cost the database a few notifications instead of one each.
  */
-export function packEvents(events: readonly ObservedEvent[], capBytes = MAX_PAYLOAD_BYTES - ENVELOPE_BYTES): ObservedEvent[][] {
+export function packEvents(events: readonly ObservedEvent[], capBytes = MAX_PAYLOAD_BYTES - ENVELOPE_BYTES): ReadonlyArray<readonly ObservedEvent[]> {
   const groups: ObservedEvent[][] = [];
   let group: ObservedEvent[] = [];
   let parts: string[] = [];

@@ -1,11 +1,5 @@
 import type { Migration } from '../../platform/storage/sqlite/embedded-storage';
 
-/**
- * Willow's PostgreSQL tables. Times are epoch milliseconds (BIGINT). `seq` is the place in line, drawn from one
- * sequence so it orders items across instances; a front retry keeps it, a back retry and a requeue take a new one.
- * A channel (a canonical tag encoding) can be longer than a b-tree entry may be, so from 002 on no index holds one:
- * a channel's line is indexed by the md5 of its channel, and statements compare the whole channel as well.
- */
 /** 008's check: does any channel of the batch end in an updateable waiting item (its last waiting item read). */
 const UPDATEABLE_TAIL_008 = `        IF EXISTS (SELECT 1 FROM unnest(p_keys) AS k(channel) CROSS JOIN LATERAL (SELECT w.updateable FROM willow_items w
             WHERE w.queue = p_queue AND md5(w.channel) = md5(k.channel) AND w.channel = k.channel AND w.state = 0
@@ -72,6 +66,12 @@ ${updateableTail}
       $fn$;`;
 }
 
+/**
+ * Willow's PostgreSQL tables. Times are epoch milliseconds (BIGINT). `seq` is the place in line, drawn from one
+ * sequence so it orders items across instances; a front retry keeps it, a back retry and a requeue take a new one.
+ * A channel (a canonical tag encoding) can be longer than a b-tree entry may be, so from 002 on no index holds one:
+ * a channel's line is indexed by the md5 of its channel, and statements compare the whole channel as well.
+ */
 export const WILLOW_PG_MIGRATIONS: readonly Migration[] = [
   {
     id: '001-queues-items',
@@ -170,7 +170,8 @@ export const WILLOW_PG_MIGRATIONS: readonly Migration[] = [
     // the waiting updateable items (a partial index, empty while a queue's items are not updateable), and the last
     // waiting items are read only when one of them has some. Measured (EXPLAIN ANALYZE, 100 channels of a queue with
     // 150k waiting items): 1.4-1.7 ms for the check before, 0.25 ms after, 0.76 ms with 100k updateable items waiting
-    // in other channels of the queue.
+    // in other channels of the queue. The index is built in the migration's transaction, so on a large table the
+    // upgrade holds enqueues back while it builds (CONCURRENTLY cannot run in a transaction).
     id: '009-updateable-waiting',
     sql: `
       CREATE INDEX willow_items_updateable ON willow_items (queue, md5(channel)) WHERE state = 0 AND updateable;

@@ -23,8 +23,18 @@ describe('textArray', () => {
     );
   });
 
-  it('takes one native call for JSON documents: no element is escaped by hand', () => {
-    const docs = ['{"commit":"abc","n":1}', '"line\\nbreak"', '[1,"\\"quoted\\""]', 'null'];
+  it('takes one native call for JSON documents, their own escapes included: no element is escaped by hand', () => {
+    const docs = ['{"commit":"abc","n":1}', '"line\\nbreak"', '"tab\\t \\u00e9 \\\\n"', '[1,"\\"quoted\\""]', 'null', 'C:\\dir\\new'];
+    const replace = jest.spyOn(String.prototype, 'replace');
+    const literal = textArray(docs);
+    expect(replace).not.toHaveBeenCalled();
+    replace.mockRestore();
+    expect(literal).toBe(prepareValue(docs));
+    // A control character or an unpaired surrogate is escaped by hand (JSON would write \n, which the literal reads as n).
+    const other = jest.spyOn(String.prototype, 'replace');
+    expect(textArray(['a\nb', 'ok'])).toBe(prepareValue(['a\nb', 'ok']));
+    expect(other).toHaveBeenCalled();
+    other.mockRestore();
     expect(textArray(docs)).toBe(`{${JSON.stringify(docs).slice(1, -1)}}`);
     expect(textArray(docs)).toBe(prepareValue(docs));
     expect(textArray([])).toBe('{}');
@@ -45,5 +55,6 @@ describe('scalarArray', () => {
   it('refuses a number no column can hold instead of writing a wrong value', () => {
     expect(() => scalarArray([1, Number.NaN])).toThrow('cannot write NaN');
     expect(() => scalarArray([Infinity])).toThrow('cannot write Infinity');
+    expect(() => scalarArray(['1,2' as unknown as number])).toThrow('cannot write 1,2');
   });
 });

@@ -1,5 +1,9 @@
-/** An escape JSON.stringify writes that an array literal does not read alike: anything but `\"` and `\\`. */
-const OTHER_ESCAPE = /\\[^"\\]/;
+/**
+ * An escape JSON.stringify wrote that an array literal does not read alike: anything but `\"` and `\\`. It begins at
+ * an odd place in a run of backslashes (the pairs before it are escaped backslashes), so `\\n` (a backslash and an n,
+ * as in a JSON document's own escapes) is not one.
+ */
+const OTHER_ESCAPE = /(?<!\\)(?:\\\\)*\\[^"\\]/;
 
 /**
  * `values` as a PostgreSQL array literal (`{"a","b\"c",NULL}`), the text the driver would send for the array, for a
@@ -8,8 +12,8 @@ const OTHER_ESCAPE = /\\[^"\\]/;
  * The driver escapes element by element in JavaScript, a cost per item that a batch of 100 items pays over a dozen
  * columns. JSON.stringify writes the same quoted elements in one native call whenever its only escapes are `\"` and
  * `\\`, which a quoted array element reads back alike: that holds for any text without control characters or
- * unpaired surrogates, such as a JSON document (its own escapes are escaped again). Other text is escaped as the
- * driver does it.
+ * unpaired surrogates, such as a JSON document (its own escapes, `\n` or `\u00e9`, are written as `\\n`, `\\u00e9`).
+ * Other text is escaped as the driver does it.
  */
 export function textArray(values: ReadonlyArray<string | null>): string {
   const json = JSON.stringify(values);
@@ -27,7 +31,9 @@ export function scalarArray(values: ReadonlyArray<number | boolean | null>): str
   let out = '{';
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    if (typeof v === 'number' && !Number.isFinite(v)) throw new RangeError(`cannot write ${v} in an SQL array`);
+    if (typeof v === 'number' ? !Number.isFinite(v) : typeof v !== 'boolean' && v !== null) {
+      throw new RangeError(`cannot write ${String(v)} in an SQL array of numbers or booleans`);
+    }
     out += i === 0 ? literal(v) : `,${literal(v)}`;
   }
   return `${out}}`;

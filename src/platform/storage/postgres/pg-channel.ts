@@ -42,7 +42,9 @@ export interface ChannelDef<M> {
 
 export interface ChannelListener<M> {
   message(message: M): void;
-  /** False while the listener has no use for messages: they are then dropped unread (not decoded). Default: wanted. */
+  /** False while the listener has no use for messages: they are then dropped unread (not decoded), and neither they
+   * nor a payload that could not be read lead to `resync` later. Only for a listener that keeps no state built from
+   * messages. Default: wanted. */
   wanted?(): boolean;
   /** Messages may have been missed (the listening connection came back, or a payload could not be read): reload. */
   resync(): void;
