@@ -67,6 +67,9 @@ export interface Timing {
   readonly catchUpMs: number;
   /** How often the locker looks for expired leases and forgotten instances (shared store). */
   readonly lockSweepMs: number;
+  /** Shared store: how often the instances recount every running counter from the items processing, besides at
+   * once when an instance leaves (CounterFence); counted from the last recount any instance ran. */
+  readonly recountMs: number;
   /** Longest wait of one capacity-events long-poll over TCP. */
   readonly eventsPollMs: number;
   /** First and largest delay between retries of a lost connection or an unreachable dependency. */
@@ -82,6 +85,7 @@ export const DEFAULT_TIMING: Timing = Object.freeze({
   leaseSweepMs: 500,
   catchUpMs: 5_000,
   lockSweepMs: 1_000,
+  recountMs: 3_600_000,
   eventsPollMs: 20_000,
   retryFirstMs: 100,
   retryMaxMs: 2_000,

@@ -56,9 +56,10 @@ export class QueueAdminService implements QueueAdminPort {
   }
 
   async deleteQueue(name: string): Promise<void> {
-    const processing = await this.store.deleteQueue(knownQueueName(name));
-    this.dispatcher.failWaiters(name, new QueueDeletedError(name));
+    // The delete and its counters in one hold of the counter guard (a shared store's recount sees neither or both).
     await this.counters.guarded(async () => {
+      const processing = await this.store.deleteQueue(knownQueueName(name));
+      this.dispatcher.failWaiters(name, new QueueDeletedError(name));
       this.dispatcher.forget(name);
       await this.freeCounters(processing);
     });
@@ -98,8 +99,8 @@ export class QueueAdminService implements QueueAdminPort {
 
   async deleteChannel(queue: string, tags: Tags): Promise<void> {
     const key = canonicalTags(parseTags(tags, 'KeyValues'));
-    const processing = await this.store.deleteChannel(knownQueueName(queue), key);
     await this.counters.guarded(async () => {
+      const processing = await this.store.deleteChannel(knownQueueName(queue), key);
       const index = this.dispatcher.peekIndex(queue);
       const channel = index?.get(key);
       if (index && channel) index.drop(channel);

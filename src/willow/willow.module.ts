@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { STORAGE, type StorageHandle } from '../platform/storage/storage-handle';
+import { CounterFence } from './leases/counter-fence';
 import { CounterReconciler } from './leases/counter-reconciler';
 import { Dispatcher } from './dispatch/dispatcher';
 import { Gate } from './dispatch/gate';
@@ -30,6 +31,7 @@ export class WillowModule {
         Dispatcher,
         IndexSync,
         CounterReconciler,
+        CounterFence,
         LeaseKeeper,
         Gate,
         WillowService,

@@ -10,6 +10,7 @@ import { CounterReconciler } from './leases/counter-reconciler';
 import { Dispatcher } from './dispatch/dispatcher';
 import { Gate } from './dispatch/gate';
 import { IndexSync } from './dispatch/index-sync';
+import { CounterFence } from './leases/counter-fence';
 import { LeaseKeeper } from './leases/lease-keeper';
 import { QueueAdminService } from './queue-admin.service';
 import { SqliteWillowStore } from './store/sqlite-willow.store';
@@ -101,7 +102,7 @@ describe(WillowService.name, () => {
     limiter = new FakeLimiter();
     const sync = new IndexSync(store, dispatcher, time, config);
     const counters = new CounterReconciler(limiter, dispatcher, sync, time, config);
-    const leases = new LeaseKeeper(store, counters, clock, sync, time, config);
+    const leases = new LeaseKeeper(store, counters, new CounterFence(storage, store, counters, time, config), clock, sync, time, config);
     const gate = new Gate(store, limiter, clock, dispatcher, leases, counters, sync);
     sut = new WillowService(store, limiter, clock, config, dispatcher, gate, leases, sync, shutdown);
     admin = new QueueAdminService(store, clock, dispatcher, counters, sync);

@@ -95,8 +95,7 @@ export class WillowService implements WillowPort, OnModuleInit, OnApplicationShu
 
   async giveBack(queue: string, deliveries: readonly Delivery[]): Promise<void> {
     for (const delivery of deliveries) {
-      const settled = await this.store.giveBack(queue, delivery.id, delivery.attempt);
-      if (settled) await this.leases.afterSettled(settled);
+      await this.leases.settle(() => this.store.giveBack(queue, delivery.id, delivery.attempt), (settled) => (settled ? [settled] : []));
     }
   }
 
@@ -115,9 +114,10 @@ export class WillowService implements WillowPort, OnModuleInit, OnApplicationShu
     }
     acks.forEach((a, i) => a.error != null && parseAckError(a.error, a.passed, acks.length > 1 ? `Acks[${i}].Error` : 'Error'));
     if (!(await this.store.hasQueue(knownQueueName(queue)))) throw new QueueNotFoundError(queue);
-    const results = await this.settle(queue, acks);
     // Every settled item's counter goes down together: one Limiter call, one commit.
-    await this.leases.afterSettledMany(queue, results.filter((result): result is Settled => 'outcome' in result), { cause: 'ack' });
+    const results = await this.leases.settle(() => this.settle(queue, acks), (all) => all.filter((result): result is Settled => 'outcome' in result), {
+      cause: 'ack',
+    });
     return results.map((result, i): AckOutcome => {
       const id = acks[i].id;
       if ('outcome' in result) return { id, ok: true };
@@ -157,11 +157,15 @@ export class WillowService implements WillowPort, OnModuleInit, OnApplicationShu
 
   async cancel(queue: string, id: string): Promise<void> {
     await this.requireQueue(queue);
-    const cancelled = isWellFormedId(id) ? await this.store.cancel(queue, id, this.clock.now()) : null;
+    if (!isWellFormedId(id)) throw new ItemNotFoundError(queue, id, 'queued');
+    // A processing item leaves processing as a settlement does: index, then its running counter, exactly once.
+    const cancelled = await this.leases.settle(
+      () => this.store.cancel(queue, id, this.clock.now()),
+      (c): Settled[] => (c?.was === PROCESSING ? [{ item: c.item, outcome: 'cancelled' }] : []),
+    );
     if (!cancelled) throw new ItemNotFoundError(queue, id, 'queued');
     const { item } = cancelled;
-    // A processing item leaves processing as a settlement does: index, then its running counter, exactly once.
-    if (cancelled.was === PROCESSING) return this.leases.afterSettled({ item, outcome: 'cancelled' });
+    if (cancelled.was === PROCESSING) return;
     this.sync.changed(queue, item.key, item.tags, { waiting: -1, head: 'reread' });
     this.events.cancelled(item);
   }

@@ -150,6 +150,8 @@ export interface WillowStore {
   loadChannels(queue?: string): Promise<ChannelLoad[]>;
   /** Processing items' leases: all of them (start-up), or at most `limit` that ran out by `dueBy` (the sweep). */
   loadLeases(due?: { readonly dueBy: number; readonly limit: number }): Promise<LeaseRecord[]>;
+  /** Every channel with items processing, and how many (a running counter's true value), read on the leases' index. */
+  processingCounts(): Promise<Array<{ readonly queue: string; readonly key: string; readonly processing: number }>>;
   /** Shared stores only: once listening has started (the returned promise), calls `listener` for every change another
    * instance commits, and for this instance's own queue deletions and whole-queue changes (not its channel changes,
    * which its service applied as it made them); `resync` when changes may have been missed. Best effort: a change

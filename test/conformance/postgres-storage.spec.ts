@@ -1,6 +1,7 @@
 import { StoreUnavailableError } from '../../src/common/errors';
 import { afterCommit, ALREADY_COMMITTED, inTransaction, MAX_PAYLOAD_BYTES, type ChannelDef } from '../../src/platform/storage/postgres/pg-channel';
 import { inlineParams } from '../../src/platform/storage/postgres/inline-params';
+import type { PgFence } from '../../src/platform/storage/postgres/pg-fence';
 import { scalarArray, textArray } from '../../src/platform/storage/postgres/pg-arrays';
 import { PostgresStorage } from '../../src/platform/storage/postgres/postgres-storage';
 import { describePostgres, dropSchema, freshSchemaName, openPostgresStorage } from './support/postgres-fixture';
@@ -181,5 +182,65 @@ describePostgres(PostgresStorage.name, (url) => {
     opened.push(storage);
     await expect(storage.query('SELECT 1')).rejects.toBeInstanceOf(StoreUnavailableError);
     await expect(storage.tx(async () => 1)).rejects.toBeInstanceOf(StoreUnavailableError);
+  });
+
+  describe('fence', () => {
+    const made: PgFence[] = [];
+    /** Fences named alike on `count` storages of one schema, each holding it. */
+    const fences = async (count: number, waitMs?: number) => {
+      const all = (await fresh(count)).map((s) => s.fence('probe', waitMs));
+      made.push(...all);
+      await Promise.all(all.map((f) => f.hold()));
+      return all;
+    };
+    afterEach(async () => {
+      await Promise.all(made.splice(0).map((f) => f.close()));
+    });
+
+    it('runs alone once every other holder has stepped aside, and lets them hold again only after', async () => {
+      const [a, b, c] = await fences(3);
+      const seen: string[] = [];
+      const asides: Array<Promise<void>> = [];
+      const ran = await a.alone(
+        async () => {
+          asides.push(b.stepAside().then(() => void seen.push('b back')), c.stepAside().then(() => void seen.push('c back')));
+        },
+        async () => {
+          seen.push(`alone: b ${b.holding}, c ${c.holding}`);
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          seen.push('alone done');
+        },
+      );
+      await Promise.all(asides);
+      expect(ran).toBe(true);
+      expect(seen.slice(0, 2)).toEqual(['alone: b false, c false', 'alone done']);
+      expect([a.holding, b.holding, c.holding]).toEqual([true, true, true]);
+    });
+
+    it('does not wait for a holder whose session ended, and reports that session as ended', async () => {
+      const [a, b] = await fences(2);
+      const { holders } = await a.sessions([]);
+      expect(holders).toHaveLength(2);
+      await b.close(); // as a killed instance: its session ends, its hold with it
+      expect(await a.sessions(holders)).toMatchObject({ holders: [expect.any(Number)], ended: [expect.any(Number)] });
+      let ran = false;
+      expect(await a.alone(async () => undefined, async () => void (ran = true))).toBe(true);
+      expect(ran).toBe(true);
+    });
+
+    it('runs nothing when a holder does not step aside within its wait, and lets everyone hold again', async () => {
+      const [a, b] = await fences(2, 300);
+      let ran = false;
+      const started = Date.now();
+      expect(await a.alone(async () => undefined, async () => void (ran = true))).toBe(false);
+      expect(ran).toBe(false);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+      expect([a.holding, b.holding]).toEqual([true, true]);
+      // Told this time: it runs.
+      let aside: Promise<void> | undefined;
+      expect(await a.alone(async () => void (aside = b.stepAside()), async () => void (ran = true))).toBe(true);
+      await aside;
+      expect([ran, a.holding, b.holding]).toEqual([true, true, true]);
+    });
   });
 });

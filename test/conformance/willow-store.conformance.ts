@@ -473,6 +473,18 @@ export function describeWillowStore(
         expect(await items()).toBe(2);
       });
 
+      it('counts the items processing per channel, over every queue', async () => {
+        await sut.createQueue('other', -1, T0);
+        await enqueue(fixed(main, 1), fixed(main, 2), fixed(main, 3), fixed(dev, 4));
+        await sut.enqueue('other', [fixed(main, 5)]);
+        await claim(main);
+        await claim(main);
+        await claim(dev);
+        await sut.claimHead('other', key(main), T0);
+        const counts = (await sut.processingCounts()).map((c) => [c.queue, c.key, c.processing]).sort();
+        expect(counts).toEqual([[Q, key(dev), 1], [Q, key(main), 2], ['other', key(main), 1]].sort());
+      });
+
       it('removes every passed item of a batch in one settle, and only those', async () => {
         const channels = [main, dev, { c: 3 }, { c: 4 }];
         await enqueue(...channels.map((tags, n) => fixed(tags, n)));

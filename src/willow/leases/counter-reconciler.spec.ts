@@ -12,6 +12,7 @@ import { CounterReconciler } from './counter-reconciler';
 import { Dispatcher } from '../dispatch/dispatcher';
 import { Gate } from '../dispatch/gate';
 import { IndexSync } from '../dispatch/index-sync';
+import { CounterFence } from './counter-fence';
 import { LeaseKeeper } from './lease-keeper';
 import { SqliteWillowStore } from '../store/sqlite-willow.store';
 import type { NewItem } from '../willow.port';
@@ -105,7 +106,7 @@ describe(CounterReconciler.name, () => {
     limiter = new FakeLimiter();
     const sync = new IndexSync(store, dispatcher, time, config);
     counters = new CounterReconciler(limiter, dispatcher, sync, time, config);
-    const leases = new LeaseKeeper(store, counters, clock, sync, time, config);
+    const leases = new LeaseKeeper(store, counters, new CounterFence(storage, store, counters, time, config), clock, sync, time, config);
     const gate = new Gate(store, limiter, clock, dispatcher, leases, counters, sync);
     sut = new WillowService(store, limiter, clock, config, dispatcher, gate, leases, sync, shutdown);
     await store.createQueue('q', -1, clock.now());

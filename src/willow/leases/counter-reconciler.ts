@@ -22,7 +22,10 @@ import { DecrementRetries } from './decrement-retries';
  *
  * A shared store (several instances) cannot be reconciled this way (another instance's increments are not guarded
  * here): there, a failed decrement is sent again until it lands (DecrementRetries; each carries an opId, so a retry
- * of one that did commit changes nothing), and only an increment to an unreachable limiter triggers reconciliation.
+ * of one that did commit changes nothing), only an increment to an unreachable limiter triggers reconciliation, and
+ * the counters are recounted from the database behind a fence every instance steps aside for (CounterFence: `aside`
+ * and `recount`). For that, the store write that moves an item in or out of processing runs in the same hold as its
+ * counter write (LeaseKeeper.settle, Gate.claimFrom, QueueAdminService).
  */
 @Injectable()
 export class CounterReconciler implements OnApplicationShutdown {
@@ -160,6 +163,30 @@ export class CounterReconciler implements OnApplicationShutdown {
     });
   }
 
+  /**
+   * Shared store: runs `fn` with no counter write of this instance in flight and none starting (the guard alone), for
+   * a recount of every instance's counters (CounterFence) while this one steps aside or recounts. Decrements waiting
+   * to be sent again are dropped: their settlements committed, so the recount, from the items processing in the
+   * database, leaves them out (a recount that then fails leaves those counters too high until the next one).
+   */
+  aside(fn: () => Promise<void>): Promise<void> {
+    return this.guard.alone(async () => {
+      this.retries.clear();
+      await fn();
+    });
+  }
+
+  /** Sets every Willow running counter to `processing` (a shared store's items processing, read while every instance
+   * stood aside): those of channels it does not name to 0. */
+  async recount(processing: ReadonlyArray<{ readonly queue: string; readonly tags: Tags; readonly processing: number }>): Promise<void> {
+    const wanted = new Map<string, { tags: Tags; processing: number }>();
+    for (const channel of processing) {
+      const tags = runningCounterTags(channel.tags, channel.queue);
+      if (channel.processing > 0) wanted.set(canonicalTags(tags), { tags, processing: channel.processing });
+    }
+    await this.resetTo(wanted);
+  }
+
   /** Sets every Willow running counter to its channel's processing count, with no counter write in flight. */
   private reconcile(): Promise<void> {
     return this.guard.alone(async () => {
@@ -172,19 +199,24 @@ export class CounterReconciler implements OnApplicationShutdown {
           if (channel.processing > 0) wanted.set(canonicalTags(tags), { tags, processing: channel.processing });
         }
       }
-      const query = parseQuery({ Where: { [QUEUE_TAG]: { $exists: true } } }, '');
-      for (let cursor: string | null = null; ; ) {
-        const page = await this.limiter.listCounters(query, { limit: 10_000, cursor });
-        for (const counter of page.items) {
-          const key = canonicalTags(counter.tags);
-          const actual = wanted.get(key)?.processing ?? 0;
-          wanted.delete(key);
-          if (actual !== counter.counters) await this.limiter.set({ tags: counter.tags, counters: actual });
-        }
-        if (page.nextCursor === null) break;
-        cursor = page.nextCursor;
-      }
-      for (const { tags, processing } of wanted.values()) await this.limiter.set({ tags, counters: processing });
+      await this.resetTo(wanted);
     });
+  }
+
+  /** Every Willow running counter (tagged with QUEUE_TAG) set to its value in `wanted`, 0 for the others. */
+  private async resetTo(wanted: Map<string, { tags: Tags; processing: number }>): Promise<void> {
+    const query = parseQuery({ Where: { [QUEUE_TAG]: { $exists: true } } }, '');
+    for (let cursor: string | null = null; ; ) {
+      const page = await this.limiter.listCounters(query, { limit: 10_000, cursor });
+      for (const counter of page.items) {
+        const key = canonicalTags(counter.tags);
+        const actual = wanted.get(key)?.processing ?? 0;
+        wanted.delete(key);
+        if (actual !== counter.counters) await this.limiter.set({ tags: counter.tags, counters: actual });
+      }
+      if (page.nextCursor === null) break;
+      cursor = page.nextCursor;
+    }
+    for (const { tags, processing } of wanted.values()) await this.limiter.set({ tags, counters: processing });
   }
 }

@@ -13,8 +13,8 @@ export type PendingDecrement = CounterDecrement & { readonly opId: string };
  *
  * Pending decrements live in this process only. An instance that dies with items processing loses nothing here:
  * their leases run out and another instance settles them, decrementing their counters. A decrement still pending
- * when the instance dies after its settlement committed is lost with it: that counter stays one too high until it
- * is set again (`PUT /v1/limiter/counters/set`).
+ * when the instance dies after its settlement committed is lost with it: the counter stays one too high until the
+ * others recount (CounterFence, as soon as they see its session ended).
  */
 export class DecrementRetries {
   private readonly logger = new Logger(DecrementRetries.name);

@@ -4,6 +4,7 @@ import type { Scheduler, Timer } from '../../common/scheduler';
 import { CONFIG, type Config } from '../../config';
 import { CLOCK } from '../../platform/clock.token';
 import { SCHEDULER } from '../../platform/scheduler.token';
+import { CounterFence } from './counter-fence';
 import { CounterReconciler } from './counter-reconciler';
 import { IndexSync } from '../dispatch/index-sync';
 import { DeadlineQueue } from '../domain/leases/deadline-queue';
@@ -27,6 +28,7 @@ export class LeaseKeeper implements OnApplicationShutdown {
   constructor(
     @Inject(WILLOW_STORE) private readonly store: WillowStore,
     private readonly counters: CounterReconciler,
+    private readonly fence: CounterFence,
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly sync: IndexSync,
     @Inject(SCHEDULER) private readonly scheduler: Scheduler,
@@ -49,25 +51,32 @@ export class LeaseKeeper implements OnApplicationShutdown {
   }
 
   /**
-   * After an item left processing: index first (so freed capacity finds it), then the counter, then wake-ups; both
-   * under the counter guard, so reconciliation sees either neither or both.
+   * A store write that may take items out of processing (`write`; `settledOf` names the items it did), then for each
+   * of them: index first (so freed capacity finds it), then the running counter (one Limiter call), then wake-ups.
+   * The write and what follows it run in one hold of the counter guard, so a reconciliation sees neither or both: on a
+   * shared store it re-counts from the items processing in the database, which the write changes.
    */
-  afterSettled(settled: Settled, opts: { decrement?: boolean; cause?: SettleCause } = {}): Promise<void> {
-    return this.afterSettledMany(settled.item.queue, [settled], opts);
-  }
-
-  /** `afterSettled` for several items of `queue` at once: their counters go down in one Limiter call. */
-  async afterSettledMany(queue: string, settled: readonly Settled[], opts: { decrement?: boolean; cause?: SettleCause } = {}): Promise<void> {
-    if (settled.length === 0) return;
-    for (const s of settled) this.events.settled(s, opts.cause ?? 'other');
-    await this.counters.guarded(async () => {
+  async settle<T>(write: () => Promise<T>, settledOf: (result: T) => readonly Settled[], opts: { decrement?: boolean; cause?: SettleCause } = {}): Promise<T> {
+    return this.counters.guarded(async () => {
+      const result = await write();
+      const settled = settledOf(result);
+      if (settled.length === 0) return result;
+      const { queue } = settled[0].item;
+      for (const s of settled) this.events.settled(s, opts.cause ?? 'other');
       for (const { item, outcome } of settled) {
         const backInLine = outcome === 'front' || outcome === 'back' || outcome === 'given_back';
         this.sync.changed(queue, item.key, item.tags, backInLine ? { processing: -1, waiting: 1, head: 'reread' } : { processing: -1 });
       }
-      if (opts.decrement === false) return;
-      await this.counters.decrementMany(queue, settled.map(({ item }) => ({ tags: item.tags, what: `${item.id}:${item.attempt}` })));
+      if (opts.decrement !== false) {
+        await this.counters.decrementMany(queue, settled.map(({ item }) => ({ tags: item.tags, what: `${item.id}:${item.attempt}` })));
+      }
+      return result;
     });
+  }
+
+  /** `settle` of one lease that ran out (`expireLease`); null when it was settled already. */
+  private expire(id: string, attempt: number, now: number, opts: { decrement?: boolean } = {}): Promise<Settled | null> {
+    return this.settle(() => this.store.expireLease(id, attempt, now), (settled) => (settled ? [settled] : []), { ...opts, cause: 'lease' });
   }
 
   /**
@@ -76,19 +85,19 @@ export class LeaseKeeper implements OnApplicationShutdown {
    */
   async recover(): Promise<void> {
     await this.sync.reload();
+    // Shared: the counter fence is held before this instance's first counter write (the expiries below).
+    if (this.sync.shared) await this.fence.start();
     const now = this.clock.now();
     for (const lease of await this.store.loadLeases()) {
       if (lease.expiresAt > now) {
         this.watch({ id: lease.id, attempt: lease.attempt, expiresAt: lease.expiresAt });
         continue;
       }
-      const settled = await this.store.expireLease(lease.id, lease.attempt, now);
       // Alone on its store, start-up re-sets the counters below; shared, the others' counters must go down now.
-      if (settled) await this.afterSettled(settled, { decrement: this.sync.shared, cause: 'lease' });
+      await this.expire(lease.id, lease.attempt, now, { decrement: this.sync.shared });
     }
     if (this.sync.shared) {
-      // Other instances are running: re-setting counters to what is processing would race their dequeues between
-      // the limiter increment and the claim. The counter of every lease is freed by whoever expires or settles it.
+      // Other instances are running: the counters are recounted behind the fence (CounterFence.start), not here.
       this.counters.skipAtStart();
       this.sweep();
       return;
@@ -112,8 +121,7 @@ export class LeaseKeeper implements OnApplicationShutdown {
     try {
       const now = this.clock.now();
       for (const lease of await this.store.loadLeases({ dueBy: now, limit: 1_000 })) {
-        const settled = await this.store.expireLease(lease.id, lease.attempt, now);
-        if (settled) await this.afterSettled(settled, { cause: 'lease' });
+        await this.expire(lease.id, lease.attempt, now);
       }
     } catch (error) {
       this.logger.warn({ err: error }, 'lease sweep failed; retrying');
@@ -133,8 +141,7 @@ export class LeaseKeeper implements OnApplicationShutdown {
     this.timerAt = Infinity;
     const now = this.clock.now();
     for (const { id, attempt } of this.deadlines.popDue(now)) {
-      this.store.expireLease(id, attempt, now).then(
-        (settled) => settled && this.afterSettled(settled, { cause: 'lease' }),
+      this.expire(id, attempt, now).catch(
         (error: unknown) => {
           this.logger.error({ err: error, id }, 'lease expiry failed; retrying in 1 s');
           this.deadlines.push({ id, attempt }, now + 1_000);

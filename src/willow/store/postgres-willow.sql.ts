@@ -196,6 +196,8 @@ export const SCHEDULED_OF = `SELECT channel, count(*)::int AS n, min(not_before)
   GROUP BY channel`;
 /** No parameters. */
 export const LOAD_LEASES = 'SELECT id, attempt, expires_at FROM willow_items WHERE state = 1';
+/** Items processing per channel (on willow_items_leases, WHERE state = 1). */
+export const PROCESSING_COUNTS = 'SELECT queue, channel, count(*)::int AS processing FROM willow_items WHERE state = 1 GROUP BY queue, channel';
 /** $1 due by, $2 limit. */
 export const DUE_LEASES = `SELECT id, attempt, expires_at FROM willow_items WHERE state = 1 AND expires_at <= $1
   ORDER BY expires_at LIMIT $2`;

@@ -276,6 +276,11 @@ export class PostgresWillowStore implements WillowStore {
     return rows.map(Row.toLease);
   }
 
+  async processingCounts(): Promise<Array<{ queue: string; key: string; processing: number }>> {
+    const rows = await this.storage.query<{ queue: string; channel: string; processing: number }>(SQL.PROCESSING_COUNTS);
+    return rows.map((r) => ({ queue: r.queue, key: r.channel, processing: r.processing }));
+  }
+
   watch(listener: (change: WillowChange) => void): Promise<void> {
     return this.changes.listen({ message: listener, resync: () => listener({ kind: 'resync' }) });
   }

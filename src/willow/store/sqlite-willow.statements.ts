@@ -173,6 +173,9 @@ export function prepareWillowStatements(db: Database) {
     markCancelled: db.prepare('UPDATE willow_items SET state = 3 WHERE seq = ?'),
     purgeCancelled: db.prepare('DELETE FROM willow_items WHERE queue = ? AND state = 3 AND expires_at <= ?'),
     loadLeases: db.prepare<[], LeaseRow>('SELECT id, attempt, expires_at FROM willow_items WHERE state = 1'),
+    processingCounts: db.prepare<[], { queue: string; channel: string; processing: number }>(
+      'SELECT queue, channel, count(*) AS processing FROM willow_items WHERE state = 1 GROUP BY queue, channel',
+    ),
     dueLeases: db.prepare<[number, number], LeaseRow>(
       'SELECT id, attempt, expires_at FROM willow_items WHERE state = 1 AND expires_at <= ? ORDER BY expires_at LIMIT ?',
     ),

@@ -222,6 +222,10 @@ export class SqliteWillowStore implements WillowStore {
     return rows.map((r) => ({ id: r.id, attempt: r.attempt, expiresAt: r.expires_at }));
   }
 
+  async processingCounts(): Promise<Array<{ queue: string; key: string; processing: number }>> {
+    return this.storage.read(() => this.sql.processingCounts.all()).map((r) => ({ queue: r.queue, key: r.channel, processing: r.processing }));
+  }
+
   private requireQueue(name: string): QueueRow {
     const row = this.sql.queue.get(name);
     if (!row) throw new QueueNotFoundError(name);

@@ -1,11 +1,12 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
-import { Pool, type PoolClient, type QueryResult, type QueryResultRow } from 'pg';
+import { Client, Pool, type PoolClient, type QueryResult, type QueryResultRow } from 'pg';
 import { Backoff, systemScheduler, type Scheduler } from '../../../common/scheduler';
 import { DEFAULT_TIMING, type Timing } from '../../../config';
 import type { Migration } from '../sqlite/embedded-storage';
 import { Admission } from './admission';
 import { PgChannel, type ChannelBus, type ChannelDef, type Sending, type Tx } from './pg-channel';
+import { PgFence } from './pg-fence';
 import { PgListener } from './pg-listener';
 import { PgPublisher } from './pg-publisher';
 import { isRetryable, mapPgError } from './pg-errors';
@@ -174,6 +175,13 @@ export class PostgresStorage {
    * are called again through `resync` after the listening connection was (re)established, since notifications sent
    * while it was down are lost: the module reloads what it caches.
    */
+  /** A fence between the instances on this schema (PgFence), kept on a connection of its own. */
+  fence(name: string, waitMs?: number): PgFence {
+    const { url, schema } = this.options;
+    const connect = () => new Client({ connectionString: url, connectionTimeoutMillis: 3_000, options: `-c search_path=${schema}` });
+    return new PgFence(connect, `willow.${name}.${schema}`, waitMs);
+  }
+
   channel<M>(def: ChannelDef<M>): PgChannel<M> {
     return new PgChannel(def, this.bus);
   }

@@ -1,7 +1,8 @@
 /**
  * Orders running-counter writes against their reconciliation, within one process. A counter write holds the guard
- * shared from before the counter moves until the dispatch index shows the move (a dequeue: increment, claim, index;
- * a settle: index, decrement), so outside any hold every running counter equals its channel's processing count.
+ * shared from before the counter moves until the store and the dispatch index show the move (a dequeue: increment,
+ * claim, index; a settle: the store's settlement, index, decrement), so outside any hold every running counter equals
+ * its channel's processing count.
  * Reconciliation holds it alone: it waits for the holds in flight to end and holds new ones back until it is done
  * (so a steady stream of dequeues cannot starve it). Holds do not nest.
  */
