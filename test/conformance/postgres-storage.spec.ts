@@ -212,7 +212,7 @@ describePostgres(PostgresStorage.name, (url) => {
         },
       );
       await Promise.all(asides);
-      expect(ran).toBe(true);
+      expect(ran).toBe('ran');
       expect(seen.slice(0, 2)).toEqual(['alone: b false, c false', 'alone done']);
       expect([a.holding, b.holding, c.holding]).toEqual([true, true, true]);
     });
@@ -224,21 +224,65 @@ describePostgres(PostgresStorage.name, (url) => {
       await b.close(); // as a killed instance: its session ends, its hold with it
       expect(await a.sessions(holders)).toMatchObject({ holders: [expect.any(Number)], ended: [expect.any(Number)] });
       let ran = false;
-      expect(await a.alone(async () => undefined, async () => void (ran = true))).toBe(true);
+      expect(await a.alone(async () => undefined, async () => void (ran = true))).toBe('ran');
       expect(ran).toBe(true);
+    });
+
+    it('lets an instance that stepped aside hold again only once the alone it stepped aside for is done', async () => {
+      const [a, b] = await fences(2);
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      let entered!: () => void;
+      const inside = new Promise<void>((resolve) => (entered = resolve));
+      let aside: Promise<void> | undefined;
+      const first = a.alone(async () => void (aside = b.stepAside()), async () => {
+        entered();
+        await gate;
+      });
+      await inside;
+      // b stepped aside and waits behind the intent: its hold comes back only after a's alone.
+      expect(b.holding).toBe(false);
+      release();
+      expect(await first).toBe('ran');
+      await aside;
+      expect(b.holding).toBe(true);
+    });
+
+    it('lets an instance that starts hold only once an alone under way is done (it may not have heard the announcement)', async () => {
+      const storages = await fresh(3);
+      const [a, b, c] = storages.map((st) => st.fence('probe', 500));
+      made.push(a, b, c);
+      await Promise.all([a.hold(), b.hold()]);
+      let held = false;
+      let starting: Promise<unknown> | undefined;
+      let aside: Promise<void> | undefined;
+      const seen: boolean[] = [];
+      const outcome = await a.alone(
+        async () => {
+          // c starts after the announcement went out: it never hears it, and must not slip in before a's turn.
+          starting = c.hold().then(() => (held = true));
+          await new Promise((resolve) => setTimeout(resolve, 150));
+          aside = b.stepAside();
+        },
+        async () => void seen.push(held),
+      );
+      await Promise.all([aside, starting]);
+      expect(outcome).toBe('ran');
+      expect(seen).toEqual([false]);
+      expect([a.holding, b.holding, c.holding]).toEqual([true, true, true]);
     });
 
     it('runs nothing when a holder does not step aside within its wait, and lets everyone hold again', async () => {
       const [a, b] = await fences(2, 300);
       let ran = false;
       const started = Date.now();
-      expect(await a.alone(async () => undefined, async () => void (ran = true))).toBe(false);
+      expect(await a.alone(async () => undefined, async () => void (ran = true))).toBe('timed-out');
       expect(ran).toBe(false);
       expect(Date.now() - started).toBeGreaterThanOrEqual(250);
       expect([a.holding, b.holding]).toEqual([true, true]);
       // Told this time: it runs.
       let aside: Promise<void> | undefined;
-      expect(await a.alone(async () => void (aside = b.stepAside()), async () => void (ran = true))).toBe(true);
+      expect(await a.alone(async () => void (aside = b.stepAside()), async () => void (ran = true))).toBe('ran');
       await aside;
       expect([ran, a.holding, b.holding]).toEqual([true, true, true]);
     });

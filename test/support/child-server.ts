@@ -14,16 +14,25 @@ export interface ChildServer {
   stop(): Promise<number | null>;
 }
 
+/** Ports handed out in this process: never twice, so a keep-alive connection fetch pooled to a server killed
+ * earlier can never be taken for one to a new server on the same port (its first request would meet ECONNRESET). */
+const handedOut = new Set<number>();
+
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
+  for (;;) {
+    const port = await new Promise<number>((resolve, reject) => {
+      const server = createServer();
+      server.unref();
+      server.on('error', reject);
+      server.listen(0, '127.0.0.1', () => {
+        const { port: free } = server.address() as { port: number };
+        server.close(() => resolve(free));
+      });
     });
-  });
+    if (handedOut.has(port)) continue;
+    handedOut.add(port);
+    return port;
+  }
 }
 
 /** Starts dist/main.js and waits until `readyPath` answers 200 (`/health/live` for a process that cannot be ready). */

@@ -75,7 +75,9 @@ export class Gate {
     try {
       items = await this.store.claimHeads(queue, admitted.map((c) => c.key), this.clock.now());
     } catch (error) {
-      await this.counters.decrementMany(queue, admitted.map((c) => ({ tags: c.tags, what: 'claim' })));
+      // Alone on its store a failed claim wrote nothing; on a shared store it may have committed, its answer lost.
+      if (this.sync.shared) this.counters.claimFailed();
+      else await this.counters.decrementMany(queue, admitted.map((c) => ({ tags: c.tags, what: 'claim' })));
       for (const channel of admitted) this.release(queue, index, channel);
       throw error;
     }

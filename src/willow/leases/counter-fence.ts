@@ -16,6 +16,9 @@ const RECOUNT: ChannelDef<null> = {
   ignoreOwn: true,
 };
 
+/** Ticks a recount owed for an ended session waits (see CounterFence). */
+const GRACE_TICKS = 2;
+
 /**
  * Shared store: repairs the running counters an instance that died leaves behind. An instance killed between a
  * Limiter increment and its claim, or between a settlement's commit and its decrement, leaves a counter one too high,
@@ -25,10 +28,12 @@ const RECOUNT: ChannelDef<null> = {
  * the dead ones hold nothing. Every running counter then equals its channel's items processing in the database, and
  * is set so.
  *
- * A recount runs when this instance starts (it may be the one that died), whenever a database session that held the
- * fence has ended (an instance died, or was stopped), seen every `timing.catchUpMs`, and `timing.recountMs` after the
- * last one (a safety net, hourly by default); one that cannot run (the limiter unreachable, an instance slow to step
- * aside) is tried again at the next tick.
+ * A recount is owed when this instance starts (it may be the one that died), when a database session that held the
+ * fence has ended (an instance died or stopped, or lost its connection; seen every `timing.catchUpMs`), when a
+ * counter write's outcome is unknown (CounterReconciler), and `timing.recountMs` after the last one (a safety net).
+ * One owed for an ended session waits GRACE_TICKS ticks first: a statement the dead instance sent just before it died
+ * can still commit, and its connection-less backend can still be finishing one. A recount any instance starts after
+ * the debt is due pays it. One that gave up (an instance did not step aside in time) is tried again with backoff.
  */
 @Injectable()
 export class CounterFence implements OnApplicationShutdown {
@@ -37,12 +42,16 @@ export class CounterFence implements OnApplicationShutdown {
   private channel: PgChannel<null> | null = null;
   /** Database sessions seen holding the fence (their backend pids), until they end. */
   private readonly seen = new Set<number>();
-  private wanted = false;
+  /** When a recount is owed: the earliest time (epoch ms) a recount pays it; null when none is. */
+  private owedFrom: number | null = null;
+  /** When this instance last ran or stepped aside for a recount (epoch ms). */
+  private lastRecountAt = 0;
+  /** After a recount that gave up: not tried again before this (epoch ms), with its backoff. */
+  private retryAt = 0;
+  private retryMs = 0;
   private busy = false;
   private stopped = false;
   private timer: Timer | null = null;
-  /** When this instance last ran or stepped aside for a recount (its clock's epoch ms). */
-  private lastRecountAt = 0;
 
   constructor(
     @Inject(STORAGE) private readonly storage: StorageHandle,
@@ -60,36 +69,42 @@ export class CounterFence implements OnApplicationShutdown {
       this.logger.warn({ err: error }, 'the counter fence connection was lost; holding counter writes until it is back');
       void this.regain();
     });
-    // Listening first: a recount that starts while this instance takes its hold must find it listening.
+    this.counters.recountWith(() => this.owe(Date.now()));
     this.channel = this.storage.channel(RECOUNT);
     await this.channel.listen({ message: () => void this.stepAside(), resync: () => undefined });
     await this.fence.hold();
-    this.wanted = true;
+    this.owe(Date.now());
     await this.tick();
-    this.timer = this.scheduler.every(this.config.timing.catchUpMs, () => void this.tick());
+    if (!this.stopped) this.timer = this.scheduler.every(this.config.timing.catchUpMs, () => void this.tick());
   }
 
-  onApplicationShutdown(): void {
+  /** Counter writes in flight end first, later ones are refused, and only then does this instance let go of the fence:
+   * the others, seeing its session end, recount without a write of it still to land. */
+  async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
     this.timer?.cancel();
-    void this.fence?.close();
+    const fence = this.fence;
+    await this.counters.close(async () => {
+      await fence?.close();
+    });
   }
 
-  /** Notes the sessions holding the fence, and recounts when one seen before has ended (or a recount is owed). */
+  /** Notes the sessions holding the fence, and recounts when one is owed. */
   async tick(): Promise<void> {
     const fence = this.fence;
     if (!fence?.holding || this.busy || this.stopped) return;
     this.busy = true;
     try {
+      const now = Date.now();
       const { holders, ended } = await fence.sessions([...this.seen]);
       for (const pid of ended) this.seen.delete(pid);
       for (const pid of holders) this.seen.add(pid);
       if (ended.length > 0) {
         this.logger.log({ sessions: ended }, 'an instance left the shared store; recounting running counters');
-        this.wanted = true;
+        this.owe(now + GRACE_TICKS * this.config.timing.catchUpMs);
       }
-      if (Date.now() - this.lastRecountAt >= this.config.timing.recountMs) this.wanted = true;
-      if (this.wanted) await this.recount(fence);
+      if (now - this.lastRecountAt >= this.config.timing.recountMs) this.owe(now);
+      if (this.owedFrom !== null && now >= this.owedFrom && now >= this.retryAt) await this.recount(fence);
     } catch (error) {
       this.logger.warn({ err: error }, 'running counter recount failed; trying again');
     } finally {
@@ -97,43 +112,65 @@ export class CounterFence implements OnApplicationShutdown {
     }
   }
 
+  /** A recount is owed, paid by one that starts at `from` or later. */
+  private owe(from: number): void {
+    this.owedFrom = Math.max(this.owedFrom ?? 0, from);
+  }
+
+  /** A recount started at `at` (by this instance or another): it pays what was owed by then. */
+  private recounted(at: number): void {
+    this.lastRecountAt = at;
+    if (this.owedFrom !== null && at >= this.owedFrom) this.owedFrom = null;
+  }
+
   private async recount(fence: PgFence): Promise<void> {
-    let ran = false;
+    let outcome = 'taken' as 'ran' | 'taken' | 'timed-out';
+    const startedAt = Date.now();
     await this.counters.aside(async () => {
-      ran = await fence.alone(
+      outcome = await fence.alone(
         () => this.channel!.send(ALREADY_COMMITTED, null),
         async () => {
           const channels = await this.store.processingCounts();
-          await this.counters.recount(channels.map((c) => ({ queue: c.queue, tags: decodeTags(c.key), processing: c.processing })));
+          const processing = channels.map((c) => ({ queue: c.queue, tags: decodeTags(c.key), processing: c.processing }));
+          await this.counters.recount(processing, () => fence.fenced);
         },
       );
     });
-    if (!ran) return; // another instance recounts, or one did not step aside in time: the next tick tries again
-    this.wanted = false;
-    this.lastRecountAt = Date.now();
-    this.logger.log('running counters recounted from the items processing');
+    if (outcome === 'ran') {
+      this.recounted(startedAt);
+      this.retryMs = 0;
+      this.logger.log('running counters recounted from the items processing');
+    } else if (outcome === 'timed-out') {
+      // Every other instance waited that long for one that did not step aside: not again at once.
+      this.retryMs = Math.min(Math.max(this.retryMs * 2, this.config.timing.catchUpMs), 300_000);
+      this.retryAt = Date.now() + this.retryMs;
+      this.logger.warn({ retryInMs: this.retryMs }, 'an instance did not step aside for a running counter recount; trying again later');
+    }
+    // taken: another instance is recounting; this one steps aside for it, which pays the debt if it came late enough.
   }
 
   /** Another instance recounts: no counter write of this one in flight until it is done. */
   private async stepAside(): Promise<void> {
     const fence = this.fence;
     if (!fence?.holding || this.stopped) return;
-    this.lastRecountAt = Date.now();
+    const at = Date.now();
     try {
       await this.counters.aside(() => fence.stepAside());
+      this.recounted(at);
     } catch (error) {
       this.logger.warn({ err: error }, 'stepping aside for a recount failed');
     }
   }
 
-  /** The fence's connection was lost: no counter write until it holds the fence again (then a recount is owed). */
+  /** The fence's connection was lost: no counter write until it holds the fence again; the others may have recounted
+   * meanwhile, while a write of this instance was in flight, so a recount is owed. */
   private async regain(): Promise<void> {
     if (this.stopped) return;
     await this.counters.aside(async () => {
       for (let waitMs = this.config.timing.retryFirstMs; !this.stopped; waitMs = Math.min(waitMs * 2, this.config.timing.retryMaxMs)) {
         try {
           await this.fence!.hold();
-          this.wanted = true;
+          this.owe(Date.now() + GRACE_TICKS * this.config.timing.catchUpMs);
           return;
         } catch (error) {
           this.logger.warn({ err: error }, 'the counter fence cannot be held yet; retrying');

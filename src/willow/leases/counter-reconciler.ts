@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, Optional, type OnApplicationShutdown } from '@nestjs/common';
-import { errorCode } from '../../common/errors';
+import { errorCode, ShuttingDownError } from '../../common/errors';
 import { parseQuery } from '../../common/query';
 import { Backoff, type Scheduler } from '../../common/scheduler';
 import { canonicalTags, type Tags } from '../../common/tags';
@@ -36,6 +36,9 @@ export class CounterReconciler implements OnApplicationShutdown {
   private lost = false;
   private retrying = false;
   private reconciled = false;
+  private closed = false;
+  /** Shared store: asks CounterFence for a recount (set by it as it starts). */
+  private requestRecount: (() => void) | null = null;
 
   constructor(
     @Inject(LIMITER_PORT) private readonly limiter: LimiterPort,
@@ -54,9 +57,27 @@ export class CounterReconciler implements OnApplicationShutdown {
     this.retries.stop();
   }
 
-  /** Runs a running-counter write together with the index change it goes with (not nested). */
+  /** Runs a running-counter write together with the store and index changes it goes with (not nested). Refused
+   * with SHUTTING_DOWN once `close` has begun. */
   guarded<T>(fn: () => Promise<T>): Promise<T> {
-    return this.guard.shared(fn);
+    if (this.closed) return Promise.reject(new ShuttingDownError());
+    return this.guard.shared(async () => {
+      if (this.closed) throw new ShuttingDownError();
+      return fn();
+    });
+  }
+
+  /** Shutdown: waits for the counter writes in flight, refuses new ones, then runs `fn` (letting go of the fence). */
+  close(fn: () => Promise<void>): Promise<void> {
+    return this.guard.alone(async () => {
+      this.closed = true;
+      await fn();
+    });
+  }
+
+  /** Shared store: `request` asks for a recount of every instance's counters behind the fence (CounterFence). */
+  recountWith(request: () => void): void {
+    this.requestRecount = request;
   }
 
   /**
@@ -90,9 +111,16 @@ export class CounterReconciler implements OnApplicationShutdown {
     }
   }
 
-  /** A running-counter write failed, or its outcome is unknown: reconcile in the background, as soon as it can. */
+  /**
+   * A running-counter write failed, or its outcome is unknown: reconcile in the background, as soon as it can. On a
+   * shared store the index this instance holds does not show the other instances' writes in flight: the counters are
+   * recounted behind the fence instead.
+   */
   failed(error: unknown): void {
-    if (this.sync.shared && errorCode(error) !== 'DEPENDENCY_UNAVAILABLE') return;
+    if (this.sync.shared) {
+      if (errorCode(error) === 'DEPENDENCY_UNAVAILABLE') this.requestRecount?.();
+      return;
+    }
     this.lost = true;
     if (this.reconciled) this.reconcileLater();
   }
@@ -178,13 +206,22 @@ export class CounterReconciler implements OnApplicationShutdown {
 
   /** Sets every Willow running counter to `processing` (a shared store's items processing, read while every instance
    * stood aside): those of channels it does not name to 0. */
-  async recount(processing: ReadonlyArray<{ readonly queue: string; readonly tags: Tags; readonly processing: number }>): Promise<void> {
+  async recount(
+    processing: ReadonlyArray<{ readonly queue: string; readonly tags: Tags; readonly processing: number }>,
+    stillFenced: () => boolean,
+  ): Promise<void> {
     const wanted = new Map<string, { tags: Tags; processing: number }>();
     for (const channel of processing) {
       const tags = runningCounterTags(channel.tags, channel.queue);
       if (channel.processing > 0) wanted.set(canonicalTags(tags), { tags, processing: channel.processing });
     }
-    await this.resetTo(wanted);
+    await this.resetTo(wanted, stillFenced);
+  }
+
+  /** A claim failed on a shared store: its outcome may be unknown (committed, its answer lost), so the counters it
+   * raised are left for a recount rather than taken down (which could leave one below its items processing). */
+  claimFailed(): void {
+    this.requestRecount?.();
   }
 
   /** Sets every Willow running counter to its channel's processing count, with no counter write in flight. */
@@ -204,19 +241,24 @@ export class CounterReconciler implements OnApplicationShutdown {
   }
 
   /** Every Willow running counter (tagged with QUEUE_TAG) set to its value in `wanted`, 0 for the others. */
-  private async resetTo(wanted: Map<string, { tags: Tags; processing: number }>): Promise<void> {
+  private async resetTo(wanted: Map<string, { tags: Tags; processing: number }>, stillFenced: () => boolean = () => true): Promise<void> {
     const query = parseQuery({ Where: { [QUEUE_TAG]: { $exists: true } } }, '');
+    const set = async (change: { tags: Tags; counters: number }) => {
+      // A recount that lost its fence stops: the others are writing again, and these values are from before.
+      if (!stillFenced()) throw new Error('the counter fence was lost during a recount; stopped');
+      await this.limiter.set(change);
+    };
     for (let cursor: string | null = null; ; ) {
       const page = await this.limiter.listCounters(query, { limit: 10_000, cursor });
       for (const counter of page.items) {
         const key = canonicalTags(counter.tags);
         const actual = wanted.get(key)?.processing ?? 0;
         wanted.delete(key);
-        if (actual !== counter.counters) await this.limiter.set({ tags: counter.tags, counters: actual });
+        if (actual !== counter.counters) await set({ tags: counter.tags, counters: actual });
       }
       if (page.nextCursor === null) break;
       cursor = page.nextCursor;
     }
-    for (const { tags, processing } of wanted.values()) await this.limiter.set({ tags, counters: processing });
+    for (const { tags, processing } of wanted.values()) await set({ tags, counters: processing });
   }
 }

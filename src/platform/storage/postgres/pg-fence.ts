@@ -20,6 +20,8 @@ const INTENT = 2;
 export class PgFence {
   private client: Client | null = null;
   private held = false;
+  /** Inside `alone`, holding the fence exclusively. */
+  private inside = false;
   private lost: ((error: Error) => void) | null = null;
   constructor(
     private readonly connect: () => Client,
@@ -47,14 +49,26 @@ export class PgFence {
     await client.connect();
     this.client = client;
     await client.query(`SET lock_timeout = ${Math.trunc(this.waitMs)}`);
-    await this.waitFor('pg_advisory_lock_shared', FENCE);
-    this.held = true;
+    // Behind the intent, as after stepping aside: an `alone` that has begun (and announced before this instance was
+    // listening, maybe) is done before this instance holds the fence.
+    await this.waitFor('pg_advisory_lock_shared', INTENT);
+    try {
+      await this.waitFor('pg_advisory_lock_shared', FENCE);
+      this.held = true;
+    } finally {
+      await this.unlock('pg_advisory_unlock_shared', INTENT);
+    }
+  }
+
+  /** Whether this instance's hold (or its `alone`) is still in force: its connection has not been lost. */
+  get fenced(): boolean {
+    return this.client !== null && (this.held || this.inside);
   }
 
   /** Another instance runs `alone`: lets go of the hold, and holds again once it is done (or gave up). */
   async stepAside(): Promise<void> {
+    this.held = false; // before the unlock: the fence is taken from the moment the database sees it
     await this.unlock('pg_advisory_unlock_shared', FENCE);
-    this.held = false;
     await this.waitFor('pg_advisory_lock_shared', INTENT);
     try {
       await this.waitFor('pg_advisory_lock_shared', FENCE);
@@ -65,31 +79,34 @@ export class PgFence {
   }
 
   /**
-   * Runs `fn` while no live instance holds the fence; `announce` tells the others to step aside. Answers false,
-   * without running `fn`, when another instance is running one, or when some instance did not step aside in time.
+   * Runs `fn` while no live instance holds the fence; `announce` tells the others to step aside. Answers `taken`,
+   * without running `fn`, when another instance is running one or taking its hold, and `timed-out` when some instance
+   * did not step aside within `waitMs`.
    */
-  async alone(announce: () => Promise<void>, fn: () => Promise<void>): Promise<boolean> {
+  async alone(announce: () => Promise<void>, fn: () => Promise<void>): Promise<'ran' | 'taken' | 'timed-out'> {
     const sql = this.connection();
     const [{ intent }] = (await sql.query<{ intent: boolean }>('SELECT pg_try_advisory_lock(hashtext($1), $2) AS intent', [this.key, INTENT])).rows;
-    if (!intent) return false;
+    if (!intent) return 'taken';
     try {
       await announce();
-      await this.unlock('pg_advisory_unlock_shared', FENCE);
       this.held = false;
+      await this.unlock('pg_advisory_unlock_shared', FENCE);
       let exclusive = false;
       try {
         await sql.query('SELECT pg_advisory_lock(hashtext($1), $2)', [this.key, FENCE]);
         exclusive = true;
+        this.inside = true;
         await fn();
       } catch (error) {
         if (exclusive || !isLockTimeout(error)) throw error;
       } finally {
+        this.inside = false;
         if (exclusive) await this.unlock('pg_advisory_unlock', FENCE);
         // At once: only the intent's holder (this instance) ever waits for the fence exclusively.
         await sql.query('SELECT pg_advisory_lock_shared(hashtext($1), $2)', [this.key, FENCE]);
         this.held = true;
       }
-      return exclusive;
+      return exclusive ? 'ran' : 'timed-out';
     } finally {
       await this.unlock('pg_advisory_unlock', INTENT);
     }
@@ -112,6 +129,7 @@ export class PgFence {
     const client = this.client;
     this.client = null;
     this.held = false;
+    this.inside = false;
     if (client) await client.end().catch(() => undefined);
   }
 
@@ -140,6 +158,7 @@ export class PgFence {
     if (client !== this.client) return;
     this.client = null;
     this.held = false;
+    this.inside = false;
     client.end().catch(() => undefined);
     this.lost?.(error);
   }
