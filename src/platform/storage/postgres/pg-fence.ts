@@ -49,15 +49,9 @@ export class PgFence {
     await client.connect();
     this.client = client;
     await client.query(`SET lock_timeout = ${Math.trunc(this.waitMs)}`);
-    // Behind the intent, as after stepping aside: an `alone` that has begun (and announced before this instance was
-    // listening, maybe) is done before this instance holds the fence.
-    await this.waitFor('pg_advisory_lock_shared', INTENT);
-    try {
-      await this.waitFor('pg_advisory_lock_shared', FENCE);
-      this.held = true;
-    } finally {
-      await this.unlock('pg_advisory_unlock_shared', INTENT);
-    }
+    // As after stepping aside: an `alone` that has begun (and announced before this instance was listening, maybe)
+    // is done before this instance holds the fence.
+    await this.holdBehindIntent();
   }
 
   /** Whether this instance's hold (or its `alone`) is still in force: its connection has not been lost. */
@@ -69,6 +63,11 @@ export class PgFence {
   async stepAside(): Promise<void> {
     this.held = false; // before the unlock: the fence is taken from the moment the database sees it
     await this.unlock('pg_advisory_unlock_shared', FENCE);
+    await this.holdBehindIntent();
+  }
+
+  /** Holds the fence shared, taking it behind the intent: not while an `alone` is under way. */
+  private async holdBehindIntent(): Promise<void> {
     await this.waitFor('pg_advisory_lock_shared', INTENT);
     try {
       await this.waitFor('pg_advisory_lock_shared', FENCE);
