@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { errorCode } from '../../common/errors';
 import type { Clock } from '../../common/clock';
 import type { Query } from '../../common/query';
 import { LIMITER_PORT, type IncrementResult, type LimiterPort } from '../../limiter';
@@ -75,8 +76,9 @@ export class Gate {
     try {
       items = await this.store.claimHeads(queue, admitted.map((c) => c.key), this.clock.now());
     } catch (error) {
-      // Alone on its store a failed claim wrote nothing; on a shared store it may have committed, its answer lost.
-      if (this.sync.shared) this.counters.claimFailed();
+      // A claim that lost its connection on a shared store may have committed, its answer lost: its counters are
+      // left for a recount. Any other failure wrote nothing.
+      if (this.sync.shared && errorCode(error) === 'STORE_UNAVAILABLE') this.counters.unknownOutcome(error);
       else await this.counters.decrementMany(queue, admitted.map((c) => ({ tags: c.tags, what: 'claim' })));
       for (const channel of admitted) this.release(queue, index, channel);
       throw error;

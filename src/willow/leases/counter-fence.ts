@@ -5,6 +5,7 @@ import { CONFIG, type Config } from '../../config';
 import { SCHEDULER } from '../../platform/scheduler.token';
 import { ALREADY_COMMITTED, type ChannelDef, type PgChannel } from '../../platform/storage/postgres/pg-channel';
 import type { PgFence } from '../../platform/storage/postgres/pg-fence';
+import type { PostgresStorage } from '../../platform/storage/postgres/postgres-storage';
 import { STORAGE, type StorageHandle } from '../../platform/storage/storage-handle';
 import { WILLOW_STORE, type WillowStore } from '../willow.store';
 import { CounterReconciler } from './counter-reconciler';
@@ -16,7 +17,7 @@ const RECOUNT: ChannelDef<null> = {
   ignoreOwn: true,
 };
 
-/** Ticks a recount owed for an ended session waits (see CounterFence). */
+/** Ticks a recount owed for a write whose outcome is unknown waits (see CounterFence). */
 const GRACE_TICKS = 2;
 
 /**
@@ -39,6 +40,7 @@ const GRACE_TICKS = 2;
 export class CounterFence implements OnApplicationShutdown {
   private readonly logger = new Logger(CounterFence.name);
   private fence: PgFence | null = null;
+  private pg: PostgresStorage | null = null;
   private channel: PgChannel<null> | null = null;
   /** Database sessions seen holding the fence (their backend pids), until they end. */
   private readonly seen = new Set<number>();
@@ -64,12 +66,13 @@ export class CounterFence implements OnApplicationShutdown {
   /** Shared store: listens for recounts, holds the fence (before any counter write of this instance), and recounts. */
   async start(): Promise<void> {
     if (this.storage.kind !== 'postgres') return;
+    this.pg = this.storage;
     this.fence = this.storage.fence('counters');
     this.fence.onLost((error) => {
       this.logger.warn({ err: error }, 'the counter fence connection was lost; holding counter writes until it is back');
       void this.regain();
     });
-    this.counters.recountWith(() => this.owe(Date.now()));
+    this.counters.recountWith(() => this.owe(Date.now() + this.graceMs));
     this.channel = this.storage.channel(RECOUNT);
     await this.channel.listen({ message: () => void this.stepAside(), resync: () => undefined });
     await this.fence.hold();
@@ -84,6 +87,8 @@ export class CounterFence implements OnApplicationShutdown {
     this.stopped = true;
     this.timer?.cancel();
     const fence = this.fence;
+    // Stepping aside or regaining, this instance relies on no hold: ending the connection first frees those waits.
+    if (fence && !fence.fenced) await fence.close();
     await this.counters.close(async () => {
       await fence?.close();
     });
@@ -101,7 +106,7 @@ export class CounterFence implements OnApplicationShutdown {
       for (const pid of holders) this.seen.add(pid);
       if (ended.length > 0) {
         this.logger.log({ sessions: ended }, 'an instance left the shared store; recounting running counters');
-        this.owe(now + GRACE_TICKS * this.config.timing.catchUpMs);
+        this.owe(now + this.graceMs);
       }
       if (now - this.lastRecountAt >= this.config.timing.recountMs) this.owe(now);
       if (this.owedFrom !== null && now >= this.owedFrom && now >= this.retryAt) await this.recount(fence);
@@ -130,36 +135,59 @@ export class CounterFence implements OnApplicationShutdown {
       outcome = await fence.alone(
         () => this.channel!.send(ALREADY_COMMITTED, null),
         async () => {
+          await this.pg!.query('UPDATE willow_recounts SET generation = generation + 1, started_at = $1 WHERE id = 1', [startedAt]);
           const channels = await this.store.processingCounts();
           const processing = channels.map((c) => ({ queue: c.queue, tags: decodeTags(c.key), processing: c.processing }));
           await this.counters.recount(processing, () => fence.fenced);
         },
       );
+      return outcome === 'ran';
     });
     if (outcome === 'ran') {
       this.recounted(startedAt);
       this.retryMs = 0;
       this.logger.log('running counters recounted from the items processing');
     } else if (outcome === 'timed-out') {
-      // Every other instance waited that long for one that did not step aside: not again at once.
-      this.retryMs = Math.min(Math.max(this.retryMs * 2, this.config.timing.catchUpMs), 300_000);
-      this.retryAt = Date.now() + this.retryMs;
+      this.backOff();
       this.logger.warn({ retryInMs: this.retryMs }, 'an instance did not step aside for a running counter recount; trying again later');
     }
     // taken: another instance is recounting; this one steps aside for it, which pays the debt if it came late enough.
   }
 
-  /** Another instance recounts: no counter write of this one in flight until it is done. */
+  /** Every instance waited for one that did not step aside: not again at once. */
+  private backOff(): void {
+    this.retryMs = Math.min(Math.max(this.retryMs * 2, this.config.timing.catchUpMs), 300_000);
+    this.retryAt = Date.now() + this.retryMs;
+  }
+
+  /** Another instance recounts: no counter write of this one in flight until it is done. Whether it ran is read
+   * back from the database (a recount that gave up changed nothing, and pays no debt). */
   private async stepAside(): Promise<void> {
     const fence = this.fence;
     if (!fence?.holding || this.stopped) return;
-    const at = Date.now();
     try {
-      await this.counters.aside(() => fence.stepAside());
-      this.recounted(at);
+      const before = await this.generation();
+      let after = before;
+      await this.counters.aside(async () => {
+        await fence.stepAside();
+        after = await this.generation();
+        return after.generation > before.generation;
+      });
+      if (after.generation > before.generation) this.recounted(after.startedAt);
+      else this.backOff();
     } catch (error) {
       this.logger.warn({ err: error }, 'stepping aside for a recount failed');
     }
+  }
+
+  private async generation(): Promise<{ generation: number; startedAt: number }> {
+    const [row] = await this.pg!.query<{ generation: string; started_at: string }>('SELECT generation, started_at FROM willow_recounts WHERE id = 1');
+    return { generation: Number(row.generation), startedAt: Number(row.started_at) };
+  }
+
+  /** Ticks of grace before a recount owed for a write whose outcome is unknown (an ended session, a lost answer). */
+  private get graceMs(): number {
+    return GRACE_TICKS * this.config.timing.catchUpMs;
   }
 
   /** The fence's connection was lost: no counter write until it holds the fence again; the others may have recounted
@@ -168,15 +196,17 @@ export class CounterFence implements OnApplicationShutdown {
     if (this.stopped) return;
     await this.counters.aside(async () => {
       for (let waitMs = this.config.timing.retryFirstMs; !this.stopped; waitMs = Math.min(waitMs * 2, this.config.timing.retryMaxMs)) {
+        if (this.fence!.holding) break; // regained already (a second loss while regaining queued this one)
         try {
           await this.fence!.hold();
-          this.owe(Date.now() + GRACE_TICKS * this.config.timing.catchUpMs);
-          return;
+          break;
         } catch (error) {
           this.logger.warn({ err: error }, 'the counter fence cannot be held yet; retrying');
           await this.scheduler.sleep(waitMs);
         }
       }
+      this.owe(Date.now() + this.graceMs);
+      return false; // whether the others recounted meanwhile is not known: the recount owed sets it right
     });
   }
 }

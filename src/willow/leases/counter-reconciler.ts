@@ -129,6 +129,7 @@ export class CounterReconciler implements OnApplicationShutdown {
   incrementFailed(error: unknown): void {
     const code = errorCode(error);
     if (code === undefined || code === 'DEPENDENCY_UNAVAILABLE') this.failed(error);
+    else this.unknownOutcome(error);
   }
 
   /**
@@ -193,15 +194,22 @@ export class CounterReconciler implements OnApplicationShutdown {
 
   /**
    * Shared store: runs `fn` with no counter write of this instance in flight and none starting (the guard alone), for
-   * a recount of every instance's counters (CounterFence) while this one steps aside or recounts. Decrements waiting
-   * to be sent again are dropped: their settlements committed, so the recount, from the items processing in the
-   * database, leaves them out (a recount that then fails leaves those counters too high until the next one).
+   * a recount of every instance's counters (CounterFence) while this one steps aside or recounts; `fn` answers whether
+   * a recount ran meanwhile. If one did, decrements waiting to be sent again are dropped: their settlements committed,
+   * so the recount, from the items processing in the database, counted them.
    */
-  aside(fn: () => Promise<void>): Promise<void> {
+  aside(fn: () => Promise<boolean>): Promise<boolean> {
     return this.guard.alone(async () => {
-      this.retries.clear();
-      await fn();
+      const recounted = await fn();
+      if (recounted) this.retries.clear();
+      return recounted;
     });
+  }
+
+  /** Shared store: a store write that moves items in or out of processing, or a Limiter write, failed with its
+   * outcome unknown (it may have committed, its answer lost): the counters are recounted. */
+  unknownOutcome(error: unknown): void {
+    if (this.sync.shared && errorCode(error) === 'STORE_UNAVAILABLE') this.requestRecount?.();
   }
 
   /** Sets every Willow running counter to `processing` (a shared store's items processing, read while every instance
@@ -218,11 +226,6 @@ export class CounterReconciler implements OnApplicationShutdown {
     await this.resetTo(wanted, stillFenced);
   }
 
-  /** A claim failed on a shared store: its outcome may be unknown (committed, its answer lost), so the counters it
-   * raised are left for a recount rather than taken down (which could leave one below its items processing). */
-  claimFailed(): void {
-    this.requestRecount?.();
-  }
 
   /** Sets every Willow running counter to its channel's processing count, with no counter write in flight. */
   private reconcile(): Promise<void> {

@@ -58,7 +58,13 @@ export class LeaseKeeper implements OnApplicationShutdown {
    */
   async settle<T>(write: () => Promise<T>, settledOf: (result: T) => readonly Settled[], opts: { decrement?: boolean; cause?: SettleCause } = {}): Promise<T> {
     return this.counters.guarded(async () => {
-      const result = await write();
+      let result: T;
+      try {
+        result = await write();
+      } catch (error) {
+        this.counters.unknownOutcome(error); // committed, its answer lost? a recount sets the counters right
+        throw error;
+      }
       const settled = settledOf(result);
       if (settled.length === 0) return result;
       const { queue } = settled[0].item;
@@ -143,6 +149,7 @@ export class LeaseKeeper implements OnApplicationShutdown {
     for (const { id, attempt } of this.deadlines.popDue(now)) {
       this.expire(id, attempt, now).catch(
         (error: unknown) => {
+          if (this.stopped) return;
           this.logger.error({ err: error, id }, 'lease expiry failed; retrying in 1 s');
           this.deadlines.push({ id, attempt }, now + 1_000);
           this.arm();

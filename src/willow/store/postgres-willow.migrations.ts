@@ -177,4 +177,12 @@ export const WILLOW_PG_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX willow_items_updateable ON willow_items (queue, md5(channel)) WHERE state = 0 AND updateable;
       ${appendItemsFunction('CREATE OR REPLACE FUNCTION', UPDATEABLE_TAIL_009)}`,
   },
+  {
+    // Running-counter recounts (CounterFence): bumped by each recount while it holds the fence alone, so an instance
+    // that stepped aside can tell whether one ran (and when it started) once it holds the fence again.
+    id: '010-recounts',
+    sql: `
+      CREATE TABLE willow_recounts (id INT PRIMARY KEY, generation BIGINT NOT NULL, started_at BIGINT NOT NULL);
+      INSERT INTO willow_recounts VALUES (1, 0, 0);`,
+  },
 ];

@@ -49,6 +49,8 @@ export class PgFence {
     await client.connect();
     this.client = client;
     await client.query(`SET lock_timeout = ${Math.trunc(this.waitMs)}`);
+    // A host that vanishes without closing its connection must not hold the fence for the kernel's two hours.
+    await client.query('SET tcp_keepalives_idle = 10; SET tcp_keepalives_interval = 5; SET tcp_keepalives_count = 3');
     // As after stepping aside: an `alone` that has begun (and announced before this instance was listening, maybe)
     // is done before this instance holds the fence.
     await this.holdBehindIntent();

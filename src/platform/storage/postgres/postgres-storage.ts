@@ -178,7 +178,8 @@ export class PostgresStorage {
   /** A fence between the instances on this schema (PgFence), kept on a connection of its own. */
   fence(name: string, waitMs?: number): PgFence {
     const { url, schema } = this.options;
-    const connect = () => new Client({ connectionString: url, connectionTimeoutMillis: 3_000, options: `-c search_path=${schema}` });
+    const connect = () =>
+      new Client({ connectionString: url, connectionTimeoutMillis: 3_000, keepAlive: true, keepAliveInitialDelayMillis: 10_000, options: `-c search_path=${schema}` });
     return new PgFence(connect, `willow.${name}.${schema}`, waitMs);
   }
 
