@@ -95,7 +95,7 @@ export class WillowService implements WillowPort, OnModuleInit, OnApplicationShu
 
   async giveBack(queue: string, deliveries: readonly Delivery[]): Promise<void> {
     for (const delivery of deliveries) {
-      await this.leases.settle(() => this.store.giveBack(queue, delivery.id, delivery.attempt), (settled) => (settled ? [settled] : []));
+      await this.leases.settleOne(() => this.store.giveBack(queue, delivery.id, delivery.attempt));
     }
   }
 

@@ -1,5 +1,4 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
-import { errorCode } from '../../common/errors';
 import type { Clock } from '../../common/clock';
 import type { Query } from '../../common/query';
 import { LIMITER_PORT, type IncrementResult, type LimiterPort } from '../../limiter';
@@ -78,8 +77,7 @@ export class Gate {
     } catch (error) {
       // A claim that lost its connection on a shared store may have committed, its answer lost: its counters are
       // left for a recount. Any other failure wrote nothing.
-      if (this.sync.shared && errorCode(error) === 'STORE_UNAVAILABLE') this.counters.unknownOutcome(error);
-      else await this.counters.decrementMany(queue, admitted.map((c) => ({ tags: c.tags, what: 'claim' })));
+      if (!this.counters.unknownOutcome(error)) await this.counters.decrementMany(queue, admitted.map((c) => ({ tags: c.tags, what: 'claim' })));
       for (const channel of admitted) this.release(queue, index, channel);
       throw error;
     }

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import type { Scheduler, Timer } from '../../common/scheduler';
+import { Backoff, type Scheduler, type Timer } from '../../common/scheduler';
 import { decodeTags } from '../../common/tags';
 import { CONFIG, type Config } from '../../config';
 import { SCHEDULER } from '../../platform/scheduler.token';
@@ -19,6 +19,8 @@ const RECOUNT: ChannelDef<null> = {
 
 /** Ticks a recount owed for a write whose outcome is unknown waits (see CounterFence). */
 const GRACE_TICKS = 2;
+/** Longest wait before trying again a recount that gave up. */
+const MAX_RETRY_MS = 300_000;
 
 /**
  * Shared store: repairs the running counters an instance that died leaves behind. An instance killed between a
@@ -50,7 +52,7 @@ export class CounterFence implements OnApplicationShutdown {
   private lastRecountAt = 0;
   /** After a recount that gave up: not tried again before this (epoch ms), with its backoff. */
   private retryAt = 0;
-  private retryMs = 0;
+  private readonly retries: Backoff;
   private busy = false;
   private stopped = false;
   private timer: Timer | null = null;
@@ -61,7 +63,9 @@ export class CounterFence implements OnApplicationShutdown {
     private readonly counters: CounterReconciler,
     @Inject(SCHEDULER) private readonly scheduler: Scheduler,
     @Inject(CONFIG) private readonly config: Pick<Config, 'timing'>,
-  ) {}
+  ) {
+    this.retries = new Backoff({ firstMs: Math.min(config.timing.catchUpMs, MAX_RETRY_MS), maxMs: MAX_RETRY_MS, jitter: 0 });
+  }
 
   /** Shared store: listens for recounts, holds the fence (before any counter write of this instance), and recounts. */
   async start(): Promise<void> {
@@ -145,19 +149,20 @@ export class CounterFence implements OnApplicationShutdown {
     });
     if (outcome === 'ran') {
       this.recounted(startedAt);
-      this.retryMs = 0;
+      this.retries.reset();
       this.logger.log('running counters recounted from the items processing');
     } else if (outcome === 'timed-out') {
-      this.backOff();
-      this.logger.warn({ retryInMs: this.retryMs }, 'an instance did not step aside for a running counter recount; trying again later');
+      const retryInMs = this.backOff();
+      this.logger.warn({ retryInMs }, 'an instance did not step aside for a running counter recount; trying again later');
     }
     // taken: another instance is recounting; this one steps aside for it, which pays the debt if it came late enough.
   }
 
   /** Every instance waited for one that did not step aside: not again at once. */
-  private backOff(): void {
-    this.retryMs = Math.min(Math.max(this.retryMs * 2, this.config.timing.catchUpMs), 300_000);
-    this.retryAt = Date.now() + this.retryMs;
+  private backOff(): number {
+    const waitMs = this.retries.next();
+    this.retryAt = Date.now() + waitMs;
+    return waitMs;
   }
 
   /** Another instance recounts: no counter write of this one in flight until it is done. Whether it ran is read
@@ -195,14 +200,14 @@ export class CounterFence implements OnApplicationShutdown {
   private async regain(): Promise<void> {
     if (this.stopped) return;
     await this.counters.aside(async () => {
-      for (let waitMs = this.config.timing.retryFirstMs; !this.stopped; waitMs = Math.min(waitMs * 2, this.config.timing.retryMaxMs)) {
-        if (this.fence!.holding) break; // regained already (a second loss while regaining queued this one)
+      const backoff = new Backoff({ firstMs: this.config.timing.retryFirstMs, maxMs: this.config.timing.retryMaxMs, jitter: 0 });
+      while (!this.stopped && !this.fence!.holding) {
+        // (holding already: a second loss while regaining queued this one, and the first got it back)
         try {
           await this.fence!.hold();
-          break;
         } catch (error) {
           this.logger.warn({ err: error }, 'the counter fence cannot be held yet; retrying');
-          await this.scheduler.sleep(waitMs);
+          await this.scheduler.sleep(backoff.next());
         }
       }
       this.owe(Date.now() + this.graceMs);

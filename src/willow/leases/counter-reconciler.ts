@@ -207,9 +207,11 @@ export class CounterReconciler implements OnApplicationShutdown {
   }
 
   /** Shared store: a store write that moves items in or out of processing, or a Limiter write, failed with its
-   * outcome unknown (it may have committed, its answer lost): the counters are recounted. */
-  unknownOutcome(error: unknown): void {
-    if (this.sync.shared && errorCode(error) === 'STORE_UNAVAILABLE') this.requestRecount?.();
+   * outcome unknown (it may have committed, its answer lost): the counters are recounted. True when it was so. */
+  unknownOutcome(error: unknown): boolean {
+    if (!this.sync.shared || errorCode(error) !== 'STORE_UNAVAILABLE') return false;
+    this.requestRecount?.();
+    return true;
   }
 
   /** Sets every Willow running counter to `processing` (a shared store's items processing, read while every instance
@@ -218,33 +220,32 @@ export class CounterReconciler implements OnApplicationShutdown {
     processing: ReadonlyArray<{ readonly queue: string; readonly tags: Tags; readonly processing: number }>,
     stillFenced: () => boolean,
   ): Promise<void> {
-    const wanted = new Map<string, { tags: Tags; processing: number }>();
-    for (const channel of processing) {
-      const tags = runningCounterTags(channel.tags, channel.queue);
-      if (channel.processing > 0) wanted.set(canonicalTags(tags), { tags, processing: channel.processing });
-    }
-    await this.resetTo(wanted, stillFenced);
+    await this.resetTo(processing, stillFenced);
   }
-
 
   /** Sets every Willow running counter to its channel's processing count, with no counter write in flight. */
   private reconcile(): Promise<void> {
     return this.guard.alone(async () => {
       this.lost = false;
       this.retries.clear(); // what they would take away is not processing: the counters are re-set without it
-      const wanted = new Map<string, { tags: Tags; processing: number }>();
-      for (const [queue, index] of this.dispatcher.entries()) {
-        for (const channel of index.sorted()) {
-          const tags = runningCounterTags(channel.tags, queue);
-          if (channel.processing > 0) wanted.set(canonicalTags(tags), { tags, processing: channel.processing });
-        }
-      }
-      await this.resetTo(wanted);
+      const processing = [...this.dispatcher.entries()].flatMap(([queue, index]) =>
+        index.sorted().map((channel) => ({ queue, tags: channel.tags, processing: channel.processing })),
+      );
+      await this.resetTo(processing);
     });
   }
 
-  /** Every Willow running counter (tagged with QUEUE_TAG) set to its value in `wanted`, 0 for the others. */
-  private async resetTo(wanted: Map<string, { tags: Tags; processing: number }>, stillFenced: () => boolean = () => true): Promise<void> {
+  /** Every Willow running counter (tagged with QUEUE_TAG) set to its channel's count in `processing`, 0 for the
+   * others. */
+  private async resetTo(
+    processing: Iterable<{ readonly queue: string; readonly tags: Tags; readonly processing: number }>,
+    stillFenced: () => boolean = () => true,
+  ): Promise<void> {
+    const wanted = new Map<string, { tags: Tags; processing: number }>();
+    for (const channel of processing) {
+      const tags = runningCounterTags(channel.tags, channel.queue);
+      if (channel.processing > 0) wanted.set(canonicalTags(tags), { tags, processing: channel.processing });
+    }
     const query = parseQuery({ Where: { [QUEUE_TAG]: { $exists: true } } }, '');
     const set = async (change: { tags: Tags; counters: number }) => {
       // A recount that lost its fence stops: the others are writing again, and these values are from before.

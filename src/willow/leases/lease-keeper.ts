@@ -80,9 +80,14 @@ export class LeaseKeeper implements OnApplicationShutdown {
     });
   }
 
+  /** `settle` of a write that settles one item, or none (null). */
+  settleOne(write: () => Promise<Settled | null>, opts: { decrement?: boolean; cause?: SettleCause } = {}): Promise<Settled | null> {
+    return this.settle(write, (settled) => (settled ? [settled] : []), opts);
+  }
+
   /** `settle` of one lease that ran out (`expireLease`); null when it was settled already. */
   private expire(id: string, attempt: number, now: number, opts: { decrement?: boolean } = {}): Promise<Settled | null> {
-    return this.settle(() => this.store.expireLease(id, attempt, now), (settled) => (settled ? [settled] : []), { ...opts, cause: 'lease' });
+    return this.settleOne(() => this.store.expireLease(id, attempt, now), { ...opts, cause: 'lease' });
   }
 
   /**

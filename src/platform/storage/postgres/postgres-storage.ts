@@ -170,11 +170,6 @@ export class PostgresStorage {
     }
   }
 
-  /**
-   * The channel `def` describes, on this schema (two schemas in one database never hear each other). Its listeners
-   * are called again through `resync` after the listening connection was (re)established, since notifications sent
-   * while it was down are lost: the module reloads what it caches.
-   */
   /** A fence between the instances on this schema (PgFence), kept on a connection of its own. */
   fence(name: string, waitMs?: number): PgFence {
     const { url, schema } = this.options;
@@ -183,6 +178,11 @@ export class PostgresStorage {
     return new PgFence(connect, `willow.${name}.${schema}`, waitMs);
   }
 
+  /**
+   * The channel `def` describes, on this schema (two schemas in one database never hear each other). Its listeners
+   * are called again through `resync` after the listening connection was (re)established, since notifications sent
+   * while it was down are lost: the module reloads what it caches.
+   */
   channel<M>(def: ChannelDef<M>): PgChannel<M> {
     return new PgChannel(def, this.bus);
   }
