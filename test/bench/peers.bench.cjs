@@ -6,8 +6,8 @@
  *                    --dir <tmp> (never the machine's Redis on 6379); stopped at the end.
  *   BullMQ add       Queue.add(), 50 in flight (one Queue, its one ioredis connection, as an app would).
  *   BullMQ addBulk   Queue.addBulk() of 100 jobs, 50 in flight; jobs/s.
- *   BullMQ Worker    concurrency 50, no-op processor, over pre-added jobs; jobs/s completed. The backlog is topped
- *                    up at the end of the warm-up to 2x what the measured time would take at the warm-up's rate.
+ *   BullMQ Worker    concurrency 50, no-op processor, over pre-added jobs; jobs/s completed. Before each slice
+ *                    (the worker paused) the backlog is topped up to 2x what the slice would take at the last rate.
  *   Willow           the queue bench's batch-enqueue (x100, 50 in flight, over BENCH_QUEUE_CHANNELS channels) and
  *                    dequeue-batch+ack-batch (Count 100, 50 consumers) workloads, one server per WILLOW_SYNC mode
  *                    in BENCH_SYNC (default full,normal).
@@ -107,7 +107,7 @@ async function prefill(queue, n) {
  * the worker, counts its 'completed' events for the slice, and pauses it again (pause lets active jobs finish; those
  * completions fall outside the slice and are not counted).
  */
-async function bullWorker(target, settings, bullmq, connection, queue) {
+async function bullWorker(target, bullmq, connection, queue) {
   const initial = Number(process.env.BENCH_BULL_PREFILL || 100_000);
   const t0 = performance.now();
   await prefill(queue, initial);
@@ -118,6 +118,16 @@ async function bullWorker(target, settings, bullmq, connection, queue) {
   let inSlice = 0;
   let toppedUp = 0;
   let left = null;
+  /** Jobs/s of the last warm-up half or slice: the backlog is kept at twice what the next slice could take at it. */
+  let lastRate = 0;
+  const keepBacklog = async (ms) => {
+    const need = Math.ceil(lastRate * (ms / 1000) * 2);
+    const waiting = await queue.getWaitingCount();
+    if (waiting >= need) return;
+    const add = Math.ceil((need - waiting) / 1000) * 1000;
+    await prefill(queue, add);
+    toppedUp += add;
+  };
   const worker = new bullmq.Worker(queue.name, async () => {}, { connection, concurrency: WORKER_CONCURRENCY, autorun: false });
   worker.on('completed', () => {
     completed++;
@@ -136,23 +146,20 @@ async function bullWorker(target, settings, bullmq, connection, queue) {
         await sleep(ms / 2);
         const half = { at: performance.now(), completed };
         await sleep(ms / 2);
-        const rate = (completed - half.completed) / Math.max(0.001, (performance.now() - half.at) / 1000);
-        // Keep 2x what the measured time would take at that rate, topped up while the worker keeps going.
-        const need = Math.ceil(rate * (settings.durationMs / 1000) * 2);
-        const waiting = await queue.getWaitingCount();
-        if (waiting < need) {
-          toppedUp = Math.ceil((need - waiting) / 1000) * 1000;
-          await prefill(queue, toppedUp);
-        }
+        lastRate = (completed - half.completed) / Math.max(0.001, (performance.now() - half.at) / 1000);
         await worker.pause();
       },
+      // Topped up while paused, before each slice and outside its window (a slice can run faster than the warm-up).
+      beforeSlice: keepBacklog,
       async slice(ms) {
         inSlice = 0;
         counting = true;
+        const at = performance.now();
         worker.resume();
         await sleep(ms);
         counting = false;
         const count = inSlice;
+        lastRate = count / Math.max(0.001, (performance.now() - at) / 1000);
         await worker.pause();
         return { count };
       },
@@ -213,7 +220,7 @@ async function run(settings, rows, byKey) {
 
       process.stdout.write(`peers: consumers (interleaved): BullMQ Worker; Willow dequeue-batch+ack-batch (${settings.sync.join(', ')})\n`);
       const consumers = await interleave(settings, [
-        await bullWorker(target, settings, bullmq, connection, newQueue('bench-worker')),
+        await bullWorker(target, bullmq, connection, newQueue('bench-worker')),
         ...settings.sync.map((sync) =>
           queueBench.dequeueBatchAck(servers[sync], settings, batches[sync].backlog, {
             name: `Willow dequeue-batch+ack-batch x${queueBench.DEQUEUE_COUNT}, ${CLIENTS} consumers [items/s] (sync=${sync})`,

@@ -5,8 +5,10 @@ import type { Dispatcher } from './dispatcher';
 import type { ChannelDelta } from './channel-delta';
 
 /**
- * Embedded store (one process): each write of this process is applied at once, in the same turn as the write, with
- * the head read synchronously, so the index never lags.
+ * Embedded store (one process): each write of this process is applied as soon as it is acknowledged, with the head
+ * read synchronously then, so the index lags only by the writes whose flush to disk is still running (a claim reads
+ * the store itself, and finds a channel's head taken by one of those as it would one taken by a neighbour in its
+ * group commit).
  */
 export class LocalIndexSync {
   constructor(

@@ -12,7 +12,7 @@
  *   onWarmupEnd?(client, {elapsedMs, items, iterations}),
  *   notes?(agg) => string[], latencyOf?(agg) => number[], after?(row) => Promise, clientIsPartOfSystem? }
  * or, for a load that is not a closed loop of ours (a BullMQ Worker), { name, target, custom: { warmup(ms),
- * slice(ms) => Promise<{count, items?, errors?}>, finish() }, notes?(agg) }.
+ * beforeSlice?(ms) (untimed), slice(ms) => Promise<{count, items?, errors?}>, finish() }, notes?(agg) }.
  * A target: { url?, cpuSeconds(), rssMb(), profileStart(), profileStop(label) } (see server.cjs, redis.cjs).
  */
 const { performance } = require('node:perf_hooks');
@@ -87,6 +87,8 @@ async function runSlice(v, agg, durationMs, others) {
   };
   agg.windowMs += durationMs;
   if (v.custom) {
+    // Untimed set-up of the slice (e.g. topping up a backlog), outside its window and CPU.
+    if (v.custom.beforeSlice) await v.custom.beforeSlice(durationMs);
     before();
     const r = await v.custom.slice(durationMs);
     await after();

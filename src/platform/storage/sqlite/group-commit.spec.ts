@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InvalidInputError, StorageFullError } from '../../../common/errors';
-import { GroupCommitter } from './group-commit';
+import { GroupCommitter, type CommitSync } from './group-commit';
 
 describe(GroupCommitter.name, () => {
   let dir: string;
@@ -146,6 +146,71 @@ describe(GroupCommitter.name, () => {
     expect(committedKeys()).toEqual([]);
     await sut.write(() => insert('c'));
     expect(committedKeys()).toEqual(['c']);
+  });
+
+  describe('with a CommitSync (the log flushed off the event loop)', () => {
+    /** Flushes held until the test ends them. */
+    let flushes: Array<{ committed: string[]; end: (error?: Error) => void }>;
+    const durable: CommitSync = {
+      sync: () => new Promise<void>((resolve, reject) => flushes.push({ committed: committedKeys(), end: (error) => (error ? reject(error) : resolve()) })),
+      syncNow: () => undefined,
+    };
+    const turns = async (n = 5) => {
+      for (let i = 0; i < n; i++) await new Promise((resolve) => setImmediate(resolve));
+    };
+    beforeEach(() => {
+      flushes = [];
+      sut = new GroupCommitter(db, 2_000, durable);
+    });
+
+    it('settles writes in commit order once a flush started after their commit has ended, one flush at a time', async () => {
+      const settled: string[] = [];
+      const first = ['a', 'b'].map((k) => sut.write(() => insert(k)).then(() => settled.push(k)));
+      await turns();
+      expect(flushes.map((f) => f.committed)).toEqual([['a', 'b']]);
+      const later = ['c', 'd'].map((k) => sut.write(() => insert(k)).then(() => settled.push(k)));
+      await turns();
+      expect(committedKeys()).toEqual(['a', 'b', 'c', 'd']); // the loop went on committing meanwhile
+      expect(flushes).toHaveLength(1); // but the next flush waits for this one
+      expect(settled).toEqual([]);
+      flushes[0].end();
+      await Promise.all(first);
+      await turns();
+      expect(settled).toEqual(['a', 'b']);
+      expect(flushes.map((f) => f.committed)).toEqual([['a', 'b'], ['a', 'b', 'c', 'd']]);
+      flushes[1].end();
+      await Promise.all(later);
+      expect(settled).toEqual(['a', 'b', 'c', 'd']);
+    });
+
+    it('acknowledges nothing once a flush failed: its writes, those committed after it and every later write fail', async () => {
+      const covered = sut.write(() => insert('a'));
+      await turns();
+      const after = sut.write(() => insert('b'));
+      await turns();
+      flushes[0].end(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
+      const refusal = { code: 'STORE_UNAVAILABLE', message: expect.stringContaining('could not be flushed to disk: EIO') };
+      await expect(covered).rejects.toMatchObject(refusal);
+      await turns();
+      flushes[1]?.end();
+      await expect(after).rejects.toMatchObject(refusal);
+      await expect(sut.write(() => insert('c'))).rejects.toMatchObject(refusal);
+      expect(committedKeys()).toEqual(['a', 'b']);
+      expect(sut.failed).toMatchObject(refusal);
+    });
+
+    it('drain flushes at once and settles what waits, also the writes of the flush in progress', async () => {
+      const syncNow = jest.spyOn(durable, 'syncNow');
+      const inFlight = sut.write(() => insert('a'));
+      await turns();
+      const queued = sut.write(() => insert('b'));
+      sut.drain();
+      expect(syncNow).toHaveBeenCalledTimes(1);
+      await expect(Promise.all([inFlight, queued])).resolves.toHaveLength(2);
+      expect(committedKeys()).toEqual(['a', 'b']);
+      flushes[0].end(); // the flush that was in progress ends later: nothing is settled twice
+      await turns();
+    });
   });
 
   it('flush runs the queued writes at once (before closing the database)', async () => {

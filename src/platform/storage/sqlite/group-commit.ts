@@ -1,7 +1,22 @@
 import type { Database } from 'better-sqlite3';
+import { StoreUnavailableError } from '../../../common/errors';
 import { mapSqliteError } from './sqlite-errors';
 
 type Outcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown };
+
+/**
+ * Makes committed transactions durable off the event loop, for a database whose COMMIT does not sync (WAL mode with
+ * `synchronous=NORMAL`): `sync` flushes the write-ahead log to disk (fdatasync) on a thread of libuv's pool.
+ */
+export interface CommitSync {
+  /** Resolves once every transaction committed before the call is on disk; rejects when the disk refused. */
+  sync(): Promise<void>;
+  /** The same, blocking (before the database closes). */
+  syncNow(): void;
+}
+
+/** The writes of one transaction (or of one part of a batch), settled together once their commit is durable. */
+type Settlement = (failure?: unknown) => void;
 
 interface PendingWrite {
   readonly fn: () => unknown;
@@ -11,13 +26,24 @@ interface PendingWrite {
 
 /**
  * Group commit for better-sqlite3. Writes queued in the same turn of the event loop run in ONE transaction, each
- * inside its own savepoint, so concurrent requests share one commit (one fsync with `synchronous=FULL`) while each
- * stays all-or-nothing and is judged alone (a storage error fails only the writes it hit). A promise settles only
- * after the commit that holds its write, so an answer is never sent for a write that could still be lost.
+ * inside its own savepoint, so concurrent requests share one commit (one fsync) while each stays all-or-nothing and
+ * is judged alone (a storage error fails only the writes it hit). A promise settles only after the commit that holds
+ * its write is on disk, so an answer is never sent for a write that could still be lost.
+ *
+ * With a `CommitSync` the disk flush leaves the event loop: COMMIT only writes the log, and one fdatasync at a time
+ * runs on libuv's pool for every transaction committed before it started, while the next transactions run. Their
+ * writes settle, in commit order, when the flush that covers them has finished. Without one, COMMIT itself syncs
+ * (`synchronous=FULL`) and the writes settle right after it.
  */
 export class GroupCommitter {
   private queue: PendingWrite[] = [];
   private scheduled = false;
+  /** Settlements of committed transactions that no finished flush covers yet, in commit order. */
+  private unsynced: Settlement[] = [];
+  /** Settlements the flush in progress covers (null when none runs). */
+  private syncing: Settlement[] | null = null;
+  /** Set once a flush failed: what was committed may not be on disk, so nothing is acknowledged any more. */
+  private broken: Error | null = null;
   private readonly begin;
   private readonly commit;
   private readonly rollback;
@@ -30,6 +56,7 @@ export class GroupCommitter {
   constructor(
     private readonly db: Database,
     private readonly maxBatch = 2_000,
+    private readonly durable: CommitSync | null = null,
   ) {
     this.begin = db.prepare('BEGIN IMMEDIATE');
     this.commit = db.prepare('COMMIT');
@@ -39,8 +66,9 @@ export class GroupCommitter {
     this.rollbackTo = db.prepare('ROLLBACK TO w');
   }
 
-  /** Runs `fn` inside a transaction shared with other writes of this turn; resolves once committed. */
+  /** Runs `fn` inside a transaction shared with other writes of this turn; resolves once its commit is on disk. */
   write<T>(fn: () => T): Promise<T> {
+    if (this.broken) return Promise.reject(this.broken);
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
       if (!this.scheduled) {
@@ -53,10 +81,33 @@ export class GroupCommitter {
   /** Runs every queued write now (used before closing the database). */
   flush(): void {
     this.scheduled = false;
+    if (this.broken) for (const op of this.queue.splice(0)) op.reject(this.broken);
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, this.maxBatch);
       this.runBatch(batch);
     }
+  }
+
+  /**
+   * Runs every queued write and makes every commit durable now, blocking, then settles them, with those the flush in
+   * progress covers (before closing).
+   */
+  drain(): void {
+    this.flush();
+    const waiting = [...(this.syncing?.splice(0) ?? []), ...this.unsynced.splice(0)];
+    if (waiting.length === 0) return;
+    let failure: Error | undefined;
+    try {
+      this.durable?.syncNow();
+    } catch (error) {
+      failure = this.fail(error);
+    }
+    for (const settle of waiting) settle(failure);
+  }
+
+  /** Whether a flush to disk failed (every write is refused since). */
+  get failed(): Error | null {
+    return this.broken;
   }
 
   /**
@@ -68,10 +119,50 @@ export class GroupCommitter {
    */
   private runBatch(batch: readonly PendingWrite[]): void {
     const result = this.transact(batch);
-    if (!('lost' in result) || batch.length === 1) return settle(batch, result);
+    if (!('lost' in result) || batch.length === 1) return this.settleDurable(batch, result);
     const half = Math.ceil(batch.length / 2);
     this.runBatch(batch.slice(0, half));
     this.runBatch(batch.slice(half));
+  }
+
+  /** Settles the batch now (COMMIT synced), or once a flush started after its commit has finished. */
+  private settleDurable(batch: readonly PendingWrite[], result: Outcome[] | { lost: unknown }): void {
+    if (!this.durable) return settle(batch, result);
+    this.unsynced.push((failure) => settle(batch, result, failure));
+    this.startSync();
+  }
+
+  /**
+   * One flush at a time, for every transaction committed before it started; those committed meanwhile wait for the
+   * next one, which starts as soon as this one ends.
+   */
+  private startSync(): void {
+    if (this.syncing || this.unsynced.length === 0 || !this.durable) return;
+    const covered = this.unsynced;
+    this.unsynced = [];
+    this.syncing = covered;
+    this.durable.sync().then(
+      () => this.synced(covered),
+      (error: unknown) => this.synced(covered, this.fail(error)),
+    );
+  }
+
+  /** `covered` is empty when `drain` settled it meanwhile. */
+  private synced(covered: readonly Settlement[], failure?: Error): void {
+    this.syncing = null;
+    for (const settle of covered) settle(failure ?? this.broken ?? undefined);
+    this.startSync();
+  }
+
+  /**
+   * A flush that failed leaves the committed transactions' durability unknown (Linux may even drop the pages it could
+   * not write): none of them is acknowledged, and every later write is refused, until a restart recovers the
+   * database from what is on disk, as PostgreSQL does after a failed fsync.
+   */
+  private fail(error: unknown): Error {
+    const cause = (error as { code?: string })?.code ?? (error as Error)?.message ?? String(error);
+    this.broken ??= new StoreUnavailableError(`the write-ahead log could not be flushed to disk: ${cause}; restart Willow`);
+    return this.broken;
   }
 
   private transact(batch: readonly PendingWrite[]): Outcome[] | { lost: unknown } {
@@ -105,9 +196,9 @@ export class GroupCommitter {
   }
 }
 
-function settle(batch: readonly PendingWrite[], result: Outcome[] | { lost: unknown }): void {
+function settle(batch: readonly PendingWrite[], result: Outcome[] | { lost: unknown }, failure?: unknown): void {
   batch.forEach((op, i) => {
-    const outcome = 'lost' in result ? ({ ok: false, error: result.lost } as const) : result[i];
+    const outcome = failure !== undefined ? ({ ok: false, error: failure } as const) : 'lost' in result ? ({ ok: false, error: result.lost } as const) : result[i];
     if (outcome.ok) op.resolve(outcome.value);
     else op.reject(outcome.error);
   });
