@@ -1,4 +1,4 @@
-import { mkdtempSync, readlinkSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readlinkSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EmbeddedStorage } from './embedded-storage';
@@ -15,7 +15,7 @@ describe(EmbeddedStorage.name, () => {
   let flushes: Array<{ file: string; run: () => void }>;
 
   beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'willow-embedded-'));
+    dir = realpathSync(mkdtempSync(join(tmpdir(), 'willow-embedded-')));
     storage = null;
     flushes = [];
     jest.spyOn(fs, 'fdatasync').mockImplementation(((fd: number, callback: Callback) => {
@@ -74,15 +74,39 @@ describe(EmbeddedStorage.name, () => {
     expect(flushes).toEqual([]);
   });
 
-  it('closing flushes the log at once and settles the writes still waiting for a flush', async () => {
-    const s = open('full');
+  it('flushes the log SQLite writes, also when willow.db is a link to a file elsewhere', async () => {
+    const elsewhere = join(dir, 'elsewhere');
+    mkdirSync(elsewhere);
+    const data = join(dir, 'data');
+    mkdirSync(data);
+    symlinkSync(join(elsewhere, 'willow.db'), join(data, 'willow.db'));
+    storage = new EmbeddedStorage({ dataDir: data, sync: 'full' });
+    const s = storage;
+    s.db.exec('CREATE TABLE t (k TEXT)');
     const write = insert(s, 'a');
     await turns(5);
+    // SQLite keeps the log beside the file the link names; a flush of data/willow.db-wal would flush nothing.
+    expect(flushes.map((f) => f.file)).toEqual([join(elsewhere, 'willow.db-wal')]);
+    flushes[0].run();
+    await write;
+  });
+
+  it('closing flushes the log at once, before it settles the writes still waiting for a flush', async () => {
+    const s = open('full');
+    const order: string[] = [];
+    const realSyncNow = fs.fdatasyncSync;
+    jest.spyOn(fs, 'fdatasyncSync').mockImplementation((fd) => {
+      order.push(`flushed ${readlinkSync(`/proc/self/fd/${fd}`)}`);
+      realSyncNow(fd);
+    });
+    const write = insert(s, 'a').then((n) => (order.push('a settled'), n));
+    await turns(5);
     expect(flushes).toHaveLength(1); // held: it never completes before the close
-    const queued = insert(s, 'b'); // not even committed yet
+    const queued = insert(s, 'b').then((n) => (order.push('b settled'), n)); // not even committed yet
     s.close();
     storage = null;
     await expect(Promise.all([write, queued])).resolves.toEqual([1, 1]);
+    expect(order).toEqual([`flushed ${join(dir, 'willow.db-wal')}`, 'a settled', 'b settled']);
     const reopened = new EmbeddedStorage({ dataDir: dir, sync: 'full' });
     try {
       expect(reopened.read(() => reopened.db.prepare('SELECT k FROM t ORDER BY k').pluck().all())).toEqual(['a', 'b']);

@@ -37,7 +37,7 @@ export class EmbeddedStorage {
     // group committer flushes it (fdatasync) on libuv's pool before it settles the writes (see GroupCommitter), so the
     // event loop goes on serving requests during the flush (dequeue-batch + ack-batch +9 %). Where the log is not a
     // WAL file on disk (an in-memory database) COMMIT syncs itself, as with synchronous=FULL.
-    const walFile = onDisk && this.db.pragma('journal_mode', { simple: true }) === 'wal' ? `${this.db.name}-wal` : null;
+    const walFile = onDisk && this.db.pragma('journal_mode', { simple: true }) === 'wal' ? `${databaseFile(this.db)}-wal` : null;
     const flushOffLoop = options.sync === 'full' && walFile !== null;
     this.db.pragma(`synchronous = ${options.sync === 'full' && !flushOffLoop ? 'FULL' : 'NORMAL'}`);
     this.db.pragma('foreign_keys = ON');
@@ -51,7 +51,7 @@ export class EmbeddedStorage {
     this.db.pragma('wal_autocheckpoint = 16384');
     this.db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
       module TEXT NOT NULL, id TEXT NOT NULL, applied_at TEXT NOT NULL, PRIMARY KEY (module, id))`);
-    this.walSync = flushOffLoop ? new WalSync(walFile) : null;
+    this.walSync = flushOffLoop ? openWalSync(this.db, walFile) : null;
     this.committer = new GroupCommitter(this.db, undefined, this.walSync);
   }
 
@@ -119,27 +119,50 @@ export class EmbeddedStorage {
 
   close(): void {
     this.committer.drain();
-    if (this.db.open) this.db.close();
+    // After a failed flush the log is left as it is on disk for the restart to recover from: closing would copy it
+    // into the database (a checkpoint), pages whose write failed included.
+    if (this.db.open && !this.committer.failed) this.db.close();
     this.walSync?.close();
   }
 }
 
+function openWalSync(db: Database.Database, walFile: string): WalSync {
+  try {
+    return new WalSync(walFile);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+/** The file SQLite opened for the main database, links resolved (its log is that name with `-wal`). */
+function databaseFile(db: Database.Database): string {
+  const main = (db.pragma('database_list') as Array<{ name: string; file: string }>).find((d) => d.name === 'main');
+  if (!main?.file) throw new StartupError(`Invalid data directory: SQLite does not name the file of ${db.name}`);
+  return main.file;
+}
+
 /**
- * fdatasync of the database's write-ahead log. SQLite keeps the file (and so this descriptor) for as long as the
- * connection is open, writing it again from the start after a checkpoint; it removes it when the connection closes,
- * having copied it into the database file and synced that: a log that is gone has nothing left to flush.
+ * fdatasync of the database's write-ahead log, through a descriptor opened when the database is: SQLite keeps the
+ * file for as long as the connection is open (writing it again from the start after a checkpoint, same file), and
+ * removes it only when the connection closes, having copied it into the database file and synced that.
  */
 export class WalSync implements CommitSync {
-  private fd: number | null = null;
+  private fd: number | null;
   /** A flush on the pool holds the descriptor: closing waits for it, so the number is never reused under it. */
   private inFlight = 0;
   private closing = false;
 
-  constructor(private readonly file: string) {}
+  constructor(file: string) {
+    try {
+      this.fd = openSync(file, 'r');
+    } catch (error) {
+      throw new StartupError(`Invalid data directory: ${file} cannot be opened (${(error as Error).message}); point WILLOW_DATA_DIR at another directory`);
+    }
+  }
 
   async sync(): Promise<void> {
-    const fd = this.open();
-    if (fd === null) return;
+    const fd = this.descriptor();
     this.inFlight++;
     try {
       await new Promise<void>((resolve, reject) => fdatasync(fd, (error) => (error ? reject(error) : resolve())));
@@ -150,8 +173,7 @@ export class WalSync implements CommitSync {
   }
 
   syncNow(): void {
-    const fd = this.open();
-    if (fd !== null) fdatasyncSync(fd);
+    fdatasyncSync(this.descriptor());
   }
 
   /** Lets the descriptor go, once no flush uses it. */
@@ -162,15 +184,8 @@ export class WalSync implements CommitSync {
     this.fd = null;
   }
 
-  private open(): number | null {
-    if (this.closing) return null;
-    if (this.fd !== null) return this.fd;
-    try {
-      this.fd = openSync(this.file, 'r');
-    } catch (error) {
-      if ((error as { code?: string }).code === 'ENOENT') return null;
-      throw error;
-    }
+  private descriptor(): number {
+    if (this.fd === null || this.closing) throw new Error('the write-ahead log is closed');
     return this.fd;
   }
 }

@@ -199,17 +199,44 @@ describe(GroupCommitter.name, () => {
       expect(sut.failed).toMatchObject(refusal);
     });
 
-    it('drain flushes at once and settles what waits, also the writes of the flush in progress', async () => {
+    it('runs no write queued before a flush failed, and drain settles nothing as flushed after it', async () => {
+      const covered = sut.write(() => insert('a'));
+      await turns();
+      const committedAfter = sut.write(() => insert('b'));
+      await turns(); // committed, waiting for the next flush
+      const queued = sut.write(() => insert('c')); // its group commit has not run yet
+      flushes[0].end(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
+      await expect(covered).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+      await expect(queued).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
       const syncNow = jest.spyOn(durable, 'syncNow');
-      const inFlight = sut.write(() => insert('a'));
-      await turns();
-      const queued = sut.write(() => insert('b'));
-      sut.drain();
-      expect(syncNow).toHaveBeenCalledTimes(1);
-      await expect(Promise.all([inFlight, queued])).resolves.toHaveLength(2);
+      sut.drain(); // closing: a flush that succeeds now cannot vouch for what followed a lost write
+      await expect(committedAfter).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+      expect(syncNow).not.toHaveBeenCalled();
       expect(committedKeys()).toEqual(['a', 'b']);
-      flushes[0].end(); // the flush that was in progress ends later: nothing is settled twice
+    });
+
+    it('drain flushes at once, then settles what waits, also the writes of the flush in progress', async () => {
+      const order: string[] = [];
+      jest.spyOn(durable, 'syncNow').mockImplementation(() => order.push(`flushed ${committedKeys().join(',')}`));
+      const inFlight = sut.write(() => insert('a')).then(() => order.push('a settled'));
       await turns();
+      const queued = sut.write(() => insert('b')).then(() => order.push('b settled'));
+      sut.drain();
+      await Promise.all([inFlight, queued]);
+      expect(order).toEqual(['flushed a,b', 'a settled', 'b settled']);
+      flushes[0].end(); // the flush that was in progress ends later
+      await turns();
+      expect(order).toHaveLength(3);
+    });
+
+    it('starts one flush for the transactions of one turn, even when they are many', async () => {
+      sut = new GroupCommitter(db, 2, durable);
+      const writes = ['a', 'b', 'c', 'd', 'e'].map((k) => sut.write(() => insert(k)));
+      await turns();
+      expect(transactions.commit).toBe(3);
+      expect(flushes.map((f) => f.committed)).toEqual([['a', 'b', 'c', 'd', 'e']]);
+      flushes[0].end();
+      await Promise.all(writes);
     });
   });
 

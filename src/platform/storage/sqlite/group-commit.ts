@@ -86,6 +86,7 @@ export class GroupCommitter {
       const batch = this.queue.splice(0, this.maxBatch);
       this.runBatch(batch);
     }
+    this.startSync();
   }
 
   /**
@@ -96,9 +97,9 @@ export class GroupCommitter {
     this.flush();
     const waiting = [...(this.syncing?.splice(0) ?? []), ...this.unsynced.splice(0)];
     if (waiting.length === 0) return;
-    let failure: Error | undefined;
+    let failure = this.broken ?? undefined;
     try {
-      this.durable?.syncNow();
+      if (!failure) this.durable?.syncNow();
     } catch (error) {
       failure = this.fail(error);
     }
@@ -125,11 +126,13 @@ export class GroupCommitter {
     this.runBatch(batch.slice(half));
   }
 
-  /** Settles the batch now (COMMIT synced), or once a flush started after its commit has finished. */
+  /**
+   * Settles the batch now (COMMIT synced), or once a flush started after its commit has finished (`flush` starts one
+   * when all the transactions of its turn have committed).
+   */
   private settleDurable(batch: readonly PendingWrite[], result: Outcome[] | { lost: unknown }): void {
     if (!this.durable) return settle(batch, result);
     this.unsynced.push((failure) => settle(batch, result, failure));
-    this.startSync();
   }
 
   /**
