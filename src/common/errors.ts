@@ -84,8 +84,8 @@ export class StorageFullError extends DomainError<'STORAGE_FULL'> {
 
 export class StoreUnavailableError extends DomainError<'STORE_UNAVAILABLE'> {
   readonly code = 'STORE_UNAVAILABLE';
-  constructor(cause: string) {
-    super(`The store is unavailable (${cause}); retry shortly`);
+  constructor(cause: string, advice = 'retry shortly') {
+    super(`The store is unavailable (${cause}); ${advice}`);
   }
 }
 

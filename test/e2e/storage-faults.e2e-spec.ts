@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EmbeddedStorage } from '../../src/platform/storage/sqlite/embedded-storage';
 import { STORAGE } from '../../src/platform/storage/storage-handle';
+import { parseSamples, valueOf } from '../support/prometheus-text';
 import { createTestApp, type TestApp } from '../support/test-app';
 
 /** SQLite's default page limit; raising it back is what freeing disk space looks like to the store. */
@@ -92,6 +93,55 @@ describe('Storage faults', () => {
     const statuses = answers.map((a) => a.status);
     expect(statuses.filter((_, i) => i % 2 === 1)).toEqual([200, 200, 200, 200, 200, 200]);
     expect(statuses.filter((_, i) => i % 2 === 0)).toContain(507);
+  });
+});
+
+/**
+ * WILLOW_SYNC=full on disk: a write is answered once the log holding it is flushed to disk (fdatasync). A flush the
+ * disk refuses (simulated by failing fdatasync) answers none of its writes 2xx, and every later write 503 until a
+ * restart, as the data on disk is then unknown; reads go on and readiness fails.
+ */
+describe('Storage faults: a failed flush of the log', () => {
+  const fs = jest.requireActual<typeof import('node:fs')>('node:fs');
+  let dir: string;
+  let sut: TestApp;
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'willow-flush-faults-'));
+    sut = await createTestApp({ WILLOW_DATA_DIR: dir });
+  });
+  afterEach(async () => {
+    jest.restoreAllMocks();
+    await sut.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('answers no write of a failed flush, refuses every later write with 503 until a restart, and reports not ready', async () => {
+    await sut.http().post('/v1/queues').send({ Name: 'q' }).expect(201);
+    await sut.http().post('/v1/queues/q/items').send({ KeyValues: { n: 1 }, Data: 1 }).expect(201);
+    await sut.http().get('/health/ready').expect(200);
+    expect(valueOf(parseSamples((await sut.http().get('/metrics').expect(200)).text), 'willow_store_flush_seconds_count')).toBeGreaterThan(0);
+
+    const eio = Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' });
+    const flush = jest.spyOn(fs, 'fdatasync').mockImplementation(((_fd: number, callback: (error: Error) => void) => callback(eio)) as typeof fs.fdatasync);
+    const lost = await sut.http().post('/v1/queues/q/items').send({ KeyValues: { n: 2 }, Data: 2 });
+    expect([lost.status, lost.body.Code]).toEqual([503, 'STORE_UNAVAILABLE']);
+    expect(lost.body.Message).toContain('could not be flushed to disk: EIO');
+    expect(flush).toHaveBeenCalled();
+
+    flush.mockRestore(); // the disk answers again: what it lost is unknown, so writes stay refused until a restart
+    const after = await sut.http().post('/v1/queues/q/items').send({ KeyValues: { n: 3 }, Data: 3 });
+    expect([after.status, after.body.Code]).toEqual([503, 'STORE_UNAVAILABLE']);
+    await sut.http().get('/health/ready').expect(503);
+    await sut.http().get('/v1/queues/q').expect(200);
+
+    // A restart: closing left the database as it is on disk (no checkpoint); the process ending lets its lock go.
+    const storage = sut.app.get<EmbeddedStorage>(STORAGE);
+    await sut.close();
+    expect(storage.db.open).toBe(true);
+    storage.db.close();
+    sut = await createTestApp({ WILLOW_DATA_DIR: dir });
+    await sut.http().post('/v1/queues/q/items').send({ KeyValues: { n: 4 }, Data: 4 }).expect(201);
+    await sut.http().get('/health/ready').expect(200);
   });
 });
 

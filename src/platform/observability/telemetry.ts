@@ -25,6 +25,7 @@ export class Telemetry implements Observer, OnModuleInit {
 
   async onModuleInit(): Promise<void> {
     this.storage.observeCommits((seconds) => this.metrics.storeCommitted(seconds));
+    if (this.storage.kind === 'embedded') this.storage.observeFlushes((seconds) => this.metrics.storeFlushed(seconds));
     if (this.storage.kind !== 'postgres') return;
     const relay = this.storage.channel(EVENT_RELAY);
     // Live only: events sent while the listening connection was down are not replayed, so a resync needs nothing; and

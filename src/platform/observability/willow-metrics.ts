@@ -35,6 +35,12 @@ export class WillowMetrics {
   private readonly lockWait = this.histogram('willow_lock_wait_seconds', 'How long granted locks were waited for.', [], ITEM_BUCKETS);
   private readonly http = this.histogram('willow_http_request_duration_seconds', 'HTTP answers by route pattern.', ['method', 'route', 'status'], HTTP_BUCKETS);
   private readonly commits = this.histogram('willow_store_commit_seconds', 'Store transactions: SQLite group commits, PostgreSQL transactions.', [], COMMIT_BUCKETS);
+  private readonly flushes = this.histogram(
+    'willow_store_flush_seconds',
+    'Flushes of the embedded store log to disk (WILLOW_SYNC=full), each covering the group commits before it.',
+    [],
+    COMMIT_BUCKETS,
+  );
   private readonly queueItems = this.gauge('willow_queue_items', 'Items per queue and state (waiting: due; scheduled: not yet due).', ['queue', 'state']);
   private readonly channels = this.gauge('willow_channels', 'Channels holding waiting or processing items.', ['queue']);
   private readonly blocked = this.gauge('willow_channels_blocked', 'Channels blocked by a Limiter rule.', ['queue']);
@@ -84,6 +90,10 @@ export class WillowMetrics {
 
   storeCommitted(seconds: number): void {
     this.commits.observe(seconds);
+  }
+
+  storeFlushed(seconds: number): void {
+    this.flushes.observe(seconds);
   }
 
   addSource(source: GaugeSource): void {

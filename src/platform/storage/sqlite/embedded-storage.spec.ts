@@ -67,6 +67,19 @@ describe(EmbeddedStorage.name, () => {
     expect(second).toBe(true);
   });
 
+  it('tells how long each flush took', async () => {
+    const s = open('full');
+    const flushed: number[] = [];
+    s.observeFlushes((seconds) => flushed.push(seconds));
+    const write = insert(s, 'a');
+    await turns(5);
+    expect(flushed).toEqual([]);
+    flushes[0].run();
+    await write;
+    expect(flushed).toHaveLength(1);
+    expect(flushed[0]).toBeGreaterThan(0);
+  });
+
   it('WILLOW_SYNC=normal: acknowledges after the commit, without flushing the log', async () => {
     const s = open('normal');
     expect(s.db.pragma('synchronous', { simple: true })).toBe(1);

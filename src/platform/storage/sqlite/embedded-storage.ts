@@ -83,6 +83,11 @@ export class EmbeddedStorage {
     this.committer.observe = observe;
   }
 
+  /** Tells `observe` how long each flush of the log to disk took (seconds; WILLOW_SYNC=full on disk only). */
+  observeFlushes(observe: (seconds: number) => void): void {
+    this.committer.observeFlush = observe;
+  }
+
   /** Consistent read of committed state (better-sqlite3 is synchronous; nothing interleaves). */
   read<T>(fn: () => T): T {
     try {

@@ -52,6 +52,8 @@ export class GroupCommitter {
   private readonly rollbackTo;
   /** Told how long each transaction took, from BEGIN to the end of its COMMIT (metrics). */
   observe: ((seconds: number) => void) | null = null;
+  /** Told how long each flush of the log to disk took (metrics; with a CommitSync only). */
+  observeFlush: ((seconds: number) => void) | null = null;
 
   constructor(
     private readonly db: Database,
@@ -144,8 +146,12 @@ export class GroupCommitter {
     const covered = this.unsynced;
     this.unsynced = [];
     this.syncing = covered;
+    const started = process.hrtime.bigint();
     this.durable.sync().then(
-      () => this.synced(covered),
+      () => {
+        this.observeFlush?.(Number(process.hrtime.bigint() - started) / 1e9);
+        this.synced(covered);
+      },
       (error: unknown) => this.synced(covered, this.fail(error)),
     );
   }
@@ -164,7 +170,7 @@ export class GroupCommitter {
    */
   private fail(error: unknown): Error {
     const cause = (error as { code?: string })?.code ?? (error as Error)?.message ?? String(error);
-    this.broken ??= new StoreUnavailableError(`the write-ahead log could not be flushed to disk: ${cause}; restart Willow`);
+    this.broken ??= new StoreUnavailableError(`the write-ahead log could not be flushed to disk: ${cause}`, 'restart Willow, which recovers from what is on disk');
     return this.broken;
   }
 
