@@ -474,8 +474,9 @@ function graphileRun(sys, settings, gw, { batched }) {
 // ---------------------------------------------------------------------------------------------------------------
 // Rows: PostgreSQL notes per row
 
+/** The work of the windows (each iteration by its share inside them), as the rate counts it. */
 function itemsOf(v, agg) {
-  return v.unit === 'items' ? agg.items : agg.count;
+  return v.unit === 'items' ? agg.workItems : agg.work;
 }
 
 function statementSplit(st, items) {

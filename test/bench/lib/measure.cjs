@@ -33,6 +33,9 @@ function newAgg() {
     samples: {},
     count: 0,
     items: 0,
+    /** Iterations and items by their share inside the windows (runClosedLoop's `work`): what the rate is from. */
+    work: 0,
+    workItems: 0,
     errors: 0,
     errorKinds: {},
     windowMs: 0,
@@ -94,6 +97,8 @@ async function runSlice(v, agg, durationMs, others) {
     await after();
     agg.count += r.count;
     agg.items += r.items ?? r.count;
+    agg.work += r.count;
+    agg.workItems += r.items ?? r.count;
     agg.errors += r.errors ?? 0;
     return;
   }
@@ -109,6 +114,8 @@ async function runSlice(v, agg, durationMs, others) {
   for (const [k, xs] of Object.entries(r.samples)) (agg.samples[k] || (agg.samples[k] = [])).push(...xs);
   agg.count += r.count;
   agg.items += r.items;
+  agg.work += r.work;
+  agg.workItems += r.workItems;
   agg.errors += r.errors;
   for (const [k, n] of Object.entries(r.errorKinds)) agg.errorKinds[k] = (agg.errorKinds[k] || 0) + n;
 }
@@ -126,7 +133,7 @@ async function warmUp(v, warmupMs) {
 }
 
 function toRow(v, agg) {
-  const rate = (v.unit === 'items' ? agg.items : agg.count) / (agg.windowMs / 1000);
+  const rate = (v.unit === 'items' ? agg.workItems : agg.work) / (agg.windowMs / 1000);
   const lat = v.latencyOf ? v.latencyOf(agg) : agg.latencies;
   const s = summarize(lat);
   const pct = (seconds) => (seconds / agg.elapsedS) * 100;
