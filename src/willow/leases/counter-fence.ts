@@ -1,7 +1,9 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import type { Clock } from '../../common/clock';
 import { Backoff, type Scheduler, type Timer } from '../../common/scheduler';
 import { decodeTags } from '../../common/tags';
 import { CONFIG, type Config } from '../../config';
+import { CLOCK } from '../../platform/clock.token';
 import { SCHEDULER } from '../../platform/scheduler.token';
 import { ALREADY_COMMITTED, type ChannelDef, type PgChannel } from '../../platform/storage/postgres/pg-channel';
 import type { PgFence } from '../../platform/storage/postgres/pg-fence';
@@ -62,6 +64,7 @@ export class CounterFence implements OnApplicationShutdown {
     @Inject(WILLOW_STORE) private readonly store: WillowStore,
     private readonly counters: CounterReconciler,
     @Inject(SCHEDULER) private readonly scheduler: Scheduler,
+    @Inject(CLOCK) private readonly clock: Clock,
     @Inject(CONFIG) private readonly config: Pick<Config, 'timing'>,
   ) {
     this.retries = new Backoff({ firstMs: Math.min(config.timing.catchUpMs, MAX_RETRY_MS), maxMs: MAX_RETRY_MS, jitter: 0 });
@@ -76,11 +79,11 @@ export class CounterFence implements OnApplicationShutdown {
       this.logger.warn({ err: error }, 'the counter fence connection was lost; holding counter writes until it is back');
       void this.regain();
     });
-    this.counters.recountWith(() => this.owe(Date.now() + this.graceMs));
+    this.counters.recountWith(() => this.owe(this.clock.now() + this.graceMs));
     this.channel = this.storage.channel(RECOUNT);
     await this.channel.listen({ message: () => void this.stepAside(), resync: () => undefined });
     await this.fence.hold();
-    this.owe(Date.now());
+    this.owe(this.clock.now());
     await this.tick();
     if (!this.stopped) this.timer = this.scheduler.every(this.config.timing.catchUpMs, () => void this.tick());
   }
@@ -104,7 +107,7 @@ export class CounterFence implements OnApplicationShutdown {
     if (!fence?.holding || this.busy || this.stopped) return;
     this.busy = true;
     try {
-      const now = Date.now();
+      const now = this.clock.now();
       const { holders, ended } = await fence.sessions([...this.seen]);
       for (const pid of ended) this.seen.delete(pid);
       for (const pid of holders) this.seen.add(pid);
@@ -134,7 +137,7 @@ export class CounterFence implements OnApplicationShutdown {
 
   private async recount(fence: PgFence): Promise<void> {
     let outcome = 'taken' as 'ran' | 'taken' | 'timed-out';
-    const startedAt = Date.now();
+    const startedAt = this.clock.now();
     await this.counters.aside(async () => {
       outcome = await fence.alone(
         () => this.channel!.send(ALREADY_COMMITTED, null),
@@ -161,7 +164,7 @@ export class CounterFence implements OnApplicationShutdown {
   /** Every instance waited for one that did not step aside: not again at once. */
   private backOff(): number {
     const waitMs = this.retries.next();
-    this.retryAt = Date.now() + waitMs;
+    this.retryAt = this.clock.now() + waitMs;
     return waitMs;
   }
 
@@ -210,7 +213,7 @@ export class CounterFence implements OnApplicationShutdown {
           await this.scheduler.sleep(backoff.next());
         }
       }
-      this.owe(Date.now() + this.graceMs);
+      this.owe(this.clock.now() + this.graceMs);
       return false; // whether the others recounted meanwhile is not known: the recount owed sets it right
     });
   }

@@ -106,7 +106,7 @@ describe(CounterReconciler.name, () => {
     limiter = new FakeLimiter();
     const sync = new IndexSync(store, dispatcher, time, config);
     counters = new CounterReconciler(limiter, dispatcher, sync, time, config);
-    const leases = new LeaseKeeper(store, counters, new CounterFence(storage, store, counters, time, config), clock, sync, time, config);
+    const leases = new LeaseKeeper(store, counters, new CounterFence(storage, store, counters, time, clock, config), clock, sync, time, config);
     const gate = new Gate(store, limiter, clock, dispatcher, leases, counters, sync);
     sut = new WillowService(store, limiter, clock, config, dispatcher, gate, leases, sync, shutdown);
     await store.createQueue('q', -1, clock.now());

@@ -214,15 +214,6 @@ export class CounterReconciler implements OnApplicationShutdown {
     return true;
   }
 
-  /** Sets every Willow running counter to `processing` (a shared store's items processing, read while every instance
-   * stood aside): those of channels it does not name to 0. */
-  async recount(
-    processing: ReadonlyArray<{ readonly queue: string; readonly tags: Tags; readonly processing: number }>,
-    stillFenced: () => boolean,
-  ): Promise<void> {
-    await this.resetTo(processing, stillFenced);
-  }
-
   /** Sets every Willow running counter to its channel's processing count, with no counter write in flight. */
   private reconcile(): Promise<void> {
     return this.guard.alone(async () => {
@@ -231,13 +222,16 @@ export class CounterReconciler implements OnApplicationShutdown {
       const processing = [...this.dispatcher.entries()].flatMap(([queue, index]) =>
         index.sorted().map((channel) => ({ queue, tags: channel.tags, processing: channel.processing })),
       );
-      await this.resetTo(processing);
+      await this.recount(processing);
     });
   }
 
-  /** Every Willow running counter (tagged with QUEUE_TAG) set to its channel's count in `processing`, 0 for the
-   * others. */
-  private async resetTo(
+  /**
+   * Sets every Willow running counter (tagged with QUEUE_TAG) to its channel's count in `processing`, 0 for the others:
+   * this instance's index (`reconcile`), or a shared store's items processing read while every instance stood aside
+   * (CounterFence, which passes `stillFenced`).
+   */
+  async recount(
     processing: Iterable<{ readonly queue: string; readonly tags: Tags; readonly processing: number }>,
     stillFenced: () => boolean = () => true,
   ): Promise<void> {

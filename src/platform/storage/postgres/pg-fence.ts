@@ -64,7 +64,7 @@ export class PgFence {
   /** Another instance runs `alone`: lets go of the hold, and holds again once it is done (or gave up). */
   async stepAside(): Promise<void> {
     this.held = false; // before the unlock: the fence is taken from the moment the database sees it
-    await this.unlock('pg_advisory_unlock_shared', FENCE);
+    await this.advisory('pg_advisory_unlock_shared', FENCE);
     await this.holdBehindIntent();
   }
 
@@ -75,7 +75,7 @@ export class PgFence {
       await this.waitFor('pg_advisory_lock_shared', FENCE);
       this.held = true;
     } finally {
-      await this.unlock('pg_advisory_unlock_shared', INTENT);
+      await this.advisory('pg_advisory_unlock_shared', INTENT);
     }
   }
 
@@ -91,10 +91,10 @@ export class PgFence {
     try {
       await announce();
       this.held = false;
-      await this.unlock('pg_advisory_unlock_shared', FENCE);
+      await this.advisory('pg_advisory_unlock_shared', FENCE);
       let exclusive = false;
       try {
-        await sql.query('SELECT pg_advisory_lock(hashtext($1), $2)', [this.key, FENCE]);
+        await this.advisory('pg_advisory_lock', FENCE);
         exclusive = true;
         this.inside = true;
         await fn();
@@ -102,14 +102,14 @@ export class PgFence {
         if (exclusive || !isLockTimeout(error)) throw error;
       } finally {
         this.inside = false;
-        if (exclusive) await this.unlock('pg_advisory_unlock', FENCE);
+        if (exclusive) await this.advisory('pg_advisory_unlock', FENCE);
         // At once: only the intent's holder (this instance) ever waits for the fence exclusively.
-        await sql.query('SELECT pg_advisory_lock_shared(hashtext($1), $2)', [this.key, FENCE]);
+        await this.advisory('pg_advisory_lock_shared', FENCE);
         this.held = true;
       }
       return exclusive ? 'ran' : 'timed-out';
     } finally {
-      await this.unlock('pg_advisory_unlock', INTENT);
+      await this.advisory('pg_advisory_unlock', INTENT);
     }
   }
 
@@ -138,7 +138,7 @@ export class PgFence {
   private async waitFor(fn: 'pg_advisory_lock_shared', which: number): Promise<void> {
     for (;;) {
       try {
-        await this.connection().query(`SELECT ${fn}(hashtext($1), $2)`, [this.key, which]);
+        await this.advisory(fn, which);
         return;
       } catch (error) {
         if (!isLockTimeout(error)) throw error;
@@ -146,7 +146,8 @@ export class PgFence {
     }
   }
 
-  private async unlock(fn: 'pg_advisory_unlock_shared' | 'pg_advisory_unlock', which: number): Promise<void> {
+  /** One advisory lock function on lock `which` of this fence (a lock request waits at most `waitMs`). */
+  private async advisory(fn: 'pg_advisory_lock' | 'pg_advisory_lock_shared' | 'pg_advisory_unlock' | 'pg_advisory_unlock_shared', which: number): Promise<void> {
     await this.connection().query(`SELECT ${fn}(hashtext($1), $2)`, [this.key, which]);
   }
 

@@ -35,7 +35,7 @@ export class EmbeddedStorage {
     else this.db.pragma('journal_mode = WAL');
     // WILLOW_SYNC=full: every acknowledged write is on disk. COMMIT writes the log without syncing it (NORMAL), and the
     // group committer flushes it (fdatasync) on libuv's pool before it settles the writes (see GroupCommitter), so the
-    // event loop goes on serving requests during the flush (dequeue-batch + ack-batch +9 %). Where the log is not a
+    // event loop goes on serving requests during the flush (dequeue-batch + ack-batch +14 %). Where the log is not a
     // WAL file on disk (an in-memory database) COMMIT syncs itself, as with synchronous=FULL.
     const walFile = onDisk && this.db.pragma('journal_mode', { simple: true }) === 'wal' ? `${databaseFile(this.db)}-wal` : null;
     const flushOffLoop = options.sync === 'full' && walFile !== null;

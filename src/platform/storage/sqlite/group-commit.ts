@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import { StoreUnavailableError } from '../../../common/errors';
+import { errorCode, StoreUnavailableError } from '../../../common/errors';
 import { mapSqliteError } from './sqlite-errors';
 
 type Outcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown };
@@ -169,7 +169,7 @@ export class GroupCommitter {
    * database from what is on disk, as PostgreSQL does after a failed fsync.
    */
   private fail(error: unknown): Error {
-    const cause = (error as { code?: string })?.code ?? (error as Error)?.message ?? String(error);
+    const cause = errorCode(error) ?? (error as Error)?.message ?? String(error);
     this.broken ??= new StoreUnavailableError(`the write-ahead log could not be flushed to disk: ${cause}`, 'restart Willow, which recovers from what is on disk');
     return this.broken;
   }
