@@ -7,6 +7,10 @@ import { launchChromium, type Browser } from '../support/chromium';
 import { startServer, type ChildServer } from '../support/child-server';
 import { createTestApp, type TestApp } from '../support/test-app';
 
+// Hooks start Chromium and built servers as child processes: on two busy cores under the whole suite, that can take
+// longer than Jest's default 5 s (as the other suites that start processes allow).
+jest.setTimeout(30_000);
+
 const ROOT = join(__dirname, '..', '..');
 const SCREENSHOTS = join(ROOT, '.artifacts');
 const METHODS = ['get', 'put', 'post', 'delete', 'patch'];
