@@ -43,18 +43,23 @@ export function checkAndIncrement(table: CounterTable, key: string, plan: LimitP
 
 /** Sets a counter exactly, with no limit check, moving every aggregate that includes it by the same amount. */
 export function setCounter(table: CounterTable, key: string, plan: LimitPlan, value: number): CounterMove {
+  return moveCounter(table, key, plan, table.counter(key), value);
+}
+
+/** Never checks limits and never goes below 0 (an unknown counter is 0). */
+export function decrementCounter(table: CounterTable, key: string, plan: LimitPlan, n: number): CounterMove {
   const previous = table.counter(key);
+  return moveCounter(table, key, plan, previous, Math.max(0, previous - n));
+}
+
+/** A counter read once (`previous`, a statement on a store) goes to `value`, with every aggregate that includes it. */
+function moveCounter(table: CounterTable, key: string, plan: LimitPlan, previous: number, value: number): CounterMove {
   const delta = value - previous;
   if (delta !== 0) {
     table.writeCounter(key, value);
     for (const aggregate of plan.touched) table.addToCount(aggregate, delta);
   }
   return { previous, counters: value };
-}
-
-/** Never checks limits and never goes below 0 (an unknown counter is 0). */
-export function decrementCounter(table: CounterTable, key: string, plan: LimitPlan, n: number): CounterMove {
-  return setCounter(table, key, plan, Math.max(0, table.counter(key) - n));
 }
 
 export interface CounterEntry {

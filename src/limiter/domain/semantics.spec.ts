@@ -6,12 +6,14 @@ import type { AggregateKey } from './limit-plan';
 import { RuleBook, type OverrideDef, type RuleDef } from './rule-book';
 import { checkOverrideKeys, parseLimit } from './validate';
 
-/** The domain's CounterTable on two Maps, counting writes. */
+/** The domain's CounterTable on two Maps, counting writes and counter reads (each a statement on a store). */
 class MemoryTable implements CounterTable {
   readonly counters = new Map<string, number>();
   readonly counts = new Map<string, number>();
   writes = 0;
+  reads = 0;
   counter(key: string): number {
+    this.reads++;
     return this.counters.get(key) ?? 0;
   }
   writeCounter(key: string, value: number): void {
@@ -175,6 +177,15 @@ describe('Limiter semantics (DESIGN §6)', () => {
       expect(w.table.counters.size).toBe(0);
       expect(w.table.counts.size).toBe(0);
       expect(w.dec({ repo: 'unknown' })).toEqual({ previous: 0, counters: 0 });
+    });
+
+    it('reads a counter once per increment, decrement or set', () => {
+      const w = world(rule('r', ['repo'], 10));
+      for (const step of [() => w.inc({ repo: 'w' }, 2), () => w.dec({ repo: 'w' }), () => w.set({ repo: 'w' }, 5), () => w.dec({ repo: 'w' }, 9)]) {
+        const before = w.table.reads;
+        step();
+        expect(w.table.reads - before).toBe(1);
+      }
     });
 
     it('keeps counters when a rule is deleted', () => {
