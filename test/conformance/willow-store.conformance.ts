@@ -313,6 +313,34 @@ export function describeWillowStore(
         expect(await sut.claimHeads(Q, [], T0)).toEqual([]);
       });
 
+      it('claimHeads gives a channel named n times its first n items in line order, none past one not yet due', async () => {
+        await enqueue(fixed(main, 'a'), fixed(main, 'b'), fixed(main, 'low', { priority: -1 }), fixed(main, 'high', { priority: 5 }), fixed(main, 'c'));
+        await enqueue(fixed(dev, 'd1'), fixed(dev, 'd2'));
+        await sut.enqueue(Q, [{ ...fixed(dev, 'later'), dueAt: T0 + 60_000 }]);
+        await enqueue(fixed(dev, 'd3'));
+        const got = await sut.claimHeads(Q, [key(main), key(dev), key(main), key(main), key(dev), key(dev), key(dev)], T0);
+        expect(got.map((g) => g && JSON.parse(g.data))).toEqual(['high', 'd1', 'a', 'b', 'd2', null, null]);
+        expect(got.every((g) => g === null || (g.attempt === 1 && g.expiresAt === T0 + LEASE_MS))).toBe(true);
+        expect(await sut.claimHeads(Q, [key(main), key(main), key(main)], T0)).toEqual([
+          expect.objectContaining({ data: '"c"' }),
+          expect.objectContaining({ data: '"low"' }),
+          null,
+        ]);
+        expect(await sut.claimHeads(Q, [key(dev), key(dev)], T0 + 60_000)).toEqual([
+          expect.objectContaining({ data: '"later"' }),
+          expect.objectContaining({ data: '"d3"' }),
+        ]);
+      });
+
+      it('hands each waiting item to exactly one of many concurrent claimHeads naming each channel several times', async () => {
+        const channels = Array.from({ length: 4 }, (_, i) => ({ ch: i }));
+        await enqueue(...channels.flatMap((tags) => Array.from({ length: 6 }, (_, n) => fixed(tags, n))));
+        const keys = channels.flatMap((tags) => [key(tags), key(tags), key(tags)]);
+        const got = (await Promise.all(Array.from({ length: 6 }, () => sut.claimHeads(Q, keys, T0)))).flat().filter(Boolean);
+        expect(got).toHaveLength(24);
+        expect(new Set(got.map((g) => g!.id)).size).toBe(24);
+      });
+
       it('hands each waiting item to exactly one of many concurrent claimHeads', async () => {
         const channels = Array.from({ length: 8 }, (_, i) => ({ ch: i }));
         await enqueue(...channels.flatMap((tags) => [fixed(tags, 1), fixed(tags, 2)]));

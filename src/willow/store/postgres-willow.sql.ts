@@ -31,6 +31,18 @@ const HEAD_OF = (queue: string, key: string, lock = '') => {
     (SELECT seq ${waiting} AND priority = 0 ORDER BY seq LIMIT 1${lock}),
     (SELECT seq ${waiting} AND priority <> 0 ORDER BY priority DESC, seq LIMIT 1${lock}))`;
 };
+/**
+ * The first `n` waiting items of the channel `key` of `queue` (SQL expressions), as an array in line order: HEAD_OF's
+ * three probes, each taking up to `n` items (FOR UPDATE SKIP LOCKED: a claim), joined in priority order and cut to `n`.
+ * A probe of a priority no item of the channel has finds nothing in its partial index, so with priority 0 alone it
+ * locks exactly the items it answers. (Arrays, not a UNION: PostgreSQL allows no row lock in a UNION's inputs.)
+ */
+const LINE_OF = (queue: string, key: string, n: string) => {
+  const waiting = `FROM willow_items WHERE queue = ${queue} AND md5(channel) = md5(${key}::text) AND channel = ${key}::text AND state = 0`;
+  const probe = (where: string, order: string) => `ARRAY(SELECT seq ${waiting} AND ${where} ORDER BY ${order} LIMIT ${n} FOR UPDATE SKIP LOCKED)`;
+  return `(${probe('priority <> 0 AND priority > 0', 'priority DESC, seq')} || ${probe('priority = 0', 'seq')}
+    || ${probe('priority <> 0 AND priority < 0', 'priority DESC, seq')})[1:${n}]`;
+};
 /** A channel's counts with its first waiting item (HEAD_OF). */
 const CHANNEL_LOAD = `SELECT c.*, h.seq AS head, h.priority AS head_priority, h.not_before AS head_due_at FROM (
   SELECT queue, channel, count(*) FILTER (WHERE state = 0)::int AS waiting, count(*) FILTER (WHERE state = 1)::int AS processing
@@ -119,14 +131,19 @@ export const APPEND_ITEMS = `SELECT status, items, max_items FROM willow_append_
   $13::bigint[])`;
 
 /**
- * $1 queue, $2 channel keys (text[], distinct), $3 now. One statement: in each channel, the first waiting item (by
- * priority, then place) that no concurrent claim holds becomes processing, if it is due by now. The items it passes
+ * $1 queue, $2 channel keys (text[], distinct), $3 now, $4 how many of each (int[], pairwise). One statement: in each
+ * channel, the first n waiting items (by priority, then place) that no concurrent claim holds become processing, each
+ * if it is due by now and no item before it in line is waiting to become due. The items it passes
  * over are those concurrent claims hold; if one of them is not yet due (that claim will find so and leave it), the
  * channel gives nothing: nothing jumps over a first item that is not yet due (a strict line, DESIGN §7.8). That check
- * reads past the locks, on willow_items_channel_due (only delayed items).
+ * reads past the locks, on willow_items_channel_due (only delayed items). The items are picked once, in a MATERIALIZED
+ * CTE: a subquery the UPDATE's join scanned again would pick anew, and an item this statement had just claimed is
+ * skipped by a second FOR UPDATE SKIP LOCKED (updated by the current command), so the next one would be taken too.
  */
-export const CLAIM_HEADS = `UPDATE willow_items SET state = 1, attempt = attempt + 1, expires_at = $3::bigint + timeout_ms
-  FROM (SELECT ${HEAD_OF('$1', 'k.key', ' FOR UPDATE SKIP LOCKED')} AS head_seq FROM unnest($2::text[]) AS k(key)) h
+export const CLAIM_HEADS = `WITH h AS MATERIALIZED (
+    SELECT l.seq AS head_seq FROM unnest($2::text[], $4::int[]) AS k(key, n) CROSS JOIN LATERAL unnest(${LINE_OF('$1', 'k.key', 'k.n')}) AS l(seq))
+  UPDATE willow_items SET state = 1, attempt = attempt + 1, expires_at = $3::bigint + timeout_ms
+  FROM h
   WHERE seq = h.head_seq AND state = 0 AND (not_before IS NULL OR not_before <= $3::bigint)
     AND NOT EXISTS (SELECT 1 FROM willow_items a WHERE a.queue = $1 AND ${CHANNEL_IS('willow_items.channel')}
       AND a.state = 0 AND a.not_before IS NOT NULL AND a.not_before > $3::bigint

@@ -1,7 +1,7 @@
 import { AlreadyExistsError } from '../../common/errors';
 import { afterCommit, ALREADY_COMMITTED, inTransaction, type PgChannel } from '../../platform/storage/postgres/pg-channel';
 import type { PostgresStorage } from '../../platform/storage/postgres/postgres-storage';
-import { textArray } from '../../platform/storage/postgres/pg-arrays';
+import { scalarArray, textArray } from '../../platform/storage/postgres/pg-arrays';
 import { laneOf, unlessStoreDown, WriteBatcher } from '../../platform/storage/postgres/write-batcher';
 import { QueueNotFoundError } from '../domain/willow.errors';
 import type { AckResult, ChannelLoad, EnqueueOutcome, ItemCheck, ItemRecord, LeaseRecord, QueueRecord, ScheduledCount, Settled, StoredItem, WillowChange, WillowStore } from '../willow.store';
@@ -145,20 +145,16 @@ export class PostgresWillowStore implements WillowStore {
   }
 
   /**
-   * One statement per round, outside any explicit transaction: round r claims the head of every channel named at
-   * least r times (usually each is named once: one statement). Announced once committed.
+   * One statement, outside any explicit transaction, whatever the keys: a channel named n times gives up to its first
+   * n items (CLAIM_HEADS), which the names of it take in line order. Announced once committed.
    */
   async claimHeads(queue: string, keys: readonly string[], now: number): Promise<Array<StoredItem | null>> {
+    const times = new Map<string, number>();
+    for (const key of keys) times.set(key, (times.get(key) ?? 0) + 1);
+    if (times.size === 0) return [];
+    const rows = await this.storage.query<Row.ItemRow>(SQL.CLAIM_HEADS, [queue, textArray([...times.keys()]), now, scalarArray([...times.values()])]);
     const claimed = new Map<string, StoredItem[]>();
-    let gave: Set<string> | null = null;
-    for (const all of claimRounds(keys)) {
-      // A channel that gave nothing in a round gives nothing in the next.
-      const round: string[] = gave === null ? all : all.filter((key) => gave!.has(key));
-      if (round.length === 0) break;
-      const rows = await this.storage.query<Row.ItemRow>(SQL.CLAIM_HEADS, [queue, textArray(round), now]);
-      gave = new Set(rows.map((row) => row.channel));
-      for (const row of rows) claimed.set(row.channel, [...(claimed.get(row.channel) ?? []), Row.toItem(row)]);
-    }
+    for (const item of rows.map(Row.toItem).sort(inLine)) claimed.set(item.key, [...(claimed.get(item.key) ?? []), item]);
     if (claimed.size > 0) void this.changes.send(ALREADY_COMMITTED, ...channelsChanged(queue, [...claimed.keys()]));
     return keys.map((key) => claimed.get(key)?.shift() ?? null);
   }
@@ -286,11 +282,7 @@ export class PostgresWillowStore implements WillowStore {
   }
 }
 
-/** The distinct keys of each claim round: round r holds every key named at least r times. */
-function claimRounds(keys: readonly string[]): string[][] {
-  const times = new Map<string, number>();
-  for (const key of keys) times.set(key, (times.get(key) ?? 0) + 1);
-  const rounds: string[][] = [];
-  for (const [key, n] of times) for (let r = 0; r < n; r++) (rounds[r] ??= []).push(key);
-  return rounds;
+/** Line order within a channel: higher priority first, then place. */
+function inLine(a: StoredItem, b: StoredItem): number {
+  return b.priority - a.priority || a.seq - b.seq;
 }
