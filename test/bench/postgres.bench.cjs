@@ -11,11 +11,12 @@
  *
  * Workloads (the queue bench's Willow workloads, lib/measure.cjs closed loops; the rows of one group are measured
  * interleaved in BENCH_SLICE_SECONDS slices after each one's warm-up, so host load hits every system alike):
- *   enqueue single   Willow POST .../items (a new channel each) | pg-boss send() | graphile addJob(); 50 in flight.
+ *   enqueue single   Willow POST .../items over BENCH_PG_CHANNELS channels | pg-boss send() | graphile addJob(); 50 in
+ *                    flight.
  *   collapse         Willow POST .../items into 4 channels whose waiting tail is updateable (nobody dequeues) |
  *                    pg-boss send() with a singletonKey (4 keys) into a 'short'-policy queue, the nearest it has:
  *                    the duplicate is DROPPED (send answers null), its data does not replace the waiting job's.
- *   batch enqueue    Willow POST .../items/batch x100 over BENCH_QUEUE_CHANNELS channels | pg-boss insert() x100 |
+ *   batch enqueue    Willow POST .../items/batch x100 over BENCH_PG_CHANNELS channels | pg-boss insert() x100 |
  *                    graphile addJobs() x100; 50 in flight; items/s.
  *   dequeue+ack      Willow POST .../dequeue then .../:ID/ack | pg-boss fetch() then complete(id); 50 consumers.
  *   dequeue-batch    Willow POST .../dequeue-batch {Count:100} then .../ack-batch | pg-boss fetch({batchSize:100})
@@ -26,7 +27,7 @@
  *   graphile run     run() with concurrency 50 (maxPoolSize 52, pollInterval 100 ms), no-op task, over pre-added
  *                    jobs: one row without and one with its batching (localQueue size 100, completeJobBatchDelay 0).
  * Every system's processing rows start from fresh queues holding the same backlog: BENCH_PG_BACKLOG_SINGLE (30000)
- * items for the single rows, BENCH_PG_BACKLOG_BATCH (150000) for the batch rows (Willow: over BENCH_QUEUE_CHANNELS
+ * items for the single rows, BENCH_PG_BACKLOG_BATCH (150000) for the batch rows (Willow: over BENCH_PG_CHANNELS
  * channels), then ANALYZE of the tables (the statistics autovacuum would have gathered by then): the backlog size
  * matters to a store whose fetch sorts the waiting jobs. At the end of the warm-up a backlog is topped up to the
  * larger of that size and 2x what the measured time would take at the warm-up's rate; a consumer that finds nothing
@@ -44,7 +45,9 @@
  *
  * Database: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test); when it cannot be reached the bench says
  * so and is skipped. Every system gets a fresh schema (bench_<system>_<run id>), dropped at the end.
- * Settings: BENCH_SECONDS (10), BENCH_WARMUP_SECONDS (2), BENCH_SLICE_SECONDS (2), BENCH_QUEUE_CHANNELS (10000),
+ * Willow's items go to BENCH_PG_CHANNELS (100) channels, the condition of the targets against pg-boss ("with 100
+ * channels in use"); BENCH_PG_CHANNELS=10000 measures many channels, which costs Willow's batch enqueue more.
+ * Settings: BENCH_SECONDS (10), BENCH_WARMUP_SECONDS (2), BENCH_SLICE_SECONDS (2), BENCH_PG_CHANNELS (100),
  * BENCH_PG_BACKLOG_SINGLE (30000), BENCH_PG_BACKLOG_BATCH (150000),
  * BENCH_PG_GRAPHILE=0 (skip graphile-worker), BENCH_PG_EMBEDDED=0 (skip the embedded-store rows), BENCH_PG_WILLOW=0
  * (skip Willow on PostgreSQL: the peers and the embedded store only).
@@ -72,6 +75,7 @@ const DATA = queueBench.DATA;
 const PRELOAD = path.join(__dirname, 'lib', 'pg-count-preload.cjs');
 const SINGLE_BACKLOG = envInt('BENCH_PG_BACKLOG_SINGLE', 30_000);
 const BATCH_BACKLOG = envInt('BENCH_PG_BACKLOG_BATCH', 150_000);
+const CHANNELS = envInt('BENCH_PG_CHANNELS', 100);
 
 function envInt(name, fallback) {
   const raw = process.env[name];
@@ -161,9 +165,9 @@ function adapt(v, sys, name) {
   return v;
 }
 
-/** A fresh queue on a Willow system holding `n` items over BENCH_QUEUE_CHANNELS channels (queue bench backlog). */
+/** A fresh queue on a Willow system holding `n` items over BENCH_PG_CHANNELS channels (queue bench backlog). */
 async function willowBacklog(sys, queue, n) {
-  const channels = queueBench.queueChannels();
+  const channels = CHANNELS;
   const client = createClient(sys.servers[0].url, { maxSockets: 16 });
   try {
     await queueBench.createQueue(client, queue);
@@ -605,7 +609,7 @@ async function run(settings, rows, byKey) {
     // --- enqueue single
     const enq = [];
     for (const sys of willow) {
-      enq.push(adapt(await queueBench.enqueueSingle(sys.target, { queue: 'enqueue' }), sys, `${tag(sys)}: enqueue single, new channel each`));
+      enq.push(adapt(await queueBench.enqueueSingle(sys.target, { queue: 'enqueue', channels: CHANNELS }), sys, `${tag(sys)}: enqueue single, ${CHANNELS} channels`));
     }
     enq.push(bossSend(systems.boss, 'bench-send'));
     (await group('enqueue single', monitor, settings, enq)).forEach((row, i) => add(`enqueue_${enq[i].system.key}`, row));
@@ -619,7 +623,7 @@ async function run(settings, rows, byKey) {
     // --- batch enqueue (their items are the backlog of the dequeue rows)
     const bat = [];
     for (const sys of willow) {
-      bat.push(adapt(await queueBench.batchEnqueue(sys.target, { queue: 'work' }), sys, `${tag(sys)}: batch enqueue x${BATCH} [items/s]`));
+      bat.push(adapt(await queueBench.batchEnqueue(sys.target, { queue: 'work', channels: CHANNELS }), sys, `${tag(sys)}: batch enqueue x${BATCH} [items/s]`));
     }
     bat.push(bossInsert(systems.boss, bossBacklog(boss, 'bench-work')));
     (await group('batch enqueue', monitor, settings, bat)).forEach((row, i) => add(`batch_${bat[i].system.key}`, row));

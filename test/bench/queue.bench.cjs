@@ -155,17 +155,19 @@ function ceilingGet(server, name = `ceiling: GET /health/live (sync=${server.syn
   };
 }
 
-async function enqueueSingle(server, { queue = 'enqueue', name } = {}) {
+/** Single enqueues: each into a new channel, or over `channels` channels in turn when given. */
+async function enqueueSingle(server, { queue = 'enqueue', name, channels } = {}) {
   const setup = createClient(server.url);
   await createQueue(setup, queue);
   setup.close();
   const path_ = `/v1/queues/${enc(queue)}/items`;
   let seq = 0;
+  const channelOf = channels ? () => `s${seq++ % channels}` : () => `s${seq++}`;
   return {
     name: name || `enqueue single, new channel each (sync=${server.sync})`,
     target: server,
     iteration: (client) => async () => {
-      expectStatus(await client.request('POST', path_, itemJson(`s${seq++}`)), [201], 'enqueue');
+      expectStatus(await client.request('POST', path_, itemJson(channelOf())), [201], 'enqueue');
     },
   };
 }
