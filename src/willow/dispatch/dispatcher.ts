@@ -7,8 +7,7 @@ import { CLOCK } from '../../platform/clock.token';
 import type { Tags } from '../../common/tags';
 import { ShutdownSignal } from '../../platform/lifecycle/shutdown-signal';
 import { SCHEDULER } from '../../platform/scheduler.token';
-import { CONFIG, type Config } from '../../config';
-import { QueueIndex, servedBefore, spreadBefore, type Channel, type ChannelOrder } from '../domain/dispatch/queue-index';
+import { QueueIndex, type Channel } from '../domain/dispatch/queue-index';
 import { ViewBudget } from '../domain/dispatch/view-budget';
 import { WillowEvents } from '../willow-events';
 
@@ -36,17 +35,12 @@ export class Dispatcher {
   private dueTimer: { readonly at: number; readonly timer: Timer } | null = null;
   private readonly timing = { now: () => this.clock.now(), scheduled: (dueAt: number) => this.armDue(dueAt) };
 
-  /** Several instances share a PostgreSQL store: their dequeues spread over channels (see `spreadBefore`). */
-  private readonly order: ChannelOrder;
-
   constructor(
     private readonly shutdown: ShutdownSignal,
     @Inject(SCHEDULER) private readonly scheduler: Scheduler,
     @Inject(CLOCK) private readonly clock: Clock,
     @Optional() private readonly events: WillowEvents = new WillowEvents(),
-    @Optional() @Inject(CONFIG) config?: Pick<Config, 'storage'>,
   ) {
-    this.order = config?.storage === 'postgres' ? spreadBefore : servedBefore;
     // One listener for every wait and the due timer: the process stopping ends the waits with SHUTTING_DOWN.
     const endAll = () => {
       this.dueTimer?.timer.cancel();
@@ -57,7 +51,7 @@ export class Dispatcher {
 
   index(queue: string): QueueIndex {
     let index = this.indexes.get(queue);
-    if (!index) this.indexes.set(queue, (index = new QueueIndex(this.viewBudget, this.timing, this.order)));
+    if (!index) this.indexes.set(queue, (index = new QueueIndex(this.viewBudget, this.timing)));
     return index;
   }
 

@@ -86,33 +86,27 @@ export function leftView(views: readonly View[], view: View): readonly View[] {
   return views.length === 1 ? NO_VIEWS : views.toSpliced(at, 1);
 }
 
-/** Among ready channels, the one to serve first: the higher head priority, then the head that has waited longest. */
-export function servedBefore(a: Channel, b: Channel): boolean {
-  return a.headPriority !== b.headPriority ? a.headPriority > b.headPriority : a.headSeq! < b.headSeq!;
-}
-
 /**
- * `servedBefore` for an index beside others on one shared store: among channels of one priority, those no dequeue
- * here is claiming from go first. A claim in flight takes the head, so the channel's next item is later in line
- * (where, the channel's read after the claim tells). Instances pick alike from what they hold; by head alone they
- * raced for each channel's last items, and about half of their claims came back empty, each costing a counter
- * increment, its give-back and a read. Alone on its store an index keeps `servedBefore`: there, taking a channel's
- * next items in the same batch costs less than spreading over more channels.
+ * Among ready channels, the one to serve first: the higher head priority, then the one fewer dequeues are claiming
+ * from, then the head that has waited longest. A claim in flight takes its channel's head, so the item it leaves
+ * first in line is later by an amount the index learns only from the read after the claim: until then, a channel
+ * being claimed from goes after those of its priority claimed from less. Over channels filled alike, a dequeue-batch
+ * then takes each channel's next item in turn, close to arrival order across them, not one channel's next items one
+ * after another: with 100 channels and 50 consumers, consume ran 1.8 times as fast on the embedded store (its rows are
+ * stored in arrival order, so a batch touches a few pages rather than one per item). On a shared store, instances
+ * picking alike no longer race for one channel's last items (half of their claims came back empty, each costing a
+ * counter increment, its give-back and a read).
  */
-export function spreadBefore(a: Channel, b: Channel): boolean {
-  if (a.headPriority === b.headPriority && a.reserved > 0 !== b.reserved > 0) return b.reserved > 0;
-  return servedBefore(a, b);
+export function servedBefore(a: Channel, b: Channel): boolean {
+  if (a.headPriority !== b.headPriority) return a.headPriority > b.headPriority;
+  if (a.reserved !== b.reserved) return a.reserved < b.reserved;
+  return a.headSeq! < b.headSeq!;
 }
 
-/** How an index orders its ready channels: `servedBefore` or `spreadBefore`. */
-export type ChannelOrder = (a: Channel, b: Channel) => boolean;
-
 /**
- * The ready channels matching one query, in the index's order (`servedBefore`: by head priority, then by how long
- * their head has waited; or `spreadBefore`). Which
- * channels match is kept on the channels (`Channel.views`), not here: one list per channel costs less than a set of
- * members per view, and the only reader that needs the members at once (eviction) can find them by a pass over the
- * index, as building the view did.
+ * The ready channels matching one query, in `servedBefore` order. Which channels match is kept on the channels
+ * (`Channel.views`), not here: one list per channel costs less than a set of members per view, and the only reader
+ * that needs the members at once (eviction) can find them by a pass over the index, as building the view did.
  */
 export class View implements BudgetedView {
   readonly heap: IndexedHeap<Channel>;
@@ -122,9 +116,8 @@ export class View implements BudgetedView {
   constructor(
     readonly key: string,
     readonly query: Query,
-    order: ChannelOrder = servedBefore,
   ) {
-    this.heap = new IndexedHeap<Channel>(order);
+    this.heap = new IndexedHeap<Channel>(servedBefore);
     this.bytes = viewWeight(key);
   }
 }

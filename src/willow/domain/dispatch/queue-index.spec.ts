@@ -1,6 +1,6 @@
 import { parseQuery, type Query } from '../../../common/query';
 import { canonicalTags, type Tags } from '../../../common/tags';
-import { QueueIndex, spreadBefore, type BlockedBy, type Channel } from './queue-index';
+import { QueueIndex, type BlockedBy, type Channel } from './queue-index';
 import { DEFAULT_VIEW_LIMITS, ViewBudget } from './view-budget';
 
 const q = (raw: object): { key: string; query: Query } => ({ key: JSON.stringify(raw), query: parseQuery(raw) });
@@ -42,18 +42,7 @@ describe(QueueIndex.name, () => {
       expect(best(q({ Where: { os: 'windows' } }))).toBeNull();
     });
 
-    it('by head, serves a channel being claimed from again before a channel with a younger head', () => {
-      const a = channel({ c: 'a' }, 10, 3);
-      channel({ c: 'b' }, 20);
-      sut.reserve(a);
-      expect(best()).toEqual({ c: 'a' });
-    });
-
-    describe('spread (an index beside others on one shared store)', () => {
-      beforeEach(() => {
-        sut = new QueueIndex(undefined, undefined, spreadBefore);
-      });
-
+    describe('channels being claimed from', () => {
       it('serves a channel being claimed from after the others of its priority, and alone as long as it has items', () => {
         const a = channel({ c: 'a' }, 10, 3);
         const b = channel({ c: 'b' }, 20);
@@ -69,6 +58,24 @@ describe(QueueIndex.name, () => {
         expect(best()).toBeNull(); // three claims in flight for its three items
         sut.unreserve(a);
         expect(best()).toEqual({ c: 'a' });
+      });
+
+      it('takes channels in turn by how many claims each has in flight, then by head', () => {
+        const a = channel({ c: 'a' }, 10, 3);
+        const b = channel({ c: 'b' }, 20, 3);
+        const taken: string[] = [];
+        for (let i = 0; i < 6; i++) {
+          const next = sut.best(ALL.key, ALL.query)!;
+          taken.push(String(next.tags.c));
+          sut.reserve(next);
+        }
+        expect(taken).toEqual(['a', 'b', 'a', 'b', 'a', 'b']);
+        expect(best()).toBeNull();
+        sut.unreserve(b);
+        sut.unreserve(b);
+        sut.unreserve(a);
+        expect(best()).toEqual({ c: 'b' }); // one claim in flight against a's two
+        expect([a.reserved, b.reserved]).toEqual([2, 1]);
       });
 
       it('still serves a higher priority first, even while it is being claimed from', () => {

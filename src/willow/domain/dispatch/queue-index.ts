@@ -3,9 +3,9 @@ import { limitGroup } from '../../../common/capacity';
 import { canonicalTags, type Tags } from '../../../common/tags';
 import { IndexedHeap } from '../indexed-heap';
 import { ViewBudget, type BudgetedView, type ViewOwner } from './view-budget';
-import { Channel, SYSTEM_TIMING, View, joinedView, leftView, servedBefore, type BlockedBy, type ChannelOrder, type HeadChange, type IndexTiming } from './channel';
+import { Channel, SYSTEM_TIMING, View, joinedView, leftView, type BlockedBy, type HeadChange, type IndexTiming } from './channel';
 
-export { Channel, servedBefore, spreadBefore, type BlockedBy, type ChannelOrder, type HeadChange, type IndexTiming } from './channel';
+export { Channel, servedBefore, type BlockedBy, type HeadChange, type IndexTiming } from './channel';
 
 /**
  * In-memory dispatch index of one queue. A dequeue with a query finds the matching ready channel whose head has
@@ -31,11 +31,10 @@ export class QueueIndex implements ViewOwner<View> {
   private disposed = false;
 
   /** `budget` bounds the views of this index together with those of every index sharing it; `timing` gives the time
-   * and hears of channels waiting for their first item to become due; `order` ranks ready channels. */
+   * and hears of channels waiting for their first item to become due. */
   constructor(
     private readonly budget: ViewBudget<BudgetedView> = new ViewBudget(),
     private readonly timing: IndexTiming = SYSTEM_TIMING,
-    private readonly order: ChannelOrder = servedBefore,
   ) {}
 
   get channelCount(): number {
@@ -214,7 +213,7 @@ export class QueueIndex implements ViewOwner<View> {
   private view(queryKey: string, query: Query): View {
     let view = this.views.get(queryKey);
     if (!view) {
-      view = new View(queryKey, query, this.order);
+      view = new View(queryKey, query);
       this.views.set(queryKey, view);
       for (const channel of this.channels.values()) if (matches(query, channel.tags)) this.join(view, channel);
     }
