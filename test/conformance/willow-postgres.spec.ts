@@ -2,6 +2,7 @@ import { canonicalTags, type Tags } from '../../src/common/tags';
 import type { PostgresStorage } from '../../src/platform/storage/postgres/postgres-storage';
 import * as SQL from '../../src/willow/store/postgres-willow.sql';
 import { PostgresWillowStore } from '../../src/willow/store/postgres-willow.store';
+import { textArray } from '../../src/platform/storage/postgres/pg-arrays';
 import type { NewItem } from '../../src/willow/willow.port';
 import type { WillowChange } from '../../src/willow/willow.store';
 import { sleep, waitUntil } from '../support/wait';
@@ -69,6 +70,28 @@ describePostgres('willow postgres', (url) => {
       expect(await a.claimHead(Q, key, T0)).toBeNull();
       expect(await a.claimHead(Q, key, T0 + 60_000)).toMatchObject({ data: '"later"' });
       expect(await a.claimHead(Q, key, T0 + 60_000)).toMatchObject({ data: '"now"' });
+    });
+
+    it('locks only the items a claim takes: a concurrent claim still takes the next item in line', async () => {
+      const key = canonicalTags(main);
+      await a.enqueue(Q, [item(main, 'y1', { updateable: false }), item(main, 'y2', { updateable: false }), item(main, 'high', { updateable: false, priority: 5 })]);
+      // b's claim of one item (the high one) is in flight, its transaction open.
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      let claimed!: (rows: unknown[]) => void;
+      const isClaimed = new Promise<unknown[]>((resolve) => (claimed = resolve));
+      const holding = storages[1].tx(async (sql) => {
+        claimed((await sql.query(SQL.CLAIM_HEADS, [Q, textArray([key]), T0, '{1}'])).rows);
+        await released;
+      });
+      try {
+        expect(await isClaimed).toEqual([expect.objectContaining({ data: '"high"' })]);
+        expect(await a.claimHead(Q, key, T0)).toMatchObject({ data: '"y1"' });
+      } finally {
+        release();
+        await holding;
+      }
+      expect(await a.claimHeads(Q, [key, key], T0)).toEqual([expect.objectContaining({ data: '"y2"' }), null]);
     });
 
     it('settles an expired delivery once when both instances expire it together', async () => {

@@ -32,16 +32,21 @@ const HEAD_OF = (queue: string, key: string, lock = '') => {
     (SELECT seq ${waiting} AND priority <> 0 ORDER BY priority DESC, seq LIMIT 1${lock}))`;
 };
 /**
- * The first `n` waiting items of the channel `key` of `queue` (SQL expressions), as an array in line order: HEAD_OF's
- * three probes, each taking up to `n` items (FOR UPDATE SKIP LOCKED: a claim), joined in priority order and cut to `n`.
- * A probe of a priority no item of the channel has finds nothing in its partial index, so with priority 0 alone it
- * locks exactly the items it answers. (Arrays, not a UNION: PostgreSQL allows no row lock in a UNION's inputs.)
+ * The first `n` waiting items of the channel `key` of `queue` (SQL expressions), FOR UPDATE SKIP LOCKED (a claim), as
+ * the rows `l(seq)` of LATERAL joins to follow a FROM item naming `key` and `n`: HEAD_OF's three probes (a positive priority, priority 0, a negative one), each taking only what the probes before it left of
+ * `n`, so a claim locks exactly the items it answers (a concurrent claim skips locked items: had this one locked
+ * items it does not take, that claim would take items behind them while they still wait). A probe of a priority no
+ * item of the channel has finds nothing in its partial index. (Arrays, not a UNION: PostgreSQL allows no row lock in
+ * a UNION's inputs.)
  */
 const LINE_OF = (queue: string, key: string, n: string) => {
   const waiting = `FROM willow_items WHERE queue = ${queue} AND md5(channel) = md5(${key}::text) AND channel = ${key}::text AND state = 0`;
-  const probe = (where: string, order: string) => `ARRAY(SELECT seq ${waiting} AND ${where} ORDER BY ${order} LIMIT ${n} FOR UPDATE SKIP LOCKED)`;
-  return `(${probe('priority <> 0 AND priority > 0', 'priority DESC, seq')} || ${probe('priority = 0', 'seq')}
-    || ${probe('priority <> 0 AND priority < 0', 'priority DESC, seq')})[1:${n}]`;
+  const probe = (where: string, order: string, limit: string) =>
+    `ARRAY(SELECT seq ${waiting} AND ${where} ORDER BY ${order} LIMIT ${limit} FOR UPDATE SKIP LOCKED)`;
+  return `CROSS JOIN LATERAL (SELECT ${probe('priority <> 0 AND priority > 0', 'priority DESC, seq', n)} AS hi) p1
+    CROSS JOIN LATERAL (SELECT ${probe('priority = 0', 'seq', `greatest(${n} - cardinality(p1.hi), 0)`)} AS mid) p2
+    CROSS JOIN LATERAL (SELECT ${probe('priority <> 0 AND priority < 0', 'priority DESC, seq', `greatest(${n} - cardinality(p1.hi) - cardinality(p2.mid), 0)`)} AS lo) p3
+    CROSS JOIN LATERAL unnest(p1.hi || p2.mid || p3.lo) AS l(seq)`;
 };
 /** A channel's counts with its first waiting item (HEAD_OF). */
 const CHANNEL_LOAD = `SELECT c.*, h.seq AS head, h.priority AS head_priority, h.not_before AS head_due_at FROM (
@@ -141,7 +146,8 @@ export const APPEND_ITEMS = `SELECT status, items, max_items FROM willow_append_
  * skipped by a second FOR UPDATE SKIP LOCKED (updated by the current command), so the next one would be taken too.
  */
 export const CLAIM_HEADS = `WITH h AS MATERIALIZED (
-    SELECT l.seq AS head_seq FROM unnest($2::text[], $4::int[]) AS k(key, n) CROSS JOIN LATERAL unnest(${LINE_OF('$1', 'k.key', 'k.n')}) AS l(seq))
+    SELECT l.seq AS head_seq FROM unnest($2::text[], $4::int[]) AS k(key, n)
+    ${LINE_OF('$1', 'k.key', 'k.n')})
   UPDATE willow_items SET state = 1, attempt = attempt + 1, expires_at = $3::bigint + timeout_ms
   FROM h
   WHERE seq = h.head_seq AND state = 0 AND (not_before IS NULL OR not_before <= $3::bigint)

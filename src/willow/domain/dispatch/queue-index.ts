@@ -8,8 +8,8 @@ import { Channel, SYSTEM_TIMING, View, joinedView, leftView, type BlockedBy, typ
 export { Channel, servedBefore, type BlockedBy, type HeadChange, type IndexTiming } from './channel';
 
 /**
- * In-memory dispatch index of one queue. A dequeue with a query finds the matching ready channel whose head has
- * waited longest in O(log channels): each distinct query gets a view (a heap of the channels it matches), built once
+ * In-memory dispatch index of one queue. A dequeue with a query finds the matching ready channel to serve first
+ * (`servedBefore`: priority, then fewer claims in flight, then the head that has waited longest) in O(log channels): each distinct query gets a view (a heap of the channels it matches), built once
  * and then kept up to date as channels change, so the cost does not grow with the number of channels.
  */
 export class QueueIndex implements ViewOwner<View> {
@@ -134,7 +134,7 @@ export class QueueIndex implements ViewOwner<View> {
     return released;
   }
 
-  /** The matching ready channel whose head has waited longest, or null (always null while the queue is paused). */
+  /** The matching ready channel to serve first (`servedBefore`), or null (always null while the queue is paused). */
   best(queryKey: string, query: Query): Channel | null {
     if (this.paused) return null;
     return this.view(queryKey, query).heap.peek() ?? null;
