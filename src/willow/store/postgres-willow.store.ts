@@ -154,7 +154,11 @@ export class PostgresWillowStore implements WillowStore {
     if (times.size === 0) return [];
     const rows = await this.storage.query<Row.ItemRow>(SQL.CLAIM_HEADS, [queue, textArray([...times.keys()]), now, scalarArray([...times.values()])]);
     const claimed = new Map<string, StoredItem[]>();
-    for (const item of rows.map(Row.toItem).sort(inLine)) claimed.set(item.key, [...(claimed.get(item.key) ?? []), item]);
+    for (const item of rows.map(Row.toItem).sort(inLine)) {
+      const line = claimed.get(item.key);
+      if (line) line.push(item);
+      else claimed.set(item.key, [item]);
+    }
     if (claimed.size > 0) void this.changes.send(ALREADY_COMMITTED, ...channelsChanged(queue, [...claimed.keys()]));
     return keys.map((key) => claimed.get(key)?.shift() ?? null);
   }
