@@ -19,33 +19,36 @@ const ITEM = `seq, id, queue, channel, state, data, updateable, retry_attempts, 
 const CHANNEL_IS = (key: string) => `md5(channel) = md5(${key}::text) AND channel = ${key}::text`;
 const QUEUE_KEY = `hashtext('willow.queue.' || current_schema()), hashtext($1::text)`;
 const LIVE_COUNT = 'SELECT count(*)::int FROM willow_items i WHERE i.queue = q.name AND i.state IN (0, 1)';
+/** The waiting items of the channel `key` of `queue` (SQL expressions), as the FROM and WHERE of a probe. */
+const WAITING_IN = (queue: string, key: string) => `FROM willow_items WHERE queue = ${queue} AND ${CHANNEL_IS(key)} AND state = 0`;
 /**
  * The first waiting item of the channel `key` of `queue` (SQL expressions) by priority, higher first, then by place:
  * the best of a positive priority (willow_items_ranked), else the first of priority 0 by place (willow_items_line),
- * else the best of a negative priority. `lock` adds FOR UPDATE SKIP LOCKED to each probe (a claim).
+ * else the best of a negative priority.
  */
-const HEAD_OF = (queue: string, key: string, lock = '') => {
-  const waiting = `FROM willow_items WHERE queue = ${queue} AND md5(channel) = md5(${key}::text) AND channel = ${key}::text AND state = 0`;
+const HEAD_OF = (queue: string, key: string) => {
+  const waiting = WAITING_IN(queue, key);
   return `coalesce(
-    (SELECT seq ${waiting} AND priority <> 0 AND priority > 0 ORDER BY priority DESC, seq LIMIT 1${lock}),
-    (SELECT seq ${waiting} AND priority = 0 ORDER BY seq LIMIT 1${lock}),
-    (SELECT seq ${waiting} AND priority <> 0 ORDER BY priority DESC, seq LIMIT 1${lock}))`;
+    (SELECT seq ${waiting} AND priority <> 0 AND priority > 0 ORDER BY priority DESC, seq LIMIT 1),
+    (SELECT seq ${waiting} AND priority = 0 ORDER BY seq LIMIT 1),
+    (SELECT seq ${waiting} AND priority <> 0 ORDER BY priority DESC, seq LIMIT 1))`;
 };
 /**
  * The first `n` waiting items of the channel `key` of `queue` (SQL expressions), FOR UPDATE SKIP LOCKED (a claim), as
- * the rows `l(seq)` of LATERAL joins to follow a FROM item naming `key` and `n`: HEAD_OF's three probes (a positive priority, priority 0, a negative one), each taking only what the probes before it left of
- * `n`, so a claim locks exactly the items it answers (a concurrent claim skips locked items: had this one locked
- * items it does not take, that claim would take items behind them while they still wait). A probe of a priority no
- * item of the channel has finds nothing in its partial index. (Arrays, not a UNION: PostgreSQL allows no row lock in
- * a UNION's inputs.)
+ * the rows `l(seq)` of LATERAL joins to follow a FROM item naming `key` and `n`: HEAD_OF's three probes (a positive
+ * priority, priority 0, a negative one), each taking only what the probes before it left of `n`, so a claim locks
+ * exactly the items it answers (a concurrent claim skips locked items: had this one locked items it does not take,
+ * that claim would take items behind them while they still wait). A probe of a priority no item of the channel has
+ * finds nothing in its partial index. (Arrays, not a UNION: PostgreSQL allows no row lock in a UNION's inputs.)
  */
 const LINE_OF = (queue: string, key: string, n: string) => {
-  const waiting = `FROM willow_items WHERE queue = ${queue} AND md5(channel) = md5(${key}::text) AND channel = ${key}::text AND state = 0`;
   const probe = (where: string, order: string, limit: string) =>
-    `ARRAY(SELECT seq ${waiting} AND ${where} ORDER BY ${order} LIMIT ${limit} FOR UPDATE SKIP LOCKED)`;
+    `ARRAY(SELECT seq ${WAITING_IN(queue, key)} AND ${where} ORDER BY ${order} LIMIT ${limit} FOR UPDATE SKIP LOCKED)`;
+  const afterHi = `greatest(${n} - cardinality(p1.hi), 0)`;
+  const afterMid = `greatest(${n} - cardinality(p1.hi) - cardinality(p2.mid), 0)`;
   return `CROSS JOIN LATERAL (SELECT ${probe('priority <> 0 AND priority > 0', 'priority DESC, seq', n)} AS hi) p1
-    CROSS JOIN LATERAL (SELECT ${probe('priority = 0', 'seq', `greatest(${n} - cardinality(p1.hi), 0)`)} AS mid) p2
-    CROSS JOIN LATERAL (SELECT ${probe('priority <> 0 AND priority < 0', 'priority DESC, seq', `greatest(${n} - cardinality(p1.hi) - cardinality(p2.mid), 0)`)} AS lo) p3
+    CROSS JOIN LATERAL (SELECT ${probe('priority = 0', 'seq', afterHi)} AS mid) p2
+    CROSS JOIN LATERAL (SELECT ${probe('priority <> 0 AND priority < 0', 'priority DESC, seq', afterMid)} AS lo) p3
     CROSS JOIN LATERAL unnest(p1.hi || p2.mid || p3.lo) AS l(seq)`;
 };
 /** A channel's counts with its first waiting item (HEAD_OF). */

@@ -9,8 +9,9 @@ export { Channel, servedBefore, type BlockedBy, type HeadChange, type IndexTimin
 
 /**
  * In-memory dispatch index of one queue. A dequeue with a query finds the matching ready channel to serve first
- * (`servedBefore`: priority, then fewer claims in flight, then the head that has waited longest) in O(log channels): each distinct query gets a view (a heap of the channels it matches), built once
- * and then kept up to date as channels change, so the cost does not grow with the number of channels.
+ * (`servedBefore`: priority, then fewer claims in flight, then the head that has waited longest) in O(log channels):
+ * each distinct query gets a view (a heap of the channels it matches), built once and then kept up to date as
+ * channels change, so the cost does not grow with the number of channels.
  */
 export class QueueIndex implements ViewOwner<View> {
   private readonly channels = new Map<string, Channel>();
