@@ -5,6 +5,11 @@ export interface Clock {
 
 export const systemClock: Clock = Object.freeze({ now: () => Date.now() });
 
+/** Seconds since `started`, a `process.hrtime.bigint()` reading: a monotonic duration, as metrics record them. */
+export function secondsSince(started: bigint): number {
+  return Number(process.hrtime.bigint() - started) / 1e9;
+}
+
 /** A clock that moves only when told to; starts at 2030-01-01T00:00:00Z unless given a time. */
 export class FakeClock implements Clock {
   private current: number;

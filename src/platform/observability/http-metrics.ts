@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { WillowMetrics } from './willow-metrics';
+import { secondsSince } from '../../common/clock';
 
 /** The route label of a request Nest did not route (an unknown path, a body refused before routing). */
 export const UNMATCHED_ROUTE = 'unmatched';
@@ -23,7 +24,7 @@ export function httpMetrics(metrics: WillowMetrics) {
       const { route, baseUrl } = req as RoutedRequest;
       const path = route?.path;
       const pattern = typeof path === 'string' && !CATCH_ALL.has(path) ? `${baseUrl ?? ''}${path}` : UNMATCHED_ROUTE;
-      metrics.httpAnswered(req.method ?? 'GET', pattern, res.statusCode, Number(process.hrtime.bigint() - started) / 1e9);
+      metrics.httpAnswered(req.method ?? 'GET', pattern, res.statusCode, secondsSince(started));
     });
     next();
   };

@@ -10,6 +10,7 @@ import { PgFence } from './pg-fence';
 import { PgListener } from './pg-listener';
 import { PgPublisher } from './pg-publisher';
 import { isRetryable, mapPgError } from './pg-errors';
+import { secondsSince } from '../../../common/clock';
 
 export interface PostgresOptions {
   /** A postgres:// connection URL. */
@@ -131,7 +132,7 @@ export class PostgresStorage {
         const started = process.hrtime.bigint();
         const result = await fn(client, await begin(client, opening));
         await client.query('COMMIT');
-        this.observeCommit?.(Number(process.hrtime.bigint() - started) / 1e9);
+        this.observeCommit?.(secondsSince(started));
         for (const [channel, payload] of pending) this.publisher.publish(channel, payload);
         return result;
       } catch (error) {

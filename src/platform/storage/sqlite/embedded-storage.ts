@@ -52,7 +52,7 @@ export class EmbeddedStorage {
     this.db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
       module TEXT NOT NULL, id TEXT NOT NULL, applied_at TEXT NOT NULL, PRIMARY KEY (module, id))`);
     this.walSync = flushOffLoop ? openWalSync(this.db, walFile) : null;
-    this.committer = new GroupCommitter(this.db, undefined, this.walSync);
+    this.committer = new GroupCommitter(this.db, { durable: this.walSync });
   }
 
   /** Applies `module`'s migrations that have not run yet, in order. */

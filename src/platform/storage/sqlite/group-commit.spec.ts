@@ -66,7 +66,7 @@ describe(GroupCommitter.name, () => {
   });
 
   it('splits a queue longer than maxBatch into several transactions', async () => {
-    sut = new GroupCommitter(db, 2);
+    sut = new GroupCommitter(db, { maxBatch: 2 });
     await Promise.all(['a', 'b', 'c', 'd', 'e'].map((k) => sut.write(() => insert(k))));
     expect(transactions.commit).toBe(3);
     expect(committedKeys()).toEqual(['a', 'b', 'c', 'd', 'e']);
@@ -160,7 +160,7 @@ describe(GroupCommitter.name, () => {
     };
     beforeEach(() => {
       flushes = [];
-      sut = new GroupCommitter(db, 2_000, durable);
+      sut = new GroupCommitter(db, { durable });
     });
 
     it('settles writes in commit order once a flush started after their commit has ended, one flush at a time', async () => {
@@ -230,7 +230,7 @@ describe(GroupCommitter.name, () => {
     });
 
     it('starts one flush for the transactions of one turn, even when they are many', async () => {
-      sut = new GroupCommitter(db, 2, durable);
+      sut = new GroupCommitter(db, { maxBatch: 2, durable });
       const writes = ['a', 'b', 'c', 'd', 'e'].map((k) => sut.write(() => insert(k)));
       await turns();
       expect(transactions.commit).toBe(3);

@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import { errorCode, StoreUnavailableError } from '../../../common/errors';
 import { mapSqliteError } from './sqlite-errors';
+import { secondsSince } from '../../../common/clock';
 
 type Outcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown };
 
@@ -55,11 +56,16 @@ export class GroupCommitter {
   /** Told how long each flush of the log to disk took (metrics; with a CommitSync only). */
   observeFlush: ((seconds: number) => void) | null = null;
 
+  private readonly maxBatch: number;
+  private readonly durable: CommitSync | null;
+
+  /** `maxBatch`: the most writes one transaction holds (default 2,000); `durable`: flushes the log off the loop. */
   constructor(
     private readonly db: Database,
-    private readonly maxBatch = 2_000,
-    private readonly durable: CommitSync | null = null,
+    options: { readonly maxBatch?: number; readonly durable?: CommitSync | null } = {},
   ) {
+    this.maxBatch = options.maxBatch ?? 2_000;
+    this.durable = options.durable ?? null;
     this.begin = db.prepare('BEGIN IMMEDIATE');
     this.commit = db.prepare('COMMIT');
     this.rollback = db.prepare('ROLLBACK');
@@ -149,7 +155,7 @@ export class GroupCommitter {
     const started = process.hrtime.bigint();
     this.durable.sync().then(
       () => {
-        this.observeFlush?.(Number(process.hrtime.bigint() - started) / 1e9);
+        this.observeFlush?.(secondsSince(started));
         this.synced(covered);
       },
       (error: unknown) => this.synced(covered, this.fail(error)),
@@ -181,7 +187,7 @@ export class GroupCommitter {
       this.begin.run();
       for (const op of batch) outcomes.push(this.runOne(op));
       this.commit.run();
-      this.observe?.(Number(process.hrtime.bigint() - started) / 1e9);
+      this.observe?.(secondsSince(started));
       return outcomes;
     } catch (error) {
       if (this.db.inTransaction) this.rollback.run();
