@@ -121,6 +121,20 @@ describe(checkItems.name, () => {
     expect(fault(() => checkItems([]))).toMatchObject({ path: 'Items', problem: expect.stringMatching(/1 to 1000 items \(got 0\)/) });
   });
 
+  it('passes on the items parseEnqueue made as they are (judged once), frozen so they still hold what was judged', () => {
+    const parsed = batch([{ KeyValues: { a: 1 }, Data: 1 }, { KeyValues: { b: 'x' }, Data: 2, Priority: 5 }]);
+    expect(checkItems(parsed)).toBe(parsed);
+    expect(Object.isFrozen(parsed[1]) && Object.isFrozen(parsed[1].tags)).toBe(true);
+    expect(() => {
+      (parsed[1] as { priority: number }).priority = 1_000;
+    }).toThrow(TypeError);
+    // A copy is not what was judged: it is judged again.
+    expect(fault(() => checkItems([parsed[0], { ...parsed[1], priority: 1_000 }])).path).toBe('Items[1].Priority');
+    // Judged items still make a batch of at most 1000.
+    const many = Array.from({ length: 1_001 }, () => parsed[0]);
+    expect(fault(() => checkItems(many))).toMatchObject({ path: 'Items', problem: expect.stringMatching(/1 to 1000 items \(got 1001\)/) });
+  });
+
   it('measures Data as stored JSON, naming the item', () => {
     expect(dataJson({ a: 1 }, '', 100)).toBe('{"a":1}');
     expect(() => dataJson('x'.repeat(200), 'Items[2]', 100)).toThrow(/^Items\[2\]\.Data \(202 bytes as JSON\)/);

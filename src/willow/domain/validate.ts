@@ -3,7 +3,7 @@ import { InvalidInputError, TooLargeError } from '../../common/errors';
 import { optional, parseBatch, parseBoolean, parseOneOf, readFields } from '../../common/fields';
 import { fieldPath, isName, parseName, parseSafeInt } from '../../common/names';
 import { parseTags, type Tags } from '../../common/tags';
-import type { NewItem, QueueUpdate, RetryPosition } from '../willow.port';
+import type { NewItem, QueueUpdate, RetryBackoff, RetryPosition } from '../willow.port';
 import { QueueNotFoundError } from './willow.errors';
 import { DELAY_BOUNDS, parseNotBefore, PRIORITY_BOUNDS, RETRY_BACKOFFS, RETRY_DELAY_BOUNDS, type DueSpec } from './schedule';
 
@@ -35,18 +35,46 @@ export function parseEnqueue(raw: unknown, path: string): NewItem {
   const at = (field: string) => fieldPath(path, field);
   const tags = parseTags(f.KeyValues, at('KeyValues'));
   if (f.Data === undefined) throw new InvalidInputError(at('Data'), 'is required; send any JSON value (binary as a base64 string)');
-  return {
-    tags,
-    data: f.Data,
-    updateable: optional(f.Updateable, true, (v) => parseBoolean(v, at('Updateable'))),
-    retryAttempts: optional(f.RetryAttempts, 0, (v) => parseSafeInt(v, at('RetryAttempts'), { min: 0, max: RETRY_ATTEMPTS_MAX })),
-    retryPosition: optional(f.RetryPosition, 'front', (v) => parseOneOf(v, at('RetryPosition'), RETRY_POSITIONS)),
-    timeoutMs: optional(f.Timeout, ITEM_TIMEOUT_DEFAULT_MS, (v) => parseDuration(v, at('Timeout'), LEASE_BOUNDS)),
-    priority: optional(f.Priority, 0, (v) => parseSafeInt(v, at('Priority'), PRIORITY_BOUNDS)),
-    ...parseDue(f.Delay, f.NotBefore, path),
-    retryDelayMs: optional(f.RetryDelay, 0, (v) => parseDuration(v, at('RetryDelay'), RETRY_DELAY_BOUNDS)),
-    retryBackoff: optional(f.RetryBackoff, 'fixed', (v) => parseOneOf(v, at('RetryBackoff'), RETRY_BACKOFFS)),
-  };
+  return Object.freeze(
+    new JudgedItem(
+      tags,
+      f.Data,
+      optional(f.Updateable, true, (v) => parseBoolean(v, at('Updateable'))),
+      optional(f.RetryAttempts, 0, (v) => parseSafeInt(v, at('RetryAttempts'), { min: 0, max: RETRY_ATTEMPTS_MAX })),
+      optional(f.RetryPosition, 'front', (v) => parseOneOf(v, at('RetryPosition'), RETRY_POSITIONS)),
+      optional(f.Timeout, ITEM_TIMEOUT_DEFAULT_MS, (v) => parseDuration(v, at('Timeout'), LEASE_BOUNDS)),
+      optional(f.Priority, 0, (v) => parseSafeInt(v, at('Priority'), PRIORITY_BOUNDS)),
+      parseDue(f.Delay, f.NotBefore, path),
+      optional(f.RetryDelay, 0, (v) => parseDuration(v, at('RetryDelay'), RETRY_DELAY_BOUNDS)),
+      optional(f.RetryBackoff, 'fixed', (v) => parseOneOf(v, at('RetryBackoff'), RETRY_BACKOFFS)),
+    ),
+  );
+}
+
+/**
+ * An item `parseEnqueue` made, frozen (its tags are too), so it still holds what was judged: `checkItems` passes it
+ * on without judging it again (an HTTP request's items were judged by the validation pipe). A class rather than a
+ * set of judged items: a weak set cost more per item (about 0.4 us, and more work for the collector) than judging again.
+ */
+class JudgedItem implements NewItem {
+  readonly delayMs: number | null;
+  readonly notBefore: number | null;
+
+  constructor(
+    readonly tags: Tags,
+    readonly data: unknown,
+    readonly updateable: boolean,
+    readonly retryAttempts: number,
+    readonly retryPosition: RetryPosition,
+    readonly timeoutMs: number,
+    readonly priority: number,
+    due: { delayMs: number | null; notBefore: number | null },
+    readonly retryDelayMs: number,
+    readonly retryBackoff: RetryBackoff,
+  ) {
+    this.delayMs = due.delayMs;
+    this.notBefore = due.notBefore;
+  }
 }
 
 /** `Delay` or `NotBefore` (DESIGN §7.8), never both. */
@@ -74,9 +102,11 @@ export function parseEnqueueBatch(raw: unknown, path: string): NewItem[] {
 
 /**
  * Items from a caller without the HTTP body (in-process or RPC), judged by `parseEnqueue` in their wire form, so
- * they get the same codes, messages and paths (`KeyValues.os` for one item, `Items[3].KeyValues.os` for more).
+ * they get the same codes, messages and paths (`KeyValues.os` for one item, `Items[3].KeyValues.os` for more). Items
+ * that `parseEnqueue` made (frozen) are passed on as they are: they were judged when they were made.
  */
-export function checkItems(items: readonly NewItem[]): NewItem[] {
+export function checkItems(items: readonly NewItem[]): readonly NewItem[] {
+  if (items.length > 0 && items.length <= BATCH_MAX && items.every((item) => item instanceof JudgedItem)) return items;
   const wire = items.map((item) => {
     const fields: Record<string, unknown> = {
       KeyValues: item?.tags,
