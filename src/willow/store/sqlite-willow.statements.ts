@@ -66,11 +66,14 @@ function itemQuery<P extends unknown[]>(db: Database, sql: string): ItemQuery<P>
   };
 }
 
-/** The waiting items of channel `@channel` of `@queue`. */
+/** The waiting items of channel `@channel` of `@queue` (on willow_items_waiting). */
 const IN_CHANNEL = 'queue = @queue AND channel = @channel AND state = 0';
+/** The processing items of channel `@channel` of `@queue`, found among the items in flight (willow_items_leases), not
+ * among all the queue's items (willow_items_arrival), which a planner without statistics could pick. */
+const PROCESSING_IN_CHANNEL = 'INDEXED BY willow_items_leases WHERE state = 1 AND queue = @queue AND channel = @channel';
 /**
  * The seq of a channel's first waiting item (DESIGN §7.8: by priority, higher first, then by place): the best item of
- * a positive priority (willow_items_ranked), else the first of priority 0 by place (willow_items_line), else the best
+ * a positive priority (willow_items_ranked), else the first of priority 0 by place (willow_items_waiting), else the best
  * of a negative priority. Each is one index probe, but the second steps over the items of a negative priority placed
  * before the first item of priority 0.
  */
@@ -93,10 +96,21 @@ export function prepareWillowStatements(db: Database) {
     pausedQueues: db.prepare<[], { name: string }>('SELECT name FROM willow_queues WHERE paused = 1'),
     addItems: db.prepare('UPDATE willow_queues SET items = items + ? WHERE name = ?'),
     deleteQueue: db.prepare('DELETE FROM willow_queues WHERE name = ?'),
-    deleteItemsOfQueue: db.prepare('DELETE FROM willow_items WHERE queue = ?'),
+    // Every state on its own index (waiting and processing, dead, cancelled): no index holds all of a queue's items.
+    deleteItemsOfQueue: db.prepare<{ queue: string }>(
+      `DELETE FROM willow_items WHERE seq IN (SELECT seq FROM willow_items WHERE queue = @queue AND state IN (0, 1)
+        UNION ALL SELECT seq FROM willow_items WHERE queue = @queue AND state = 2
+        UNION ALL SELECT seq FROM willow_items WHERE queue = @queue AND state = 3)`,
+    ),
     processingOfQueue: itemQuery<[string]>(db, `SELECT ${itemColumns()} FROM willow_items WHERE queue = ? AND state = 1`),
-    processingOfChannel: itemQuery<[string, string]>(db, `SELECT ${itemColumns()} FROM willow_items WHERE queue = ? AND channel = ? AND state = 1`),
-    deleteChannelItems: db.prepare('DELETE FROM willow_items WHERE queue = ? AND channel = ? AND state IN (0, 1)'),
+    processingOfChannel: itemQuery<[{ queue: string; channel: string }]>(
+      db,
+      `SELECT ${itemColumns()} FROM willow_items ${PROCESSING_IN_CHANNEL}`,
+    ),
+    deleteChannelItems: db.prepare<{ queue: string; channel: string }>(
+      `DELETE FROM willow_items WHERE seq IN (SELECT seq FROM willow_items WHERE ${IN_CHANNEL}
+        UNION ALL SELECT seq FROM willow_items ${PROCESSING_IN_CHANNEL})`,
+    ),
     byId: itemQuery<[string]>(db, `SELECT ${itemColumns()} FROM willow_items WHERE id = ?`),
     /** The items among the ids of a JSON array, in no order: one statement for an ack-batch. */
     byIds: itemQuery<[string]>(db, `SELECT ${itemColumns()} FROM willow_items WHERE id IN (SELECT value FROM json_each(?))`),
@@ -142,12 +156,15 @@ export function prepareWillowStatements(db: Database) {
       `SELECT queue, channel, sum(state = 0) AS waiting, sum(state = 1) AS processing
        FROM willow_items WHERE queue = ? AND state IN (0, 1) GROUP BY queue, channel`,
     ),
-    channelState: db.prepare<[string, string], CountRow>(
-      `SELECT queue, channel, sum(state = 0) AS waiting, sum(state = 1) AS processing
-       FROM willow_items WHERE queue = ? AND channel = ? AND state IN (0, 1) GROUP BY queue, channel`,
+    // No row for a channel without items, as the GROUP BY above.
+    channelState: db.prepare<{ queue: string; channel: string }, CountRow>(
+      `SELECT * FROM (SELECT @queue AS queue, @channel AS channel,
+         (SELECT count(*) FROM willow_items WHERE ${IN_CHANNEL}) AS waiting,
+         (SELECT count(*) FROM willow_items ${PROCESSING_IN_CHANNEL}) AS processing)
+       WHERE waiting + processing > 0`,
     ),
     // Waiting items ahead in the channel's line: of a higher priority, or of the same and an earlier place. Items of
-    // another priority than 0 are counted on willow_items_ranked, those of priority 0 on willow_items_line.
+    // another priority than 0 are counted on willow_items_ranked, those of priority 0 on willow_items_waiting.
     position: db.prepare<{ queue: string; channel: string; priority: number; seq: number }, { n: number }>(
       `SELECT (SELECT count(*) FROM willow_items WHERE ${IN_CHANNEL} AND priority <> 0 AND priority > @priority)
         + CASE WHEN @priority < 0 THEN (SELECT count(*) FROM willow_items WHERE ${IN_CHANNEL} AND priority = 0) ELSE 0 END

@@ -49,7 +49,7 @@ export class SqliteWillowStore implements WillowStore {
     return this.storage.write(() => {
       this.requireQueue(name);
       const processing = this.sql.processingOfQueue.all(name).map(toItem);
-      this.sql.deleteItemsOfQueue.run(name);
+      this.sql.deleteItemsOfQueue.run({ queue: name });
       this.sql.deleteQueue.run(name);
       return processing;
     });
@@ -157,8 +157,8 @@ export class SqliteWillowStore implements WillowStore {
   deleteChannel(queue: string, key: string): Promise<StoredItem[]> {
     return this.storage.write(() => {
       this.requireQueue(queue);
-      const processing = this.sql.processingOfChannel.all(queue, key).map(toItem);
-      const removed = this.sql.deleteChannelItems.run(queue, key).changes;
+      const processing = this.sql.processingOfChannel.all({ queue, channel: key }).map(toItem);
+      const removed = this.sql.deleteChannelItems.run({ queue, channel: key }).changes;
       if (removed > 0) this.sql.addItems.run(-removed, queue);
       return processing;
     });
@@ -205,7 +205,7 @@ export class SqliteWillowStore implements WillowStore {
   }
 
   async channelStates(queue: string, keys: readonly string[]): Promise<ChannelLoad[]> {
-    return this.storage.read(() => this.withHeads(keys.flatMap((key) => this.sql.channelState.get(queue, key) ?? [])));
+    return this.storage.read(() => this.withHeads(keys.flatMap((key) => this.sql.channelState.get({ queue, channel: key }) ?? [])));
   }
 
   async loadChannels(queue?: string): Promise<ChannelLoad[]> {
