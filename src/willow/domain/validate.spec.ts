@@ -128,8 +128,10 @@ describe(checkItems.name, () => {
     expect(() => {
       (parsed[1] as { priority: number }).priority = 1_000;
     }).toThrow(TypeError);
-    // A copy is not what was judged: it is judged again.
+    // A copy is not what was judged: it is judged again, even one made on the judged item's prototype.
     expect(fault(() => checkItems([parsed[0], { ...parsed[1], priority: 1_000 }])).path).toBe('Items[1].Priority');
+    const sameKind = Object.assign(Object.create(Object.getPrototypeOf(parsed[1]) as object) as object, parsed[1], { priority: 1_000 });
+    expect(fault(() => checkItems([sameKind as typeof parsed[1]])).path).toBe('Priority');
     // Judged items still make a batch of at most 1000.
     const many = Array.from({ length: 1_001 }, () => parsed[0]);
     expect(fault(() => checkItems(many))).toMatchObject({ path: 'Items', problem: expect.stringMatching(/1 to 1000 items \(got 1001\)/) });

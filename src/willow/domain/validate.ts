@@ -56,6 +56,11 @@ export function parseEnqueue(raw: unknown, path: string): NewItem {
  * on without judging it again (an HTTP request's items were judged by the validation pipe). A class rather than a
  * set of judged items: a weak set cost more per item (about 0.4 us, and more work for the collector) than judging again.
  */
+function isJudged(item: NewItem): boolean {
+  // Frozen too: a copy made on JudgedItem's prototype (Object.create, a deep-clone helper) is not what was judged.
+  return item instanceof JudgedItem && Object.isFrozen(item);
+}
+
 class JudgedItem implements NewItem {
   readonly delayMs: number | null;
   readonly notBefore: number | null;
@@ -106,7 +111,7 @@ export function parseEnqueueBatch(raw: unknown, path: string): NewItem[] {
  * that `parseEnqueue` made (frozen) are passed on as they are: they were judged when they were made.
  */
 export function checkItems(items: readonly NewItem[]): readonly NewItem[] {
-  if (items.length > 0 && items.length <= BATCH_MAX && items.every((item) => item instanceof JudgedItem)) return items;
+  if (items.length > 0 && items.length <= BATCH_MAX && items.every((item) => isJudged(item))) return items;
   const wire = items.map((item) => {
     const fields: Record<string, unknown> = {
       KeyValues: item?.tags,

@@ -68,8 +68,10 @@ function itemQuery<P extends unknown[]>(db: Database, sql: string): ItemQuery<P>
 
 /** The waiting items of channel `@channel` of `@queue` (on willow_items_waiting). */
 const IN_CHANNEL = 'queue = @queue AND channel = @channel AND state = 0';
-/** The processing items of channel `@channel` of `@queue`, found among the items in flight (willow_items_leases), not
- * among all the queue's items (willow_items_arrival), which a planner without statistics could pick. */
+/** The processing items of channel `@channel` of `@queue`, found among all the items in flight (willow_items_leases),
+ * not among all the queue's items (willow_items_arrival), which a planner without statistics could pick. No index
+ * holds a channel's processing items (one would cost a claim and its ack a page write each): only a channel's deletion
+ * and the per-channel counts of a shared store's index loader read them. */
 const PROCESSING_IN_CHANNEL = 'INDEXED BY willow_items_leases WHERE state = 1 AND queue = @queue AND channel = @channel';
 /**
  * The seq of a channel's first waiting item (DESIGN §7.8: by priority, higher first, then by place): the best item of
@@ -81,6 +83,16 @@ const HEAD_SEQ = `coalesce(
   (SELECT seq FROM willow_items WHERE ${IN_CHANNEL} AND priority <> 0 AND priority > 0 ORDER BY priority DESC, seq LIMIT 1),
   (SELECT seq FROM willow_items WHERE ${IN_CHANNEL} AND priority = 0 ORDER BY seq LIMIT 1),
   (SELECT seq FROM willow_items WHERE ${IN_CHANNEL} AND priority <> 0 ORDER BY priority DESC, seq LIMIT 1))`;
+
+/**
+ * Waiting and processing items per channel (`where`: a condition on `queue` ending in AND, or ''): each state counted
+ * on its own index, in its order (waiting on willow_items_waiting, covering; processing on willow_items_leases), then
+ * summed. One GROUP BY over both states read every row of the queue and sorted them (3 to 4 times as long).
+ */
+const CHANNEL_COUNTS = (where: string) => `SELECT queue, channel, sum(w) AS waiting, sum(p) AS processing FROM (
+    SELECT queue, channel, count(*) AS w, 0 AS p FROM willow_items WHERE ${where} state = 0 GROUP BY queue, channel
+    UNION ALL SELECT queue, channel, 0, count(*) FROM willow_items WHERE ${where} state = 1 GROUP BY queue, channel)
+  GROUP BY queue, channel`;
 
 /** Every statement of the SQLite Willow store, prepared once. States (domain/item.ts): 0 waiting, 1 processing, 2 dead. */
 export function prepareWillowStatements(db: Database) {
@@ -148,20 +160,11 @@ export function prepareWillowStatements(db: Database) {
     ),
     deleteDead: db.prepare('DELETE FROM willow_items WHERE id = ? AND queue = ? AND state = 2'),
     // Counts per channel; its head is read after (firstWaitingHead), ordered by priority then place.
-    loadChannels: db.prepare<[], CountRow>(
-      `SELECT queue, channel, sum(state = 0) AS waiting, sum(state = 1) AS processing
-       FROM willow_items WHERE state IN (0, 1) GROUP BY queue, channel`,
-    ),
-    loadQueueChannels: db.prepare<[string], CountRow>(
-      `SELECT queue, channel, sum(state = 0) AS waiting, sum(state = 1) AS processing
-       FROM willow_items WHERE queue = ? AND state IN (0, 1) GROUP BY queue, channel`,
-    ),
-    // No row for a channel without items, as the GROUP BY above.
-    channelState: db.prepare<{ queue: string; channel: string }, CountRow>(
-      `SELECT * FROM (SELECT @queue AS queue, @channel AS channel,
-         (SELECT count(*) FROM willow_items WHERE ${IN_CHANNEL}) AS waiting,
-         (SELECT count(*) FROM willow_items ${PROCESSING_IN_CHANNEL}) AS processing)
-       WHERE waiting + processing > 0`,
+    loadChannels: db.prepare<[], CountRow>(CHANNEL_COUNTS('')),
+    loadQueueChannels: db.prepare<{ queue: string }, CountRow>(CHANNEL_COUNTS('queue = @queue AND')),
+    channelState: db.prepare<{ queue: string; channel: string }, { waiting: number; processing: number }>(
+      `SELECT (SELECT count(*) FROM willow_items WHERE ${IN_CHANNEL}) AS waiting,
+         (SELECT count(*) FROM willow_items ${PROCESSING_IN_CHANNEL}) AS processing`,
     ),
     // Waiting items ahead in the channel's line: of a higher priority, or of the same and an earlier place. Items of
     // another priority than 0 are counted on willow_items_ranked, those of priority 0 on willow_items_waiting.

@@ -205,11 +205,14 @@ export class SqliteWillowStore implements WillowStore {
   }
 
   async channelStates(queue: string, keys: readonly string[]): Promise<ChannelLoad[]> {
-    return this.storage.read(() => this.withHeads(keys.flatMap((key) => this.sql.channelState.get({ queue, channel: key }) ?? [])));
+    return this.storage.read(() => this.withHeads(keys.flatMap((key) => {
+      const { waiting, processing } = this.sql.channelState.get({ queue, channel: key })!;
+      return waiting + processing > 0 ? [{ queue, channel: key, waiting, processing }] : [];
+    })));
   }
 
   async loadChannels(queue?: string): Promise<ChannelLoad[]> {
-    return this.storage.read(() => this.withHeads(queue === undefined ? this.sql.loadChannels.all() : this.sql.loadQueueChannels.all(queue)));
+    return this.storage.read(() => this.withHeads(queue === undefined ? this.sql.loadChannels.all() : this.sql.loadQueueChannels.all({ queue })));
   }
 
   /** Each channel's counts with its first waiting item, read by priority then place (one index probe each). */
