@@ -6,17 +6,13 @@ import { CLOCK } from '../../platform/clock.token';
 import { CounterReconciler } from '../leases/counter-reconciler';
 import { Dispatcher } from './dispatcher';
 import type { Channel, QueueIndex } from '../domain/dispatch/queue-index';
+import { inLineOrder } from '../domain/item';
 import { runningCounterTags } from '../domain/leases/running-counter';
 import { IndexSync } from './index-sync';
 import { LeaseKeeper, toDelivery } from '../leases/lease-keeper';
 import type { Delivery } from '../willow.port';
 import { WILLOW_STORE, type StoredItem, type WillowStore } from '../willow.store';
 import { WillowEvents } from '../willow-events';
-
-/** Line order (DESIGN §7.8): the higher priority first, then the earlier place. */
-function inLineOrder(a: StoredItem, b: StoredItem): number {
-  return b.priority - a.priority || a.seq - b.seq;
-}
 
 /** How often a refusal that raced with a capacity-freed event is retried before the channel is blocked anyway. */
 const RACE_RETRIES = 3;

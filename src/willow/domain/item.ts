@@ -10,6 +10,11 @@ export const DEAD = 2;
 export const CANCELLED = 3;
 export type ItemState = typeof WAITING | typeof PROCESSING | typeof DEAD | typeof CANCELLED;
 
+/** Line order (DESIGN §7.8): the higher priority first, then the earlier place. */
+export function inLineOrder(a: Pick<StoredItem, 'priority' | 'seq'>, b: Pick<StoredItem, 'priority' | 'seq'>): number {
+  return b.priority - a.priority || a.seq - b.seq;
+}
+
 export interface StoredItem {
   readonly seq: number;
   readonly id: string;

@@ -51,16 +51,17 @@ export function parseEnqueue(raw: unknown, path: string): NewItem {
   );
 }
 
+/** Made by `parseEnqueue` and frozen since: a copy made on JudgedItem's prototype (Object.create, a deep-clone
+ * helper) is not what was judged. */
+function isJudged(item: NewItem): boolean {
+  return item instanceof JudgedItem && Object.isFrozen(item);
+}
+
 /**
  * An item `parseEnqueue` made, frozen (its tags are too), so it still holds what was judged: `checkItems` passes it
  * on without judging it again (an HTTP request's items were judged by the validation pipe). A class rather than a
  * set of judged items: a weak set cost more per item (about 0.4 us, and more work for the collector) than judging again.
  */
-function isJudged(item: NewItem): boolean {
-  // Frozen too: a copy made on JudgedItem's prototype (Object.create, a deep-clone helper) is not what was judged.
-  return item instanceof JudgedItem && Object.isFrozen(item);
-}
-
 class JudgedItem implements NewItem {
   readonly delayMs: number | null;
   readonly notBefore: number | null;

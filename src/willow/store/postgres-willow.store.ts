@@ -8,7 +8,7 @@ import type { AckResult, ChannelLoad, EnqueueOutcome, ItemCheck, ItemRecord, Lea
 import { channelsChanged, QUEUE_CHANGES, type QueueChange } from './postgres-willow.changes';
 import { checkDelivery } from '../domain/delivery';
 import type { EnqueueInput } from '../domain/enqueue-plan';
-import { PROCESSING, type WAITING } from '../domain/item';
+import { inLineOrder, PROCESSING, type WAITING } from '../domain/item';
 import type { Ack } from '../domain/settlement';
 import { enqueueItems } from './postgres-willow.enqueue';
 import { WILLOW_PG_MIGRATIONS } from './postgres-willow.migrations';
@@ -154,7 +154,7 @@ export class PostgresWillowStore implements WillowStore {
     if (times.size === 0) return [];
     const rows = await this.storage.query<Row.ItemRow>(SQL.CLAIM_HEADS, [queue, textArray([...times.keys()]), now, scalarArray([...times.values()])]);
     const claimed = new Map<string, StoredItem[]>();
-    for (const item of rows.map(Row.toItem).sort(inLine)) {
+    for (const item of rows.map(Row.toItem).sort(inLineOrder)) {
       const line = claimed.get(item.key);
       if (line) line.push(item);
       else claimed.set(item.key, [item]);
@@ -284,9 +284,4 @@ export class PostgresWillowStore implements WillowStore {
   watch(listener: (change: WillowChange) => void): Promise<void> {
     return this.changes.listen({ message: listener, resync: () => listener({ kind: 'resync' }) });
   }
-}
-
-/** Line order within a channel: higher priority first, then place. */
-function inLine(a: StoredItem, b: StoredItem): number {
-  return b.priority - a.priority || a.seq - b.seq;
 }

@@ -48,7 +48,7 @@ export const WILLOW_MIGRATIONS: readonly Migration[] = [
   },
   {
     // Delays, retry backoff and priority (DESIGN §7.8). A channel's line is ordered by priority (higher first), then
-    // by place. Items of the default priority 0 are ordered by willow_items_line (by place; willow_items_waiting from 007) as before; only items of
+    // by place. Items of the default priority 0 are ordered by willow_items_line (by place) as before; only items of
     // another priority are also in willow_items_ranked, so an enqueue at priority 0 writes no extra index entry.
     // Due times of waiting items are indexed only where set, so the Scheduled counts read only delayed items.
     id: '005-delay-priority',

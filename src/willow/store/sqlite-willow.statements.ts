@@ -119,10 +119,7 @@ export function prepareWillowStatements(db: Database) {
       db,
       `SELECT ${itemColumns()} FROM willow_items ${PROCESSING_IN_CHANNEL}`,
     ),
-    deleteChannelItems: db.prepare<{ queue: string; channel: string }>(
-      `DELETE FROM willow_items WHERE seq IN (SELECT seq FROM willow_items WHERE ${IN_CHANNEL}
-        UNION ALL SELECT seq FROM willow_items ${PROCESSING_IN_CHANNEL})`,
-    ),
+    deleteWaitingOfChannel: db.prepare<{ queue: string; channel: string }>(`DELETE FROM willow_items WHERE ${IN_CHANNEL}`),
     byId: itemQuery<[string]>(db, `SELECT ${itemColumns()} FROM willow_items WHERE id = ?`),
     /** The items among the ids of a JSON array, in no order: one statement for an ack-batch. */
     byIds: itemQuery<[string]>(db, `SELECT ${itemColumns()} FROM willow_items WHERE id IN (SELECT value FROM json_each(?))`),

@@ -158,7 +158,10 @@ export class SqliteWillowStore implements WillowStore {
     return this.storage.write(() => {
       this.requireQueue(queue);
       const processing = this.sql.processingOfChannel.all({ queue, channel: key }).map(toItem);
-      const removed = this.sql.deleteChannelItems.run({ queue, channel: key }).changes;
+      // The processing items are deleted by the places just read: finding them again would read every item in flight.
+      const removed =
+        this.sql.deleteWaitingOfChannel.run({ queue, channel: key }).changes +
+        (processing.length > 0 ? this.sql.deleteItems.run(JSON.stringify(processing.map((item) => item.seq))).changes : 0);
       if (removed > 0) this.sql.addItems.run(-removed, queue);
       return processing;
     });
