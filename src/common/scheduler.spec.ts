@@ -73,6 +73,13 @@ describe(Backoff.name, () => {
   it('refuses a cap below the first delay', () => {
     expect(() => new Backoff({ firstMs: 100, maxMs: 50 })).toThrow(RangeError);
   });
+
+  it('paces retries from the configured first delay up to the configured cap, with half of each delay jittered', () => {
+    const steady = Backoff.retries({ retryFirstMs: 30, retryMaxMs: 100 }, { jitter: 0 });
+    expect([steady.next(), steady.next(), steady.next(), steady.next()]).toEqual([30, 60, 100, 100]);
+    const jittered = Backoff.retries({ retryFirstMs: 100, retryMaxMs: 100 });
+    for (let i = 0; i < 20; i++) expect(jittered.next()).toBeGreaterThanOrEqual(50);
+  });
 });
 
 describe('systemScheduler', () => {

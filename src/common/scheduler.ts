@@ -62,6 +62,11 @@ export interface BackoffOptions {
 export class Backoff {
   private attempt = 0;
 
+  /** The pacing of Willow's retries after a failure: from WILLOW_RETRY_FIRST_MS doubling up to WILLOW_RETRY_MAX_MS. */
+  static retries(timing: { readonly retryFirstMs: number; readonly retryMaxMs: number }, options: Pick<BackoffOptions, 'jitter'> = {}): Backoff {
+    return new Backoff({ firstMs: timing.retryFirstMs, maxMs: timing.retryMaxMs, ...options });
+  }
+
   constructor(private readonly options: BackoffOptions) {
     if (!(options.firstMs > 0 && options.maxMs >= options.firstMs)) {
       throw new RangeError(`Backoff needs 0 < firstMs <= maxMs, got ${options.firstMs} and ${options.maxMs}`);

@@ -36,7 +36,7 @@ export class CapacityFeed {
     let connected = false;
     const { timing, scheduler } = this.time;
     const pollWaitMs = timing.eventsPollMs;
-    const backoff = new Backoff({ firstMs: timing.retryFirstMs, maxMs: timing.retryMaxMs });
+    const backoff = Backoff.retries(timing);
     while (!this.stop.signal.aborted) {
       try {
         const page: EventsPage | undefined = await this.rpc.call<EventsPage | undefined>(

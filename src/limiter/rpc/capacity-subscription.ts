@@ -41,7 +41,7 @@ export class CapacitySubscription {
   }
 
   private async run(): Promise<void> {
-    const backoff = new Backoff({ firstMs: this.time.timing.retryFirstMs, maxMs: this.time.timing.retryMaxMs });
+    const backoff = Backoff.retries(this.time.timing);
     while (!this.stop.signal.aborted) {
       try {
         await this.client.connect();

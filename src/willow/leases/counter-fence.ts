@@ -203,7 +203,7 @@ export class CounterFence implements OnApplicationShutdown {
   private async regain(): Promise<void> {
     if (this.stopped) return;
     await this.counters.aside(async () => {
-      const backoff = new Backoff({ firstMs: this.config.timing.retryFirstMs, maxMs: this.config.timing.retryMaxMs, jitter: 0 });
+      const backoff = Backoff.retries(this.config.timing, { jitter: 0 });
       while (!this.stopped && !this.fence!.holding) {
         // (holding already: a second loss while regaining queued this one, and the first got it back)
         try {

@@ -162,7 +162,7 @@ export class CounterReconciler implements OnApplicationShutdown {
     if (this.retrying) return;
     this.retrying = true;
     try {
-      const backoff = new Backoff({ firstMs: this.config.timing.retryFirstMs, maxMs: this.config.timing.retryMaxMs });
+      const backoff = Backoff.retries(this.config.timing);
       while (!this.stopped) {
         await this.scheduler.sleep(backoff.next());
         if (this.stopped) return;

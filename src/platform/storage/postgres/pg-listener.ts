@@ -26,7 +26,7 @@ export class PgListener {
     private readonly scheduler: Scheduler,
     timing: Pick<Timing, 'retryFirstMs' | 'retryMaxMs'>,
   ) {
-    this.backoff = new Backoff({ firstMs: timing.retryFirstMs, maxMs: timing.retryMaxMs });
+    this.backoff = Backoff.retries(timing);
   }
 
   async listen(channel: string, handler: ChannelHandler): Promise<void> {
