@@ -3,7 +3,7 @@ import { decodeTags } from '../../common/tags';
 import { inlineParams } from '../../platform/storage/postgres/inline-params';
 import { inTransaction, type PgChannel } from '../../platform/storage/postgres/pg-channel';
 import type { PostgresStorage, Tx } from '../../platform/storage/postgres/postgres-storage';
-import { laneOf, unlessStoreDown, WriteBatcher } from '../../platform/storage/postgres/write-batcher';
+import { unlessStoreDown, WriteBatcher } from '../../platform/storage/postgres/write-batcher';
 import { checkAndIncrement, decrementCounter, setCounter, type CounterMove, type IncrementOutcome } from '../domain/counter-ops';
 import type { AggregateKey } from '../domain/limit-plan';
 import type { RuleDef } from '../domain/rule-book';
@@ -31,8 +31,6 @@ import * as q from './postgres-limiter.sql';
 
 /** The most counter writes one batched transaction makes. */
 const BATCH_WRITES = 200;
-/** Batches of counter writes in flight at once (a counter's writes always share one, in arrival order). */
-const LANES = 4;
 
 /** One counter write waiting for its batch: the change, the aggregates its decision reads, the domain operation. */
 interface CounterWrite {
@@ -64,7 +62,6 @@ export class PostgresLimiterStore implements LimiterStore {
    */
   private readonly writes = new WriteBatcher<CounterWrite, unknown>((_line, batch) => this.writeBatch(batch), {
     maxSize: BATCH_WRITES,
-    lanes: LANES,
     retryAlone: unlessStoreDown,
   });
 
@@ -115,11 +112,11 @@ export class PostgresLimiterStore implements LimiterStore {
   decrement(change: PlannedDecrement): Promise<Planned<DecrementMove>> {
     const once = change.opId === null ? undefined : { ...change, opId: change.opId };
     const op = (table: PendingCounterTable): DecrementMove => ({ ...decrementCounter(table, change.key, change.plan, change.counters), repeated: false });
-    return this.writes.submit('counters', { change, locked: [], op, once }, 1, laneOf(change.key)) as Promise<Planned<DecrementMove>>;
+    return this.writes.submit('counters', { change, locked: [], op, once }, 1) as Promise<Planned<DecrementMove>>;
   }
 
   /**
-   * Each write joins the batched transactions of its lane (WriteBatcher), as a single one would. When one fails, the
+   * Each write joins the batched transactions (WriteBatcher), as a single one would. When one fails, the
    * increments that went through are taken back before the failure is thrown, so none is left counting for nothing.
    */
   async tryIncrementMany(changes: readonly PlannedChange[]): Promise<Array<Planned<IncrementOutcome>>> {
@@ -163,7 +160,7 @@ export class PostgresLimiterStore implements LimiterStore {
    * counts decide it); the state read after them is current, and the domain's arithmetic runs on it.
    */
   private counterTx<T>(change: PlannedChange, locked: readonly AggregateKey[], op: (table: PendingCounterTable) => T): Promise<Planned<T>> {
-    return this.writes.submit('counters', { change, locked, op }, 1, laneOf(change.key)) as Promise<Planned<T>>;
+    return this.writes.submit('counters', { change, locked, op }, 1) as Promise<Planned<T>>;
   }
 
   /**

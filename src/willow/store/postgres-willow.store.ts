@@ -2,7 +2,7 @@ import { AlreadyExistsError } from '../../common/errors';
 import { afterCommit, ALREADY_COMMITTED, inTransaction, type PgChannel } from '../../platform/storage/postgres/pg-channel';
 import type { PostgresStorage } from '../../platform/storage/postgres/postgres-storage';
 import { scalarArray, textArray } from '../../platform/storage/postgres/pg-arrays';
-import { laneOf, unlessStoreDown, WriteBatcher } from '../../platform/storage/postgres/write-batcher';
+import { unlessStoreDown, WriteBatcher } from '../../platform/storage/postgres/write-batcher';
 import { QueueNotFoundError } from '../domain/willow.errors';
 import type { AckResult, ChannelLoad, EnqueueOutcome, ItemCheck, ItemRecord, LeaseRecord, QueueRecord, ScheduledCount, Settled, StoredItem, WillowChange, WillowStore } from '../willow.store';
 import { channelsChanged, QUEUE_CHANGES, type QueueChange } from './postgres-willow.changes';
@@ -20,8 +20,6 @@ import { AnalyzeOnGrowth } from '../../platform/storage/postgres/analyze-on-grow
 
 /** The most items (or acks) one batched transaction writes; a larger request is written alone. */
 const BATCH_ITEMS = 1_000;
-/** Batches of one queue's enqueues (or acks) in flight at once. */
-const LANES = 4;
 
 interface SettleRequest {
   readonly acks: readonly Ack[];
@@ -43,7 +41,6 @@ export class PostgresWillowStore implements WillowStore {
    */
   private readonly enqueues = new WriteBatcher<EnqueueInput, EnqueueOutcome[]>((queue, requests) => this.enqueueBatch(queue, requests), {
     maxSize: BATCH_ITEMS,
-    lanes: LANES,
     retryAlone: unlessStoreDown,
   });
   /**
@@ -53,7 +50,6 @@ export class PostgresWillowStore implements WillowStore {
    */
   private readonly settles = new WriteBatcher<SettleRequest, AckResult[]>((queue, requests) => this.settleBatch(queue, requests), {
     maxSize: BATCH_ITEMS,
-    lanes: LANES,
     retryAlone: unlessStoreDown,
   });
 
@@ -127,8 +123,7 @@ export class PostgresWillowStore implements WillowStore {
   }
 
   enqueue(queue: string, items: EnqueueInput): Promise<EnqueueOutcome[]> {
-    // A request's lane is its first channel's: requests into one channel keep their order.
-    return this.enqueues.submit(queue, items, items.length, laneOf(items[0]?.key ?? ''));
+    return this.enqueues.submit(queue, items, items.length);
   }
 
   /** Several requests in one transaction, their items planned in arrival order as if sent one by one. */
@@ -179,7 +174,7 @@ export class PostgresWillowStore implements WillowStore {
 
   async settle(queue: string, acks: readonly Ack[], now: number): Promise<AckResult[]> {
     if (acks.length === 0) return [];
-    return this.settles.submit(queue, { acks, now }, acks.length, laneOf(acks[0].id));
+    return this.settles.submit(queue, { acks, now }, acks.length);
   }
 
   /** Several requests' acks judged in arrival order in one transaction, each at its own request's time. */

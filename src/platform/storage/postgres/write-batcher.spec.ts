@@ -37,24 +37,6 @@ describe('WriteBatcher', () => {
     await expect(Promise.all(rest)).resolves.toEqual(['ok 2', 'ok 3', 'ok 4']);
   });
 
-  it('runs the lanes of a line side by side, each in arrival order', async () => {
-    const batches: number[][] = [];
-    const waiting: Array<() => void> = [];
-    const batcher = new WriteBatcher<number, number>(async (_line, inputs) => {
-      batches.push([...inputs]);
-      await new Promise<void>((resolve) => waiting.push(resolve));
-      return [...inputs];
-    }, { maxSize: 10, lanes: 2 });
-    const all = [1, 2, 3, 4, 5, 6].map((n) => batcher.submit('q', n, 1, n));
-    await tick();
-    expect(batches).toEqual([[1], [2]]);
-    waiting.splice(0).forEach((resolve) => resolve());
-    await tick();
-    expect(batches).toEqual([[1], [2], [3, 5], [4, 6]]);
-    waiting.splice(0).forEach((resolve) => resolve());
-    await expect(Promise.all(all)).resolves.toEqual([1, 2, 3, 4, 5, 6]);
-  });
-
   it('keeps lines apart and caps a batch by size (a larger request goes alone)', async () => {
     const { batcher, batches, release } = recording();
     const all = [batcher.submit('a', 1, 1), batcher.submit('b', 2, 1), batcher.submit('a', 3, 3), batcher.submit('a', 4, 3), batcher.submit('a', 5, 9)];

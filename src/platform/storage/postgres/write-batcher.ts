@@ -13,8 +13,6 @@ export type BatchRunner<In, Out> = (line: string, inputs: readonly In[]) => Prom
 export interface WriteBatcherOptions {
   /** The most units (items) one batch holds; a larger request is written alone. */
   readonly maxSize: number;
-  /** Batches of one line in flight at once (default 1). */
-  readonly lanes?: number;
   /**
    * Whether a batch that failed with `error` is written again request by request, so that each request fails only
    * for its own reason (default: never; the error then fails every request of the batch).
@@ -25,15 +23,15 @@ export interface WriteBatcherOptions {
 /**
  * Application-level group commit for a shared database. Requests of one line (a queue) that arrive while a batch of
  * that line is being written wait and are then written together, in arrival order, in one transaction: under load a
- * round trip is paid per batch instead of per request; alone, a request is written at once. A line has `lanes`
- * lanes, each with at most one batch in flight (the caller picks a request's lane: requests that must stay in
- * arrival order share one).
+ * round trip is paid per batch instead of per request; alone, a request is written at once. A line has one batch in
+ * flight at a time, so its batches grow with the load: several in flight per line (requests spread over lanes by
+ * channel or counter) made more and smaller transactions, each paying its own commit, and measured slower (README,
+ * PostgreSQL).
  */
 export class WriteBatcher<In, Out> {
-  /** Waiting requests by line and lane. */
-  private readonly lanes = new Map<string, Array<Pending<In, Out>>>();
+  /** Waiting requests by line. */
+  private readonly lines = new Map<string, Array<Pending<In, Out>>>();
   private readonly maxSize: number;
-  private readonly laneCount: number;
   private readonly retryAlone: (error: unknown) => boolean;
 
   constructor(
@@ -41,35 +39,32 @@ export class WriteBatcher<In, Out> {
     options: WriteBatcherOptions,
   ) {
     this.maxSize = options.maxSize;
-    this.laneCount = options.lanes ?? 1;
     this.retryAlone = options.retryAlone ?? (() => false);
   }
 
-  /** `lane`: any integer, taken modulo the lane count. */
-  submit(line: string, input: In, size: number, lane = 0): Promise<Out> {
-    const id = `${line}\u0000${Math.abs(lane) % this.laneCount}`;
+  submit(line: string, input: In, size: number): Promise<Out> {
     return new Promise<Out>((resolve, reject) => {
-      const waiting = this.lanes.get(id);
+      const waiting = this.lines.get(line);
       const pending = { input, size, resolve, reject };
       if (waiting) {
         waiting.push(pending);
         return;
       }
-      this.lanes.set(id, [pending]);
-      void this.drain(id, line);
+      this.lines.set(line, [pending]);
+      void this.drain(line);
     });
   }
 
-  /** Writes the lane's waiting requests batch after batch until none is left. */
-  private async drain(id: string, line: string): Promise<void> {
-    const waiting = this.lanes.get(id)!;
+  /** Writes the line's waiting requests batch after batch until none is left. */
+  private async drain(line: string): Promise<void> {
+    const waiting = this.lines.get(line)!;
     while (waiting.length > 0) {
       let units = waiting[0].size;
       let count = 1;
       while (count < waiting.length && units + waiting[count].size <= this.maxSize) units += waiting[count++].size;
       await this.write(line, waiting.splice(0, count));
     }
-    this.lanes.delete(id);
+    this.lines.delete(line);
   }
 
   private async write(line: string, batch: ReadonlyArray<Pending<In, Out>>): Promise<void> {
@@ -84,13 +79,6 @@ export class WriteBatcher<In, Out> {
       for (const p of batch) p.reject(error);
     }
   }
-}
-
-/** A stable lane number for a string (a channel or counter key), so requests on one key keep their order. */
-export function laneOf(key: string): number {
-  let hash = 0;
-  for (let i = 0; i < key.length; i++) hash = (Math.imul(hash, 31) + key.charCodeAt(i)) | 0;
-  return hash;
 }
 
 /**
