@@ -8,7 +8,8 @@
  *    (which recomputes aggregates over the counters) sees no counter write in flight. Advisory lock queues are fair,
  *    so a stream of counter writes cannot starve a definition change.
  * 2. one exclusive advisory lock per counter key and per enforced aggregate, taken in hash order: two increments of
- *    one group run one after the other, increments of disjoint groups never wait on each other.
+ *    one group run one after the other, increments of disjoint groups never wait on each other's locks (an instance
+ *    writes its counter writes one batch at a time, WriteBatcher).
  * 3. rows, written in (limit_id, group_hash) order; decrements' opId rows (RECORD_DECREMENT_OPS) before them.
  */
 

@@ -58,7 +58,7 @@ export class PostgresLimiterStore implements LimiterStore {
   /**
    * Counter writes arriving while one is written are written together, in arrival order (see WriteBatcher). A batch
    * that failed for another reason than the store being unavailable or full (which every write would meet) is written
-   * write by write, so a write fails only for its own reason.
+   * in halves down to single writes, so a write fails only for its own reason.
    */
   private readonly writes = new WriteBatcher<CounterWrite, unknown>((_line, batch) => this.writeBatch(batch), {
     maxSize: BATCH_WRITES,

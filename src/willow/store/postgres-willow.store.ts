@@ -36,8 +36,8 @@ interface SettleRequest {
 export class PostgresWillowStore implements WillowStore {
   /**
    * Enqueues of one queue arriving while one is written are written together (see WriteBatcher). A batch that fails
-   * (one that does not fit under MaxItems, or a request the database refuses) is written again request by request,
-   * so each request fits or fails on its own.
+   * (one that does not fit under MaxItems, or a request the database refuses) is written again in halves, down to
+   * single requests, so each request fits or fails on its own.
    */
   private readonly enqueues = new WriteBatcher<EnqueueInput, EnqueueOutcome[]>((queue, requests) => this.enqueueBatch(queue, requests), {
     maxSize: BATCH_ITEMS,
@@ -45,8 +45,8 @@ export class PostgresWillowStore implements WillowStore {
   });
   /**
    * Acks of one queue likewise; each ack is judged alone whatever batch it is written in, and a batch that fails is
-   * written again request by request, so a request fails only for its own reason, never for a neighbour's (only an
-   * unavailable or full store fails them all at once).
+   * written again in halves, down to single requests, so a request fails only for its own reason, never for a
+   * neighbour's (only an unavailable or full store fails them all at once).
    */
   private readonly settles = new WriteBatcher<SettleRequest, AckResult[]>((queue, requests) => this.settleBatch(queue, requests), {
     maxSize: BATCH_ITEMS,

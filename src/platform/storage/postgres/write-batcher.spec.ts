@@ -1,7 +1,7 @@
 import { WriteBatcher } from './write-batcher';
 
 describe('WriteBatcher', () => {
-  /** A negative input fails its batch with "bad <n>" (written again alone); 99 fails it with "store down". */
+  /** A negative input fails its batch with "bad <n>" (written again in parts); 99 fails it with "store down". */
   function recording() {
     const batches: number[][] = [];
     const waiting: Array<() => void> = [];
@@ -26,6 +26,8 @@ describe('WriteBatcher', () => {
   it('writes a lone request at once and what arrives meanwhile as the next batch, in order', async () => {
     const { batcher, batches, release } = recording();
     const first = batcher.submit('q', 1, 1);
+    await tick();
+    expect(batches).toEqual([[1]]);
     const rest = [2, 3, 4].map((n) => batcher.submit('q', n, 1));
     await tick();
     expect(batches).toEqual([[1]]);
@@ -37,43 +39,71 @@ describe('WriteBatcher', () => {
     await expect(Promise.all(rest)).resolves.toEqual(['ok 2', 'ok 3', 'ok 4']);
   });
 
+  it('writes the requests made in one turn together, with one batch of a line in flight at a time', async () => {
+    const { batcher, batches, release } = recording();
+    const made = [1, 2, 3].map((n) => batcher.submit('q', n, 1));
+    await tick();
+    expect(batches).toEqual([[1, 2, 3]]);
+    const next = batcher.submit('q', 4, 1);
+    await tick();
+    expect(batches).toEqual([[1, 2, 3]]);
+    release();
+    await expect(Promise.all(made)).resolves.toEqual(['ok 1', 'ok 2', 'ok 3']);
+    await tick();
+    expect(batches).toEqual([[1, 2, 3], [4]]);
+    release();
+    await expect(next).resolves.toBe('ok 4');
+  });
+
   it('keeps lines apart and caps a batch by size (a larger request goes alone)', async () => {
     const { batcher, batches, release } = recording();
     const all = [batcher.submit('a', 1, 1), batcher.submit('b', 2, 1), batcher.submit('a', 3, 3), batcher.submit('a', 4, 3), batcher.submit('a', 5, 9)];
     await tick();
-    expect(batches).toEqual([[1], [2]]);
-    for (let i = 0; i < 5; i++) {
+    expect(batches).toEqual([[1, 3], [2]]);
+    for (let i = 0; i < 3; i++) {
       release();
       await tick();
     }
-    expect(batches).toEqual([[1], [2], [3], [4], [5]]);
+    expect(batches).toEqual([[1, 3], [2], [4], [5]]);
     release();
     await expect(Promise.all(all)).resolves.toHaveLength(5);
   });
 
-  it('writes a failed batch again request by request when told to, else fails all of it with the error', async () => {
-    const { batcher, batches, release } = recording();
-    const first = batcher.submit('q', 1, 1);
-    const bad = batcher.submit('q', -2, 1);
-    const good = batcher.submit('q', 3, 1);
-    release();
-    await first;
-    for (let i = 0; i < 3; i++) {
-      await tick();
+  /** Releases every batch as it starts until `done` settles. */
+  async function releaseUntil(done: Promise<unknown>, release: () => void): Promise<void> {
+    let settled = false;
+    void done.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
+    while (!settled) {
       release();
+      await tick();
     }
-    await expect(bad).rejects.toThrow('bad -2');
-    await expect(good).resolves.toBe('ok 3');
-    expect(batches).toEqual([[1], [-2, 3], [-2], [3]]);
+  }
+
+  it('writes a failed batch again in halves, down to the request that fails, when told to', async () => {
+    const { batcher, batches, release } = recording();
+    // Size 0: all eight fit one batch.
+    const all = [1, 2, 3, 4, 5, -6, 7, 8].map((n) => batcher.submit('q', n, 0));
+    await releaseUntil(Promise.allSettled(all), release);
+    const outcomes = await Promise.allSettled(all);
+    expect(outcomes.map((o) => (o.status === 'fulfilled' ? o.value : (o.reason as Error).message))).toEqual([
+      'ok 1', 'ok 2', 'ok 3', 'ok 4', 'ok 5', 'bad -6', 'ok 7', 'ok 8',
+    ]);
+    // 7 transactions where request by request took 9 (about 2 log2(n) rather than n + 1).
+    expect(batches).toEqual([[1, 2, 3, 4, 5, -6, 7, 8], [1, 2, 3, 4], [5, -6, 7, 8], [5, -6], [5], [-6], [7, 8]]);
+  });
+
+  it('fails every request of a batch with the error when not told to write it again', async () => {
+    const { batcher, batches, release } = recording();
     const held = batcher.submit('q', 1, 1);
+    await tick();
     const doomed = [batcher.submit('q', 99, 1), batcher.submit('q', 4, 1)];
-    await tick();
-    release();
-    await held;
-    await tick();
-    release();
+    await releaseUntil(Promise.allSettled([held, ...doomed]), release);
+    await expect(held).resolves.toBe('ok 1');
     await expect(doomed[0]).rejects.toThrow('store down');
     await expect(doomed[1]).rejects.toThrow('store down');
-    expect(batches.slice(4)).toEqual([[1], [99, 4]]);
+    expect(batches).toEqual([[1], [99, 4]]);
   });
 });

@@ -14,19 +14,19 @@ export interface WriteBatcherOptions {
   /** The most units (items) one batch holds; a larger request is written alone. */
   readonly maxSize: number;
   /**
-   * Whether a batch that failed with `error` is written again request by request, so that each request fails only
-   * for its own reason (default: never; the error then fails every request of the batch).
+   * Whether a batch that failed with `error` is written again in halves, down to single requests, so that each
+   * request fails only for its own reason (default: never; the error then fails every request of the batch).
    */
   readonly retryAlone?: (error: unknown) => boolean;
 }
 
 /**
- * Application-level group commit for a shared database. Requests of one line (a queue) that arrive while a batch of
- * that line is being written wait and are then written together, in arrival order, in one transaction: under load a
- * round trip is paid per batch instead of per request; alone, a request is written at once. A line has one batch in
- * flight at a time, so its batches grow with the load: several in flight per line (requests spread over lanes by
- * channel or counter) made more and smaller transactions, each paying its own commit, and measured slower (README,
- * PostgreSQL).
+ * Application-level group commit for a shared database. Requests of one line (a queue's enqueues or acks, the
+ * Limiter's counter writes) made in one turn of the event loop, or while a batch of that line is being written, are
+ * written together, in arrival order, in one transaction: under load a round trip and a commit are paid per batch
+ * instead of per request; alone, a request is written in the turn it was made. A line has one batch in flight at a
+ * time, so its batches grow with the load (several batches in flight per line made more, smaller transactions, each
+ * paying its own commit: README, PostgreSQL).
  */
 export class WriteBatcher<In, Out> {
   /** Waiting requests by line. */
@@ -51,7 +51,8 @@ export class WriteBatcher<In, Out> {
         return;
       }
       this.lines.set(line, [pending]);
-      void this.drain(line);
+      // The batch starts once this turn's synchronous code is done, so requests made together go together.
+      queueMicrotask(() => void this.drain(line));
     });
   }
 
@@ -67,13 +68,20 @@ export class WriteBatcher<In, Out> {
     this.lines.delete(line);
   }
 
+  /**
+   * One transaction for `batch`. When it fails for a reason `retryAlone` accepts, its halves are written again, in
+   * order, each split again while it fails: one request that cannot be written costs about 2 log2(n) transactions,
+   * not n, while the line's later requests wait.
+   */
   private async write(line: string, batch: ReadonlyArray<Pending<In, Out>>): Promise<void> {
     try {
       const results = await this.run(line, batch.map((p) => p.input));
       batch.forEach((p, i) => p.resolve(results[i]));
     } catch (error) {
       if (batch.length > 1 && this.retryAlone(error)) {
-        for (const p of batch) await this.write(line, [p]);
+        const half = Math.ceil(batch.length / 2);
+        await this.write(line, batch.slice(0, half));
+        await this.write(line, batch.slice(half));
         return;
       }
       for (const p of batch) p.reject(error);
@@ -82,8 +90,8 @@ export class WriteBatcher<In, Out> {
 }
 
 /**
- * The usual `retryAlone`: a batch that failed is written again request by request unless the store itself is down or
- * full (then every request would fail the same way), so a request fails only for its own reason.
+ * The usual `retryAlone`: a batch that failed is written again in parts unless the store itself is down or full (then
+ * every request would fail the same way), so a request fails only for its own reason.
  */
 export function unlessStoreDown(error: unknown): boolean {
   const code = errorCode(error);
