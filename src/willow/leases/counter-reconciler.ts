@@ -48,8 +48,7 @@ export class CounterReconciler implements OnApplicationShutdown {
     @Inject(CONFIG) private readonly config: Pick<Config, 'timing'>,
     @Optional() private readonly readiness?: ReadinessChecks,
   ) {
-    const pacing = { firstMs: config.timing.retryFirstMs, maxMs: config.timing.retryMaxMs };
-    this.retries = new DecrementRetries(limiter, (fn) => this.guarded(fn), scheduler, pacing);
+    this.retries = new DecrementRetries(limiter, (fn) => this.guarded(fn), scheduler, Backoff.retries(config.timing));
   }
 
   onApplicationShutdown(): void {

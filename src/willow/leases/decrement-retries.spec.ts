@@ -1,5 +1,6 @@
 import { Subject } from 'rxjs';
 import { StoreUnavailableError } from '../../common/errors';
+import { Backoff } from '../../common/scheduler';
 import { FakeScheduler } from '../../common/fake-scheduler';
 import type { CapacityFreed, CounterDecrement, CounterValue, LimiterPort } from '../../limiter';
 import { DecrementRetries } from './decrement-retries';
@@ -34,7 +35,7 @@ describe(DecrementRetries.name, () => {
     limiter = new FlakyLimiter();
     guard = new CounterGuard();
     time = new FakeScheduler();
-    sut = new DecrementRetries(limiter as unknown as LimiterPort, (fn) => guard.shared(fn), time, { firstMs: 100, maxMs: 1_000 });
+    sut = new DecrementRetries(limiter as unknown as LimiterPort, (fn) => guard.shared(fn), time, new Backoff({ firstMs: 100, maxMs: 1_000 }));
   });
   afterEach(() => sut.stop());
 

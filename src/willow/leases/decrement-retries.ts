@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { Backoff, type BackoffOptions, type Scheduler } from '../../common/scheduler';
+import type { Backoff, Scheduler } from '../../common/scheduler';
 import type { CounterDecrement, LimiterPort } from '../../limiter';
 
 /** A decrement that must land, with the idempotency key that makes sending it again safe. */
@@ -22,17 +22,13 @@ export class DecrementRetries {
   private running = false;
   private stopped = false;
 
-  private readonly backoff: Backoff;
-
-  /** `pacing`: the backoff between passes over the pending decrements while the limiter or its store keeps failing. */
+  /** `backoff`: the pause between passes over the pending decrements while the limiter or its store keeps failing. */
   constructor(
     private readonly limiter: LimiterPort,
     private readonly guarded: (fn: () => Promise<void>) => Promise<void>,
     private readonly scheduler: Scheduler,
-    pacing: BackoffOptions,
-  ) {
-    this.backoff = new Backoff(pacing);
-  }
+    private readonly backoff: Backoff,
+  ) {}
 
   /** How many decrements wait to be sent again. */
   get size(): number {
