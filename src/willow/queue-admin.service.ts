@@ -67,7 +67,7 @@ export class QueueAdminService implements QueueAdminPort {
 
   async listChannels(queue: string, query: Query, page: PageRequest): Promise<Page<ChannelInfo>> {
     await this.requireQueue(queue);
-    await this.sync.readsDone(queue); // a shared store: what this instance wrote before the call is listed
+    await this.sync.countsDone(queue); // a shared store: what this instance wrote before the call is listed
     const channels = this.dispatcher.peekIndex(queue)?.sorted() ?? [];
     const picked: Channel[] = [];
     let nextCursor: string | null = null;
@@ -145,7 +145,7 @@ export class QueueAdminService implements QueueAdminPort {
 
   /** A queue's answer: counts from the index, `scheduled` (waiting items not yet due) from the store's due index. */
   private async info(queue: QueueRecord): Promise<QueueInfo> {
-    await this.sync.readsDone(queue.name); // a shared store: what this instance wrote before the call is counted
+    await this.sync.countsDone(queue.name); // a shared store: what this instance wrote before the call is counted
     const index = this.dispatcher.peekIndex(queue.name);
     const scheduled = await this.store.countScheduled(queue.name, this.clock.now());
     return {

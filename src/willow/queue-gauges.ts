@@ -34,7 +34,7 @@ export class QueueGauges implements OnModuleInit {
       const queues = await this.store.listQueues(after, PAGE);
       for (const { name } of queues) {
         // A shared store: the changes this instance only noted (a queue it does not serve) are read first.
-        const [scheduled, dead] = await Promise.all([this.store.countScheduled(name, now), this.store.countDead(name), this.sync.readsDone(name)]);
+        const [scheduled, dead] = await Promise.all([this.store.countScheduled(name, now), this.store.countDead(name), this.sync.countsDone(name)]);
         const index = this.dispatcher.peekIndex(name);
         gauges.push({
           queue: name,

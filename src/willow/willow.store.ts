@@ -146,6 +146,9 @@ export interface WillowStore {
   /** The committed counts and head of each of these channels of `queue` that holds waiting or processing items (one
    * entry each; a channel missing from the answer holds none). */
   channelStates(queue: string, keys: readonly string[]): Promise<ChannelLoad[]>;
+  /** The committed head (first waiting item, by priority then place) of each of these channels of `queue` that has
+   * one, by key (a channel missing from the answer has no waiting item): an index probe per channel, nothing counted. */
+  channelHeads(queue: string, keys: readonly string[]): Promise<Map<string, ChannelHead>>;
   /** Every channel with waiting or processing items (start-up, resync), or only those of `queue`. */
   loadChannels(queue?: string): Promise<ChannelLoad[]>;
   /** Processing items' leases: all of them (start-up), or at most `limit` that ran out by `dueBy` (the sweep). */

@@ -713,6 +713,19 @@ export function describeWillowStore(
         expect(await sut.channelStates('other', [key(main)])).toEqual([]);
       });
 
+      it("reads the heads of several channels of a queue in one call, leaving out those with no waiting item", async () => {
+        await enqueue(fixed(main, 1), fixed(main, 2), fixed(dev, 3));
+        await claim(dev);
+        const heads = await sut.channelHeads(Q, [key(main), key(dev), key({ none: 1 })]);
+        expect([...heads.keys()]).toEqual([key(main)]);
+        expect(heads.get(key(main))).toEqual({ seq: await headSeq(Q, key(main)), priority: 0, dueAt: null });
+        expect(await sut.channelHeads(Q, [])).toEqual(new Map());
+        expect(await sut.channelHeads('other', [key(main)])).toEqual(new Map());
+        await claim(main);
+        const next = (await sut.channelStates(Q, [key(main)]))[0];
+        expect((await sut.channelHeads(Q, [key(main)])).get(key(main))?.seq).toBe(next.headSeq);
+      });
+
       it('tells whether a queue exists', async () => {
         expect(await sut.hasQueue(Q)).toBe(true);
         expect(await sut.hasQueue('nope')).toBe(false);

@@ -6,7 +6,8 @@ import type { TestApp } from '../support/test-app';
 /**
  * A dequeue sees what was enqueued through the same instance before it, even with `Wait: 0`: on PostgreSQL the
  * instance reads the new channel into its index just after the enqueue commits, and a dequeue that found nothing
- * lets that read finish once before answering 204. A channel listing and a queue's counts likewise wait for those reads.
+ * lets that read finish once before answering 204 (the read of its head). A channel listing and a queue's counts
+ * likewise wait for those reads, and for the channel's counts, which are otherwise read at a slower pace.
  */
 describe.each(storeCases())('Read your writes ($name store)', (store) => {
   let sut: TestApp;
@@ -19,6 +20,11 @@ describe.each(storeCases())('Read your writes ($name store)', (store) => {
     willowStore.channelStates = async (queue, keys) => {
       await new Promise((resolve) => setTimeout(resolve, 100));
       return channelStates(queue, keys);
+    };
+    const channelHeads = willowStore.channelHeads.bind(willowStore);
+    willowStore.channelHeads = async (queue, keys) => {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      return channelHeads(queue, keys);
     };
     q = new QueueClient(sut, 'ryw');
     await q.create().expect(201);

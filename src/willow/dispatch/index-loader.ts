@@ -1,11 +1,14 @@
 import { decodeTags } from '../../common/tags';
 import { ReadOrder } from '../domain/dispatch/read-order';
-import type { ChannelLoad, WillowStore } from '../willow.store';
+import type { ChannelHead, ChannelLoad, WillowStore } from '../willow.store';
 import type { Dispatcher } from './dispatcher';
 
 /**
- * Sets index channels to what the store says (counts and head) and wakes their waiters. A read is applied only if
- * no read started later has been applied already, so a slow read never overwrites a newer one.
+ * Sets index channels to what the store says (counts and head, or the head alone) and wakes their waiters. A read's
+ * head, and its counts, are each applied only if no read started later has applied one already, so a slow read never
+ * overwrites a newer one. Whatever was applied last, a channel has a waiting item in the index exactly when it has a
+ * head there: a head read finding one counts at least one waiting item until the counts are read again, and counts
+ * read before the head applied last are kept to what that head says.
  */
 export class IndexLoader {
   /** Which read's answer about a channel may still be applied (bounded: forgotten as reads end). */
@@ -38,6 +41,17 @@ export class IndexLoader {
           if (!seen.has(`${name}\u0000${channel.key}`)) this.apply(name, channel.key, null, started);
         }
       }
+    } finally {
+      this.order.end(started);
+    }
+  }
+
+  /** Reads the heads of the channels `keys` of `queue` and applies them (a missing one has no waiting item). */
+  async readHeads(queue: string, keys: readonly string[]): Promise<void> {
+    const started = this.order.start();
+    try {
+      const heads = await this.store.channelHeads(queue, keys);
+      for (const key of keys) this.applyHead(queue, key, heads.get(key) ?? null, started);
     } finally {
       this.order.end(started);
     }
@@ -79,19 +93,44 @@ export class IndexLoader {
   }
 
   private apply(queue: string, key: string, state: ChannelLoad | null, started: number): void {
-    if (!this.order.admit(`${queue}\u0000${key}`, started)) return;
+    const headRead = this.order.admit(headKey(queue, key), started);
+    const countsRead = this.order.admit(countsKey(queue, key), started);
+    if (!headRead && !countsRead) return;
     const index = state ? this.dispatcher.index(queue) : this.dispatcher.peekIndex(queue);
     const channel = index && (index.get(key) ?? (state ? index.channel(key, decodeTags(key)) : undefined));
     if (!index || !channel) return;
-    index.apply(channel, {
-      waiting: (state?.waiting ?? 0) - channel.waiting,
-      processing: (state?.processing ?? 0) - channel.processing,
-      headSeq: state?.headSeq ?? null,
-      headPriority: state?.headPriority ?? 0,
-      headDueAt: state?.headDueAt ?? null,
-    });
+    const head = headRead ? { headSeq: state?.headSeq ?? null, headPriority: state?.headPriority ?? 0, headDueAt: state?.headDueAt ?? null } : {};
+    let counts = {};
+    if (countsRead) {
+      // Counts read before the head applied last (a head read since) say nothing of whether an item waits: that head does.
+      const counted = state?.waiting ?? 0;
+      const waiting = headRead ? counted : channel.headSeq === null ? 0 : Math.max(counted, 1);
+      counts = { waiting: waiting - channel.waiting, processing: (state?.processing ?? 0) - channel.processing };
+    }
+    index.apply(channel, { ...counts, ...head });
     this.dispatcher.wake(queue, channel);
   }
+
+  /** A head read: the head as read, and at least one waiting item while there is one (none when there is none). */
+  private applyHead(queue: string, key: string, head: ChannelHead | null, started: number): void {
+    if (!this.order.admit(headKey(queue, key), started)) return;
+    const index = head ? this.dispatcher.index(queue) : this.dispatcher.peekIndex(queue);
+    const channel = index && (index.get(key) ?? (head ? index.channel(key, decodeTags(key)) : undefined));
+    if (!index || !channel) return;
+    const waiting = head ? Math.max(channel.waiting, 1) : 0;
+    index.apply(channel, { waiting: waiting - channel.waiting, headSeq: head?.seq ?? null, headPriority: head?.priority ?? 0, headDueAt: head?.dueAt ?? null });
+    this.dispatcher.wake(queue, channel);
+  }
+}
+
+/** The read order's entry for a channel's head (a queue name holds no control character). */
+function headKey(queue: string, key: string): string {
+  return `${queue}\u0000${key}`;
+}
+
+/** The read order's entry for a channel's counts. */
+function countsKey(queue: string, key: string): string {
+  return `${queue}\u0002${key}`;
 }
 
 /** The read order's entry for a queue's paused flag (a queue name holds no control character, a channel's entry is

@@ -4,41 +4,67 @@ import { DEFAULT_TIMING } from '../../config';
 import { ShutdownSignal } from '../../platform/lifecycle/shutdown-signal';
 import { Dispatcher } from './dispatcher';
 import { IndexSync } from './index-sync';
-import type { ChannelLoad, WillowChange, WillowStore } from '../willow.store';
+import type { ChannelHead, ChannelLoad, WillowChange, WillowStore } from '../willow.store';
+import { COUNT_PACE_MS } from './shared-index-sync';
+
+/** Reads held until released: `pass` waits while holding, `release` lets them go on (all, or all but the last). */
+class Hold {
+  private held: Array<() => void> | null = null;
+
+  hold(): void {
+    this.held = [];
+  }
+
+  release(keepLast = false): void {
+    const held = this.held ?? [];
+    if (!keepLast) this.held = null;
+    for (const go of held.splice(0, keepLast ? held.length - 1 : held.length)) go();
+  }
+
+  async pass(): Promise<void> {
+    if (this.held) await new Promise<void>((resolve) => this.held!.push(resolve));
+  }
+}
 
 /** A shared store (it has `watch`, no `channelHead`) whose channel reads can be held, to overlap them. */
 class FakeSharedStore {
   listener: (change: WillowChange) => void = () => undefined;
   readonly waiting = new Map<string, number>();
   readonly paused = new Set<string>();
-  private held: Array<() => void> | null = null;
-  private heldPaused: Array<() => void> | null = null;
+  /** Every channel read (heads and counts). */
+  private readonly reads = new Hold();
+  private readonly pausedReads = new Hold();
+  private readonly countReads = new Hold();
 
   /** Holds reads of the paused flags (a reload) until `releasePausedReads`. */
   holdPausedReads(): void {
-    this.heldPaused = [];
+    this.pausedReads.hold();
   }
 
   releasePausedReads(): void {
-    const held = this.heldPaused ?? [];
-    this.heldPaused = null;
-    for (const release of held) release();
+    this.pausedReads.release();
   }
 
   holdReads(): void {
-    this.held = [];
+    this.reads.hold();
   }
 
   /** Lets every held read go on except the one held last. */
   releaseAllButLast(): void {
-    const held = this.held ?? [];
-    for (const release of held.splice(0, held.length - 1)) release();
+    this.reads.release(true);
   }
 
   releaseReads(): void {
-    const held = this.held ?? [];
-    this.held = null;
-    for (const release of held) release();
+    this.reads.release();
+  }
+
+  /** Holds count reads (channelStates) only, until `releaseCountReads`. */
+  holdCountReads(): void {
+    this.countReads.hold();
+  }
+
+  releaseCountReads(): void {
+    this.countReads.release();
   }
 
   async watch(listener: (change: WillowChange) => void): Promise<void> {
@@ -47,13 +73,20 @@ class FakeSharedStore {
 
   async channelStates(queue: string, keys: readonly string[]): Promise<ChannelLoad[]> {
     const states = this.states(queue, keys);
-    if (this.held) await new Promise<void>((resolve) => this.held!.push(resolve));
+    await this.reads.pass();
+    await this.countReads.pass();
     return states;
+  }
+
+  async channelHeads(queue: string, keys: readonly string[]): Promise<Map<string, ChannelHead>> {
+    const heads = new Map(this.states(queue, keys).map((s) => [s.key, { seq: s.headSeq!, priority: s.headPriority, dueAt: s.headDueAt }]));
+    await this.reads.pass();
+    return heads;
   }
 
   async pausedQueues(queue?: string): Promise<string[]> {
     const paused = [...this.paused].filter((name) => queue === undefined || name === queue);
-    if (this.heldPaused) await new Promise<void>((resolve) => this.heldPaused!.push(resolve));
+    await this.pausedReads.pass();
     return paused;
   }
 
@@ -178,27 +211,99 @@ describe(IndexSync.name, () => {
   });
 
   it('only notes the changes of a queue it does not serve, and reads them once it serves the queue or counts it', async () => {
-    const reads = jest.spyOn(store, 'channelStates');
-    store.waiting.set(`q\n${key(1)}`, 1);
+    const heads = jest.spyOn(store, 'channelHeads');
+    const counts = jest.spyOn(store, 'channelStates');
+    store.waiting.set(`q\n${key(1)}`, 2);
     store.listener({ kind: 'channels', queue: 'q', keys: [key(1)] });
     await settle();
-    expect(reads).not.toHaveBeenCalled();
+    expect(heads).not.toHaveBeenCalled();
+    expect(counts).not.toHaveBeenCalled();
     expect(dispatcher.peekIndex('q')?.get(key(1))).toBeUndefined();
-    await expect(sut.readsDone('q')).resolves.toBe(true); // a listing or the queue's counts
-    expect(dispatcher.peekIndex('q')?.get(key(1))?.waiting).toBe(1);
-    expect(reads).toHaveBeenCalledTimes(1);
-    store.waiting.set(`q\n${key(2)}`, 1);
+    await expect(sut.countsDone('q')).resolves.toBe(true); // a listing or the queue's counts
+    expect(dispatcher.peekIndex('q')?.get(key(1))?.waiting).toBe(2);
+    expect(counts).toHaveBeenCalledTimes(1);
+    store.waiting.set(`q\n${key(2)}`, 3);
     store.listener({ kind: 'channels', queue: 'q', keys: [key(2)] });
     await settle();
-    expect(reads).toHaveBeenCalledTimes(1); // still not served: noted only
-    sut.follow('q'); // a dequeue
+    expect(heads).toHaveBeenCalledTimes(1); // still not served: noted only
+    sut.follow('q'); // a dequeue: the head at once (one item waits, as far as it knows), the counts paced
     await settle();
-    expect(dispatcher.peekIndex('q')?.get(key(2))?.waiting).toBe(1);
-    expect(reads).toHaveBeenCalledTimes(2);
+    expect(dispatcher.peekIndex('q')?.get(key(2))).toMatchObject({ waiting: 1, headSeq: 1 });
+    expect(heads).toHaveBeenCalledTimes(2);
+    expect(counts).toHaveBeenCalledTimes(1);
+    await time.advance(COUNT_PACE_MS);
+    await settle();
+    expect(counts).toHaveBeenCalledTimes(2);
+    expect(dispatcher.peekIndex('q')?.get(key(2))?.waiting).toBe(3);
+  });
+
+  it("reads a changed channel's head at once and its counts once, COUNT_PACE_MS later, with the queue's other changed channels", async () => {
+    const counts = jest.spyOn(store, 'channelStates');
+    sut.follow('q');
+    store.waiting.set(`q\n${key(1)}`, 4);
+    store.listener({ kind: 'channels', queue: 'q', keys: [key(1)] });
+    await settle();
+    expect(dispatcher.peekIndex('q')?.get(key(1))).toMatchObject({ waiting: 1, headSeq: 1 });
+    expect(dispatcher.peekIndex('q')?.best('{}', {})?.key).toBe(key(1));
+    await time.advance(COUNT_PACE_MS / 2);
+    store.waiting.set(`q\n${key(2)}`, 2);
+    store.listener({ kind: 'channels', queue: 'q', keys: [key(1), key(2)] });
+    await settle();
+    expect(counts).not.toHaveBeenCalled();
+    await time.advance(COUNT_PACE_MS / 2);
+    await settle();
+    expect(counts).toHaveBeenCalledTimes(1);
+    expect(counts).toHaveBeenLastCalledWith('q', [key(1), key(2)]);
+    expect(dispatcher.peekIndex('q')?.get(key(1))?.waiting).toBe(4);
+    expect(dispatcher.peekIndex('q')?.get(key(2))?.waiting).toBe(2);
+    await time.advance(COUNT_PACE_MS * 3);
+    await settle();
+    expect(counts).toHaveBeenCalledTimes(1); // nothing changed since
+  });
+
+  it("counts this instance's enqueued items at once, before the counts are read: a dequeue batch can take several", async () => {
+    const counts = jest.spyOn(store, 'channelStates');
+    sut.follow('q');
+    store.waiting.set(`q\n${key(1)}`, 3);
+    sut.changed('q', key(1), { n: 1 }, { waiting: 3, head: 'first' }, true);
+    await settle();
+    expect(counts).not.toHaveBeenCalled();
+    expect(dispatcher.peekIndex('q')?.get(key(1))).toMatchObject({ waiting: 3, headSeq: 1 });
+    sut.changed('q', key(1), { n: 1 }, { waiting: -1, processing: 1, head: 'reread' }); // claimed here
+    await settle();
+    expect(dispatcher.peekIndex('q')?.get(key(1))).toMatchObject({ waiting: 2, processing: 0 }); // processing: at the read
+    store.waiting.set(`q\n${key(1)}`, 2);
+    await time.advance(COUNT_PACE_MS);
+    await settle();
+    expect(counts).toHaveBeenCalledTimes(1);
+    expect(dispatcher.peekIndex('q')?.get(key(1))?.waiting).toBe(2);
+  });
+
+  it('never leaves a channel with a head but no waiting item when counts read before that head arrive after it', async () => {
+    sut.follow('q');
+    store.waiting.set(`q\n${key(1)}`, 1);
+    store.listener({ kind: 'channels', queue: 'q', keys: [key(1)] });
+    await sut.countsDone('q');
+    store.waiting.delete(`q\n${key(1)}`); // claimed by another instance
+    store.listener({ kind: 'channels', queue: 'q', keys: [key(1)] });
+    await settle();
+    expect(dispatcher.peekIndex('q')?.get(key(1))?.headSeq ?? null).toBeNull();
+    store.holdCountReads();
+    const counted = sut.countsDone('q'); // reads "nothing waits", held
+    await settle();
+    store.waiting.set(`q\n${key(1)}`, 1); // another instance enqueues: its head is read at once
+    store.listener({ kind: 'channels', queue: 'q', keys: [key(1)] });
+    await settle();
+    expect(dispatcher.peekIndex('q')?.best('{}', {})?.key).toBe(key(1));
+    store.releaseCountReads();
+    await counted;
+    await settle();
+    expect(dispatcher.peekIndex('q')?.get(key(1))).toMatchObject({ waiting: 1, headSeq: 1 });
+    expect(dispatcher.peekIndex('q')?.best('{}', {})?.key).toBe(key(1));
   });
 
   it('follows a queue it served for twelve catch-up ticks, and one with a consumer waiting here for as long as it waits', async () => {
-    const reads = jest.spyOn(store, 'channelStates');
+    const reads = jest.spyOn(store, 'channelHeads');
     const announce = async (n: number) => {
       store.waiting.set(`q\n${key(n)}`, 1);
       store.listener({ kind: 'channels', queue: 'q', keys: [key(n)] });
@@ -219,7 +324,8 @@ describe(IndexSync.name, () => {
   });
 
   it('drops what it noted of a queue it does not serve once the queue is deleted', async () => {
-    const reads = jest.spyOn(store, 'channelStates');
+    const reads = jest.spyOn(store, 'channelHeads');
+    const counts = jest.spyOn(store, 'channelStates');
     const keys = Array.from({ length: 500 }, (_, i) => key(i));
     for (const k of keys) store.waiting.set(`gone\n${k}`, 1);
     store.listener({ kind: 'channels', queue: 'gone', keys });
@@ -228,6 +334,8 @@ describe(IndexSync.name, () => {
     store.listener({ kind: 'queue_deleted', queue: 'gone' });
     expect(sut.notedChannels).toBe(0);
     await expect(sut.readsDone('gone')).resolves.toBe(false);
+    await expect(sut.countsDone('gone')).resolves.toBe(false);
     expect(reads).not.toHaveBeenCalled();
+    expect(counts).not.toHaveBeenCalled();
   });
 });

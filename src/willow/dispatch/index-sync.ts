@@ -63,7 +63,7 @@ export class IndexSync implements OnApplicationShutdown {
    * if it has none (an enqueue), rather than ignoring the change (the queue was deleted meanwhile). */
   changed(queue: string, key: string, tags: Tags, delta: ChannelDelta, create = false): void {
     if (this.local) this.local.changed(queue, key, tags, delta, create);
-    else this.sharedSync?.changed(queue, key, delta);
+    else this.sharedSync?.changed(queue, key, tags, delta, create);
   }
 
   /** A dequeue of `queue` starts here: a shared store reads at once what it had only noted of the queue's changes. */
@@ -72,11 +72,20 @@ export class IndexSync implements OnApplicationShutdown {
   }
 
   /**
-   * Shared store: waits until the channels of `queue` changed before the call (by this instance's writes, or heard
-   * of) have been read into the index; true when it had to wait. One writer: never waits (the index never lags).
+   * Shared store: waits until the heads of the channels of `queue` changed before the call (by this instance's writes,
+   * or heard of) have been read into the index; true when it had to wait. One writer: never waits (the index never
+   * lags).
    */
   readsDone(queue: string): Promise<boolean> {
     return this.sharedSync?.readsDone(queue) ?? Promise.resolve(false);
+  }
+
+  /**
+   * `readsDone`, with the counts of those channels read as well (a shared store reads a changed channel's counts
+   * paced, its head at once): what a listing or the queue's counts wait for.
+   */
+  countsDone(queue: string): Promise<boolean> {
+    return this.sharedSync?.countsDone(queue) ?? Promise.resolve(false);
   }
 
   /** This instance paused or resumed `queue`: applied now, and not undone by a reload that read the flag before. */

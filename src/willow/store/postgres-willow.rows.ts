@@ -1,5 +1,5 @@
 import type { ItemAt } from '../domain/item';
-import type { ChannelLoad, LeaseRecord } from '../willow.store';
+import type { ChannelHead, ChannelLoad, LeaseRecord } from '../willow.store';
 import { toItem } from './willow.rows';
 
 export { toDead, toItem, toQueue, toRecord, type QueueRow } from './willow.rows';
@@ -52,6 +52,17 @@ export interface LeaseRow {
   id: string;
   attempt: number;
   expires_at: Int8;
+}
+
+export interface HeadRow {
+  channel: string;
+  seq: Int8;
+  priority: number;
+  not_before: Int8 | null;
+}
+
+export function toHead(row: HeadRow): ChannelHead {
+  return { seq: Number(row.seq), priority: row.priority, dueAt: row.not_before === null ? null : Number(row.not_before) };
 }
 
 export function toChannel(row: ChannelRow): ChannelLoad {

@@ -188,6 +188,17 @@ export class SqliteWillowStore implements WillowStore {
     return this.storage.write(() => this.sql.deleteDead.run(id, queue).changes > 0);
   }
 
+  async channelHeads(queue: string, keys: readonly string[]): Promise<Map<string, ChannelHead>> {
+    return this.storage.read(() => {
+      const heads = new Map<string, ChannelHead>();
+      for (const key of keys) {
+        const head = this.sql.firstWaitingHead.get({ queue, channel: key });
+        if (head) heads.set(key, { seq: head.seq, priority: head.priority, dueAt: head.not_before });
+      }
+      return heads;
+    });
+  }
+
   channelHead(queue: string, key: string): ChannelHead | null {
     const head = this.storage.read(() => this.sql.firstWaitingHead.get({ queue, channel: key }));
     return head ? { seq: head.seq, priority: head.priority, dueAt: head.not_before } : null;
