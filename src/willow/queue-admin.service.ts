@@ -104,6 +104,8 @@ export class QueueAdminService implements QueueAdminPort {
       const index = this.dispatcher.peekIndex(queue);
       const channel = index?.get(key);
       if (index && channel) index.drop(channel);
+      // A shared store: a read of the channel in flight may make it again; one started now drops it again after.
+      if (this.sync.shared) this.sync.changed(queue, key, channel?.tags ?? {}, { head: 'reread' });
       await this.freeCounters(processing);
     });
   }

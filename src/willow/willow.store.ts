@@ -32,6 +32,12 @@ export interface ChannelHead {
   readonly dueAt: number | null;
 }
 
+/** A channel's head with its waiting items counted up to a cap (a channel with more answers the cap). */
+export interface HeadLoad {
+  readonly head: ChannelHead;
+  readonly waiting: number;
+}
+
 /** A channel's waiting items that are not yet due (DESIGN §7.8). */
 export interface ScheduledCount {
   readonly scheduled: number;
@@ -147,8 +153,9 @@ export interface WillowStore {
    * entry each; a channel missing from the answer holds none). */
   channelStates(queue: string, keys: readonly string[]): Promise<ChannelLoad[]>;
   /** The committed head (first waiting item, by priority then place) of each of these channels of `queue` that has
-   * one, by key (a channel missing from the answer has no waiting item): an index probe per channel, nothing counted. */
-  channelHeads(queue: string, keys: readonly string[]): Promise<Map<string, ChannelHead>>;
+   * one, with its waiting items counted up to `countUpTo` (0: not counted, answered as 0), by key (a channel missing
+   * from the answer has no waiting item): index probes, never a pass over a deep channel's items. */
+  channelHeads(queue: string, keys: readonly string[], countUpTo: number): Promise<Map<string, HeadLoad>>;
   /** Every channel with waiting or processing items (start-up, resync), or only those of `queue`. */
   loadChannels(queue?: string): Promise<ChannelLoad[]>;
   /** Processing items' leases: all of them (start-up), or at most `limit` that ran out by `dueBy` (the sweep). */

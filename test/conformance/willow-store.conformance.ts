@@ -716,14 +716,18 @@ export function describeWillowStore(
       it("reads the heads of several channels of a queue in one call, leaving out those with no waiting item", async () => {
         await enqueue(fixed(main, 1), fixed(main, 2), fixed(dev, 3));
         await claim(dev);
-        const heads = await sut.channelHeads(Q, [key(main), key(dev), key({ none: 1 })]);
+        const heads = await sut.channelHeads(Q, [key(main), key(dev), key({ none: 1 })], 10);
         expect([...heads.keys()]).toEqual([key(main)]);
-        expect(heads.get(key(main))).toEqual({ seq: await headSeq(Q, key(main)), priority: 0, dueAt: null });
-        expect(await sut.channelHeads(Q, [])).toEqual(new Map());
-        expect(await sut.channelHeads('other', [key(main)])).toEqual(new Map());
+        expect(heads.get(key(main))).toEqual({ head: { seq: await headSeq(Q, key(main)), priority: 0, dueAt: null }, waiting: 2 });
+        expect(await sut.channelHeads(Q, [], 10)).toEqual(new Map());
+        expect(await sut.channelHeads('other', [key(main)], 10)).toEqual(new Map());
         await claim(main);
         const next = (await sut.channelStates(Q, [key(main)]))[0];
-        expect((await sut.channelHeads(Q, [key(main)])).get(key(main))?.seq).toBe(next.headSeq);
+        expect((await sut.channelHeads(Q, [key(main)], 10)).get(key(main))).toEqual({ head: expect.objectContaining({ seq: next.headSeq }), waiting: 1 });
+        // Waiting items are counted up to the cap asked for, not beyond; a cap of 0 counts nothing.
+        await enqueue(...Array.from({ length: 15 }, (_, i) => fixed(dev, 10 + i)));
+        expect((await sut.channelHeads(Q, [key(dev)], 10)).get(key(dev))?.waiting).toBe(10);
+        expect((await sut.channelHeads(Q, [key(dev)], 0)).get(key(dev))).toEqual({ head: expect.objectContaining({ priority: 0 }), waiting: 0 });
       });
 
       it('tells whether a queue exists', async () => {

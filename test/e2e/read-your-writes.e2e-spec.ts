@@ -22,9 +22,9 @@ describe.each(storeCases())('Read your writes ($name store)', (store) => {
       return channelStates(queue, keys);
     };
     const channelHeads = willowStore.channelHeads.bind(willowStore);
-    willowStore.channelHeads = async (queue, keys) => {
+    willowStore.channelHeads = async (queue, keys, countUpTo) => {
       await new Promise((resolve) => setTimeout(resolve, 100));
-      return channelHeads(queue, keys);
+      return channelHeads(queue, keys, countUpTo);
     };
     q = new QueueClient(sut, 'ryw');
     await q.create().expect(201);

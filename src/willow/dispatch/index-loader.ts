@@ -1,14 +1,14 @@
 import { decodeTags } from '../../common/tags';
 import { ReadOrder } from '../domain/dispatch/read-order';
-import type { ChannelHead, ChannelLoad, WillowStore } from '../willow.store';
+import type { ChannelLoad, HeadLoad, WillowStore } from '../willow.store';
 import type { Dispatcher } from './dispatcher';
 
 /**
- * Sets index channels to what the store says (counts and head, or the head alone) and wakes their waiters. A read's
- * head, and its counts, are each applied only if no read started later has applied one already, so a slow read never
- * overwrites a newer one. Whatever was applied last, a channel has a waiting item in the index exactly when it has a
- * head there: a head read finding one counts at least one waiting item until the counts are read again, and counts
- * read before the head applied last are kept to what that head says.
+ * Sets index channels to what the store says (counts and head, or the head with its waiting items counted up to a
+ * cap) and wakes their waiters. A read's head, and its counts, are each applied only if no read started later has
+ * applied one already, so a slow read never overwrites a newer one. Whatever was applied last, a channel has a
+ * waiting item in the index exactly when it has a head there: counts read before the head applied last are kept to
+ * what that head says.
  */
 export class IndexLoader {
   /** Which read's answer about a channel may still be applied (bounded: forgotten as reads end). */
@@ -46,12 +46,23 @@ export class IndexLoader {
     }
   }
 
-  /** Reads the heads of the channels `keys` of `queue` and applies them (a missing one has no waiting item). */
+  /**
+   * Reads the heads of the channels `keys` of `queue` and applies them (a missing one has no waiting item). The
+   * waiting items of a channel the index holds fewer than 2 x HEAD_COUNT_CAP of (or none of) are counted up to
+   * HEAD_COUNT_CAP with its head; a deeper one keeps its count until its counts are read.
+   */
   async readHeads(queue: string, keys: readonly string[]): Promise<void> {
     const started = this.order.start();
     try {
-      const heads = await this.store.channelHeads(queue, keys);
-      for (const key of keys) this.applyHead(queue, key, heads.get(key) ?? null, started);
+      const index = this.dispatcher.peekIndex(queue);
+      const deep = keys.filter((key) => (index?.get(key)?.waiting ?? 0) >= 2 * HEAD_COUNT_CAP);
+      const shallow = deep.length === 0 ? keys : keys.filter((key) => (index?.get(key)?.waiting ?? 0) < 2 * HEAD_COUNT_CAP);
+      const [counted, uncounted] = await Promise.all([
+        shallow.length > 0 ? this.store.channelHeads(queue, shallow, HEAD_COUNT_CAP) : new Map<string, HeadLoad>(),
+        deep.length > 0 ? this.store.channelHeads(queue, deep, 0) : new Map<string, HeadLoad>(),
+      ]);
+      for (const key of shallow) this.applyHead(queue, key, counted.get(key) ?? null, true, started);
+      for (const key of deep) this.applyHead(queue, key, uncounted.get(key) ?? null, false, started);
     } finally {
       this.order.end(started);
     }
@@ -111,17 +122,27 @@ export class IndexLoader {
     this.dispatcher.wake(queue, channel);
   }
 
-  /** A head read: the head as read, and at least one waiting item while there is one (none when there is none). */
-  private applyHead(queue: string, key: string, head: ChannelHead | null, started: number): void {
+  /**
+   * A head read: the head as read, and the waiting items as counted (`counted`), up to HEAD_COUNT_CAP (a channel
+   * counted at the cap keeps a larger count it had until its counts are read); at least one while there is a head;
+   * none when there is none.
+   */
+  private applyHead(queue: string, key: string, load: HeadLoad | null, counted: boolean, started: number): void {
     if (!this.order.admit(headKey(queue, key), started)) return;
-    const index = head ? this.dispatcher.index(queue) : this.dispatcher.peekIndex(queue);
-    const channel = index && (index.get(key) ?? (head ? index.channel(key, decodeTags(key)) : undefined));
+    const index = load ? this.dispatcher.index(queue) : this.dispatcher.peekIndex(queue);
+    const channel = index && (index.get(key) ?? (load ? index.channel(key, decodeTags(key)) : undefined));
     if (!index || !channel) return;
-    const waiting = head ? Math.max(channel.waiting, 1) : 0;
+    const head = load?.head ?? null;
+    const waiting = !load ? 0 : !counted ? Math.max(channel.waiting, 1) : load.waiting < HEAD_COUNT_CAP ? Math.max(load.waiting, 1) : Math.max(channel.waiting, HEAD_COUNT_CAP);
     index.apply(channel, { waiting: waiting - channel.waiting, headSeq: head?.seq ?? null, headPriority: head?.priority ?? 0, headDueAt: head?.dueAt ?? null });
     this.dispatcher.wake(queue, channel);
   }
 }
+
+/** How far a head read counts a channel's waiting items: enough for the claims of one instance in flight at once on
+ * a channel it knows of no more waiting items than twice this (a deeper one's count is kept until its counts are
+ * read). Counting more rows per channel cost consume throughput: 64 measured 1.21 against 1.32 with 16. */
+export const HEAD_COUNT_CAP = 16;
 
 /** The read order's entry for a channel's head (a queue name holds no control character). */
 function headKey(queue: string, key: string): string {

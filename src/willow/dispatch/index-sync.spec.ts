@@ -4,7 +4,8 @@ import { DEFAULT_TIMING } from '../../config';
 import { ShutdownSignal } from '../../platform/lifecycle/shutdown-signal';
 import { Dispatcher } from './dispatcher';
 import { IndexSync } from './index-sync';
-import type { ChannelHead, ChannelLoad, WillowChange, WillowStore } from '../willow.store';
+import type { ChannelLoad, HeadLoad, WillowChange, WillowStore } from '../willow.store';
+import { HEAD_COUNT_CAP } from './index-loader';
 import { COUNT_PACE_MS } from './shared-index-sync';
 
 /** Reads held until released: `pass` waits while holding, `release` lets them go on (all, or all but the last). */
@@ -78,8 +79,13 @@ class FakeSharedStore {
     return states;
   }
 
-  async channelHeads(queue: string, keys: readonly string[]): Promise<Map<string, ChannelHead>> {
-    const heads = new Map(this.states(queue, keys).map((s) => [s.key, { seq: s.headSeq!, priority: s.headPriority, dueAt: s.headDueAt }]));
+  async channelHeads(queue: string, keys: readonly string[], countUpTo: number): Promise<Map<string, HeadLoad>> {
+    const heads = new Map(
+      this.states(queue, keys).map((s) => [
+        s.key,
+        { head: { seq: s.headSeq!, priority: s.headPriority, dueAt: s.headDueAt }, waiting: Math.min(s.waiting, countUpTo) },
+      ]),
+    );
     await this.reads.pass();
     return heads;
   }
@@ -226,9 +232,9 @@ describe(IndexSync.name, () => {
     store.listener({ kind: 'channels', queue: 'q', keys: [key(2)] });
     await settle();
     expect(heads).toHaveBeenCalledTimes(1); // still not served: noted only
-    sut.follow('q'); // a dequeue: the head at once (one item waits, as far as it knows), the counts paced
+    sut.follow('q'); // a dequeue: the head at once, with its waiting items counted up to the cap; the counts paced
     await settle();
-    expect(dispatcher.peekIndex('q')?.get(key(2))).toMatchObject({ waiting: 1, headSeq: 1 });
+    expect(dispatcher.peekIndex('q')?.get(key(2))).toMatchObject({ waiting: 3, headSeq: 1 });
     expect(heads).toHaveBeenCalledTimes(2);
     expect(counts).toHaveBeenCalledTimes(1);
     await time.advance(COUNT_PACE_MS);
@@ -238,12 +244,14 @@ describe(IndexSync.name, () => {
   });
 
   it("reads a changed channel's head at once and its counts once, COUNT_PACE_MS later, with the queue's other changed channels", async () => {
+    const deep = HEAD_COUNT_CAP + 36;
     const counts = jest.spyOn(store, 'channelStates');
     sut.follow('q');
-    store.waiting.set(`q\n${key(1)}`, 4);
+    store.waiting.set(`q\n${key(1)}`, deep);
     store.listener({ kind: 'channels', queue: 'q', keys: [key(1)] });
     await settle();
-    expect(dispatcher.peekIndex('q')?.get(key(1))).toMatchObject({ waiting: 1, headSeq: 1 });
+    // Counted up to the cap at once: the head read never passes over a deep channel's items.
+    expect(dispatcher.peekIndex('q')?.get(key(1))).toMatchObject({ waiting: HEAD_COUNT_CAP, headSeq: 1 });
     expect(dispatcher.peekIndex('q')?.best('{}', {})?.key).toBe(key(1));
     await time.advance(COUNT_PACE_MS / 2);
     store.waiting.set(`q\n${key(2)}`, 2);
@@ -254,28 +262,51 @@ describe(IndexSync.name, () => {
     await settle();
     expect(counts).toHaveBeenCalledTimes(1);
     expect(counts).toHaveBeenLastCalledWith('q', [key(1), key(2)]);
-    expect(dispatcher.peekIndex('q')?.get(key(1))?.waiting).toBe(4);
+    expect(dispatcher.peekIndex('q')?.get(key(1))?.waiting).toBe(deep);
     expect(dispatcher.peekIndex('q')?.get(key(2))?.waiting).toBe(2);
+    const heads = jest.spyOn(store, 'channelHeads');
+    store.waiting.set(`q\n${key(1)}`, 5); // drained elsewhere: a deep channel's count is kept until its counts are read
+    store.listener({ kind: 'channels', queue: 'q', keys: [key(1), key(2)] });
+    await settle();
+    expect(heads.mock.calls.map(([, keys, countUpTo]) => [keys, countUpTo])).toEqual(
+      expect.arrayContaining([
+        [[key(2)], HEAD_COUNT_CAP],
+        [[key(1)], 0],
+      ]),
+    );
+    expect(dispatcher.peekIndex('q')?.get(key(1))?.waiting).toBe(deep);
     await time.advance(COUNT_PACE_MS * 3);
     await settle();
-    expect(counts).toHaveBeenCalledTimes(1); // nothing changed since
+    expect(counts).toHaveBeenCalledTimes(2);
+    expect(dispatcher.peekIndex('q')?.get(key(1))?.waiting).toBe(5);
+    store.waiting.set(`q\n${key(1)}`, 7); // now shallow: counted with its head
+    store.listener({ kind: 'channels', queue: 'q', keys: [key(1)] });
+    await settle();
+    expect(dispatcher.peekIndex('q')?.get(key(1))?.waiting).toBe(7);
+    expect(heads).toHaveBeenLastCalledWith('q', [key(1)], HEAD_COUNT_CAP);
+    await time.advance(COUNT_PACE_MS * 3);
+    await settle();
+    expect(counts).toHaveBeenCalledTimes(3);
+    await time.advance(COUNT_PACE_MS * 3);
+    await settle();
+    expect(counts).toHaveBeenCalledTimes(3); // nothing changed since
   });
 
-  it("counts this instance's enqueued items at once, before the counts are read: a dequeue batch can take several", async () => {
-    const counts = jest.spyOn(store, 'channelStates');
+  it("counts this instance's enqueued items at once on a queue it follows, and only notes them on one it does not", async () => {
+    store.waiting.set(`p\n${key(1)}`, 3);
+    sut.changed('p', key(1), { n: 1 }, { waiting: 3, head: 'first' }, true); // producers only: not followed
+    expect(dispatcher.peekIndex('p')).toBeUndefined();
+    expect(sut.notedChannels).toBe(1);
     sut.follow('q');
     store.waiting.set(`q\n${key(1)}`, 3);
     sut.changed('q', key(1), { n: 1 }, { waiting: 3, head: 'first' }, true);
+    expect(dispatcher.peekIndex('q')?.get(key(1))?.waiting).toBe(3); // before any read
     await settle();
-    expect(counts).not.toHaveBeenCalled();
     expect(dispatcher.peekIndex('q')?.get(key(1))).toMatchObject({ waiting: 3, headSeq: 1 });
-    sut.changed('q', key(1), { n: 1 }, { waiting: -1, processing: 1, head: 'reread' }); // claimed here
-    await settle();
-    expect(dispatcher.peekIndex('q')?.get(key(1))).toMatchObject({ waiting: 2, processing: 0 }); // processing: at the read
     store.waiting.set(`q\n${key(1)}`, 2);
-    await time.advance(COUNT_PACE_MS);
+    sut.changed('q', key(1), { n: 1 }, { waiting: -1, processing: 1, head: 'reread' }); // claimed here
+    expect(dispatcher.peekIndex('q')?.get(key(1))).toMatchObject({ waiting: 2, processing: 0 }); // processing: at the read
     await settle();
-    expect(counts).toHaveBeenCalledTimes(1);
     expect(dispatcher.peekIndex('q')?.get(key(1))?.waiting).toBe(2);
   });
 

@@ -93,22 +93,24 @@ export class SharedIndexSync {
 
   stop(): void {
     this.catchUpTimer?.cancel();
+    this.heads.stop();
     this.counts.stop();
   }
 
   /**
    * Counts that went down move at once, so a claimed item is not offered again (to be claimed in vain, after a
-   * limiter increment) while the channel is read again; so do waiting items added, so a dequeue batch can take
-   * several of them before their channel's counts are read. The reads then set the head, and the counts, as
-   * committed. Processing items added wait for the counts' read: added to a count that may not yet show another
-   * instance's decrease, they could report more processing than a limit allows. `create`: an enqueue, which makes
-   * the channel (and the queue's index) if this instance lacks it.
+   * limiter increment) while the channel is read again; on a queue this instance follows, so do waiting items added
+   * (`create`: by an enqueue, which makes the channel if this instance lacks it). The reads then set the head and
+   * the counts as committed. Processing items added wait for the counts' read: added to a count that may not yet
+   * show another instance's decrease, they could report more processing than a limit allows. A queue this instance
+   * does not follow gets nothing in its index here: the change is only noted, and read when the queue is served.
    */
   changed(queue: string, key: string, tags: Tags, delta: ChannelDelta, create: boolean): void {
-    const index = create ? this.dispatcher.index(queue) : this.dispatcher.peekIndex(queue);
-    const channel = create && (delta.waiting ?? 0) > 0 ? index?.channel(key, tags) : index?.get(key);
+    const following = this.following(queue);
+    const index = create && following ? this.dispatcher.index(queue) : this.dispatcher.peekIndex(queue);
+    const channel = create && following && (delta.waiting ?? 0) > 0 ? index?.channel(key, tags) : index?.get(key);
     if (index && channel) {
-      const waiting = Math.max(delta.waiting ?? 0, -channel.waiting);
+      const waiting = following ? Math.max(delta.waiting ?? 0, -channel.waiting) : Math.min(0, Math.max(delta.waiting ?? 0, -channel.waiting));
       const processing = Math.min(0, Math.max(delta.processing ?? 0, -channel.processing));
       if (waiting !== 0 || processing !== 0) index.apply(channel, { waiting, processing });
     }

@@ -1,5 +1,5 @@
 import type { ItemAt } from '../domain/item';
-import type { ChannelHead, ChannelLoad, LeaseRecord } from '../willow.store';
+import type { ChannelLoad, HeadLoad, LeaseRecord } from '../willow.store';
 import { toItem } from './willow.rows';
 
 export { toDead, toItem, toQueue, toRecord, type QueueRow } from './willow.rows';
@@ -59,10 +59,11 @@ export interface HeadRow {
   seq: Int8;
   priority: number;
   not_before: Int8 | null;
+  waiting: number;
 }
 
-export function toHead(row: HeadRow): ChannelHead {
-  return { seq: Number(row.seq), priority: row.priority, dueAt: row.not_before === null ? null : Number(row.not_before) };
+export function toHead(row: HeadRow): HeadLoad {
+  return { head: { seq: Number(row.seq), priority: row.priority, dueAt: row.not_before === null ? null : Number(row.not_before) }, waiting: row.waiting };
 }
 
 export function toChannel(row: ChannelRow): ChannelLoad {

@@ -207,8 +207,11 @@ export const DELETE_DEAD = 'DELETE FROM willow_items WHERE id = $2 AND queue = $
 export const CHANNEL_STATES = `${CHANNEL_LOAD} WHERE queue = $1
   AND md5(channel) = ANY(ARRAY(SELECT md5(k) FROM unnest($2::text[]) k)) AND channel = ANY($2::text[]) AND state IN (0, 1)
   GROUP BY queue, channel ${CHANNEL_HEAD}`;
-/** $1 queue, $2 channel keys (text[]). The head of each channel that has a waiting item: index probes, no count. */
-export const CHANNEL_HEADS = `SELECT k AS channel, h.seq, h.priority, h.not_before FROM unnest($2::text[]) k
+/** $1 queue, $2 channel keys (text[]), $3 cap. The head of each channel that has a waiting item, with its waiting
+ * items counted up to $3 (on willow_items_line; 0 counts nothing): index probes, never a pass over a deep channel. */
+export const CHANNEL_HEADS = `SELECT k AS channel, h.seq, h.priority, h.not_before,
+    CASE WHEN $3::int > 0 THEN (SELECT count(*) FROM (SELECT 1 ${WAITING_IN('$1::text', 'k')} LIMIT $3::int) w)::int ELSE 0 END AS waiting
+  FROM unnest($2::text[]) k
   JOIN LATERAL (SELECT seq, priority, not_before FROM willow_items f WHERE f.seq = ${HEAD_OF('$1::text', 'k')}) h ON true`;
 /** No parameters. */
 export const LOAD_CHANNELS = `${CHANNEL_LOAD} WHERE state IN (0, 1) GROUP BY queue, channel ${CHANNEL_HEAD}`;

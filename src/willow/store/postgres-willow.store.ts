@@ -4,7 +4,7 @@ import type { PostgresStorage } from '../../platform/storage/postgres/postgres-s
 import { scalarArray, textArray } from '../../platform/storage/postgres/pg-arrays';
 import { unlessStoreDown, WriteBatcher } from '../../platform/storage/postgres/write-batcher';
 import { QueueNotFoundError } from '../domain/willow.errors';
-import type { AckResult, ChannelHead, ChannelLoad, EnqueueOutcome, ItemCheck, ItemRecord, LeaseRecord, QueueRecord, ScheduledCount, Settled, StoredItem, WillowChange, WillowStore } from '../willow.store';
+import type { AckResult, ChannelLoad, EnqueueOutcome, HeadLoad, ItemCheck, ItemRecord, LeaseRecord, QueueRecord, ScheduledCount, Settled, StoredItem, WillowChange, WillowStore } from '../willow.store';
 import { channelsChanged, QUEUE_CHANGES, type QueueChange } from './postgres-willow.changes';
 import { checkDelivery } from '../domain/delivery';
 import type { EnqueueInput } from '../domain/enqueue-plan';
@@ -263,9 +263,9 @@ export class PostgresWillowStore implements WillowStore {
     return (await this.storage.query<Row.ChannelRow>(SQL.CHANNEL_STATES, [queue, keys])).map(Row.toChannel);
   }
 
-  async channelHeads(queue: string, keys: readonly string[]): Promise<Map<string, ChannelHead>> {
+  async channelHeads(queue: string, keys: readonly string[], countUpTo: number): Promise<Map<string, HeadLoad>> {
     if (keys.length === 0) return new Map();
-    const rows = await this.storage.query<Row.HeadRow>(SQL.CHANNEL_HEADS, [queue, keys]);
+    const rows = await this.storage.query<Row.HeadRow>(SQL.CHANNEL_HEADS, [queue, keys, countUpTo]);
     return new Map(rows.map((row) => [row.channel, Row.toHead(row)]));
   }
 

@@ -159,6 +159,10 @@ export function prepareWillowStatements(db: Database) {
     // Counts per channel; its head is read after (firstWaitingHead), ordered by priority then place.
     loadChannels: db.prepare<[], CountRow>(CHANNEL_COUNTS('')),
     loadQueueChannels: db.prepare<{ queue: string }, CountRow>(CHANNEL_COUNTS('queue = @queue AND')),
+    /** A channel's waiting items, counted up to @cap (on willow_items_waiting). */
+    countWaitingUpTo: db.prepare<{ queue: string; channel: string; cap: number }, { n: number }>(
+      `SELECT count(*) AS n FROM (SELECT 1 FROM willow_items WHERE ${IN_CHANNEL} LIMIT @cap)`,
+    ),
     channelState: db.prepare<{ queue: string; channel: string }, { waiting: number; processing: number }>(
       `SELECT (SELECT count(*) FROM willow_items WHERE ${IN_CHANNEL}) AS waiting,
          (SELECT count(*) FROM willow_items ${PROCESSING_IN_CHANNEL}) AS processing`,

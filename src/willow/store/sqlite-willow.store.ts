@@ -7,7 +7,7 @@ import { DEAD, PROCESSING, WAITING, type ItemAt, type ItemCheck } from '../domai
 import { DEAD_REASON, failingChannels, Settlement, type Ack, type SettleMode } from '../domain/settlement';
 import { QueueNotFoundError } from '../domain/willow.errors';
 import { isDue } from '../domain/schedule';
-import type { AckResult, ChannelHead, ChannelLoad, EnqueueOutcome, ItemRecord, LeaseRecord, QueueRecord, ScheduledCount, Settled, StoredItem, WillowStore } from '../willow.store';
+import type { AckResult, ChannelHead, ChannelLoad, EnqueueOutcome, HeadLoad, ItemRecord, LeaseRecord, QueueRecord, ScheduledCount, Settled, StoredItem, WillowStore } from '../willow.store';
 import { WILLOW_MIGRATIONS } from './sqlite-willow.schema';
 import { writePlan, writeSettlement } from './sqlite-willow.writes';
 import { flag, prepareWillowStatements, toChannel, type CountRow } from './sqlite-willow.statements';
@@ -188,12 +188,14 @@ export class SqliteWillowStore implements WillowStore {
     return this.storage.write(() => this.sql.deleteDead.run(id, queue).changes > 0);
   }
 
-  async channelHeads(queue: string, keys: readonly string[]): Promise<Map<string, ChannelHead>> {
+  async channelHeads(queue: string, keys: readonly string[], countUpTo: number): Promise<Map<string, HeadLoad>> {
     return this.storage.read(() => {
-      const heads = new Map<string, ChannelHead>();
+      const heads = new Map<string, HeadLoad>();
       for (const key of keys) {
         const head = this.sql.firstWaitingHead.get({ queue, channel: key });
-        if (head) heads.set(key, { seq: head.seq, priority: head.priority, dueAt: head.not_before });
+        if (!head) continue;
+        const waiting = countUpTo > 0 ? this.sql.countWaitingUpTo.get({ queue, channel: key, cap: countUpTo })!.n : 0;
+        heads.set(key, { head: { seq: head.seq, priority: head.priority, dueAt: head.not_before }, waiting });
       }
       return heads;
     });

@@ -1,0 +1,85 @@
+import { FakeScheduler } from '../../common/fake-scheduler';
+import { ChannelReads } from './channel-reads';
+
+describe(ChannelReads.name, () => {
+  let time: FakeScheduler;
+  let reads: Array<{ queue: string; keys: readonly string[] }>;
+  /** How long each read takes on the fake clock. */
+  let readMs: number;
+  let sut: ChannelReads;
+  beforeEach(() => {
+    time = new FakeScheduler();
+    reads = [];
+    readMs = 0;
+    sut = new ChannelReads(
+      async (queue, keys) => {
+        reads.push({ queue, keys });
+        time.clock.advance(readMs);
+      },
+      time,
+      1_000,
+      time.clock,
+    );
+  });
+  afterEach(() => sut.stop());
+
+  const change = (queue: string, ...keys: string[]) => {
+    for (const key of keys) sut.note(queue, key);
+    sut.start(queue);
+  };
+
+  it('reads what was noted once, a pace after, with what was noted meanwhile', async () => {
+    change('q', 'a');
+    await time.advance(500);
+    change('q', 'b', 'a');
+    expect(reads).toEqual([]);
+    await time.advance(500);
+    expect(reads).toEqual([{ queue: 'q', keys: ['a', 'b'] }]);
+    change('q', 'c');
+    await time.advance(999);
+    expect(reads).toHaveLength(1);
+    await time.advance(1);
+    expect(reads).toEqual([{ queue: 'q', keys: ['a', 'b'] }, { queue: 'q', keys: ['c'] }]);
+    expect(sut.size).toBe(0);
+  });
+
+  it('reads at once for whoever waits, and answers once what was noted before the call is read', async () => {
+    change('q', 'a');
+    await expect(sut.done('q')).resolves.toBe(true);
+    expect(reads).toEqual([{ queue: 'q', keys: ['a'] }]);
+    await expect(sut.done('q')).resolves.toBe(false); // nothing pending
+    await time.advance(5_000);
+    expect(reads).toHaveLength(1); // the pending timer was taken over by the read
+  });
+
+  it('stretches the pace to nine times what the last read took, so paced reads take at most a tenth of the time', async () => {
+    readMs = 400;
+    change('q', 'a');
+    await time.advance(1_000);
+    expect(reads).toHaveLength(1);
+    change('q', 'b');
+    await time.advance(3_500);
+    expect(reads).toHaveLength(1);
+    await time.advance(100);
+    expect(reads).toHaveLength(2); // 9 x 400 ms after it was noted
+    readMs = 10;
+    change('q', 'c');
+    await time.advance(3_599);
+    expect(reads).toHaveLength(2);
+    await time.advance(1);
+    expect(reads).toHaveLength(3);
+    change('q', 'd');
+    await time.advance(1_000); // back to the pace: the last read was short
+    expect(reads).toHaveLength(4);
+  });
+
+  it('drops what was noted of a forgotten queue and answers its waiters', async () => {
+    change('gone', 'a', 'b');
+    expect(sut.size).toBe(2);
+    sut.forget('gone');
+    expect(sut.size).toBe(0);
+    await expect(sut.done('gone')).resolves.toBe(false);
+    await time.advance(5_000);
+    expect(reads).toEqual([]);
+  });
+});
