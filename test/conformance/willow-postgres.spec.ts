@@ -94,6 +94,50 @@ describePostgres('willow postgres', (url) => {
       expect(await a.claimHeads(Q, [key, key], T0)).toEqual([expect.objectContaining({ data: '"y2"' }), null]);
     });
 
+    it("does not lock a channel's last item that an enqueue in flight cannot change: a claim still takes it when it is first in line", async () => {
+      const key = canonicalTags(main);
+      await a.enqueue(Q, [item(main, 'y1', { updateable: false }), item(main, 'high', { updateable: false, priority: 5 })]);
+      // b's enqueue of the channel is in flight (the collapsing transaction), its transaction open past reading the tails.
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      let read!: (rows: unknown[]) => void;
+      const isRead = new Promise<unknown[]>((resolve) => (read = resolve));
+      const holding = storages[1].tx(async (sql) => {
+        await sql.query(SQL.LOCK_FOR_ENQUEUE, [Q, textArray([key])]);
+        read((await sql.query(SQL.ENQUEUE_STATE, [Q, textArray([key])])).rows);
+        await released;
+      });
+      try {
+        expect(await isRead).toEqual([expect.objectContaining({ updateable: false, priority: 5 })]);
+        expect(await a.claimHead(Q, key, T0)).toMatchObject({ data: '"high"' });
+      } finally {
+        release();
+        await holding;
+      }
+    });
+
+    it("locks a channel's updateable last item while an enqueue may collapse into it: a claim leaves it", async () => {
+      const key = canonicalTags(main);
+      await a.enqueue(Q, [item(main, 'tail', { updateable: true })]);
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      let read!: (rows: unknown[]) => void;
+      const isRead = new Promise<unknown[]>((resolve) => (read = resolve));
+      const holding = storages[1].tx(async (sql) => {
+        await sql.query(SQL.LOCK_FOR_ENQUEUE, [Q, textArray([key])]);
+        read((await sql.query(SQL.ENQUEUE_STATE, [Q, textArray([key])])).rows);
+        await released;
+      });
+      try {
+        expect(await isRead).toEqual([expect.objectContaining({ updateable: true })]);
+        expect(await a.claimHead(Q, key, T0)).toBeNull();
+      } finally {
+        release();
+        await holding;
+      }
+      expect(await a.claimHead(Q, key, T0)).toMatchObject({ data: '"tail"' });
+    });
+
     it('settles an expired delivery once when both instances expire it together', async () => {
       await a.enqueue(Q, [item(main, 'slow', { timeoutMs: 1_000, retryAttempts: 3 })]);
       const got = (await a.claimHead(Q, canonicalTags(main), T0))!;

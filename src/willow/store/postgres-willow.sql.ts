@@ -100,13 +100,20 @@ const LAST_WAITING_OF_KEYS = `unnest($2::text[]) AS k(channel) CROSS JOIN LATERA
     WHERE queue = $1 AND ${CHANNEL_IS('k.channel')} AND state = 0 ORDER BY seq DESC LIMIT 1) AS last`;
 /**
  * $1 queue, $2 channel keys (text[]). The queue's max_items (no row: no such queue) with the last waiting item of each
- * channel, locked (one row per channel that has one; null columns when none has). `state = 0` is checked again on the
- * locked row: an item claimed meanwhile is left out, so the enqueue appends instead of changing it.
+ * channel (one row per channel that has one; null columns when none has). Only an updateable one is locked, the item
+ * the enqueue may change: `state = 0` is checked again on the locked row, so an item claimed meanwhile is left out and
+ * the enqueue appends instead of changing it. A last item that is not updateable is only read (the channel locks keep
+ * other enqueues from changing it): locked, a claim would skip it, and hand out the item behind it when the last item
+ * is first in line by its priority.
  */
 export const ENQUEUE_STATE = `SELECT q.max_items, t.seq, t.id, t.channel, t.updateable, t.priority FROM willow_queues q
   LEFT JOIN LATERAL (SELECT i.seq, i.id, i.channel, i.updateable, i.priority
-    FROM ${LAST_WAITING_OF_KEYS} JOIN willow_items i ON i.seq = last.seq
-    WHERE i.state = 0 FOR UPDATE OF i) t ON true
+      FROM ${LAST_WAITING_OF_KEYS} JOIN willow_items i ON i.seq = last.seq
+      WHERE i.state = 0 AND NOT i.updateable
+    UNION ALL
+    SELECT * FROM (SELECT i.seq, i.id, i.channel, i.updateable, i.priority
+      FROM ${LAST_WAITING_OF_KEYS} JOIN willow_items i ON i.seq = last.seq
+      WHERE i.state = 0 AND i.updateable FOR UPDATE OF i) updateable) t ON true
   WHERE q.name = $1`;
 /** $1 queue, $2 channel keys (text[]). The last waiting seq of each channel, unlocked. */
 export const LAST_WAITING_SEQS = `SELECT k.channel, last.seq FROM ${LAST_WAITING_OF_KEYS}`;
