@@ -14,6 +14,11 @@ describe('newId', () => {
     expect(ids.size).toBe(10_000);
   });
 
+  it('spends all 80 random bits: each of the 16 random characters takes each of the 32 values', () => {
+    const ids = Array.from({ length: 5_000 }, () => newId());
+    for (let at = 10; at < 26; at++) expect(new Set(ids.map((id) => id[at])).size).toBe(32);
+  });
+
   it('sorts ids of later milliseconds after earlier ones', () => {
     jest.useFakeTimers({ now: Date.UTC(2030, 0, 1) });
     const first = newId();

@@ -22,7 +22,21 @@ export function newId(): string {
   }
   const start = poolOffset;
   poolOffset += RANDOM_BYTES;
-  return encodeTime(Date.now()) + encode40(pool, start) + encode40(pool, start + 5);
+  return timePart(Date.now()) + encode40(pool, start) + encode40(pool, start + 5);
+}
+
+/** Every pair of base32 characters, by the 10 bits they encode. */
+const PAIRS = Array.from({ length: 1024 }, (_, n) => ALPHABET[n >> 5] + ALPHABET[n & 31]);
+let lastMs = -1;
+let lastTime = '';
+
+/** The time part of an id (10 characters), encoded once per millisecond. */
+function timePart(ms: number): string {
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastTime = encodeTime(ms);
+  }
+  return lastTime;
 }
 
 function encodeTime(ms: number): string {
@@ -35,15 +49,14 @@ function encodeTime(ms: number): string {
   return out;
 }
 
-/** 5 bytes (40 bits, exact in a double) as 8 base32 characters. */
+/** 5 bytes (40 bits) as 8 base32 characters, 10 bits (two characters) at a time. */
 function encode40(bytes: Buffer, offset: number): string {
-  let rest = bytes[offset] * 2 ** 32 + bytes.readUInt32BE(offset + 1);
-  let out = '';
-  for (let i = 0; i < 8; i++) {
-    out = ALPHABET[rest % 32] + out;
-    rest = Math.floor(rest / 32);
-  }
-  return out;
+  const b0 = bytes[offset];
+  const b1 = bytes[offset + 1];
+  const b2 = bytes[offset + 2];
+  const b3 = bytes[offset + 3];
+  const b4 = bytes[offset + 4];
+  return PAIRS[(b0 << 2) | (b1 >> 6)] + PAIRS[((b1 & 63) << 4) | (b2 >> 4)] + PAIRS[((b2 & 15) << 6) | (b3 >> 2)] + PAIRS[((b3 & 3) << 8) | b4];
 }
 
 /**
