@@ -42,6 +42,17 @@ describe('canonicalTags', () => {
     expect(canonicalTags({ a: 'true' })).not.toBe(canonicalTags({ a: true }));
   });
 
+  it('is a JSON object of the keys sorted by code point, at any size (in-place sort up to 16 keys, the array sort beyond)', () => {
+    const reference = (tags: Tags) =>
+      `{${Object.keys(tags)
+        .sort(compareCodePoints)
+        .map((key) => `${JSON.stringify(key)}:${JSON.stringify(tags[key])}`)
+        .join(',')}}`;
+    const wide = fc.dictionary(fc.string({ unit: 'binary', minLength: 1, maxLength: 4 }), fc.oneof(fc.string(), fc.integer(), fc.boolean()), { maxKeys: 40 });
+    fc.assert(fc.property(wide, (tags) => canonicalTags(tags) === reference(tags)));
+    fc.assert(fc.property(tagSet, (tags) => canonicalTags(tags) === reference(tags)));
+  });
+
   it('never depends on key order', () => {
     fc.assert(fc.property(tagSet, (tags) => canonicalTags(tags) === canonicalTags(reversed(tags))));
   });
