@@ -474,9 +474,10 @@ describe('Dashboard at /ui in Chromium', () => {
       const problems = [...w.problems];
       await w.close();
       // The reload and Forget key close the event stream the page had open (the second on purpose: it carried the
-      // forgotten key); Chromium reports those as aborted requests. Nothing else may fail.
+      // forgotten key), and so does the right key when the stream opened with the refused one is still waiting for
+      // its 401 (a race: CI saw it once in four runs); Chromium reports those as aborted requests. Nothing else may fail.
       const closedStreams = problems.filter((p) => /^requestfailed: GET \S+\/v1\/events net::ERR_ABORTED$/.test(p));
-      expect(closedStreams.length).toBeLessThanOrEqual(2);
+      expect(closedStreams.length).toBeLessThanOrEqual(3);
       expect(problems.filter((p) => !closedStreams.includes(p))).toEqual([]);
     });
   });
