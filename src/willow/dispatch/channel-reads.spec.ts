@@ -73,6 +73,36 @@ describe(ChannelReads.name, () => {
     expect(reads).toHaveLength(4);
   });
 
+  it('reads a round of more channels than a batch holds back to back, then waits the pace', async () => {
+    change('q', ...Array.from({ length: 2_500 }, (_, i) => `k${i}`));
+    await time.advance(1_000);
+    expect(reads.map((r) => r.keys.length)).toEqual([1_000, 1_000, 500]);
+    change('q', 'late');
+    await time.advance(999);
+    expect(reads).toHaveLength(3);
+    await time.advance(1);
+    expect(reads).toHaveLength(4);
+  });
+
+  it('answers done() once the channels noted before the call are read, even while more keep being noted', async () => {
+    let round = 0;
+    const busy = new ChannelReads(
+      async (queue, keys) => {
+        reads.push({ queue, keys });
+        round++;
+        // Changed again meanwhile, round after round (bounded, so a wrong rule fails the test instead of hanging it).
+        if (round <= 20) for (let i = 0; i < 1_500; i++) busy.note('q', `r${round}-${i}`);
+      },
+      time,
+      1_000,
+      time.clock,
+    );
+    for (let i = 0; i < 1_500; i++) busy.note('q', `k${i}`);
+    await expect(busy.done('q')).resolves.toBe(true);
+    expect(reads.length).toBeLessThanOrEqual(3);
+    busy.stop();
+  });
+
   it('drops what was noted of a forgotten queue and answers its waiters', async () => {
     change('gone', 'a', 'b');
     expect(sut.size).toBe(2);

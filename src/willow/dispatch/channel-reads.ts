@@ -141,7 +141,9 @@ export class ChannelReads {
         if (this.paceMs > 0 && this.noted.has(queue)) this.lastReadMs.set(queue, this.clock.now() - started);
         this.readUpTo(queue, covers);
         const waited = (this.marks.get(queue)?.waiters.length ?? 0) > 0;
-        if (this.paceMs === 0 || waited || covers < round || !this.noted.get(queue)?.size) return this.readNoted(queue, covers < round ? round : (this.marks.get(queue)?.dirtied ?? round));
+        // The round goes on while channels noted before it started are left; someone waiting starts a new one at once.
+        if (covers < round) return this.readNoted(queue, round);
+        if (this.paceMs === 0 || waited || !this.noted.get(queue)?.size) return this.readNoted(queue, this.marks.get(queue)?.dirtied ?? round);
         this.reading.delete(queue);
         this.start(queue, false);
       });
