@@ -138,6 +138,23 @@ describePostgres('willow postgres', (url) => {
       expect(await a.claimHead(Q, key, T0)).toMatchObject({ data: '"tail"' });
     });
 
+    it('answers a batch of enqueues into a full queue QUEUE_FULL at once, and still fits what fits when some room is left', async () => {
+      await a.createQueue('full', 3, T0);
+      await a.enqueue('full', [item(main, 1, { updateable: false }), item(main, 2, { updateable: false })]);
+      const query = jest.spyOn(storages[0], 'query');
+      const appendCalls = () => query.mock.calls.filter(([sql]) => sql === SQL.APPEND_ITEMS).length;
+      const codes = (results: PromiseSettledResult<unknown>[]) => results.map((r) => (r.status === 'rejected' ? (r.reason as { code?: string }).code : 'ok'));
+      // One item of room: the halves find the one request that fits.
+      const some = await Promise.allSettled(Array.from({ length: 4 }, (_, i) => a.enqueue('full', [item({ n: i }, i, { updateable: false })])));
+      expect(codes(some).sort()).toEqual(['QUEUE_FULL', 'QUEUE_FULL', 'QUEUE_FULL', 'ok']);
+      // No room: every request of the batch is answered from the one refused call (halving took 2n - 1 = 15).
+      query.mockClear();
+      const none = await Promise.allSettled(Array.from({ length: 8 }, (_, i) => a.enqueue('full', [item({ m: i }, i, { updateable: false })])));
+      expect(codes(none)).toEqual(Array(8).fill('QUEUE_FULL'));
+      expect(appendCalls()).toBe(1);
+      expect((none[3] as PromiseRejectedResult).reason).toMatchObject({ details: { MaxItems: 3, Items: 3 } });
+    });
+
     it('settles an expired delivery once when both instances expire it together', async () => {
       await a.enqueue(Q, [item(main, 'slow', { timeoutMs: 1_000, retryAttempts: 3 })]);
       const got = (await a.claimHead(Q, canonicalTags(main), T0))!;

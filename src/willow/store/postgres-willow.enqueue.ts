@@ -15,6 +15,20 @@ type StateRow = { max_items: number } & ({ seq: string; id: string; channel: str
 type AppendRow = { status: 0 | 1 | 2 | 3; items: number; max_items: number };
 
 /**
+ * The append call found the queue too full for the batch, with no channel of it ending in an updateable waiting item
+ * (checked under the channel locks): every item of the batch would have been appended. `full` is the QUEUE_FULL the
+ * batch gets; `room` how many items the queue could still take.
+ */
+export class AppendsRefused extends Error {
+  constructor(
+    readonly full: QueueFullError,
+    readonly room: number,
+  ) {
+    super(full.message);
+  }
+}
+
+/**
  * Enqueues `items` into `queue`: first as appends in one call (`appendOnly`), the common case; when a channel's last
  * waiting item turns out to be updateable, the enqueue transaction plans and writes the collapses. `collapsing` holds
  * the queues whose updateable items met an updateable tail lately: their batches with updateable items go to the
@@ -55,7 +69,7 @@ async function appendOnly(storage: PostgresStorage, queue: string, items: Enqueu
     case 1:
       throw new QueueNotFoundError(queue);
     case 2:
-      throw new QueueFullError(queue, row.max_items, row.items, plan.inserts.length);
+      throw new AppendsRefused(new QueueFullError(queue, row.max_items, row.items, plan.inserts.length), row.max_items - row.items);
     case 3:
       return null;
     default:
