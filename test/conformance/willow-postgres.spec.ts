@@ -94,46 +94,46 @@ describePostgres('willow postgres', (url) => {
       expect(await a.claimHeads(Q, [key, key], T0)).toEqual([expect.objectContaining({ data: '"y2"' }), null]);
     });
 
-    it("does not lock a channel's last item that an enqueue in flight cannot change: a claim still takes it when it is first in line", async () => {
-      const key = canonicalTags(main);
-      await a.enqueue(Q, [item(main, 'y1', { updateable: false }), item(main, 'high', { updateable: false, priority: 5 })]);
-      // b's enqueue of the channel is in flight (the collapsing transaction), its transaction open past reading the tails.
+    /** b's collapsing enqueue transaction of the channel `key`, held open once it has read (and locked) the tails. */
+    const enqueueInFlight = (key: string) => {
       let release!: () => void;
       const released = new Promise<void>((resolve) => (release = resolve));
       let read!: (rows: unknown[]) => void;
-      const isRead = new Promise<unknown[]>((resolve) => (read = resolve));
+      const tails = new Promise<unknown[]>((resolve) => (read = resolve));
       const holding = storages[1].tx(async (sql) => {
         await sql.query(SQL.LOCK_FOR_ENQUEUE, [Q, textArray([key])]);
         read((await sql.query(SQL.ENQUEUE_STATE, [Q, textArray([key])])).rows);
         await released;
       });
-      try {
-        expect(await isRead).toEqual([expect.objectContaining({ updateable: false, priority: 5 })]);
-        expect(await a.claimHead(Q, key, T0)).toMatchObject({ data: '"high"' });
-      } finally {
+      const end = async () => {
         release();
         await holding;
+      };
+      return { tails, end };
+    };
+
+    it("does not lock a channel's last item that an enqueue in flight cannot change: a claim still takes it when it is first in line", async () => {
+      const key = canonicalTags(main);
+      await a.enqueue(Q, [item(main, 'y1', { updateable: false }), item(main, 'high', { updateable: false, priority: 5 })]);
+      // b's enqueue of the channel is in flight (the collapsing transaction), its transaction open past reading the tails.
+      const enqueue = enqueueInFlight(key);
+      try {
+        expect(await enqueue.tails).toEqual([expect.objectContaining({ updateable: false, priority: 5 })]);
+        expect(await a.claimHead(Q, key, T0)).toMatchObject({ data: '"high"' });
+      } finally {
+        await enqueue.end();
       }
     });
 
     it("locks a channel's updateable last item while an enqueue may collapse into it: a claim leaves it", async () => {
       const key = canonicalTags(main);
       await a.enqueue(Q, [item(main, 'tail', { updateable: true })]);
-      let release!: () => void;
-      const released = new Promise<void>((resolve) => (release = resolve));
-      let read!: (rows: unknown[]) => void;
-      const isRead = new Promise<unknown[]>((resolve) => (read = resolve));
-      const holding = storages[1].tx(async (sql) => {
-        await sql.query(SQL.LOCK_FOR_ENQUEUE, [Q, textArray([key])]);
-        read((await sql.query(SQL.ENQUEUE_STATE, [Q, textArray([key])])).rows);
-        await released;
-      });
+      const enqueue = enqueueInFlight(key);
       try {
-        expect(await isRead).toEqual([expect.objectContaining({ updateable: true })]);
+        expect(await enqueue.tails).toEqual([expect.objectContaining({ updateable: true })]);
         expect(await a.claimHead(Q, key, T0)).toBeNull();
       } finally {
-        release();
-        await holding;
+        await enqueue.end();
       }
       expect(await a.claimHead(Q, key, T0)).toMatchObject({ data: '"tail"' });
     });

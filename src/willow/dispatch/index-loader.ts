@@ -55,8 +55,9 @@ export class IndexLoader {
     const started = this.order.start();
     try {
       const index = this.dispatcher.peekIndex(queue);
-      const deep = keys.filter((key) => (index?.get(key)?.waiting ?? 0) >= 2 * HEAD_COUNT_CAP);
-      const shallow = deep.length === 0 ? keys : keys.filter((key) => (index?.get(key)?.waiting ?? 0) < 2 * HEAD_COUNT_CAP);
+      const shallow: string[] = [];
+      const deep: string[] = [];
+      for (const key of keys) ((index?.get(key)?.waiting ?? 0) < 2 * HEAD_COUNT_CAP ? shallow : deep).push(key);
       const [counted, uncounted] = await Promise.all([
         shallow.length > 0 ? this.store.channelHeads(queue, shallow, HEAD_COUNT_CAP) : new Map<string, HeadLoad>(),
         deep.length > 0 ? this.store.channelHeads(queue, deep, 0) : new Map<string, HeadLoad>(),
@@ -107,8 +108,7 @@ export class IndexLoader {
     const headRead = this.order.admit(headKey(queue, key), started);
     const countsRead = this.order.admit(countsKey(queue, key), started);
     if (!headRead && !countsRead) return;
-    const index = state ? this.dispatcher.index(queue) : this.dispatcher.peekIndex(queue);
-    const channel = index && (index.get(key) ?? (state ? index.channel(key, decodeTags(key)) : undefined));
+    const { index, channel } = this.channelOf(queue, key, state !== null);
     if (!index || !channel) return;
     const head = headRead ? { headSeq: state?.headSeq ?? null, headPriority: state?.headPriority ?? 0, headDueAt: state?.headDueAt ?? null } : {};
     let counts = {};
@@ -122,6 +122,13 @@ export class IndexLoader {
     this.dispatcher.wake(queue, channel);
   }
 
+  /** The index channel a read's answer applies to: made (with its queue's index) when the store holds something. */
+  private channelOf(queue: string, key: string, holds: boolean) {
+    const index = holds ? this.dispatcher.index(queue) : this.dispatcher.peekIndex(queue);
+    const channel = index && (index.get(key) ?? (holds ? index.channel(key, decodeTags(key)) : undefined));
+    return { index, channel };
+  }
+
   /**
    * A head read: the head as read, and the waiting items as counted (`counted`), up to HEAD_COUNT_CAP (a channel
    * counted at the cap keeps a larger count it had until its counts are read); at least one while there is a head;
@@ -129,8 +136,7 @@ export class IndexLoader {
    */
   private applyHead(queue: string, key: string, load: HeadLoad | null, counted: boolean, started: number): void {
     if (!this.order.admit(headKey(queue, key), started)) return;
-    const index = load ? this.dispatcher.index(queue) : this.dispatcher.peekIndex(queue);
-    const channel = index && (index.get(key) ?? (load ? index.channel(key, decodeTags(key)) : undefined));
+    const { index, channel } = this.channelOf(queue, key, load !== null);
     if (!index || !channel) return;
     const head = load?.head ?? null;
     const waiting = !load ? 0 : !counted ? Math.max(channel.waiting, 1) : load.waiting < HEAD_COUNT_CAP ? Math.max(load.waiting, 1) : Math.max(channel.waiting, HEAD_COUNT_CAP);

@@ -20,11 +20,26 @@ type AppendRow = { status: 0 | 1 | 2 | 3; items: number; max_items: number };
  * batch gets; `room` how many items the queue could still take.
  */
 export class AppendsRefused extends Error {
+  readonly full: QueueFullError;
+
   constructor(
-    readonly full: QueueFullError,
-    readonly room: number,
+    private readonly queue: string,
+    private readonly maxItems: number,
+    private readonly items: number,
+    adding: number,
   ) {
+    const full = new QueueFullError(queue, maxItems, items, adding);
     super(full.message);
+    this.full = full;
+  }
+
+  get room(): number {
+    return this.maxItems - this.items;
+  }
+
+  /** The QUEUE_FULL a request adding `adding` items of the batch gets. */
+  refuse(adding: number): QueueFullError {
+    return new QueueFullError(this.queue, this.maxItems, this.items, adding);
   }
 }
 
@@ -69,7 +84,7 @@ async function appendOnly(storage: PostgresStorage, queue: string, items: Enqueu
     case 1:
       throw new QueueNotFoundError(queue);
     case 2:
-      throw new AppendsRefused(new QueueFullError(queue, row.max_items, row.items, plan.inserts.length), row.max_items - row.items);
+      throw new AppendsRefused(queue, row.max_items, row.items, plan.inserts.length);
     case 3:
       return null;
     default:

@@ -145,8 +145,7 @@ export class PostgresWillowStore implements WillowStore {
     } catch (error) {
       if (!(error instanceof AppendsRefused)) throw error;
       if (requests.length === 1 || error.room > 0) throw error.full;
-      const { MaxItems, Items } = error.full.details as { MaxItems: number; Items: number };
-      return requests.map((items) => new QueueFullError(queue, MaxItems, Items, items.length));
+      return requests.map((items) => error.refuse(items.length));
     }
     this.itemStats.grew(outcomes.flat().filter((o) => !o.collapsed).length);
     let at = 0;

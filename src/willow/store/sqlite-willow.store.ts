@@ -192,10 +192,10 @@ export class SqliteWillowStore implements WillowStore {
     return this.storage.read(() => {
       const heads = new Map<string, HeadLoad>();
       for (const key of keys) {
-        const head = this.sql.firstWaitingHead.get({ queue, channel: key });
+        const head = this.channelHead(queue, key);
         if (!head) continue;
         const waiting = countUpTo > 0 ? this.sql.countWaitingUpTo.get({ queue, channel: key, cap: countUpTo })!.n : 0;
-        heads.set(key, { head: { seq: head.seq, priority: head.priority, dueAt: head.not_before }, waiting });
+        heads.set(key, { head, waiting });
       }
       return heads;
     });
