@@ -62,7 +62,7 @@ export class PostgresLimiterStore implements LimiterStore {
    */
   private readonly writes = new WriteBatcher<CounterWrite, unknown>((_line, batch) => this.writeBatch(batch), {
     maxSize: BATCH_WRITES,
-    retryAlone: unlessStoreDown,
+    retryInParts: unlessStoreDown,
   });
 
   private readonly notes: PgChannel<LimiterNote>;

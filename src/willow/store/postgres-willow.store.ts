@@ -45,7 +45,7 @@ export class PostgresWillowStore implements WillowStore {
   private readonly enqueues = new WriteBatcher<EnqueueInput, EnqueueOutcome[] | QueueFullError>((queue, requests) => this.enqueueBatch(queue, requests), {
     maxSize: BATCH_ITEMS,
     inFlight: 2,
-    retryAlone: unlessStoreDown,
+    retryInParts: unlessStoreDown,
   });
   /**
    * Acks of one queue likewise; each ack is judged alone whatever batch it is written in, and a batch that fails is
@@ -54,7 +54,7 @@ export class PostgresWillowStore implements WillowStore {
    */
   private readonly settles = new WriteBatcher<SettleRequest, AckResult[]>((queue, requests) => this.settleBatch(queue, requests), {
     maxSize: BATCH_ITEMS,
-    retryAlone: unlessStoreDown,
+    retryInParts: unlessStoreDown,
   });
 
   /** Queues whose updateable items lately collapsed into stored items: those skip the append attempt (enqueueItems). */

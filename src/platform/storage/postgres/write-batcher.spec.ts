@@ -14,7 +14,7 @@ describe('WriteBatcher', () => {
         if (bad !== undefined) throw new Error(`bad ${bad}`);
         return inputs.map((n) => `ok ${n}`);
       },
-      { maxSize: 5, inFlight, retryAlone: (error) => (error as Error).message.startsWith('bad') },
+      { maxSize: 5, inFlight, retryInParts: (error) => (error as Error).message.startsWith('bad') },
     );
     /** Lets every batch in flight finish. */
     const release = () => waiting.splice(0).forEach((resolve) => resolve());

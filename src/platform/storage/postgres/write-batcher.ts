@@ -31,7 +31,7 @@ export interface WriteBatcherOptions {
    * Whether a batch that failed with `error` is written again in halves, down to single requests, so that each
    * request fails only for its own reason (default: never; the error then fails every request of the batch).
    */
-  readonly retryAlone?: (error: unknown) => boolean;
+  readonly retryInParts?: (error: unknown) => boolean;
 }
 
 /**
@@ -47,7 +47,7 @@ export class WriteBatcher<In, Out> {
   private readonly lines = new Map<string, Line<In, Out>>();
   private readonly maxSize: number;
   private readonly inFlight: number;
-  private readonly retryAlone: (error: unknown) => boolean;
+  private readonly retryInParts: (error: unknown) => boolean;
 
   constructor(
     private readonly run: BatchRunner<In, Out>,
@@ -55,7 +55,7 @@ export class WriteBatcher<In, Out> {
   ) {
     this.maxSize = options.maxSize;
     this.inFlight = Math.max(1, options.inFlight ?? 1);
-    this.retryAlone = options.retryAlone ?? (() => false);
+    this.retryInParts = options.retryInParts ?? (() => false);
   }
 
   submit(line: string, input: In, size: number): Promise<Out> {
@@ -95,7 +95,7 @@ export class WriteBatcher<In, Out> {
   }
 
   /**
-   * One transaction for `batch`. When it fails for a reason `retryAlone` accepts, its halves are written again, in
+   * One transaction for `batch`. When it fails for a reason `retryInParts` accepts, its halves are written again, in
    * order, each split again while it fails: one request that cannot be written costs about 2 log2(n) transactions,
    * not n, while the line's later requests wait.
    */
@@ -104,7 +104,7 @@ export class WriteBatcher<In, Out> {
       const results = await this.run(line, batch.map((p) => p.input));
       batch.forEach((p, i) => p.resolve(results[i]));
     } catch (error) {
-      if (batch.length > 1 && this.retryAlone(error)) {
+      if (batch.length > 1 && this.retryInParts(error)) {
         const half = Math.ceil(batch.length / 2);
         await this.write(line, batch.slice(0, half));
         await this.write(line, batch.slice(half));
@@ -116,7 +116,7 @@ export class WriteBatcher<In, Out> {
 }
 
 /**
- * The usual `retryAlone`: a batch that failed is written again in parts unless the store itself is down or full (then
+ * The usual `retryInParts`: a batch that failed is written again in parts unless the store itself is down or full (then
  * every request would fail the same way), so a request fails only for its own reason.
  */
 export function unlessStoreDown(error: unknown): boolean {
