@@ -1,7 +1,8 @@
 import { FakeClock } from '../../src/common/clock';
 import { canonicalTags } from '../../src/common/tags';
-import { DECREMENT_OP_RETENTION_MS } from '../../src/limiter/limiter.port';
+import { COUNTER_BATCH_MAX, DECREMENT_OP_RETENTION_MS, type IncrementResult } from '../../src/limiter/limiter.port';
 import { PRUNE_EVERY_MS } from '../../src/limiter/store/decrement-ops';
+import { COUNTER_VALUE_MAX, COUNTERS_MAX } from '../../src/limiter/domain/validate';
 import type { LimiterStore } from '../../src/limiter/limiter.store';
 import { codeOf, openLimiter, type LimiterUnderTest } from '../support/limiter-harness';
 import { describeLimiterEquivalence } from './limiter-equivalence.conformance';
@@ -83,6 +84,28 @@ export function describeLimiterStore(
       expect(await sut.port.decrement({ tags: { repo: 'w', os: 'mac' }, counters: 5 })).toMatchObject({ counters: 0 });
       expect((await sut.port.listCounters({}, all)).items).toEqual([]);
       expect(await counts({ repo: 'w' })).toEqual([['r', null, 0]]);
+    });
+
+    it('raises a counter up to the maximum and refuses one past it, changing nothing; lowers it through each step', async () => {
+      await sut.admin.createRule({ name: 'r', groupBy: ['repo'], limit: -1 });
+      const tags = { repo: 'w', os: 'mac' };
+      const batch = Array.from({ length: COUNTER_BATCH_MAX }, () => ({ tags, counters: COUNTERS_MAX }));
+      let last: IncrementResult[] = [];
+      for (let sum = 0; sum < COUNTER_VALUE_MAX; sum += COUNTER_BATCH_MAX * COUNTERS_MAX) last = await sut.port.tryIncrementMany(batch);
+      expect(last.at(-1)).toMatchObject({ allowed: true, counters: COUNTER_VALUE_MAX });
+      expect(await codeOf(sut.port.tryIncrement({ tags, counters: 1 }))).toBe('INVALID_INPUT');
+      await expect(sut.port.tryIncrement({ tags, counters: 1 })).rejects.toThrow(`would raise the counter to ${COUNTER_VALUE_MAX + 1}`);
+      expect((await sut.port.listCounters({}, all)).items).toEqual([{ tags, counters: COUNTER_VALUE_MAX }]);
+      expect(await counts({ repo: 'w' })).toEqual([['r', null, COUNTER_VALUE_MAX]]);
+      expect(await sut.port.set({ tags, counters: 5 })).toEqual({ tags, counters: 5 });
+      expect(await sut.port.decrement({ tags, counters: 2 })).toEqual({ tags, counters: 3 });
+      expect(await counts({ repo: 'w' })).toEqual([['r', null, 3]]);
+      expect(await sut.port.decrement({ tags, counters: 3 })).toEqual({ tags, counters: 0 });
+      expect(await sut.port.decrement({ tags, counters: 1 })).toEqual({ tags, counters: 0 });
+      expect((await sut.port.listCounters({}, all)).items).toEqual([]);
+      expect(await counts({ repo: 'w' })).toEqual([['r', null, 0]]);
+      expect(await sut.port.tryIncrement({ tags, counters: 2 })).toMatchObject({ allowed: true, counters: 2 });
+      expect(await counts({ repo: 'w' })).toEqual([['r', null, 2]]);
     });
 
     it('applies a decrement at most once per opId, answering the current value on a repeat', async () => {

@@ -13,6 +13,12 @@ export interface CounterTable {
   counter(key: string): number;
   /** Stores a counter; 0 removes it. */
   writeCounter(key: string, value: number): void;
+  /** Adds `n` to a counter unless that would take it above `max`: the new value, or null with nothing written. One
+   * statement on a store (an increment's read and write together). */
+  raiseCounter(key: string, n: number, max: number): number | null;
+  /** Takes `n` from a counter, never below 0 (0 removes it): its value before and after. One statement on a store in
+   * the common cases (a counter that goes to 0, or stays above it). */
+  lowerCounter(key: string, n: number): CounterMove;
   /** An aggregate; 0 when absent. */
   count(aggregate: AggregateKey): number;
   /** Adds `delta` (may be negative) to an aggregate; an aggregate that reaches 0 is removed. */
@@ -32,11 +38,11 @@ export interface CounterMove {
 export function checkAndIncrement(table: CounterTable, key: string, plan: LimitPlan, n: number): IncrementOutcome {
   const verdict = evaluate(plan, plan.enforced.map((limit) => table.count(limit)), n);
   if (verdict.refusal) return { allowed: false, refusal: verdict.refusal };
-  const value = table.counter(key) + n;
-  if (value > COUNTER_VALUE_MAX) {
-    throw new InvalidInputError('Counters', `would raise the counter to ${value}, above the maximum ${COUNTER_VALUE_MAX}; decrement it first`);
+  const value = table.raiseCounter(key, n, COUNTER_VALUE_MAX);
+  if (value === null) {
+    const would = table.counter(key) + n;
+    throw new InvalidInputError('Counters', `would raise the counter to ${would}, above the maximum ${COUNTER_VALUE_MAX}; decrement it first`);
   }
-  table.writeCounter(key, value);
   for (const aggregate of plan.touched) table.addToCount(aggregate, n);
   return { allowed: true, counters: value };
 }
@@ -48,18 +54,21 @@ export function setCounter(table: CounterTable, key: string, plan: LimitPlan, va
 
 /** Never checks limits and never goes below 0 (an unknown counter is 0). */
 export function decrementCounter(table: CounterTable, key: string, plan: LimitPlan, n: number): CounterMove {
-  const previous = table.counter(key);
-  return moveCounter(table, key, plan, previous, Math.max(0, previous - n));
+  const moved = table.lowerCounter(key, n);
+  moveAggregates(table, plan, moved.counters - moved.previous);
+  return moved;
 }
 
 /** A counter read once (`previous`, a statement on a store) goes to `value`, with every aggregate that includes it. */
 function moveCounter(table: CounterTable, key: string, plan: LimitPlan, previous: number, value: number): CounterMove {
-  const delta = value - previous;
-  if (delta !== 0) {
-    table.writeCounter(key, value);
-    for (const aggregate of plan.touched) table.addToCount(aggregate, delta);
-  }
+  if (value !== previous) table.writeCounter(key, value);
+  moveAggregates(table, plan, value - previous);
   return { previous, counters: value };
+}
+
+/** Every aggregate that includes a counter moves with it. */
+function moveAggregates(table: CounterTable, plan: LimitPlan, delta: number): void {
+  if (delta !== 0) for (const aggregate of plan.touched) table.addToCount(aggregate, delta);
 }
 
 export interface CounterEntry {

@@ -1,5 +1,5 @@
 import type { Tx } from '../../platform/storage/postgres/postgres-storage';
-import type { CounterTable } from '../domain/counter-ops';
+import type { CounterMove, CounterTable } from '../domain/counter-ops';
 import type { AggregateKey } from '../domain/limit-plan';
 import * as q from './postgres-limiter.sql';
 
@@ -37,6 +37,20 @@ export class PendingCounterTable implements CounterTable {
     this.counter(key);
     this.counters.set(key, value);
     this.written.add(key);
+  }
+
+  raiseCounter(key: string, n: number, max: number): number | null {
+    const value = this.counter(key) + n;
+    if (value > max) return null;
+    this.writeCounter(key, value);
+    return value;
+  }
+
+  lowerCounter(key: string, n: number): CounterMove {
+    const previous = this.counter(key);
+    const value = Math.max(0, previous - n);
+    if (value !== previous) this.writeCounter(key, value);
+    return { previous, counters: value };
   }
 
   count(aggregate: AggregateKey): number {
