@@ -106,6 +106,8 @@ function nameProblem(raw: unknown): string | null {
 
 /** A JSON integer (a number, never a numeric string) that is a safe integer within `bounds`. */
 export function parseSafeInt(raw: unknown, path: string, bounds: { min: number; max: number }): number {
+  // Written only for an error: an integer in bounds (every valid call) builds no string.
+  if (typeof raw === 'number' && Number.isSafeInteger(raw) && raw >= bounds.min && raw <= bounds.max) return raw === 0 ? 0 : raw;
   const rule = `must be an integer from ${bounds.min} to ${bounds.max}`;
   if (typeof raw !== 'number') {
     const hint = typeof raw === 'string' ? '; send a JSON number, not a string' : '';

@@ -11,7 +11,7 @@ import { freedBy } from '../common/capacity';
 import type { CounterMove, IncrementOutcome } from './domain/counter-ops';
 import { InvalidInputError } from '../common/errors';
 import { evaluate, type LimitPlan } from './domain/limit-plan';
-import { parseAnyTags, parseCounters, parseOpId } from './domain/validate';
+import { COUNTERS_MAX, parseAnyTags, parseCounters, parseOpId } from './domain/validate';
 import { LIMITER_STORE, STALE_PLAN, type DecrementMove, type LimiterStore, type Planned } from './limiter.store';
 import {
   COUNTER_BATCH_MAX,
@@ -32,6 +32,12 @@ const SCAN_BATCH = 1_000;
 @Injectable()
 export class LimiterService implements LimiterPort {
   readonly capacityFreed$: Observable<CapacityFreed>;
+  /**
+   * The tag sets this Limiter checked and encoded, by identity, with their encoding: the copies it made itself (frozen,
+   * so unchanged since) and answered with. A caller in this process that sends such a set again, as Willow does with
+   * each channel's running-counter tags, skips the check and the encoding. One from a transport is always a new object.
+   */
+  private readonly checked = new WeakMap<Tags, string>();
 
   constructor(
     @Inject(LIMITER_STORE) private readonly store: LimiterStore,
@@ -44,13 +50,13 @@ export class LimiterService implements LimiterPort {
   }
 
   async tryIncrement(cmd: CounterChange): Promise<IncrementResult> {
-    const { tags, key, n } = counterCommand(cmd, 1);
+    const { tags, key, n } = this.command(cmd, 1);
     const outcome = await this.cache.withPlan(tags, (plan, version) => this.store.tryIncrement({ key, plan, counters: n, version }));
     return this.verdict(tags, outcome);
   }
 
   async tryIncrementMany(cmds: readonly CounterChange[]): Promise<IncrementResult[]> {
-    const parsed = counterCommands(cmds, 1);
+    const parsed = this.commands(cmds, 1);
     const outcomes = await this.cache.withPlans(
       parsed.map((c) => c.tags),
       (plans, version, at) => this.store.tryIncrementMany(at.map((i, k) => ({ key: parsed[i].key, plan: plans[k], counters: parsed[i].n, version }))),
@@ -59,7 +65,7 @@ export class LimiterService implements LimiterPort {
   }
 
   async decrement(cmd: CounterDecrement): Promise<CounterValue> {
-    const { tags, key, n } = counterCommand(cmd, 1);
+    const { tags, key, n } = this.command(cmd, 1);
     const opId = parseOpId(cmd.opId, 'OpId');
     const now = this.clock.now();
     const moved = await this.cache.withPlan(tags, (plan, version) =>
@@ -70,15 +76,16 @@ export class LimiterService implements LimiterPort {
   }
 
   async decrementMany(cmds: readonly CounterDecrement[]): Promise<CounterValue[]> {
-    const parsed = counterCommands(cmds, 1).map((c, i) => ({ ...c, opId: parseOpId(cmds[i].opId, `[${i}].OpId`) }));
+    const parsed = this.commands(cmds, 1);
+    const opIds = cmds.map((cmd, i) => (cmd.opId == null ? null : parseOpId(cmd.opId, `[${i}].OpId`)));
     const now = this.clock.now();
     const moves = await this.cache.withPlans(
       parsed.map((c) => c.tags),
       (plans, version, at) =>
         this.store.decrementMany(
           at.map((i, k) => {
-            const { key, n, opId } = parsed[i];
-            return { key, plan: plans[k], counters: n, version, opId, now, retentionMs: DECREMENT_OP_RETENTION_MS };
+            const { key, n } = parsed[i];
+            return { key, plan: plans[k], counters: n, version, opId: opIds[i], now, retentionMs: DECREMENT_OP_RETENTION_MS };
           }),
         ),
     );
@@ -90,13 +97,13 @@ export class LimiterService implements LimiterPort {
   }
 
   async set(cmd: { readonly tags: Tags; readonly counters: number }): Promise<CounterValue> {
-    const { tags, key, n } = counterCommand(cmd, 0);
+    const { tags, key, n } = this.command(cmd, 0);
     const moved = await this.move(tags, (plan, version) => this.store.set({ key, plan, counters: n, version }));
     return { tags, counters: moved.counters };
   }
 
   async explain(cmd: CounterChange): Promise<Explanation> {
-    const { tags, n } = counterCommand(cmd, 1);
+    const { tags, n } = this.command(cmd, 1);
     const verdict = await this.cache.withPlan(tags, async (plan, version) => {
       const counts = await this.store.counts(plan.enforced, version);
       return counts === STALE_PLAN ? STALE_PLAN : evaluate(plan, counts, n);
@@ -123,6 +130,29 @@ export class LimiterService implements LimiterPort {
       if (batch.length < size) return { items, nextCursor: null };
       cursor = batch[batch.length - 1].key;
     }
+  }
+
+  /** `counterCommand` for each of a batch (1 to COUNTER_BATCH_MAX), with the index in every error's path. */
+  private commands(cmds: readonly CounterChange[], min: 0 | 1): ParsedCommand[] {
+    if (!Array.isArray(cmds) || cmds.length < 1 || cmds.length > COUNTER_BATCH_MAX) {
+      throw new InvalidInputError('', `must hold 1 to ${COUNTER_BATCH_MAX} counter changes`);
+    }
+    return cmds.map((cmd, i) => this.command(cmd, min, i));
+  }
+
+  /**
+   * Re-checks a port command with the kernel parsers (RPC callers have no DTO); reserved `_` keys are allowed. A
+   * command's place in a batch (`at`) prefixes every error's path. A tag set this Limiter checked before is taken as is.
+   */
+  private command(cmd: { readonly tags: Tags; readonly counters: number }, min: 0 | 1, at: number | null = null): ParsedCommand {
+    const known = this.checked.get(cmd?.tags);
+    const tags = known === undefined ? parseAnyTags(cmd?.tags, pathAt(at, 'KeyValues')) : cmd.tags;
+    const key = known ?? canonicalTags(tags);
+    if (known === undefined) this.checked.set(tags, key);
+    const raw = cmd?.counters;
+    // Paths are written only for an error: a valid count (every call but a bad one) builds no string.
+    const n = typeof raw === 'number' && Number.isSafeInteger(raw) && raw >= min && raw <= COUNTERS_MAX ? raw + 0 : parseCounters(raw, pathAt(at, 'Counters'), min);
+    return { tags, key, n };
   }
 
   private verdict(tags: Tags, outcome: IncrementOutcome): IncrementResult {
@@ -154,19 +184,13 @@ export class LimiterService implements LimiterPort {
   }
 }
 
-/** `counterCommand` for each of a batch (1 to BATCH_MAX), with the index in every error's path. */
-function counterCommands(cmds: readonly CounterChange[], min: 0 | 1): Array<{ tags: Tags; key: string; n: number }> {
-  if (!Array.isArray(cmds) || cmds.length < 1 || cmds.length > COUNTER_BATCH_MAX) {
-    throw new InvalidInputError('', `must hold 1 to ${COUNTER_BATCH_MAX} counter changes`);
-  }
-  return cmds.map((cmd, i) => counterCommand(cmd, min, `[${i}].`));
+interface ParsedCommand {
+  readonly tags: Tags;
+  readonly key: string;
+  readonly n: number;
 }
 
-/**
- * Re-checks a port command with the kernel parsers (RPC callers have no DTO); reserved `_` keys are allowed. `at`
- * prefixes every error's path (a command's place in a batch).
- */
-function counterCommand(cmd: { readonly tags: Tags; readonly counters: number }, min: 0 | 1, at = ''): { tags: Tags; key: string; n: number } {
-  const tags = parseAnyTags(cmd?.tags, `${at}KeyValues`);
-  return { tags, key: canonicalTags(tags), n: parseCounters(cmd?.counters, `${at}Counters`, min) };
+/** A field's path in a command, prefixed by the command's place in a batch (null: a single command). */
+function pathAt(at: number | null, field: string): string {
+  return at === null ? field : `[${at}].${field}`;
 }

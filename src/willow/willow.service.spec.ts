@@ -23,6 +23,10 @@ class FakeLimiter implements LimiterPort {
   readonly capacityFreed$ = new Subject<CapacityFreed>();
   /** How many changes each Limiter call carried, by method. */
   readonly calls: Record<string, number[]> = {};
+  /** The tag sets tryIncrementMany and decrementMany were sent, and those they answered with (fresh frozen copies, as
+   * the Limiter's are), in order. */
+  readonly sent: Tags[] = [];
+  readonly answered: Tags[] = [];
   private hold: { reached: () => void; release: Promise<void> } | null = null;
 
   /** Holds the next tryIncrement; resolves `reached` when it is held and returns the function that lets it go on. */
@@ -65,13 +69,21 @@ class FakeLimiter implements LimiterPort {
     return cmds.map((cmd) => {
       const key = canonicalTags(cmd.tags);
       this.counters.set(key, (this.counters.get(key) ?? 0) + cmd.counters);
-      return { allowed: true as const, tags: cmd.tags, counters: this.counters.get(key)! };
+      return { allowed: true as const, tags: this.answer(cmd.tags), counters: this.counters.get(key)! };
     });
   }
 
-  decrementMany(cmds: readonly CounterChange[]) {
+  async decrementMany(cmds: readonly CounterChange[]) {
     (this.calls.decrementMany ??= []).push(cmds.length);
-    return Promise.all(cmds.map((cmd) => this.decrement(cmd)));
+    const values = await Promise.all(cmds.map((cmd) => this.decrement(cmd)));
+    return values.map((value, i) => ({ ...value, tags: this.answer(cmds[i].tags) }));
+  }
+
+  private answer(tags: Tags): Tags {
+    this.sent.push(tags);
+    const copy = Object.freeze({ ...tags });
+    this.answered.push(copy);
+    return copy;
   }
 
 
@@ -168,6 +180,21 @@ describe(WillowService.name, () => {
     expect(limiter.calls.tryIncrementMany).toEqual([40]);
     await sut.ack('q', batch.map((d) => ({ id: d.id, passed: true, attempt: d.attempt })));
     expect(limiter.calls.decrementMany).toEqual([40]);
+    expect(limiter.counters.size).toBe(0);
+  });
+
+  it("sends a channel's running-counter tags as the Limiter last answered with them, not a new set each time", async () => {
+    await sut.enqueue('q', [item({ c: 1 }, 1), item({ c: 1 }, 2)]);
+    const [first] = await sut.dequeue({ queue: 'q', query: MATCH_ALL, waitMs: 0, count: 1 });
+    await sut.ack('q', [{ id: first.id, passed: true, attempt: 1 }]);
+    const [second] = await sut.dequeue({ queue: 'q', query: MATCH_ALL, waitMs: 0, count: 1 });
+    await sut.ack('q', [{ id: second.id, passed: true, attempt: 1 }]);
+    const { sent, answered } = limiter;
+    expect(sent).toHaveLength(4); // increment, decrement, increment, decrement
+    expect(sent[0]).toEqual({ c: 1, _willow_queue: 'q' });
+    // Which answer each call sent: the first increment a new set, every later call the set the latest increment
+    // answered with (the Limiter answers with the set it was sent once it has checked it: always one object).
+    expect(sent.map((tags) => answered.indexOf(tags))).toEqual([-1, 0, 0, 2]);
     expect(limiter.counters.size).toBe(0);
   });
 });

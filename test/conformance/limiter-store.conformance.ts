@@ -1,5 +1,5 @@
 import { FakeClock } from '../../src/common/clock';
-import { canonicalTags } from '../../src/common/tags';
+import { canonicalTags, type Tags } from '../../src/common/tags';
 import { COUNTER_BATCH_MAX, DECREMENT_OP_RETENTION_MS, type IncrementResult } from '../../src/limiter/limiter.port';
 import { PRUNE_EVERY_MS } from '../../src/limiter/store/decrement-ops';
 import { COUNTER_VALUE_MAX, COUNTERS_MAX } from '../../src/limiter/domain/validate';
@@ -161,6 +161,27 @@ export function describeLimiterStore(
       expect(freed).toEqual(expect.arrayContaining([{ repo: 'w', os: 'mac' }, { repo: 'w', os: 'ios' }]));
       const bad = await sut.port.decrementMany([{ tags: { repo: 'w' }, counters: 1 }, { tags: { repo: 'w' }, counters: 1, opId: '' }]).catch((e: unknown) => e);
       expect(bad).toMatchObject({ code: 'INVALID_INPUT', details: { Path: '[1].OpId' } });
+    });
+
+    it('takes a tag set it answered with as is when sent again, and checks every set it did not make', async () => {
+      await sut.admin.createRule({ name: 'r', groupBy: ['repo'], limit: 9 });
+      const sent: Record<string, unknown> = { repo: 'w', os: 'mac' };
+      const first = await sut.port.tryIncrement({ tags: sent as Tags, counters: 1 });
+      expect(first.tags).not.toBe(sent); // a checked copy
+      expect(Object.isFrozen(first.tags)).toBe(true);
+      const again = await sut.port.tryIncrementMany([{ tags: first.tags, counters: 1 }]);
+      expect(again[0].tags).toBe(first.tags);
+      const lowered = await sut.port.decrementMany([{ tags: first.tags, counters: 1, opId: null }]);
+      expect(lowered).toEqual([{ tags: first.tags, counters: 1 }]);
+      expect(await counts({ repo: 'w' })).toEqual([['r', null, 1]]);
+      // The caller's own object, changed after it was accepted, is checked again: never taken for the set it held.
+      sent.$bad = 1;
+      expect(await codeOf(sut.port.tryIncrement({ tags: sent as Tags, counters: 1 }))).toBe('INVALID_INPUT');
+      const bad = await sut.port.tryIncrementMany([{ tags: first.tags, counters: 1 }, { tags: first.tags, counters: 0 }]).catch((e: unknown) => e);
+      expect(bad).toMatchObject({ code: 'INVALID_INPUT', details: { Path: '[1].Counters' } });
+      const badTags = await sut.port.tryIncrementMany([{ tags: first.tags, counters: 1 }, { tags: {}, counters: 1 }]).catch((e: unknown) => e);
+      expect(badTags).toMatchObject({ code: 'INVALID_INPUT', details: { Path: '[1].KeyValues' } });
+      expect(await counts({ repo: 'w' })).toEqual([['r', null, 1]]);
     });
 
     it('applies 20 concurrent decrements with one opId once', async () => {

@@ -7,7 +7,7 @@ import { CounterReconciler } from '../leases/counter-reconciler';
 import { Dispatcher } from './dispatcher';
 import type { Channel, QueueIndex } from '../domain/dispatch/queue-index';
 import { inLineOrder } from '../domain/item';
-import { runningCounterTags } from '../domain/leases/running-counter';
+import { runningCounterTagsOf } from '../domain/leases/running-counter';
 import { IndexSync } from './index-sync';
 import { LeaseKeeper, toDelivery } from '../leases/lease-keeper';
 import type { Delivery } from '../willow.port';
@@ -73,7 +73,7 @@ export class Gate {
     } catch (error) {
       // A claim that lost its connection on a shared store may have committed, its answer lost: its counters are
       // left for a recount. Any other failure wrote nothing.
-      if (!this.counters.unknownOutcome(error)) await this.counters.decrementMany(queue, admitted.map((c) => ({ tags: c.tags, what: 'claim' })));
+      if (!this.counters.unknownOutcome(error)) await this.counters.decrementMany(queue, admitted.map((c) => ({ counterTags: runningCounterTagsOf(c, queue), what: 'claim' })));
       for (const channel of admitted) this.release(queue, index, channel);
       throw error;
     }
@@ -93,7 +93,7 @@ export class Gate {
       }
       this.release(queue, index, channel);
     });
-    await this.counters.decrementMany(queue, empty.map((c) => ({ tags: c.tags, what: 'claim' })));
+    await this.counters.decrementMany(queue, empty.map((c) => ({ counterTags: runningCounterTagsOf(c, queue), what: 'claim' })));
     return claimed.sort(inLineOrder);
   }
 
@@ -108,7 +108,7 @@ export class Gate {
       const mark = this.dispatcher.capacityMark();
       let verdicts: IncrementResult[];
       try {
-        verdicts = await this.limiter.tryIncrementMany(asking.map((c) => ({ tags: runningCounterTags(c.tags, queue), counters: 1 })));
+        verdicts = await this.limiter.tryIncrementMany(asking.map((c) => ({ tags: runningCounterTagsOf(c, queue), counters: 1 })));
       } catch (error) {
         this.counters.incrementFailed(error);
         for (const channel of asking) this.release(queue, index, channel);
@@ -120,6 +120,7 @@ export class Gate {
       const again: Channel[] = [];
       asking.forEach((channel, i) => {
         const verdict = verdicts[i];
+        channel.counterTags = verdict.tags;
         if (verdict.allowed) admitted.push(channel);
         else if (raced) again.push(channel);
         else this.refused(queue, index, channel, verdict);

@@ -10,7 +10,7 @@ import { SCHEDULER } from '../../platform/scheduler.token';
 import { Dispatcher } from '../dispatch/dispatcher';
 import { IndexSync } from '../dispatch/index-sync';
 import { CounterGuard } from '../domain/leases/counter-guard';
-import { decrementOpId, QUEUE_TAG, runningCounterTags } from '../domain/leases/running-counter';
+import { decrementOpId, QUEUE_TAG, runningCounterTags, runningCounterTagsOf } from '../domain/leases/running-counter';
 import { DecrementRetries } from './decrement-retries';
 
 /**
@@ -85,17 +85,27 @@ export class CounterReconciler implements OnApplicationShutdown {
    * counters are reconciled.
    */
   decrement(tags: Tags, queue: string, what: string): Promise<void> {
-    return this.decrementMany(queue, [{ tags, what }]);
+    return this.decrementMany(queue, [{ counterTags: runningCounterTags(tags, queue), what }]);
   }
 
   /**
-   * `decrement` of several channels' counters in one Limiter call. Only a shared store's decrements carry an opId:
-   * they are the ones sent again after a failure; alone on its store, a failure re-sets the counters instead.
+   * The running-counter tags of channel `key` (tags `tags`) of `queue`: while the index holds the channel, those the
+   * Limiter last answered with for it (`runningCounterTagsOf`), else built.
    */
-  async decrementMany(queue: string, settled: ReadonlyArray<{ readonly tags: Tags; readonly what: string }>): Promise<void> {
+  counterTagsOf(queue: string, key: string, tags: Tags): Tags {
+    const channel = this.dispatcher.peekIndex(queue)?.get(key);
+    return channel ? runningCounterTagsOf(channel, queue) : runningCounterTags(tags, queue);
+  }
+
+  /**
+   * `decrement` of several channels' counters (their running-counter tags, `counterTags`) in one Limiter call. Only a
+   * shared store's decrements carry an opId: they are the ones sent again after a failure; alone on its store, a
+   * failure re-sets the counters instead.
+   */
+  async decrementMany(queue: string, settled: ReadonlyArray<{ readonly counterTags: Tags; readonly what: string }>): Promise<void> {
     if (settled.length === 0) return;
     const shared = this.sync.shared;
-    const changes = settled.map(({ tags, what }) => ({ tags: runningCounterTags(tags, queue), counters: 1, opId: shared ? decrementOpId(what) : null }));
+    const changes = settled.map(({ counterTags, what }) => ({ tags: counterTags, counters: 1, opId: shared ? decrementOpId(what) : null }));
     try {
       await this.limiter.decrementMany(changes);
     } catch (error) {

@@ -68,13 +68,15 @@ export class LeaseKeeper implements OnApplicationShutdown {
       const settled = settledOf(result);
       if (settled.length === 0) return result;
       const { queue } = settled[0].item;
+      // Read before the index changes below, which may drop a channel they empty.
+      const counterTags = opts.decrement === false ? [] : settled.map(({ item }) => this.counters.counterTagsOf(queue, item.key, item.tags));
       for (const s of settled) this.events.settled(s, opts.cause ?? 'other');
       for (const { item, outcome } of settled) {
         const backInLine = outcome === 'front' || outcome === 'back' || outcome === 'given_back';
         this.sync.changed(queue, item.key, item.tags, backInLine ? { processing: -1, waiting: 1, head: 'reread' } : { processing: -1 });
       }
       if (opts.decrement !== false) {
-        await this.counters.decrementMany(queue, settled.map(({ item }) => ({ tags: item.tags, what: `${item.id}:${item.attempt}` })));
+        await this.counters.decrementMany(queue, settled.map(({ item }, i) => ({ counterTags: counterTags[i], what: `${item.id}:${item.attempt}` })));
       }
       return result;
     });

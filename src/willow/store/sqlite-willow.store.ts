@@ -256,7 +256,11 @@ export class SqliteWillowStore implements WillowStore {
     if (!row || !isDue(row.not_before, now)) return null;
     const expiresAt = now + row.timeout_ms;
     this.sql.claim.run(expiresAt, row.seq);
-    return toItem({ ...row, state: PROCESSING, attempt: row.attempt + 1, expires_at: expiresAt });
+    // The row is this call's own: it becomes the claimed item's without a copy.
+    row.state = PROCESSING;
+    row.attempt += 1;
+    row.expires_at = expiresAt;
+    return toItem(row);
   }
 
   /** The items of `ids` that exist, in the order of `ids` (an id given twice, twice): one statement for a batch. */

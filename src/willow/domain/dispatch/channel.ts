@@ -56,6 +56,11 @@ export class Channel {
    * empty; it is replaced on join and leave, never changed in place (see `joinedView` and `leftView`).
    */
   views: readonly View[] = NO_VIEWS;
+  /**
+   * The tags of this channel's running counter as the Limiter last answered with them (null until it has): sent again
+   * to a Limiter in this process, a set it made is not checked and encoded again (see `runningCounterTagsOf`).
+   */
+  counterTags: Tags | null = null;
 
   constructor(
     readonly key: string,

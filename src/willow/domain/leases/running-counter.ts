@@ -9,6 +9,11 @@ export function runningCounterTags(tags: Tags, queue: string): Tags {
   return withTag(tags, QUEUE_TAG, queue);
 }
 
+/** A channel's running-counter tags: those the Limiter last answered with for it, else built (`runningCounterTags`). */
+export function runningCounterTagsOf(channel: { readonly tags: Tags; readonly counterTags: Tags | null }, queue: string): Tags {
+  return channel.counterTags ?? runningCounterTags(channel.tags, queue);
+}
+
 /**
  * The idempotency key of one running-counter decrement: what it settles (`<item id>:<attempt>`, or `claim` for an
  * increment whose claim failed) made unique by a fresh id. The attempt number alone is not unique to a delivery: a
