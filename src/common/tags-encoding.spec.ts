@@ -4,6 +4,7 @@ import {
   compareCodePoints,
   compareTagValues,
   decodeTags,
+  DECODED_TAGS_KEPT,
   parseTags,
   projectTags,
   type TagValue,
@@ -74,6 +75,18 @@ describe('canonicalTags', () => {
 describe('decodeTags', () => {
   it.each(['[]', 'null', '{"a":null}', '{"a":{"b":1}}'])('throws on the corrupt encoding %s', (encoded) => {
     expect(() => decodeTags(encoded)).toThrow(/Corrupt tag encoding/);
+    expect(() => decodeTags(encoded)).toThrow(/Corrupt tag encoding/); // not remembered as decoded
+  });
+
+  it('answers an encoding decoded lately with the same frozen set, and decodes anew once it was forgotten', () => {
+    const encoded = canonicalTags({ os: 'linux', n: 1 });
+    const first = decodeTags(encoded);
+    expect(decodeTags(`${encoded}`)).toBe(first);
+    for (let i = 0; i <= DECODED_TAGS_KEPT; i++) expect(decodeTags(canonicalTags({ i }))).toEqual({ i });
+    const again = decodeTags(encoded);
+    expect(again).not.toBe(first);
+    expect(again).toEqual({ os: 'linux', n: 1 });
+    expect(Object.isFrozen(again)).toBe(true);
   });
 });
 

@@ -160,12 +160,30 @@ function sortKeys(keys: string[]): void {
   }
 }
 
-/** Reads back a `canonicalTags` encoding (trusted storage); throws a plain Error if it is corrupt. */
+/** The most encodings `decodeTags` remembers; when full it forgets them all and starts again. */
+export const DECODED_TAGS_KEPT = 16_384;
+const decoded = new Map<string, Tags>();
+
+/**
+ * Reads back a `canonicalTags` encoding (trusted storage); throws a plain Error if it is corrupt. Every item read from
+ * a store has its channel's tags decoded (a claim and its ack each): the sets decoded last are kept by encoding and
+ * answered again (a tag set is frozen, so callers can share it), up to DECODED_TAGS_KEPT of them.
+ */
 export function decodeTags(encoded: string): Tags {
+  const known = decoded.get(encoded);
+  if (known !== undefined) return known;
+  const tags = decodeFresh(encoded);
+  if (decoded.size >= DECODED_TAGS_KEPT) decoded.clear();
+  decoded.set(encoded, tags);
+  return tags;
+}
+
+function decodeFresh(encoded: string): Tags {
   const parsed: unknown = JSON.parse(encoded);
   if (!isJsonObject(parsed)) throw new Error(`Corrupt tag encoding (not an object): ${encoded.slice(0, 200)}`);
   const out = emptyTags();
-  for (const [key, value] of Object.entries(parsed)) {
+  for (const key of Object.keys(parsed)) {
+    const value = parsed[key];
     if (!isTagValue(value)) {
       throw new Error(`Corrupt tag encoding (bad value for ${JSON.stringify(key)}): ${encoded.slice(0, 200)}`);
     }
