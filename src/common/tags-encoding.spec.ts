@@ -4,7 +4,9 @@ import {
   compareCodePoints,
   compareTagValues,
   decodeTags,
+  DECODED_TAGS_CHARS,
   DECODED_TAGS_KEPT,
+  DECODED_TAGS_LONGEST,
   parseTags,
   projectTags,
   type TagValue,
@@ -81,12 +83,24 @@ describe('decodeTags', () => {
   it('answers an encoding decoded lately with the same frozen set, and decodes anew once it was forgotten', () => {
     const encoded = canonicalTags({ os: 'linux', n: 1 });
     const first = decodeTags(encoded);
-    expect(decodeTags(`${encoded}`)).toBe(first);
+    expect(decodeTags(canonicalTags({ n: 1, os: 'linux' }))).toBe(first);
     for (let i = 0; i <= DECODED_TAGS_KEPT; i++) expect(decodeTags(canonicalTags({ i }))).toEqual({ i });
     const again = decodeTags(encoded);
     expect(again).not.toBe(first);
     expect(again).toEqual({ os: 'linux', n: 1 });
     expect(Object.isFrozen(again)).toBe(true);
+  });
+
+  it('never keeps an encoding longer than DECODED_TAGS_LONGEST, and keeps at most DECODED_TAGS_CHARS characters', () => {
+    const long = canonicalTags({ v: 'x'.repeat(DECODED_TAGS_LONGEST) });
+    expect(decodeTags(long)).not.toBe(decodeTags(long));
+    const encoded = canonicalTags({ kept: true });
+    const first = decodeTags(encoded);
+    const each = canonicalTags({ w: 'y'.repeat(1_000) });
+    // Fewer encodings than DECODED_TAGS_KEPT whose characters pass DECODED_TAGS_CHARS: the first is forgotten.
+    for (let i = 0; i * each.length <= DECODED_TAGS_CHARS; i++) decodeTags(canonicalTags({ i, w: 'y'.repeat(1_000) }));
+    expect(decodeTags(encoded)).not.toBe(first);
+    expect(decodeTags(encoded)).toEqual({ kept: true });
   });
 });
 

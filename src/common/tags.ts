@@ -160,21 +160,30 @@ function sortKeys(keys: string[]): void {
   }
 }
 
-/** The most encodings `decodeTags` remembers; when full it forgets them all and starts again. */
+/** The most encodings `decodeTags` remembers, and their most characters in all; when either would be passed it
+ * forgets them all and starts again. A longer encoding than DECODED_TAGS_LONGEST is never kept. */
 export const DECODED_TAGS_KEPT = 16_384;
+export const DECODED_TAGS_CHARS = 1_048_576;
+export const DECODED_TAGS_LONGEST = 1_024;
 const decoded = new Map<string, Tags>();
+let decodedChars = 0;
 
 /**
  * Reads back a `canonicalTags` encoding (trusted storage); throws a plain Error if it is corrupt. Every item read from
  * a store has its channel's tags decoded (a claim and its ack each): the sets decoded last are kept by encoding and
- * answered again (a tag set is frozen, so callers can share it), up to DECODED_TAGS_KEPT of them.
+ * answered again (a tag set is frozen, so callers can share it), within the bounds above (a few MB at most).
  */
 export function decodeTags(encoded: string): Tags {
   const known = decoded.get(encoded);
   if (known !== undefined) return known;
   const tags = decodeFresh(encoded);
-  if (decoded.size >= DECODED_TAGS_KEPT) decoded.clear();
+  if (encoded.length > DECODED_TAGS_LONGEST) return tags;
+  if (decoded.size >= DECODED_TAGS_KEPT || decodedChars + encoded.length > DECODED_TAGS_CHARS) {
+    decoded.clear();
+    decodedChars = 0;
+  }
   decoded.set(encoded, tags);
+  decodedChars += encoded.length;
   return tags;
 }
 

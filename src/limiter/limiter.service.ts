@@ -11,7 +11,7 @@ import { freedBy } from '../common/capacity';
 import type { CounterMove, IncrementOutcome } from './domain/counter-ops';
 import { InvalidInputError } from '../common/errors';
 import { evaluate, type LimitPlan } from './domain/limit-plan';
-import { COUNTERS_MAX, parseAnyTags, parseCounters, parseOpId } from './domain/validate';
+import { parseAnyTags, parseCounters, parseOpId, validCounters } from './domain/validate';
 import { LIMITER_STORE, STALE_PLAN, type DecrementMove, type LimiterStore, type Planned } from './limiter.store';
 import {
   COUNTER_BATCH_MAX,
@@ -151,7 +151,7 @@ export class LimiterService implements LimiterPort {
     if (known === undefined) this.checked.set(tags, key);
     const raw = cmd?.counters;
     // Paths are written only for an error: a valid count (every call but a bad one) builds no string.
-    const n = typeof raw === 'number' && Number.isSafeInteger(raw) && raw >= min && raw <= COUNTERS_MAX ? raw + 0 : parseCounters(raw, pathAt(at, 'Counters'), min);
+    const n = validCounters(raw, min) ? raw : parseCounters(raw, pathAt(at, 'Counters'), min);
     return { tags, key, n };
   }
 

@@ -27,6 +27,8 @@ class FakeLimiter implements LimiterPort {
    * the Limiter's are), in order. */
   readonly sent: Tags[] = [];
   readonly answered: Tags[] = [];
+  /** Answer with plain, unfrozen copies, as a Limiter over a transport does. */
+  plainAnswers = false;
   private hold: { reached: () => void; release: Promise<void> } | null = null;
 
   /** Holds the next tryIncrement; resolves `reached` when it is held and returns the function that lets it go on. */
@@ -81,7 +83,7 @@ class FakeLimiter implements LimiterPort {
 
   private answer(tags: Tags): Tags {
     this.sent.push(tags);
-    const copy = Object.freeze({ ...tags });
+    const copy = this.plainAnswers ? { ...tags } : Object.freeze({ ...tags });
     this.answered.push(copy);
     return copy;
   }
@@ -195,6 +197,18 @@ describe(WillowService.name, () => {
     // Which answer each call sent: the first increment a new set, every later call the set the latest increment
     // answered with (the Limiter answers with the set it was sent once it has checked it: always one object).
     expect(sent.map((tags) => answered.indexOf(tags))).toEqual([-1, 0, 0, 2]);
+    expect(limiter.counters.size).toBe(0);
+  });
+
+  it('keeps no counter tags answered by a Limiter over a transport (plain objects): each call sends its own set', async () => {
+    limiter.plainAnswers = true;
+    await sut.enqueue('q', [item({ c: 1 }, 1), item({ c: 1 }, 2)]);
+    for (let i = 0; i < 2; i++) {
+      const [delivery] = await sut.dequeue({ queue: 'q', query: MATCH_ALL, waitMs: 0, count: 1 });
+      await sut.ack('q', [{ id: delivery.id, passed: true, attempt: 1 }]);
+    }
+    expect(limiter.sent.map((tags) => limiter.answered.indexOf(tags))).toEqual([-1, -1, -1, -1]);
+    expect(limiter.sent.every((tags) => Object.isFrozen(tags))).toBe(true);
     expect(limiter.counters.size).toBe(0);
   });
 });

@@ -14,10 +14,10 @@ export interface CounterTable {
   /** Stores a counter; 0 removes it. */
   writeCounter(key: string, value: number): void;
   /** Adds `n` to a counter unless that would take it above `max`: the new value, or null with nothing written. One
-   * statement on a store (an increment's read and write together). */
+   * statement on the embedded store (an increment's read and write together). */
   raiseCounter(key: string, n: number, max: number): number | null;
-  /** Takes `n` from a counter, never below 0 (0 removes it): its value before and after. One statement on a store in
-   * the common cases (a counter that goes to 0, or stays above it). */
+  /** Takes `n` from a counter, never below 0 (0 removes it): its value before and after. One statement on the
+   * embedded store for a counter taken to 0 (a running counter's usual decrement), two otherwise. */
   lowerCounter(key: string, n: number): CounterMove;
   /** An aggregate; 0 when absent. */
   count(aggregate: AggregateKey): number;

@@ -1,5 +1,5 @@
 import { InvalidInputError } from '../../common/errors';
-import { checkNewOverride, checkNewRule, groupSetKey, parseCounters, parseGroupBy, parseOpId } from './validate';
+import { checkNewOverride, checkNewRule, groupSetKey, parseCounters, parseGroupBy, parseOpId, validCounters } from './validate';
 
 function fault(fn: () => unknown): InvalidInputError {
   try {
@@ -49,6 +49,20 @@ describe('limiter input validation', () => {
     expect(fault(() => parseCounters(1.5, 'Counters', 1)).message).toMatch(/not a whole number/);
     expect(fault(() => parseCounters('2', 'Counters', 1)).message).toMatch(/not a string/);
     expect(fault(() => parseCounters(1e9 + 1, 'Counters', 1)).path).toBe('Counters');
+  });
+
+  it('takes as valid exactly the Counters parseCounters returns unchanged', () => {
+    for (const min of [0, 1] as const) {
+      for (const raw of [-1, -0, 0, 1, 2.5, 1e9, 1e9 + 1, Number.NaN, Infinity, '1', null, undefined, 2 ** 53]) {
+        let parsed: unknown;
+        try {
+          parsed = parseCounters(raw, 'Counters', min);
+        } catch {
+          parsed = undefined;
+        }
+        expect([raw, min, validCounters(raw, min)]).toEqual([raw, min, parsed !== undefined && Object.is(parsed, raw)]);
+      }
+    }
   });
 
   it('takes an opId of 1 to 200 characters, or none', () => {

@@ -26,6 +26,11 @@ export function parseCounters(raw: unknown, path: string, min: 0 | 1): number {
   return parseSafeInt(raw, path, { min, max: COUNTERS_MAX });
 }
 
+/** Whether `parseCounters` takes `raw` as it is: lets a caller write an error's path only for an error. */
+export function validCounters(raw: unknown, min: 0 | 1): raw is number {
+  return typeof raw === 'number' && Number.isSafeInteger(raw) && raw >= min && raw <= COUNTERS_MAX && !Object.is(raw, -0);
+}
+
 /** Longest idempotency key (`opId`) of a decrement. */
 export const OP_ID_MAX_LENGTH = 200;
 

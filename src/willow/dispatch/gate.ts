@@ -120,7 +120,8 @@ export class Gate {
       const again: Channel[] = [];
       asking.forEach((channel, i) => {
         const verdict = verdicts[i];
-        channel.counterTags = verdict.tags;
+        // Kept only as a Limiter in this process answers (a frozen set it checked); a transport's copy gains nothing.
+        if (Object.isFrozen(verdict.tags)) channel.counterTags = verdict.tags;
         if (verdict.allowed) admitted.push(channel);
         else if (raced) again.push(channel);
         else this.refused(queue, index, channel, verdict);

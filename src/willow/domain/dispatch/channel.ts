@@ -57,8 +57,9 @@ export class Channel {
    */
   views: readonly View[] = NO_VIEWS;
   /**
-   * The tags of this channel's running counter as the Limiter last answered with them (null until it has): sent again
-   * to a Limiter in this process, a set it made is not checked and encoded again (see `runningCounterTagsOf`).
+   * The tags of this channel's running counter as a Limiter in this process last answered with them (null until it
+   * has, and with a Limiter over a transport): sent again, a set it made is not checked and encoded again (see
+   * `runningCounterTagsOf`). Kept only for channels that were dequeued from.
    */
   counterTags: Tags | null = null;
 
