@@ -59,7 +59,7 @@ export class LimiterService implements LimiterPort {
     const parsed = this.commands(cmds, 1);
     const outcomes = await this.cache.withPlans(
       parsed.map((c) => c.tags),
-      (plans, version, at) => this.store.tryIncrementMany(at.map((i, k) => ({ key: parsed[i].key, plan: plans[k], counters: parsed[i].n, version }))),
+      (plans, version, at) => this.store.tryIncrementMany(at.map((i, k) => ({ key: parsed[i].key, plan: plans[k], counters: parsed[i].n, version, at: i }))),
     );
     return outcomes.map((outcome, i) => this.verdict(parsed[i].tags, outcome));
   }

@@ -19,6 +19,8 @@ export interface PlannedChange {
   readonly counters: number;
   /** The rules version the plan was made with (see `RuleSet.version`). */
   readonly version: number;
+  /** The change's place in a batch command, named in the path of an error it causes (`[3].Counters`). */
+  readonly at?: number;
 }
 
 /** A decrement with its idempotency key (see `LimiterStore.decrement`). */

@@ -95,6 +95,10 @@ export function describeLimiterStore(
       expect(last.at(-1)).toMatchObject({ allowed: true, counters: COUNTER_VALUE_MAX });
       expect(await codeOf(sut.port.tryIncrement({ tags, counters: 1 }))).toBe('INVALID_INPUT');
       await expect(sut.port.tryIncrement({ tags, counters: 1 })).rejects.toThrow(`would raise the counter to ${COUNTER_VALUE_MAX + 1}`);
+      // In a batch, the path names the change that would pass the maximum, and none of the batch is applied.
+      const other = { repo: 'w', os: 'ios' };
+      const batchError = await sut.port.tryIncrementMany([{ tags: other, counters: 1 }, { tags, counters: 1 }]).catch((e: unknown) => e);
+      expect(batchError).toMatchObject({ code: 'INVALID_INPUT', details: { Path: '[1].Counters' } });
       expect((await sut.port.listCounters({}, all)).items).toEqual([{ tags, counters: COUNTER_VALUE_MAX }]);
       expect(await counts({ repo: 'w' })).toEqual([['r', null, COUNTER_VALUE_MAX]]);
       expect(await sut.port.set({ tags, counters: 5 })).toEqual({ tags, counters: 5 });

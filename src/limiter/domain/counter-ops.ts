@@ -34,14 +34,18 @@ export interface CounterMove {
   readonly counters: number;
 }
 
-/** DESIGN §6.5–6: all-or-nothing; a refusal reads the enforced counts and writes nothing. */
-export function checkAndIncrement(table: CounterTable, key: string, plan: LimitPlan, n: number): IncrementOutcome {
+/**
+ * DESIGN §6.5–6: all-or-nothing; a refusal reads the enforced counts and writes nothing. `at`: the increment's place
+ * in a batch command, named in the path of the error for a counter it would raise past the maximum.
+ */
+export function checkAndIncrement(table: CounterTable, key: string, plan: LimitPlan, n: number, at?: number): IncrementOutcome {
   const verdict = evaluate(plan, plan.enforced.map((limit) => table.count(limit)), n);
   if (verdict.refusal) return { allowed: false, refusal: verdict.refusal };
   const value = table.raiseCounter(key, n, COUNTER_VALUE_MAX);
   if (value === null) {
     const would = table.counter(key) + n;
-    throw new InvalidInputError('Counters', `would raise the counter to ${would}, above the maximum ${COUNTER_VALUE_MAX}; decrement it first`);
+    const path = at === undefined ? 'Counters' : `[${at}].Counters`;
+    throw new InvalidInputError(path, `would raise the counter to ${would}, above the maximum ${COUNTER_VALUE_MAX}; decrement it first`);
   }
   for (const aggregate of plan.touched) table.addToCount(aggregate, n);
   return { allowed: true, counters: value };

@@ -106,7 +106,7 @@ export class PostgresLimiterStore implements LimiterStore {
   }
 
   tryIncrement(change: PlannedChange): Promise<Planned<IncrementOutcome>> {
-    return this.counterTx(change, change.plan.enforced, (table) => checkAndIncrement(table, change.key, change.plan, change.counters));
+    return this.counterTx(change, change.plan.enforced, (table) => checkAndIncrement(table, change.key, change.plan, change.counters, change.at));
   }
 
   decrement(change: PlannedDecrement): Promise<Planned<DecrementMove>> {

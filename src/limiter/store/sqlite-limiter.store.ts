@@ -156,7 +156,7 @@ export class SqliteLimiterStore implements LimiterStore {
   }
 
   tryIncrementMany(changes: readonly PlannedChange[]): Promise<Array<Planned<IncrementOutcome>>> {
-    return this.plannedAll(changes, () => changes.map((c) => checkAndIncrement(this.table, c.key, c.plan, c.counters)));
+    return this.plannedAll(changes, () => changes.map((c) => checkAndIncrement(this.table, c.key, c.plan, c.counters, c.at)));
   }
 
   decrementMany(changes: readonly PlannedDecrement[]): Promise<Array<Planned<DecrementMove>>> {
