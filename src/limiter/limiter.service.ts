@@ -132,7 +132,7 @@ export class LimiterService implements LimiterPort {
     }
   }
 
-  /** `counterCommand` for each of a batch (1 to COUNTER_BATCH_MAX), with the index in every error's path. */
+  /** `command` for each of a batch (1 to COUNTER_BATCH_MAX), with the index in every error's path. */
   private commands(cmds: readonly CounterChange[], min: 0 | 1): ParsedCommand[] {
     if (!Array.isArray(cmds) || cmds.length < 1 || cmds.length > COUNTER_BATCH_MAX) {
       throw new InvalidInputError('', `must hold 1 to ${COUNTER_BATCH_MAX} counter changes`);

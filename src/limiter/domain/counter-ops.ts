@@ -70,6 +70,22 @@ function moveCounter(table: CounterTable, key: string, plan: LimitPlan, previous
   return { previous, counters: value };
 }
 
+/** `CounterTable.raiseCounter` for a table that reads a counter and then writes it (no statement of its own). */
+export function raiseByReadAndWrite(table: Pick<CounterTable, 'counter' | 'writeCounter'>, key: string, n: number, max: number): number | null {
+  const value = table.counter(key) + n;
+  if (value > max) return null;
+  table.writeCounter(key, value);
+  return value;
+}
+
+/** `CounterTable.lowerCounter` for a table that reads a counter and then writes it (no statement of its own). */
+export function lowerByReadAndWrite(table: Pick<CounterTable, 'counter' | 'writeCounter'>, key: string, n: number): CounterMove {
+  const previous = table.counter(key);
+  const counters = Math.max(0, previous - n);
+  if (counters !== previous) table.writeCounter(key, counters);
+  return { previous, counters };
+}
+
 /** Every aggregate that includes a counter moves with it. */
 function moveAggregates(table: CounterTable, plan: LimitPlan, delta: number): void {
   if (delta !== 0) for (const aggregate of plan.touched) table.addToCount(aggregate, delta);

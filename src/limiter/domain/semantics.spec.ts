@@ -1,7 +1,17 @@
 import { InvalidInputError } from '../../common/errors';
 import { canonicalTags, type Tags } from '../../common/tags';
 import { freedBy } from '../../common/capacity';
-import { checkAndIncrement, decrementCounter, groupSums, setCounter, type CounterEntry, type CounterMove, type CounterTable } from './counter-ops';
+import {
+  checkAndIncrement,
+  decrementCounter,
+  groupSums,
+  lowerByReadAndWrite,
+  raiseByReadAndWrite,
+  setCounter,
+  type CounterEntry,
+  type CounterMove,
+  type CounterTable,
+} from './counter-ops';
 import type { AggregateKey } from './limit-plan';
 import { RuleBook, type OverrideDef, type RuleDef } from './rule-book';
 import { checkOverrideKeys, parseLimit } from './validate';
@@ -22,16 +32,10 @@ class MemoryTable implements CounterTable {
     else this.counters.delete(key);
   }
   raiseCounter(key: string, n: number, max: number): number | null {
-    const value = this.counter(key) + n;
-    if (value > max) return null;
-    this.writeCounter(key, value);
-    return value;
+    return raiseByReadAndWrite(this, key, n, max);
   }
   lowerCounter(key: string, n: number): CounterMove {
-    const previous = this.counter(key);
-    const counters = Math.max(0, previous - n);
-    if (counters !== previous) this.writeCounter(key, counters);
-    return { previous, counters };
+    return lowerByReadAndWrite(this, key, n);
   }
   count(a: AggregateKey): number {
     return this.counts.get(`${a.limitId}|${a.groupKey}`) ?? 0;

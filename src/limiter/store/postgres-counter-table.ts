@@ -1,5 +1,5 @@
 import type { Tx } from '../../platform/storage/postgres/postgres-storage';
-import type { CounterMove, CounterTable } from '../domain/counter-ops';
+import { lowerByReadAndWrite, raiseByReadAndWrite, type CounterMove, type CounterTable } from '../domain/counter-ops';
 import type { AggregateKey } from '../domain/limit-plan';
 import * as q from './postgres-limiter.sql';
 
@@ -40,17 +40,11 @@ export class PendingCounterTable implements CounterTable {
   }
 
   raiseCounter(key: string, n: number, max: number): number | null {
-    const value = this.counter(key) + n;
-    if (value > max) return null;
-    this.writeCounter(key, value);
-    return value;
+    return raiseByReadAndWrite(this, key, n, max);
   }
 
   lowerCounter(key: string, n: number): CounterMove {
-    const previous = this.counter(key);
-    const value = Math.max(0, previous - n);
-    if (value !== previous) this.writeCounter(key, value);
-    return { previous, counters: value };
+    return lowerByReadAndWrite(this, key, n);
   }
 
   count(aggregate: AggregateKey): number {
