@@ -6,6 +6,7 @@ import { AppModule } from './app.module';
 import { ConfigError, parseConfig, type Config } from './config';
 import { errorStatusTable } from './error-status';
 import { configureApp } from './platform/http/configure-app';
+import { WillowExpressAdapter } from './platform/http/express-adapter';
 import { buildOpenApiDocument, mountSwagger } from './platform/http/swagger';
 import { StartupError } from './platform/lifecycle/startup-error';
 import { serveTransport } from './platform/transport/serve-transport';
@@ -14,7 +15,7 @@ const SHUTDOWN_DEADLINE_MS = 10_000;
 
 async function bootstrap(): Promise<void> {
   const config = parseConfig(process.env);
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), new WillowExpressAdapter(), {
     bodyParser: false,
     // Start-up logs wait for the JSON logger; a failed start prints its one line instead of Nest's stack trace.
     bufferLogs: true,

@@ -9,6 +9,7 @@ import { parseConfig, type Config } from '../../src/config';
 import { errorStatusTable } from '../../src/error-status';
 import { CLOCK } from '../../src/platform/clock.token';
 import { configureApp } from '../../src/platform/http/configure-app';
+import { WillowExpressAdapter } from '../../src/platform/http/express-adapter';
 import { SCHEDULER } from '../../src/platform/scheduler.token';
 
 export interface TestApp {
@@ -34,7 +35,11 @@ export async function createTestApp(env: Record<string, string> = {}, options: T
   const builder = Test.createTestingModule({ imports: [AppModule.forRoot(config)] });
   if (options.time) builder.overrideProvider(CLOCK).useValue(options.time.clock).overrideProvider(SCHEDULER).useValue(options.time);
   const moduleRef = await builder.compile();
-  const app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false, logger: false, forceCloseConnections: true });
+  const app = moduleRef.createNestApplication<NestExpressApplication>(new WillowExpressAdapter(), {
+    bodyParser: false,
+    logger: false,
+    forceCloseConnections: true,
+  });
   configureApp(app, config, errorStatusTable);
   options.beforeListen?.(app);
   await app.listen(0, '127.0.0.1');

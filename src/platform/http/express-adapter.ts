@@ -1,0 +1,58 @@
+import type { NestApplicationOptions } from '@nestjs/common';
+import { ExpressAdapter } from '@nestjs/platform-express';
+import type { Express } from 'express';
+import { IncomingMessage, ServerResponse, createServer, type Server } from 'node:http';
+
+/** The classes Node builds each request and response from (`http.createServer` options). */
+export interface MessageClasses {
+  readonly IncomingMessage: typeof IncomingMessage;
+  readonly ServerResponse: typeof ServerResponse;
+}
+
+/**
+ * Gives `app` request and response prototypes that are the prototypes of classes Node can build, and returns those
+ * classes. Express hands every request and response its app's prototypes (`Object.setPrototypeOf(req, app.request)`).
+ * On an object Node built as a plain IncomingMessage, that swap leaves V8 a hidden class outside its shared tree, so
+ * each property Express, Nest and Willow then add (`req.params`, `req.body`, `res.statusCode`...) makes a new hidden
+ * class for that one request: every access to a request or response misses V8's inline caches and takes the slow
+ * path, about a third of the instructions of a small request. Built from these classes, a request already has the
+ * app's prototype, Express's swap changes nothing, and requests share their hidden classes.
+ */
+export function ownMessageClasses(app: Express): MessageClasses {
+  class Request extends IncomingMessage {}
+  class Response<Req extends IncomingMessage = IncomingMessage> extends ServerResponse<Req> {}
+  adopt(Request.prototype, app.request);
+  adopt(Response.prototype, app.response);
+  app.request = Request.prototype as unknown as Express['request'];
+  app.response = Response.prototype as unknown as Express['response'];
+  return { IncomingMessage: Request, ServerResponse: Response };
+}
+
+/** Makes `target` stand in for `prototype`: the same prototype and the same own properties (Express's `app`). */
+function adopt(target: object, prototype: object): void {
+  Object.setPrototypeOf(target, Object.getPrototypeOf(prototype));
+  for (const key of Reflect.ownKeys(prototype)) {
+    Object.defineProperty(target, key, Object.getOwnPropertyDescriptor(prototype, key) as PropertyDescriptor);
+  }
+}
+
+/**
+ * Nest's Express adapter with its HTTP server built on `ownMessageClasses`. With `forceCloseConnections`, closing
+ * destroys the open connections first, as Nest's adapter does (Node's `closeAllConnections`). HTTPS (never used by
+ * Willow) is left to Nest's adapter.
+ */
+export class WillowExpressAdapter extends ExpressAdapter {
+  private forceClose = false;
+
+  override initHttpServer(options?: NestApplicationOptions): void {
+    if (options?.httpsOptions) return super.initHttpServer(options);
+    const app = this.getInstance<Express>();
+    this.httpServer = createServer({ ...ownMessageClasses(app) }, app);
+    this.forceClose = options?.forceCloseConnections === true;
+  }
+
+  override close(): Promise<unknown> | undefined {
+    if (this.forceClose) (this.httpServer as Server | undefined)?.closeAllConnections();
+    return super.close();
+  }
+}
