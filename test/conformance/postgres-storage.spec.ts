@@ -66,6 +66,17 @@ describePostgres(PostgresStorage.name, (url) => {
     expect(row.b).toEqual([true, false, null]);
   });
 
+  it('prepares a named statement once on its connection and runs it from there with each call its own values', async () => {
+    const [storage] = await fresh();
+    const text = 'SELECT $1::int + 1 AS n';
+    expect(await storage.query(text, [1], 'willow_probe_named')).toEqual([{ n: 2 }]);
+    expect(await storage.query(text, [41], 'willow_probe_named')).toEqual([{ n: 42 }]);
+    // Calls one after another take the same idle connection, whose session holds the statement it prepared.
+    const [held] = await storage.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_prepared_statements WHERE name = 'willow_probe_named'");
+    expect(held.n).toBe(1);
+    expect(await storage.query(text, [2])).toEqual([{ n: 3 }]);
+  });
+
   it('sends opening statements with the BEGIN, values written as literals reaching the database unchanged', async () => {
     const [storage] = await fresh();
     await storage.query('CREATE TABLE notes (k TEXT PRIMARY KEY, n INT)');

@@ -76,7 +76,7 @@ function collapsedIntoStored(outcomes: readonly EnqueueOutcome[]): boolean {
  */
 async function appendOnly(storage: PostgresStorage, queue: string, items: EnqueueInput): Promise<EnqueueOutcome[] | null> {
   const plan = planEnqueue(items, new Map());
-  const [row] = await storage.query<AppendRow>(SQL.APPEND_ITEMS, [...insertParams(queue, plan.inserts), textArray(channelsOf(items))]);
+  const [row] = await storage.query<AppendRow>(SQL.APPEND_ITEMS, [...insertParams(queue, plan.inserts), textArray(channelsOf(items))], 'willow_append_items');
   switch (row.status) {
     case 0:
       await storage.channel(QUEUE_CHANGES).send(ALREADY_COMMITTED, ...channelsChanged(queue, plan.inserts.map((w) => w.key)));

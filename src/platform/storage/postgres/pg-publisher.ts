@@ -1,4 +1,4 @@
-import { Client, type ClientConfig } from 'pg';
+import { Client, type ClientConfig, type QueryConfig } from 'pg';
 
 /** At most this many notifications per statement (they are sent together, in one transaction). */
 const MAX_BATCH = 500;
@@ -47,7 +47,7 @@ export class PgPublisher {
       const batch = this.pending.splice(0, MAX_BATCH);
       try {
         const client = await this.connect();
-        await client.query(...notifyStatement(batch));
+        await client.query(notifyStatement(batch));
       } catch (error) {
         this.drop();
         this.onDropped(error, batch.length);
@@ -82,16 +82,18 @@ const SEPARATOR = '\u001e';
  * driver sends as they are; as text arrays, it would escape every quote of every JSON payload first (a tenth of a
  * batch enqueue's server time on PostgreSQL). A batch holding the separator goes as arrays.
  */
-function notifyStatement(batch: ReadonlyArray<{ readonly channel: string; readonly payload: string }>): [string, unknown[]] {
+function notifyStatement(batch: ReadonlyArray<{ readonly channel: string; readonly payload: string }>): QueryConfig {
   const channels = batch.map((n) => n.channel);
   const payloads = batch.map((n) => n.payload);
   // (An empty payload would also vanish: an empty text splits into no element at all.)
   if (batch.some((n) => n.channel.includes(SEPARATOR) || n.payload === '' || n.payload.includes(SEPARATOR))) {
-    return ['SELECT pg_notify(n.channel, n.payload) FROM unnest($1::text[], $2::text[]) AS n(channel, payload)', [channels, payloads]];
+    return { text: 'SELECT pg_notify(n.channel, n.payload) FROM unnest($1::text[], $2::text[]) AS n(channel, payload)', values: [channels, payloads] };
   }
-  return [
-    `SELECT pg_notify(n.channel, n.payload)
+  // The usual statement, one per batch, is prepared once on the connection (PostgresStorage.query's `name`).
+  return {
+    name: 'willow_notify_batch',
+    text: `SELECT pg_notify(n.channel, n.payload)
        FROM unnest(string_to_array($1, $3), string_to_array($2, $3)) AS n(channel, payload)`,
-    [channels.join(SEPARATOR), payloads.join(SEPARATOR), SEPARATOR],
-  ];
+    values: [channels.join(SEPARATOR), payloads.join(SEPARATOR), SEPARATOR],
+  };
 }

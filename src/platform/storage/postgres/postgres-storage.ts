@@ -159,11 +159,17 @@ export class PostgresStorage {
     this.observeCommit = observe;
   }
 
-  /** One statement outside any explicit transaction (reads of committed state). */
-  async query<R extends QueryResultRow>(text: string, params: readonly unknown[] = []): Promise<R[]> {
+  /**
+   * One statement outside any explicit transaction (reads of committed state). With `name`, the statement is prepared
+   * once per connection under that name and run from then on without being parsed and planned again (a tenth to a
+   * fifth of a millisecond of database time per call for a short one): for a hot statement whose text never changes and
+   * whose plan does not depend on its values, such as a call of a function.
+   */
+  async query<R extends QueryResultRow>(text: string, params: readonly unknown[] = [], name?: string): Promise<R[]> {
     await this.admission.enter();
     try {
-      return (await this.pool.query<R>(text, params as unknown[])).rows;
+      const values = params as unknown[];
+      return (await (name === undefined ? this.pool.query<R>(text, values) : this.pool.query<R>({ name, text, values }))).rows;
     } catch (error) {
       throw mapPgError(error);
     } finally {
