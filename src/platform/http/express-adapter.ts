@@ -15,8 +15,9 @@ export interface MessageClasses {
  * On an object Node built as a plain IncomingMessage, that swap leaves V8 a hidden class outside its shared tree, so
  * each property Express, Nest and Willow then add (`req.params`, `req.body`, `res.statusCode`...) makes a new hidden
  * class for that one request: each site that reads or writes a request or response misses V8's inline caches once
- * per request and takes the slow path, about a third of the instructions of a small request. Built from these classes, a request already has the
- * app's prototype, Express's swap changes nothing, and requests share their hidden classes.
+ * per request and takes the slow path, about a third of the instructions of a small request. Built from these
+ * classes, a request already has the app's prototype, Express's swap changes nothing, and requests share their hidden
+ * classes.
  */
 export function ownMessageClasses(app: Express): MessageClasses {
   class WillowIncomingMessage extends IncomingMessage {}
