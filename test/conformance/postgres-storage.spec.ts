@@ -3,7 +3,7 @@ import { afterCommit, ALREADY_COMMITTED, inTransaction, MAX_PAYLOAD_BYTES, type 
 import { inlineParams } from '../../src/platform/storage/postgres/inline-params';
 import type { PgFence } from '../../src/platform/storage/postgres/pg-fence';
 import { scalarArray, textArray } from '../../src/platform/storage/postgres/pg-arrays';
-import { PostgresStorage } from '../../src/platform/storage/postgres/postgres-storage';
+import { PostgresStorage, prepared } from '../../src/platform/storage/postgres/postgres-storage';
 import { describePostgres, dropSchema, freshSchemaName, openPostgresStorage } from './support/postgres-fixture';
 
 describePostgres(PostgresStorage.name, (url) => {
@@ -75,6 +75,18 @@ describePostgres(PostgresStorage.name, (url) => {
     const [held] = await storage.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_prepared_statements WHERE name = 'willow_probe_named'");
     expect(held.n).toBe(1);
     expect(await storage.query(text, [2])).toEqual([{ n: 3 }]);
+  });
+
+  it('prepares a statement named with prepared() on the connection of the transaction that runs it', async () => {
+    const [storage] = await fresh();
+    const text = 'SELECT $1::int * 2 AS n';
+    const seen = await storage.tx(async (sql) => {
+      const first = (await sql.query<{ n: number }>(prepared('willow_probe_tx', text, [21]))).rows[0].n;
+      const second = (await sql.query<{ n: number }>(prepared('willow_probe_tx', text, [5]))).rows[0].n;
+      const held = (await sql.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_prepared_statements WHERE name = 'willow_probe_tx'")).rows[0].n;
+      return { first, second, held };
+    });
+    expect(seen).toEqual({ first: 42, second: 10, held: 1 });
   });
 
   it('sends opening statements with the BEGIN, values written as literals reaching the database unchanged', async () => {

@@ -343,6 +343,18 @@ describePostgres('willow postgres', (url) => {
       await hears({ kind: 'queue_deleted', queue: Q });
     });
 
+    it('claims with one prepared call to a function whose statement is planned generically, once per connection', async () => {
+      const key = canonicalTags(main);
+      await a.enqueue(Q, Array.from({ length: 8 }, (_, i) => item(main, i, { updateable: false })));
+      // One after another, the claims take the same idle connection (as PostgresStorage.query's own test shows).
+      for (let i = 0; i < 8; i++) expect(JSON.parse((await a.claimHead(Q, key, T0))!.data)).toBe(i);
+      const [held] = await storages[0].query<{ n: number }>("SELECT count(*)::int AS n FROM pg_prepared_statements WHERE name = 'willow_claim_heads'");
+      expect(held.n).toBe(1);
+      const [fn] = await storages[0].query<{ config: string[] }>("SELECT proconfig AS config FROM pg_proc WHERE proname = 'willow_claim_heads' AND pronamespace = current_schema()::regnamespace");
+      expect(fn.config).toEqual(['plan_cache_mode=force_generic_plan']);
+      expect(await a.claimHead(Q, key, T0)).toBeNull();
+    });
+
     it('announces a pause or a resume as a change of the whole queue, heard by the other instance and by its own', async () => {
       const heardByA: WillowChange[] = [];
       const heardByB: WillowChange[] = [];

@@ -1,4 +1,4 @@
-import type { Tx } from '../../platform/storage/postgres/postgres-storage';
+import { prepared, type Tx } from '../../platform/storage/postgres/postgres-storage';
 import { lowerByReadAndWrite, raiseByReadAndWrite, type CounterMove, type CounterTable } from '../domain/counter-ops';
 import type { AggregateKey } from '../domain/limit-plan';
 import * as q from './postgres-limiter.sql';
@@ -69,7 +69,7 @@ export class PendingCounterTable implements CounterTable {
     if (keys.length === 0 && moves.length === 0) return;
     const ids = moves.map((m) => m.aggregate.limitId);
     const groups = moves.map((m) => m.aggregate.groupKey);
-    await sql.query(q.WRITE_COUNTERS, [keys, keys.map((k) => this.counters.get(k)), ids, groups, moves.map((m) => m.delta)]);
+    await sql.query(prepared('limiter_write_counters', q.WRITE_COUNTERS, [keys, keys.map((k) => this.counters.get(k)), ids, groups, moves.map((m) => m.delta)]));
     if (moves.some((m) => m.delta < 0)) await sql.query(q.DELETE_EMPTY_COUNTS, [ids, groups]);
   }
 }

@@ -2,7 +2,7 @@ import type { QueryResultRow } from 'pg';
 import { decodeTags } from '../../common/tags';
 import { inlineParams } from '../../platform/storage/postgres/inline-params';
 import { inTransaction, type PgChannel } from '../../platform/storage/postgres/pg-channel';
-import type { PostgresStorage, Tx } from '../../platform/storage/postgres/postgres-storage';
+import { prepared, type PostgresStorage, type Tx } from '../../platform/storage/postgres/postgres-storage';
 import { unlessStoreDown, WriteBatcher } from '../../platform/storage/postgres/write-batcher';
 import { checkAndIncrement, decrementCounter, setCounter, type CounterMove, type IncrementOutcome } from '../domain/counter-ops';
 import type { AggregateKey } from '../domain/limit-plan';
@@ -207,7 +207,7 @@ export class PostgresLimiterStore implements LimiterStore {
     const before = this.pruning.due(ops[0].now, ops[0].retentionMs);
     if (before !== null) await sql.query(q.PRUNE_DECREMENT_OPS, [before]);
     const ids = [...new Set(ops.map((o) => o.opId))].sort();
-    const { rows } = await sql.query<{ op_id: string }>(q.RECORD_DECREMENT_OPS, [ids, ops[0].now]);
+    const { rows } = await sql.query<{ op_id: string }>(prepared('limiter_record_decrement_ops', q.RECORD_DECREMENT_OPS, [ids, ops[0].now]));
     return new Set(rows.map((r) => r.op_id));
   }
 

@@ -67,6 +67,58 @@ ${updateableTail}
 }
 
 /**
+ * willow_claim_heads (011): CLAIM_HEADS' claim as a function whose one statement is planned once per connection.
+ * In each channel of `p_keys`, the first `p_counts` waiting items (by priority, then place) that no concurrent claim
+ * holds become processing, each if it is due by `p_now` and no item before it in line is waiting to become due:
+ * - The line is read by three probes (a positive priority on willow_items_ranked, priority 0 on willow_items_line, a
+ *   negative priority), each FOR UPDATE SKIP LOCKED and taking only what the probes before it left of the count, so a
+ *   claim locks exactly the items it answers (had it locked items it does not take, a concurrent claim would take
+ *   items behind them while they still wait). Arrays, not a UNION: PostgreSQL allows no row lock in a UNION's inputs.
+ * - The items it passes over are those concurrent claims hold; if one of them is not yet due (that claim will find so
+ *   and leave it), the channel gives nothing: nothing jumps over a first item that is not yet due (a strict line,
+ *   DESIGN §7.8). That check reads past the locks, on willow_items_channel_due (only delayed items).
+ * - The items are picked once, in a MATERIALIZED CTE: a subquery the UPDATE's join scanned again would pick anew, and
+ *   an item this statement had just claimed is skipped by a second FOR UPDATE SKIP LOCKED (updated by the current
+ *   command), so the next one would be taken too.
+ * Planned generic (`plan_cache_mode`): the plan is the same for every argument (index probes per channel, then the
+ * items by seq), and a custom plan cost about 1-1.5 ms of planning per claim, more than running it (0.2-0.5 ms).
+ * PostgreSQL's own choice kept planning anew: the generic plan's cost is estimated for 10 channels, not the 1 a
+ * single dequeue names. The plan is made again when the table's statistics change (ANALYZE), as any cached plan.
+ */
+const CLAIM_HEADS_011 = `
+      CREATE FUNCTION willow_claim_heads(p_queue text, p_keys text[], p_now bigint, p_counts int[])
+      RETURNS SETOF willow_items
+      LANGUAGE plpgsql VOLATILE SET plan_cache_mode = force_generic_plan AS $fn$
+      BEGIN
+        RETURN QUERY WITH h AS MATERIALIZED (
+            SELECT l.seq AS head_seq FROM unnest(p_keys, p_counts) AS k(key, n)
+            CROSS JOIN LATERAL (SELECT ARRAY(SELECT seq FROM willow_items
+              WHERE queue = p_queue AND md5(channel) = md5(k.key) AND channel = k.key AND state = 0
+                AND priority <> 0 AND priority > 0
+              ORDER BY priority DESC, seq LIMIT k.n FOR UPDATE SKIP LOCKED) AS hi) p1
+            CROSS JOIN LATERAL (SELECT ARRAY(SELECT seq FROM willow_items
+              WHERE queue = p_queue AND md5(channel) = md5(k.key) AND channel = k.key AND state = 0 AND priority = 0
+              ORDER BY seq LIMIT greatest(k.n - cardinality(p1.hi), 0) FOR UPDATE SKIP LOCKED) AS mid) p2
+            CROSS JOIN LATERAL (SELECT ARRAY(SELECT seq FROM willow_items
+              WHERE queue = p_queue AND md5(channel) = md5(k.key) AND channel = k.key AND state = 0
+                AND priority <> 0 AND priority < 0
+              ORDER BY priority DESC, seq LIMIT greatest(k.n - cardinality(p1.hi) - cardinality(p2.mid), 0)
+              FOR UPDATE SKIP LOCKED) AS lo) p3
+            CROSS JOIN LATERAL unnest(p1.hi || p2.mid || p3.lo) AS l(seq)),
+          claimed AS (
+            UPDATE willow_items SET state = 1, attempt = attempt + 1, expires_at = p_now + timeout_ms
+            FROM h
+            WHERE seq = h.head_seq AND state = 0 AND (not_before IS NULL OR not_before <= p_now)
+              AND NOT EXISTS (SELECT 1 FROM willow_items a
+                WHERE a.queue = p_queue AND md5(a.channel) = md5(willow_items.channel) AND a.channel = willow_items.channel
+                  AND a.state = 0 AND a.not_before IS NOT NULL AND a.not_before > p_now
+                  AND (a.priority > willow_items.priority OR (a.priority = willow_items.priority AND a.seq < willow_items.seq)))
+            RETURNING willow_items.*)
+          SELECT * FROM claimed;
+      END
+      $fn$;`;
+
+/**
  * Willow's PostgreSQL tables. Times are epoch milliseconds (BIGINT). `seq` is the place in line, drawn from one
  * sequence so it orders items across instances; a front retry keeps it, a back retry and a requeue take a new one.
  * A channel (a canonical tag encoding) can be longer than a b-tree entry may be, so from 002 on no index holds one:
@@ -184,5 +236,11 @@ export const WILLOW_PG_MIGRATIONS: readonly Migration[] = [
     sql: `
       CREATE TABLE willow_recounts (id INT PRIMARY KEY, generation BIGINT NOT NULL, started_at BIGINT NOT NULL);
       INSERT INTO willow_recounts VALUES (1, 0, 0);`,
+  },
+  {
+    // Claims run as one function call, planned once per connection (see CLAIM_HEADS_011). Instances of an older
+    // version keep sending the claim as a statement of their own, which claims the same items by the same locks.
+    id: '011-claim-heads',
+    sql: CLAIM_HEADS_011,
   },
 ];

@@ -1,6 +1,6 @@
 import { afterCommit } from '../../platform/storage/postgres/pg-channel';
 import { scalarArray, textArray } from '../../platform/storage/postgres/pg-arrays';
-import type { PostgresStorage, Tx } from '../../platform/storage/postgres/postgres-storage';
+import { prepared, type PostgresStorage, type Tx } from '../../platform/storage/postgres/postgres-storage';
 import { DEAD_REASON, failingChannels, Settlement, type SettleMode, type TimedAck } from '../domain/settlement';
 import type { AckResult } from '../willow.store';
 import { channelsChanged, QUEUE_CHANGES } from './postgres-willow.changes';
@@ -15,7 +15,7 @@ import * as SQL from './postgres-willow.sql';
 export async function settleLocked(storage: PostgresStorage, sql: Tx, queue: string, acks: readonly TimedAck[], mode: SettleMode): Promise<AckResult[]> {
   const now = Math.max(...acks.map((a) => a.now));
   const ids = [...new Set(acks.map((a) => a.id))];
-  const { rows } = await sql.query<ItemRow & { max_items: number | null }>(SQL.LOCK_ITEMS, [queue, textArray(ids)]);
+  const { rows } = await sql.query<ItemRow & { max_items: number | null }>(prepared('willow_lock_items', SQL.LOCK_ITEMS, [queue, textArray(ids)]));
   const found = rows.map(foundRow);
   const failing = failingChannels(found, acks);
   const settlement = new Settlement(queue, found, failing.length > 0 ? await loadLastWaiting(sql, queue, failing) : new Map(), mode);
@@ -36,7 +36,7 @@ async function loadLastWaiting(sql: Tx, queue: string, keys: readonly string[]):
 async function applyWrites(sql: Tx, writes: Settlement, now: number, reason: string): Promise<AckResult[]> {
   const seqs = (items: readonly { seq: number }[]) => items.map((item) => String(item.seq));
   const errors = (items: readonly { lastError: string | null }[]) => items.map((item) => item.lastError);
-  if (writes.removed.length > 0) await sql.query(SQL.DELETE_ITEMS, [textArray(seqs(writes.removed))]);
+  if (writes.removed.length > 0) await sql.query(prepared('willow_delete_items', SQL.DELETE_ITEMS, [textArray(seqs(writes.removed))]));
   if (writes.dead.length > 0) await sql.query(SQL.TO_DEAD, [textArray(seqs(writes.dead)), reason, now, textArray(errors(writes.dead))]);
   const from = [...seqs(writes.front), ...seqs(writes.back)];
   const to = seqs(writes.front);

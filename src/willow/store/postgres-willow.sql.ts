@@ -33,24 +33,6 @@ const HEAD_OF = (queue: string, key: string) => {
     (SELECT seq ${waiting} AND priority = 0 ORDER BY seq LIMIT 1),
     (SELECT seq ${waiting} AND priority <> 0 ORDER BY priority DESC, seq LIMIT 1))`;
 };
-/**
- * The first `n` waiting items of the channel `key` of `queue` (SQL expressions), FOR UPDATE SKIP LOCKED (a claim), as
- * the rows `l(seq)` of LATERAL joins to follow a FROM item naming `key` and `n`: HEAD_OF's three probes (a positive
- * priority, priority 0, a negative one), each taking only what the probes before it left of `n`, so a claim locks
- * exactly the items it answers (a concurrent claim skips locked items: had this one locked items it does not take,
- * that claim would take items behind them while they still wait). A probe of a priority no item of the channel has
- * finds nothing in its partial index. (Arrays, not a UNION: PostgreSQL allows no row lock in a UNION's inputs.)
- */
-const LINE_OF = (queue: string, key: string, n: string) => {
-  const probe = (where: string, order: string, limit: string) =>
-    `ARRAY(SELECT seq ${WAITING_IN(queue, key)} AND ${where} ORDER BY ${order} LIMIT ${limit} FOR UPDATE SKIP LOCKED)`;
-  const afterHi = `greatest(${n} - cardinality(p1.hi), 0)`;
-  const afterMid = `greatest(${n} - cardinality(p1.hi) - cardinality(p2.mid), 0)`;
-  return `CROSS JOIN LATERAL (SELECT ${probe('priority <> 0 AND priority > 0', 'priority DESC, seq', n)} AS hi) p1
-    CROSS JOIN LATERAL (SELECT ${probe('priority = 0', 'seq', afterHi)} AS mid) p2
-    CROSS JOIN LATERAL (SELECT ${probe('priority <> 0 AND priority < 0', 'priority DESC, seq', afterMid)} AS lo) p3
-    CROSS JOIN LATERAL unnest(p1.hi || p2.mid || p3.lo) AS l(seq)`;
-};
 /** A channel's counts with its first waiting item (HEAD_OF). */
 const CHANNEL_LOAD = `SELECT c.*, h.seq AS head, h.priority AS head_priority, h.not_before AS head_due_at FROM (
   SELECT queue, channel, count(*) FILTER (WHERE state = 0)::int AS waiting, count(*) FILTER (WHERE state = 1)::int AS processing
@@ -146,25 +128,13 @@ export const APPEND_ITEMS = `SELECT status, items, max_items FROM willow_append_
   $13::bigint[])`;
 
 /**
- * $1 queue, $2 channel keys (text[], distinct), $3 now, $4 how many of each (int[], pairwise). One statement: in each
- * channel, the first n waiting items (by priority, then place) that no concurrent claim holds become processing, each
- * if it is due by now and no item before it in line is waiting to become due. The items it passes
- * over are those concurrent claims hold; if one of them is not yet due (that claim will find so and leave it), the
- * channel gives nothing: nothing jumps over a first item that is not yet due (a strict line, DESIGN §7.8). That check
- * reads past the locks, on willow_items_channel_due (only delayed items). The items are picked once, in a MATERIALIZED
- * CTE: a subquery the UPDATE's join scanned again would pick anew, and an item this statement had just claimed is
- * skipped by a second FOR UPDATE SKIP LOCKED (updated by the current command), so the next one would be taken too.
+ * $1 queue, $2 channel keys (text[], distinct), $3 now, $4 how many of each (int[], pairwise). In each channel, the
+ * first n waiting items (by priority, then place) that no concurrent claim holds become processing, each if it is due
+ * by now and no item before it in line is waiting to become due (willow_claim_heads, migration 011, which says how).
+ * One call; the function's statement is planned once per connection. The columns are named, not `*`: a prepared
+ * statement whose result gained a column (a later migration's) would fail on the connections that hold it.
  */
-export const CLAIM_HEADS = `WITH h AS MATERIALIZED (
-    SELECT l.seq AS head_seq FROM unnest($2::text[], $4::int[]) AS k(key, n)
-    ${LINE_OF('$1', 'k.key', 'k.n')})
-  UPDATE willow_items SET state = 1, attempt = attempt + 1, expires_at = $3::bigint + timeout_ms
-  FROM h
-  WHERE seq = h.head_seq AND state = 0 AND (not_before IS NULL OR not_before <= $3::bigint)
-    AND NOT EXISTS (SELECT 1 FROM willow_items a WHERE a.queue = $1 AND ${CHANNEL_IS('willow_items.channel')}
-      AND a.state = 0 AND a.not_before IS NOT NULL AND a.not_before > $3::bigint
-      AND (a.priority > willow_items.priority OR (a.priority = willow_items.priority AND a.seq < willow_items.seq)))
-  RETURNING ${ITEM}`;
+export const CLAIM_HEADS = `SELECT ${ITEM} FROM willow_claim_heads($1, $2::text[], $3::bigint, $4::int[])`;
 /** $1 id. */
 export const ITEM_BY_ID = `SELECT ${ITEM} FROM willow_items WHERE id = $1`;
 /** $1 queue, $2 id, $3 attempt or null (bigint: any safe integer compares), $4 now. No row unless that delivery is

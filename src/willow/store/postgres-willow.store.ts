@@ -1,6 +1,6 @@
 import { AlreadyExistsError } from '../../common/errors';
 import { afterCommit, ALREADY_COMMITTED, inTransaction, type PgChannel } from '../../platform/storage/postgres/pg-channel';
-import type { PostgresStorage } from '../../platform/storage/postgres/postgres-storage';
+import { prepared, type PostgresStorage } from '../../platform/storage/postgres/postgres-storage';
 import { scalarArray, textArray } from '../../platform/storage/postgres/pg-arrays';
 import { unlessStoreDown, WriteBatcher } from '../../platform/storage/postgres/write-batcher';
 import { QueueFullError, QueueNotFoundError } from '../domain/willow.errors';
@@ -114,7 +114,7 @@ export class PostgresWillowStore implements WillowStore {
   }
 
   async hasQueue(name: string): Promise<boolean> {
-    return (await this.storage.query(SQL.QUEUE_EXISTS, [name])).length > 0;
+    return (await this.storage.query(SQL.QUEUE_EXISTS, [name], 'willow_queue_exists')).length > 0;
   }
 
   async getQueue(name: string): Promise<QueueRecord | null> {
@@ -165,7 +165,8 @@ export class PostgresWillowStore implements WillowStore {
     const times = new Map<string, number>();
     for (const key of keys) times.set(key, (times.get(key) ?? 0) + 1);
     if (times.size === 0) return [];
-    const rows = await this.storage.query<Row.ItemRow>(SQL.CLAIM_HEADS, [queue, textArray([...times.keys()]), now, scalarArray([...times.values()])]);
+    const params = [queue, textArray([...times.keys()]), now, scalarArray([...times.values()])];
+    const rows = await this.storage.query<Row.ItemRow>(SQL.CLAIM_HEADS, params, 'willow_claim_heads');
     const claimed = new Map<string, StoredItem[]>();
     for (const item of rows.map(Row.toItem).sort(inLineOrder)) {
       const line = claimed.get(item.key);
@@ -177,7 +178,7 @@ export class PostgresWillowStore implements WillowStore {
   }
 
   async check(queue: string, id: string, attempt: number | null): Promise<ItemCheck> {
-    const [row] = await this.storage.query<Row.ItemRow>(SQL.ITEM_BY_ID, [id]);
+    const [row] = await this.storage.query<Row.ItemRow>(SQL.ITEM_BY_ID, [id], 'willow_item_by_id');
     return checkDelivery(row && Row.found(row), queue, attempt);
   }
 
@@ -199,7 +200,7 @@ export class PostgresWillowStore implements WillowStore {
   private async settleBatch(queue: string, requests: readonly SettleRequest[]): Promise<AckResult[][]> {
     const acks = requests.flatMap((r) => r.acks.map((ack) => ({ ...ack, now: r.now })));
     const results = await this.storage.tx(async (sql) => {
-      await sql.query(SQL.LOCK_QUEUE_SHARED, [queue]);
+      await sql.query(prepared('willow_lock_queue_shared', SQL.LOCK_QUEUE_SHARED, [queue]));
       return settleLocked(this.storage, sql, queue, acks, 'ack');
     });
     let at = 0;
@@ -219,7 +220,7 @@ export class PostgresWillowStore implements WillowStore {
 
   /** An unlocked look first (the common answer, when another instance got there, is null), then the locked one. */
   async expireLease(id: string, attempt: number, now: number): Promise<Settled | null> {
-    const [due] = await this.storage.query<{ queue: string }>(SQL.DUE_ITEM, [id, attempt, now]);
+    const [due] = await this.storage.query<{ queue: string }>(SQL.DUE_ITEM, [id, attempt, now], 'willow_due_item');
     if (!due) return null;
     const [result] = await this.storage.tx(async (sql) => {
       await sql.query(SQL.LOCK_QUEUE_SHARED, [due.queue]);
@@ -279,7 +280,7 @@ export class PostgresWillowStore implements WillowStore {
 
   async channelHeads(queue: string, keys: readonly string[], countUpTo: number): Promise<Map<string, HeadLoad>> {
     if (keys.length === 0) return new Map();
-    const rows = await this.storage.query<Row.HeadRow>(SQL.CHANNEL_HEADS, [queue, keys, countUpTo]);
+    const rows = await this.storage.query<Row.HeadRow>(SQL.CHANNEL_HEADS, [queue, keys, countUpTo], 'willow_channel_heads');
     return new Map(rows.map((row) => [row.channel, Row.toHead(row)]));
   }
 

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
-import { Client, Pool, type PoolClient, type QueryResult, type QueryResultRow } from 'pg';
+import { Client, Pool, type PoolClient, type QueryConfig, type QueryResult, type QueryResultRow } from 'pg';
 import { Backoff, systemScheduler, type Scheduler } from '../../../common/scheduler';
 import { DEFAULT_TIMING, type Timing } from '../../../config';
 import type { Migration } from '../sqlite/embedded-storage';
@@ -24,6 +24,17 @@ export interface PostgresOptions {
 }
 
 export type { Tx };
+
+/**
+ * `text` as a statement prepared once per connection under `name` (node-postgres's named statements), for a
+ * transaction's `sql.query`; `PostgresStorage.query` takes the name as its third argument. A prepared statement is
+ * parsed once, and PostgreSQL plans it once too when its plan does not depend on the values (it compares its first
+ * five plans with the generic one), where an unnamed statement is parsed and planned at every call: for the statements
+ * of hot paths, whose text is fixed. A name stands for one text: node-postgres refuses another under it.
+ */
+export function prepared(name: string, text: string, values: readonly unknown[]): QueryConfig {
+  return { name, text, values: values as unknown[] };
+}
 
 /** How often a transaction that lost a serialization or deadlock race is run again before the error is answered. */
 const MAX_ATTEMPTS = 8;
