@@ -355,6 +355,20 @@ describePostgres('willow postgres', (url) => {
       expect(await a.claimHead(Q, key, T0)).toBeNull();
     });
 
+    it("reads channels' heads by a probe per channel, never by a pass over the queue's items", async () => {
+      const channel = (n: number) => ({ ch: `c${n}` });
+      for (let batch = 0; batch < 20; batch++) {
+        await a.enqueue(Q, Array.from({ length: 1_000 }, (_, i) => item(channel(i % 100), i, { updateable: false })));
+      }
+      await storages[0].query('ANALYZE willow_items');
+      const keys = Array.from({ length: 10 }, (_, i) => canonicalTags(channel(i * 7)));
+      const [{ 'QUERY PLAN': plan }] = await storages[0].query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) ${SQL.CHANNEL_HEADS}`, [Q, keys, 0]);
+      const text = JSON.stringify(plan);
+      expect(text).not.toContain('"Seq Scan"');
+      expect(text).not.toContain('"Hash Join"');
+      expect((await a.channelHeads(Q, keys, 0)).size).toBe(10);
+    });
+
     it('announces a pause or a resume as a change of the whole queue, heard by the other instance and by its own', async () => {
       const heardByA: WillowChange[] = [];
       const heardByB: WillowChange[] = [];
