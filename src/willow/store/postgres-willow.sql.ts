@@ -192,11 +192,9 @@ export const CHANNEL_STATES = `${CHANNEL_LOAD} WHERE queue = $1
   AND md5(channel) = ANY(ARRAY(SELECT md5(k) FROM unnest($2::text[]) k)) AND channel = ANY($2::text[]) AND state IN (0, 1)
   GROUP BY queue, channel ${CHANNEL_HEAD}`;
 /** $1 queue, $2 channel keys (text[]), $3 cap. The head of each channel that has a waiting item, with its waiting
- * items counted up to $3 (on willow_items_line; 0 counts nothing): index probes, never a pass over a deep channel. */
-export const CHANNEL_HEADS = `SELECT k AS channel, h.seq, h.priority, h.not_before,
-    CASE WHEN $3::int > 0 THEN (SELECT count(*) FROM (SELECT 1 ${WAITING_IN('$1::text', 'k')} LIMIT $3::int) w)::int ELSE 0 END AS waiting
-  FROM unnest($2::text[]) k
-  JOIN LATERAL ${HEAD_ROW_OF('$1::text', 'k')} h ON true`;
+ * items counted up to $3 (0 counts nothing): willow_channel_heads (migration 012), index probes per channel, planned
+ * once per connection. Columns named, as CLAIM_HEADS' are. */
+export const CHANNEL_HEADS = 'SELECT channel, seq, priority, not_before, waiting FROM willow_channel_heads($1, $2::text[], $3::int)';
 /** No parameters. */
 export const LOAD_CHANNELS = `${CHANNEL_LOAD} WHERE state IN (0, 1) GROUP BY queue, channel ${CHANNEL_HEAD}`;
 /** $1 queue. */
