@@ -76,7 +76,7 @@ export class WillowService implements WillowPort, OnModuleInit, OnApplicationShu
     parseCount(cmd.count, 'Count');
     parseDuration(cmd.waitMs, 'Wait', WAIT_BOUNDS);
     if (this.shutdown.shuttingDown) throw new ShuttingDownError();
-    if (!(await this.store.hasQueue(knownQueueName(cmd.queue)))) throw new QueueNotFoundError(cmd.queue);
+    await this.requireKnownQueue(cmd.queue);
     const deadline = this.clock.now() + cmd.waitMs;
     const queryKey = JSON.stringify(cmd.query);
     this.sync.follow(cmd.queue);
@@ -113,11 +113,14 @@ export class WillowService implements WillowPort, OnModuleInit, OnApplicationShu
       throw new InvalidInputError('Acks', `must hold 1 to ${BATCH_MAX} acks (got ${acks.length})`);
     }
     acks.forEach((a, i) => a.error != null && parseAckError(a.error, a.passed, acks.length > 1 ? `Acks[${i}].Error` : 'Error'));
-    if (!(await this.store.hasQueue(knownQueueName(queue)))) throw new QueueNotFoundError(queue);
+    knownQueueName(queue); // a name no queue can have: QUEUE_NOT_FOUND before the store is asked
     // Every settled item's counter goes down together: one Limiter call, one commit.
     const results = await this.leases.settle(() => this.settle(queue, acks), (all) => all.filter((result): result is Settled => 'outcome' in result), {
       cause: 'ack',
     });
+    // A queue's items go with it: an ack that found its item shows the queue exists, so the store is asked only when
+    // none did (an ack of a queue that does not exist changes nothing before it is answered QUEUE_NOT_FOUND).
+    if (results.every((result) => 'kind' in result && result.kind === 'not_found')) await this.requireQueue(queue);
     return results.map((result, i): AckOutcome => {
       const id = acks[i].id;
       if ('outcome' in result) return { id, ok: true };
@@ -168,6 +171,15 @@ export class WillowService implements WillowPort, OnModuleInit, OnApplicationShu
     if (cancelled.was === PROCESSING) return;
     this.sync.changed(queue, item.key, item.tags, { waiting: -1, head: 'reread' });
     this.events.cancelled(item);
+  }
+
+  /** `requireQueue` for a dequeue: a queue this instance found to exist before is not asked for again (KnownQueues). */
+  private async requireKnownQueue(queue: string): Promise<void> {
+    const known = this.dispatcher.knownQueues;
+    if (known.has(queue)) return;
+    const mark = known.mark();
+    await this.requireQueue(queue);
+    known.confirm(queue, mark);
   }
 
   private async requireQueue(queue: string): Promise<void> {

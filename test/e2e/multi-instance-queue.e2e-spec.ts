@@ -207,6 +207,21 @@ describePostgres('several instances on one PostgreSQL database: the queue', (dat
     console.log(`multi-instance wake-up, enqueue on B -> dequeue on A, ms: ${latencies.join(', ')}`);
   });
 
+  it('answers QUEUE_NOT_FOUND on every instance once a queue that each has dequeued from is deleted on one of them', async () => {
+    await expectCall(nodes[0], 201, 'POST', '/v1/queues', { Name: 'doomed' });
+    // Each instance dequeues once, so each has found the queue to exist (and no longer asks the store for it).
+    for (const node of nodes) await expectCall(node, 204, 'POST', '/v1/queues/doomed/items/dequeue', { Wait: '0s' });
+    await expectCall(nodes[1], 204, 'DELETE', '/v1/queues/doomed');
+    for (const node of nodes) {
+      // The deletion is heard within milliseconds; far longer than that, a dequeue would keep answering 204.
+      await waitUntil(async () => (await call(node.url, 'POST', '/v1/queues/doomed/items/dequeue', { Wait: '0s' })).status === 404, 2_000);
+      const res = await call(node.url, 'POST', '/v1/queues/doomed/items/dequeue', { Wait: '0s' });
+      expect(res).toMatchObject({ status: 404, body: { Code: 'QUEUE_NOT_FOUND' } });
+      const ack = await call(node.url, 'POST', '/v1/queues/doomed/items/01ARZ3NDEKTSV4RRFFQ69G5FAV/ack', { Passed: true });
+      expect(ack).toMatchObject({ status: 404, body: { Code: 'QUEUE_NOT_FOUND' } });
+    }
+  });
+
   it('catches up on an item whose announcement was lost (its instance died between commit and publish)', async () => {
     await expectCall(nodes[0], 201, 'POST', '/v1/queues', { Name: 'lost' });
     // An instance that re-reads often; the others re-read only after the default interval, longer than this test.

@@ -35,6 +35,9 @@ describe('Willow queue over HTTP', () => {
       const gone = await q.info();
       expect(gone.status).toBe(404);
       expect(gone.body.Code).toBe('QUEUE_NOT_FOUND');
+      // Dequeued from before, so known to exist: the deletion makes it unknown again.
+      const dequeued = await q.dequeue();
+      expect([dequeued.status, dequeued.body.Code]).toEqual([404, 'QUEUE_NOT_FOUND']);
     });
 
     it('refuses items above MaxItems with QUEUE_FULL, but a collapse never counts as a new item', async () => {

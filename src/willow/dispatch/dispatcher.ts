@@ -10,6 +10,7 @@ import { SCHEDULER } from '../../platform/scheduler.token';
 import { QueueIndex, type Channel } from '../domain/dispatch/queue-index';
 import { ViewBudget } from '../domain/dispatch/view-budget';
 import { WillowEvents } from '../willow-events';
+import { KnownQueues } from './known-queues';
 
 interface Waiter {
   readonly query: Query;
@@ -26,6 +27,8 @@ export type WaitOutcome = 'woken' | 'timeout' | 'aborted';
 @Injectable()
 export class Dispatcher {
   private readonly indexes = new Map<string, QueueIndex>();
+  /** The queues a dequeue found to exist; a deleted queue leaves with its index (`forget`). */
+  readonly knownQueues = new KnownQueues();
   /** Bounds the dispatch views of every queue together (see ViewBudget). */
   private readonly viewBudget = new ViewBudget();
   private readonly waiters = new Map<string, Set<Waiter>>();
@@ -60,6 +63,7 @@ export class Dispatcher {
   }
 
   forget(queue: string): void {
+    this.knownQueues.forget(queue);
     this.indexes.get(queue)?.dispose();
     this.indexes.delete(queue);
   }

@@ -135,6 +135,8 @@ export class SharedIndexSync {
   }
 
   private async resync(): Promise<void> {
+    // A queue deleted while this instance was not listening is not known to exist any more.
+    this.dispatcher.knownQueues.forgetAll();
     try {
       await this.loader.reload();
       for (const name of this.dispatcher.queuesWithWaiters()) {
