@@ -20,6 +20,8 @@ import { AnalyzeOnGrowth } from '../../platform/storage/postgres/analyze-on-grow
 
 /** The most items (or acks) one batched transaction writes; a larger request is written alone. */
 const BATCH_ITEMS = 1_000;
+/** Items waiting for a queue's enqueue line before a second batch of it goes out while one is written. */
+const OVERLAP_ITEMS = 100;
 
 interface SettleRequest {
   readonly acks: readonly Ack[];
@@ -37,14 +39,17 @@ export class PostgresWillowStore implements WillowStore {
   /**
    * Enqueues of one queue arriving while one is written are written together (see WriteBatcher). A batch that fails
    * (one that does not fit under MaxItems, or a request the database refuses) is written again in halves, down to
-   * single requests, so each request fits or fails on its own. Two batches of a queue are written at once: the next
-   * is sent while the one before waits for its commit (batch enqueue +25 % in interleaved A/B runs, single enqueue
-   * level). That needs no order between them: they are requests in flight together, and the channel locks each
-   * enqueue takes order the items of a channel by commit.
+   * single requests, so each request fits or fails on its own. A second batch of a queue is written while one waits
+   * for its commit only once OVERLAP_ITEMS items wait: large batches gain from the overlap (batch enqueue +25 % in
+   * interleaved A/B runs), while small requests gain from gathering into the next batch (an append call costs the
+   * database about as much fixed as 20 items: with two batches of single items in flight, single enqueue made 15 %
+   * fewer items/s on one instance and 13-40 % fewer on two). That needs no order between the two: they are requests
+   * in flight together, and the channel locks each enqueue takes order the items of a channel by commit.
    */
   private readonly enqueues = new WriteBatcher<EnqueueInput, EnqueueOutcome[] | QueueFullError>((queue, requests) => this.enqueueBatch(queue, requests), {
     maxSize: BATCH_ITEMS,
     inFlight: 2,
+    overlapFrom: OVERLAP_ITEMS,
     retryInParts: unlessStoreDown,
   });
   /**

@@ -2,7 +2,7 @@ import { WriteBatcher } from './write-batcher';
 
 describe('WriteBatcher', () => {
   /** A negative input fails its batch with "bad <n>" (written again in parts); 99 fails it with "store down". */
-  function recording(inFlight?: number) {
+  function recording(inFlight?: number, overlapFrom?: number) {
     const batches: number[][] = [];
     const waiting: Array<() => void> = [];
     const batcher = new WriteBatcher<number, string>(
@@ -14,7 +14,7 @@ describe('WriteBatcher', () => {
         if (bad !== undefined) throw new Error(`bad ${bad}`);
         return inputs.map((n) => `ok ${n}`);
       },
-      { maxSize: 5, inFlight, retryInParts: (error) => (error as Error).message.startsWith('bad') },
+      { maxSize: 5, inFlight, overlapFrom, retryInParts: (error) => (error as Error).message.startsWith('bad') },
     );
     /** Lets every batch in flight finish. */
     const release = () => waiting.splice(0).forEach((resolve) => resolve());
@@ -79,6 +79,40 @@ describe('WriteBatcher', () => {
     expect(batches).toEqual([[1], [2, 3], [4, 5], [6]]);
     release();
     await expect(later).resolves.toBe('ok 6');
+  });
+
+  it('with overlapFrom, starts a second batch while one is written only once that many units wait', async () => {
+    const { batcher, batches, release, releaseFirst } = recording(2, 3);
+    const first = batcher.submit('q', 1, 1);
+    await tick();
+    // Two units wait behind the batch in flight: below 3, they gather for the batch after it.
+    const small = [2, 3].map((n) => batcher.submit('q', n, 1));
+    await tick();
+    expect(batches).toEqual([[1]]);
+    // A third unit reaches the threshold: the waiting requests go out as a second batch at once.
+    const third = batcher.submit('q', 4, 1);
+    await tick();
+    expect(batches).toEqual([[1], [2, 3, 4]]);
+    // A large request alone reaches it too, but two batches are in flight already: it waits for one to end.
+    const large = batcher.submit('q', 5, 3);
+    await tick();
+    expect(batches).toEqual([[1], [2, 3, 4]]);
+    releaseFirst();
+    await expect(first).resolves.toBe('ok 1');
+    await tick();
+    expect(batches).toEqual([[1], [2, 3, 4], [5]]);
+    // With one batch in flight, a lone small request waits for it: nothing else is in flight beside it.
+    releaseFirst();
+    await expect(Promise.all([...small, third])).resolves.toEqual(['ok 2', 'ok 3', 'ok 4']);
+    const lone = batcher.submit('q', 6, 1);
+    await tick();
+    expect(batches).toEqual([[1], [2, 3, 4], [5]]);
+    release();
+    await expect(large).resolves.toBe('ok 5');
+    await tick();
+    expect(batches).toEqual([[1], [2, 3, 4], [5], [6]]);
+    release();
+    await expect(lone).resolves.toBe('ok 6');
   });
 
   it('keeps lines apart and caps a batch by size (a larger request goes alone)', async () => {

@@ -3,6 +3,8 @@ import { errorCode } from '../../../common/errors';
 /** A line's waiting requests, how many of its batches are being written, whether a start is scheduled. */
 interface Line<In, Out> {
   readonly waiting: Array<Pending<In, Out>>;
+  /** The units (items) of `waiting`. */
+  waitingUnits: number;
   writing: number;
   scheduled: boolean;
 }
@@ -28,6 +30,12 @@ export interface WriteBatcherOptions {
    */
   readonly inFlight?: number;
   /**
+   * While a batch of a line is being written, another is started (up to `inFlight`) only once at least this many
+   * units wait (default 1: at once). Below it, requests keep gathering for the batch after the one in flight: a line
+   * of small requests gets fewer, larger batches, while one of large requests still sends its next batch at once.
+   */
+  readonly overlapFrom?: number;
+  /**
    * Whether a batch that failed with `error` is written again in halves, down to single requests, so that each
    * request fails only for its own reason (default: never; the error then fails every request of the batch).
    */
@@ -47,6 +55,7 @@ export class WriteBatcher<In, Out> {
   private readonly lines = new Map<string, Line<In, Out>>();
   private readonly maxSize: number;
   private readonly inFlight: number;
+  private readonly overlapFrom: number;
   private readonly retryInParts: (error: unknown) => boolean;
 
   constructor(
@@ -55,6 +64,7 @@ export class WriteBatcher<In, Out> {
   ) {
     this.maxSize = options.maxSize;
     this.inFlight = Math.max(1, options.inFlight ?? 1);
+    this.overlapFrom = Math.max(1, options.overlapFrom ?? 1);
     this.retryInParts = options.retryInParts ?? (() => false);
   }
 
@@ -62,11 +72,12 @@ export class WriteBatcher<In, Out> {
     return new Promise<Out>((resolve, reject) => {
       let state = this.lines.get(line);
       if (!state) {
-        state = { waiting: [], writing: 0, scheduled: false };
+        state = { waiting: [], waitingUnits: 0, writing: 0, scheduled: false };
         this.lines.set(line, state);
       }
       state.waiting.push({ input, size, resolve, reject });
-      if (state.scheduled || state.writing === this.inFlight) return;
+      state.waitingUnits += size;
+      if (state.scheduled || !this.mayStart(state)) return;
       // The batch starts once this turn's synchronous code is done, so requests made together go together.
       state.scheduled = true;
       const scheduled = state;
@@ -81,10 +92,11 @@ export class WriteBatcher<In, Out> {
   private pump(line: string, state: Line<In, Out>): void {
     state.scheduled = false;
     const { waiting } = state;
-    while (waiting.length > 0 && state.writing < this.inFlight) {
+    while (waiting.length > 0 && this.mayStart(state)) {
       let units = waiting[0].size;
       let count = 1;
       while (count < waiting.length && units + waiting[count].size <= this.maxSize) units += waiting[count++].size;
+      state.waitingUnits -= units;
       state.writing++;
       void this.write(line, waiting.splice(0, count)).finally(() => {
         state.writing--;
@@ -92,6 +104,12 @@ export class WriteBatcher<In, Out> {
       });
     }
     if (waiting.length === 0 && state.writing === 0) this.lines.delete(line);
+  }
+
+  /** Whether a batch of the line's waiting requests may start now (see `inFlight` and `overlapFrom`). */
+  private mayStart(state: Line<In, Out>): boolean {
+    if (state.writing === 0) return true;
+    return state.writing < this.inFlight && state.waitingUnits >= this.overlapFrom;
   }
 
   /**
