@@ -381,6 +381,29 @@ describePostgres('willow postgres', (url) => {
       expect([...heads.values()].map((h) => h.head.seq)).toHaveLength(10);
     });
 
+    it("refreshes the items table's statistics once as two instances fill it, not once per instance", async () => {
+      const analyzes = async () => {
+        const [row] = await storages[0].query<{ n: number; since: number | null }>(
+          `SELECT analyze_count::int AS n, (extract(epoch FROM clock_timestamp() - last_analyze) * 1000)::float8 AS since
+             FROM pg_stat_user_tables WHERE relid = 'willow_items'::regclass`,
+        );
+        return row;
+      };
+      const fill = (store: PostgresWillowStore, from: number) => store.enqueue(Q, Array.from({ length: 1_200 }, (_, i) => item({ ch: `c${(from + i) % 50}` }, i, { updateable: false })));
+      await fill(a, 0);
+      await waitUntil(async () => (await analyzes()).n === 1);
+      // Due by b's own count (1,200 rows it added), not by the table's: a analyzed it a moment ago.
+      await fill(b, 1_200);
+      await sleep(300);
+      const after = await analyzes();
+      expect(after.since).toBeLessThan(1_000); // (else the second refresh would have been due after all)
+      expect(after.n).toBe(1);
+      // a's own ANALYZE does not hold a's next one back.
+      await sleep(1_000);
+      await fill(a, 2_400);
+      await waitUntil(async () => (await analyzes()).n === 2);
+    });
+
     it('announces a pause or a resume as a change of the whole queue, heard by the other instance and by its own', async () => {
       const heardByA: WillowChange[] = [];
       const heardByB: WillowChange[] = [];
