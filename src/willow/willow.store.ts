@@ -50,8 +50,13 @@ export interface ScheduledCount {
  * re-reads what changed from the store; nothing in a change is trusted beyond "look again".
  */
 export type WillowChange =
-  /** These channels of `queue` changed (items added, claimed, settled, deleted). */
-  | { readonly kind: 'channels'; readonly queue: string; readonly keys: readonly string[] }
+  /**
+   * These channels of `queue` changed (items added, claimed, settled, deleted). `taken`: no item became waiting in
+   * them (items were only claimed, settled or removed), so their heads only moved back: a listener may read them a
+   * little later, together (a claim of what it still holds as a head takes the next item, or finds nothing and reads
+   * the channel again).
+   */
+  | { readonly kind: 'channels'; readonly queue: string; readonly keys: readonly string[]; readonly taken?: boolean }
   /** Too many channels of `queue` changed to name: reload all of them. */
   | { readonly kind: 'queue'; readonly queue: string }
   /** `queue` was deleted: its waiters end with QUEUE_DELETED. */

@@ -103,6 +103,38 @@ describe(ChannelReads.name, () => {
     busy.stop();
   });
 
+  it('reads at once what a start asks for at once, also while a paced read is in flight: right after it', async () => {
+    let release!: () => void;
+    const held: Array<readonly string[]> = [];
+    const paced = new ChannelReads(
+      async (_queue, keys) => {
+        held.push(keys);
+        if (held.length === 1) await new Promise<void>((resolve) => (release = resolve));
+      },
+      time,
+      1_000,
+      time.clock,
+    );
+    paced.note('q', 'a');
+    paced.start('q'); // paced
+    await time.advance(1_000);
+    expect(held).toEqual([['a']]);
+    paced.note('q', 'b');
+    paced.start('q', true); // while 'a' is read
+    paced.note('q', 'c');
+    paced.start('q'); // paced, but joins the read asked for at once
+    release();
+    await time.advance(0);
+    expect(held).toEqual([['a'], ['b', 'c']]);
+    paced.note('q', 'd');
+    paced.start('q');
+    await time.advance(999);
+    expect(held).toHaveLength(2); // a paced start after that waits the pace again
+    await time.advance(1);
+    expect(held).toEqual([['a'], ['b', 'c'], ['d']]);
+    paced.stop();
+  });
+
   it('drops what was noted of a forgotten queue and answers its waiters', async () => {
     change('gone', 'a', 'b');
     expect(sut.size).toBe(2);

@@ -20,7 +20,8 @@ interface Marks {
  * channel that called for it was noted (or the last round ended), and no sooner than nine times as long as the last
  * batch took (so paced reads take at most about a tenth of the time, however long they get: a read that counts a
  * channel's items takes longer the deeper the channel). So channels noted meanwhile are read together, unless
- * someone waits for them (`done`): then at once.
+ * someone waits for them (`done`), or a start asks for them at once (`start(queue, true)`, also while a read is in
+ * flight: the next follows it at once).
  *
  * `read` reports its own errors (it must not reject); a batch that failed counts as read (it was tried).
  */
@@ -31,6 +32,8 @@ export class ChannelReads {
   private readonly reading = new Set<string>();
   /** Queues whose next round is scheduled (paced). */
   private readonly timers = new Map<string, Timer>();
+  /** Queues whose noted channels were asked for at once while a read of them was in flight. */
+  private readonly urgent = new Set<string>();
   private readonly marks = new Map<string, Marks>();
   /** Per queue, how long its last batch took (ms), which stretches its pace. */
   private readonly lastReadMs = new Map<string, number>();
@@ -64,7 +67,11 @@ export class ChannelReads {
 
   /** Reads the queue's noted channels: at once, or paced. A read in flight takes what it misses in a later batch. */
   start(queue: string, now = this.paceMs === 0): void {
-    if (this.stopped || this.reading.has(queue) || !this.noted.get(queue)?.size) return;
+    if (this.stopped || !this.noted.get(queue)?.size) return;
+    if (this.reading.has(queue)) {
+      if (now) this.urgent.add(queue);
+      return;
+    }
     if (now) return this.begin(queue);
     if (this.timers.has(queue)) return;
     const pace = Math.max(this.paceMs, 9 * (this.lastReadMs.get(queue) ?? 0));
@@ -87,6 +94,7 @@ export class ChannelReads {
   /** Drops what was noted of `queue` (deleted): never read, and whoever waits for it answered. */
   forget(queue: string): void {
     this.noted.delete(queue);
+    this.urgent.delete(queue);
     this.lastReadMs.delete(queue);
     this.cancelTimer(queue);
     if (!this.reading.has(queue)) this.readUpTo(queue, Infinity);
@@ -141,9 +149,11 @@ export class ChannelReads {
         if (this.paceMs > 0 && this.noted.has(queue)) this.lastReadMs.set(queue, this.clock.now() - started);
         this.readUpTo(queue, covers);
         const waited = (this.marks.get(queue)?.waiters.length ?? 0) > 0;
-        // The round goes on while channels noted before it started are left; someone waiting starts a new one at once.
+        // The round goes on while channels noted before it started are left; someone waiting, or a start at once,
+        // starts a new one at once.
         if (covers < round) return this.readNoted(queue, round);
-        if (this.paceMs === 0 || waited || !this.noted.get(queue)?.size) return this.readNoted(queue, this.marks.get(queue)?.dirtied ?? round);
+        const urgent = this.urgent.delete(queue);
+        if (this.paceMs === 0 || waited || urgent || !this.noted.get(queue)?.size) return this.readNoted(queue, this.marks.get(queue)?.dirtied ?? round);
         this.reading.delete(queue);
         this.start(queue, false);
       });

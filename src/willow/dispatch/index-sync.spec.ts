@@ -6,7 +6,7 @@ import { Dispatcher } from './dispatcher';
 import { IndexSync } from './index-sync';
 import type { ChannelLoad, HeadLoad, WillowChange, WillowStore } from '../willow.store';
 import { HEAD_COUNT_CAP } from './index-loader';
-import { COUNT_PACE_MS } from './shared-index-sync';
+import { COUNT_PACE_MS, TAKEN_PACE_MS } from './shared-index-sync';
 
 /** Reads held until released: `pass` waits while holding, `release` lets them go on (all, or all but the last). */
 class Hold {
@@ -290,6 +290,28 @@ describe(IndexSync.name, () => {
     await time.advance(COUNT_PACE_MS * 3);
     await settle();
     expect(counts).toHaveBeenCalledTimes(3); // nothing changed since
+  });
+
+  it('reads the heads of channels another instance only took from within TAKEN_PACE_MS, together; those it added to at once', async () => {
+    const heads = jest.spyOn(store, 'channelHeads');
+    sut.follow('q');
+    for (const n of [1, 2, 3]) store.waiting.set(`q\n${key(n)}`, 5);
+    store.listener({ kind: 'channels', queue: 'q', keys: [key(1)], taken: true });
+    await settle();
+    await time.advance(TAKEN_PACE_MS / 2);
+    store.listener({ kind: 'channels', queue: 'q', keys: [key(2)], taken: true });
+    await settle();
+    expect(heads).not.toHaveBeenCalled();
+    await time.advance(TAKEN_PACE_MS / 2);
+    await settle();
+    expect(heads.mock.calls.map(([, keys]) => keys)).toEqual([[key(1), key(2)]]);
+    store.listener({ kind: 'channels', queue: 'q', keys: [key(3)] }); // items added: read at once
+    await settle();
+    expect(heads.mock.calls.map(([, keys]) => keys)).toEqual([[key(1), key(2)], [key(3)]]);
+    store.listener({ kind: 'channels', queue: 'q', keys: [key(1)], taken: true });
+    await settle();
+    await expect(sut.readsDone('q')).resolves.toBe(true); // a dequeue that found nothing does not wait the pace
+    expect(heads).toHaveBeenCalledTimes(3);
   });
 
   it("counts this instance's enqueued items at once on a queue it follows, and only notes them on one it does not", async () => {

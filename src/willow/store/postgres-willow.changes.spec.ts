@@ -6,6 +6,7 @@ describe('QUEUE_CHANGES', () => {
 
   it.each<QueueChange>([
     { kind: 'channels', queue: 'orders', keys: ['{"a":1}', '{"b":"x y"}'] },
+    { kind: 'channels', queue: 'orders', keys: ['{"a":1}'], taken: true },
     { kind: 'queue', queue: 'orders' },
     { kind: 'queue_deleted', queue: 'orders' },
   ])('reads back a $kind change', (change) => {
@@ -47,6 +48,17 @@ describe('QUEUE_CHANGES', () => {
       { kind: 'queue', queue: 'orders' },
       { kind: 'channels', queue: 'orders', keys: ['{"b":2}'] },
     ]);
+  });
+
+  it('marks every part of a change of channels only taken from, and reads an earlier version\'s change as one that may add', () => {
+    const keys = Array.from({ length: 400 }, (_, n) => JSON.stringify({ repo: `r${n}`, pad: 'x'.repeat(40) }));
+    const changes = channelsChanged('orders', keys, true);
+    expect(changes.length).toBeGreaterThan(1);
+    expect(changes.every((change) => change.kind === 'channels' && change.taken === true)).toBe(true);
+    for (const change of changes) expect(Buffer.byteLength(encodePayload(QUEUE_CHANGES.codec, 'me', change), 'utf8')).toBeLessThanOrEqual(MAX_PAYLOAD_BYTES);
+    expect(decodePayload(QUEUE_CHANGES.codec, 'them {"q":"orders","k":["a"]}')?.message).toEqual({ kind: 'channels', queue: 'orders', keys: ['a'] });
+    expect(QUEUE_CHANGES.ignoreOwn).toBeInstanceOf(Function);
+    expect((QUEUE_CHANGES.ignoreOwn as (change: QueueChange) => boolean)(changes[0])).toBe(true);
   });
 
   it('names each changed channel once, and makes no change of no channel', () => {

@@ -5,15 +5,16 @@ import type { WillowChange } from '../willow.store';
 export type QueueChange = Exclude<WillowChange, { readonly kind: 'resync' }>;
 
 /**
- * Compact JSON: `{"q":..,"k":[..]}` for channels, `{"q":..}` for the whole queue, `{"q":..,"d":1}` for a deleted
- * queue. A change naming more channels than fit in a notification becomes a change of the whole queue (channelsChanged
+ * Compact JSON: `{"q":..,"k":[..]}` for channels (with `"t":1` when they were only `taken` from), `{"q":..}` for the
+ * whole queue, `{"q":..,"d":1}` for a deleted queue. An instance of an earlier version ignores `t` (it reads the
+ * channels at once, as it always did), and reads a change without `t` as one that may have added items. A change naming more channels than fit in a notification becomes a change of the whole queue (channelsChanged
  * splits its changes so that they fit).
  */
 const codec: PayloadCodec<QueueChange> = {
   encode: (change) => {
     switch (change.kind) {
       case 'channels':
-        return JSON.stringify({ q: change.queue, k: change.keys });
+        return JSON.stringify(change.taken ? { q: change.queue, k: change.keys, t: 1 } : { q: change.queue, k: change.keys });
       case 'queue':
         return JSON.stringify({ q: change.queue });
       case 'queue_deleted':
@@ -21,10 +22,12 @@ const codec: PayloadCodec<QueueChange> = {
     }
   },
   decode: (text) => {
-    const value = JSON.parse(text) as { q?: unknown; k?: unknown; d?: unknown };
+    const value = JSON.parse(text) as { q?: unknown; k?: unknown; d?: unknown; t?: unknown };
     if (typeof value.q !== 'string') throw new Error('not a queue change');
     if (value.d === 1) return { kind: 'queue_deleted', queue: value.q };
-    if (Array.isArray(value.k) && value.k.every((k) => typeof k === 'string')) return { kind: 'channels', queue: value.q, keys: value.k as string[] };
+    if (Array.isArray(value.k) && value.k.every((k) => typeof k === 'string')) {
+      return value.t === 1 ? { kind: 'channels', queue: value.q, keys: value.k as string[], taken: true } : { kind: 'channels', queue: value.q, keys: value.k as string[] };
+    }
     return { kind: 'queue', queue: value.q };
   },
   shrink: (change) => ({ kind: 'queue', queue: change.queue }),
@@ -44,25 +47,27 @@ const SENDER_ROOM = 64;
  * notification; none when there are none. (One change naming them all would be shrunk to a change of the whole
  * queue once it passed the payload cap, at about 300 channels: a batch enqueue over many channels then made every
  * instance re-read every channel of the queue, which took most of the database's time under load.) A channel whose
- * key alone exceeds the cap goes in a change of its own, which the codec shrinks to the whole queue.
+ * key alone exceeds the cap goes in a change of its own, which the codec shrinks to the whole queue. `taken`: no item
+ * became waiting in them (see WillowChange).
  */
-export function channelsChanged(queue: string, keys: Iterable<string>): QueueChange[] {
+export function channelsChanged(queue: string, keys: Iterable<string>, taken = false): QueueChange[] {
   const unique = [...new Set(keys)];
   if (unique.length === 0) return [];
-  const room = MAX_PAYLOAD_BYTES - SENDER_ROOM - Buffer.byteLength(codec.encode({ kind: 'channels', queue, keys: [] }), 'utf8');
+  const change = (chunk: string[]): QueueChange => (taken ? { kind: 'channels', queue, keys: chunk, taken } : { kind: 'channels', queue, keys: chunk });
+  const room = MAX_PAYLOAD_BYTES - SENDER_ROOM - Buffer.byteLength(codec.encode(change([])), 'utf8');
   const changes: QueueChange[] = [];
   let chunk: string[] = [];
   let used = 0;
   for (const key of unique) {
     const size = Buffer.byteLength(JSON.stringify(key), 'utf8') + 1; // its JSON and a comma
     if (chunk.length > 0 && used + size > room) {
-      changes.push({ kind: 'channels', queue, keys: chunk });
+      changes.push(change(chunk));
       chunk = [];
       used = 0;
     }
     chunk.push(key);
     used += size;
   }
-  changes.push({ kind: 'channels', queue, keys: chunk });
+  changes.push(change(chunk));
   return changes;
 }

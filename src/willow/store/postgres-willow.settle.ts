@@ -23,7 +23,9 @@ export async function settleLocked(storage: PostgresStorage, sql: Tx, queue: str
   const results = await applyWrites(sql, settlement, now, DEAD_REASON[mode]);
   const released = settlement.removed.length + settlement.dead.length;
   if (released > 0 && (rows[0]?.max_items ?? -1) >= 0) await sql.query(SQL.RELEASE_ITEMS, [queue, released]);
-  await storage.channel(QUEUE_CHANGES).send(afterCommit(sql), ...channelsChanged(queue, settlement.keys));
+  // Acks that only removed items (none back in line) leave every waiting line as it was, but for heads that went.
+  const taken = settlement.front.length === 0 && settlement.back.length === 0;
+  await storage.channel(QUEUE_CHANGES).send(afterCommit(sql), ...channelsChanged(queue, settlement.keys, taken));
   return results;
 }
 
