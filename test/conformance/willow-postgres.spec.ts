@@ -327,8 +327,9 @@ describePostgres('willow postgres', (url) => {
       // Its own channel changes are applied by its service as it makes them: hearing them again would read twice.
       await a.claimHead(Q, key, T0);
       await b.claimHead(Q, key, T0);
-      await hears({ kind: 'channels', queue: Q, keys: [key] });
-      expect(heard).toEqual([{ kind: 'channels', queue: Q, keys: [key] }]);
+      // A claim adds nothing to any line: announced as channels only taken from.
+      await hears({ kind: 'channels', queue: Q, keys: [key], taken: true });
+      expect(heard).toEqual([{ kind: 'channels', queue: Q, keys: [key], taken: true }]);
       // More channels than one notification holds: several channel changes that name them all, never the whole
       // queue (which would make every instance read every channel again).
       heard.length = 0;
@@ -379,6 +380,48 @@ describePostgres('willow postgres', (url) => {
       for (let i = 0; i < 5; i++) expect(await buffers()).toBeLessThan(pages / 3);
       const heads = await a.channelHeads(Q, keys, 0);
       expect([...heads.values()].map((h) => h.head.seq)).toHaveLength(10);
+    });
+
+    it('settles acks that all passed in one call, no transaction, and judges there only those it could not settle', async () => {
+      const bounded = 'bounded';
+      await a.createQueue(bounded, 10, T0);
+      const channel = (n: number) => ({ ch: `c${n}` });
+      await a.enqueue(bounded, Array.from({ length: 5 }, (_, i) => item(channel(i), i, { updateable: false, timeoutMs: 1_000 })));
+      const got = (await a.claimHeads(bounded, [0, 1, 2, 3, 4].map((i) => canonicalTags(channel(i))), T0)).map((x) => x!);
+      expect((await a.getQueue(bounded))?.items).toBe(5);
+      const txs = jest.spyOn(storages[0], 'tx');
+      const first = await a.settle(bounded, [{ id: got[0].id, passed: true, attempt: got[0].attempt }, { id: got[1].id, passed: true, attempt: null }], T0 + 999);
+      expect(first).toEqual([
+        { item: got[0], outcome: 'acked' },
+        { item: got[1], outcome: 'acked' },
+      ]);
+      expect(txs).not.toHaveBeenCalled();
+      expect((await a.getQueue(bounded))?.items).toBe(3);
+      // Not current (a later attempt, an unknown id, an item already acked), or its lease ran out: judged as before.
+      const second = await a.settle(
+        bounded,
+        [
+          { id: got[2].id, passed: true, attempt: got[2].attempt + 1 },
+          { id: got[3].id, passed: true, attempt: got[3].attempt },
+          { id: 'NOSUCHITEM', passed: true, attempt: 1 },
+          { id: got[0].id, passed: true, attempt: got[0].attempt },
+        ],
+        T0 + 999,
+      );
+      expect(second).toEqual([{ kind: 'lease_lost', current: got[2].attempt }, { item: got[3], outcome: 'acked' }, { kind: 'not_found' }, { kind: 'not_found' }]);
+      expect(txs).toHaveBeenCalledTimes(1);
+      expect(await a.settle(bounded, [{ id: got[4].id, passed: true, attempt: got[4].attempt }], T0 + 1_000)).toEqual([{ kind: 'lease_lost', current: null }]);
+      expect(await a.settle(bounded, [{ id: got[2].id, passed: true, attempt: got[2].attempt }], T0 + 999)).toEqual([{ item: got[2], outcome: 'acked' }]);
+      expect((await a.getQueue(bounded))?.items).toBe(1);
+      // A failed ack, or one item acked twice in a batch, goes to the transaction as a whole.
+      txs.mockClear();
+      await a.enqueue(bounded, [item(channel(9), 'x', { updateable: false })]);
+      const [x] = await a.claimHeads(bounded, [canonicalTags(channel(9))], T0);
+      expect(await a.settle(bounded, [{ id: x!.id, passed: true, attempt: x!.attempt }, { id: x!.id, passed: true, attempt: x!.attempt }], T0)).toEqual([
+        { item: x, outcome: 'acked' },
+        { kind: 'not_found' },
+      ]);
+      expect(txs).toHaveBeenCalledTimes(1);
     });
 
     it("refreshes the items table's statistics once as two instances fill it, not once per instance", async () => {

@@ -153,6 +153,34 @@ const CHANNEL_HEADS_012 = `
       $fn$;`;
 
 /**
+ * willow_ack_items (013): the acks of a batch that all passed, settled in one call when they are all current. It
+ * deletes the items whose delivery `p_ids[i]`/`p_attempts[i]` (null: any attempt) is current and whose lease has not
+ * run out by `p_nows[i]` (Settlement's rule for a passed ack), returns them, and releases them from a bounded queue's
+ * count; an ack that finds no such item changes nothing (the caller judges it in the settlement transaction). It takes
+ * the queue's lock shared and then its items' in id order, as the settlement transaction does, so the two never
+ * deadlock. Each statement is a probe per id (the id index), planned once per connection.
+ */
+const ACK_ITEMS_013 = `
+      CREATE FUNCTION willow_ack_items(p_queue text, p_ids text[], p_attempts bigint[], p_nows bigint[])
+      RETURNS SETOF willow_items
+      LANGUAGE plpgsql VOLATILE SET plan_cache_mode = force_generic_plan AS $fn$
+      DECLARE
+        v_seqs bigint[];
+      BEGIN
+        PERFORM pg_advisory_xact_lock_shared(hashtext('willow.queue.' || current_schema()), hashtext(p_queue));
+        PERFORM 1 FROM willow_items WHERE queue = p_queue AND id = ANY(p_ids) ORDER BY id FOR UPDATE;
+        SELECT array_agg(l.seq) INTO v_seqs FROM unnest(p_ids, p_attempts, p_nows) AS a(id, attempt, now)
+          CROSS JOIN LATERAL (SELECT w.seq FROM willow_items w WHERE w.id = a.id AND w.queue = p_queue AND w.state = 1
+            AND (a.attempt IS NULL OR w.attempt = a.attempt) AND (w.expires_at IS NULL OR w.expires_at > a.now) LIMIT 1) l;
+        IF v_seqs IS NULL THEN
+          RETURN;
+        END IF;
+        UPDATE willow_queues SET items = items - cardinality(v_seqs) WHERE name = p_queue AND max_items >= 0;
+        RETURN QUERY DELETE FROM willow_items WHERE seq = ANY(v_seqs) RETURNING *;
+      END
+      $fn$;`;
+
+/**
  * Willow's PostgreSQL tables. Times are epoch milliseconds (BIGINT). `seq` is the place in line, drawn from one
  * sequence so it orders items across instances; a front retry keeps it, a back retry and a requeue take a new one.
  * A channel (a canonical tag encoding) can be longer than a b-tree entry may be, so from 002 on no index holds one:
@@ -281,5 +309,11 @@ export const WILLOW_PG_MIGRATIONS: readonly Migration[] = [
     // Channel head reads run as one function call, planned once per connection (see CHANNEL_HEADS_012).
     id: '012-channel-heads',
     sql: CHANNEL_HEADS_012,
+  },
+  {
+    // Acks that all passed settle in one call (see ACK_ITEMS_013); instances of an older version settle them in their
+    // transaction, which takes the same locks in the same order.
+    id: '013-ack-items',
+    sql: ACK_ITEMS_013,
   },
 ];

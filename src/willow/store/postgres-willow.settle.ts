@@ -1,11 +1,30 @@
-import { afterCommit } from '../../platform/storage/postgres/pg-channel';
+import { afterCommit, ALREADY_COMMITTED } from '../../platform/storage/postgres/pg-channel';
 import { scalarArray, textArray } from '../../platform/storage/postgres/pg-arrays';
 import { prepared, type PostgresStorage, type Tx } from '../../platform/storage/postgres/postgres-storage';
 import { DEAD_REASON, failingChannels, Settlement, type SettleMode, type TimedAck } from '../domain/settlement';
 import type { AckResult } from '../willow.store';
 import { channelsChanged, QUEUE_CHANGES } from './postgres-willow.changes';
-import { found as foundRow, type ItemRow } from './postgres-willow.rows';
+import { found as foundRow, toItem, type ItemRow } from './postgres-willow.rows';
 import * as SQL from './postgres-willow.sql';
+
+/**
+ * Acks that all passed, each of its own item (the usual batch), settled by one call of willow_ack_items: one statement
+ * instead of the settlement transaction's five. The answer of each ack whose delivery it settled (`acked`, as
+ * Settlement judges a current delivery whose lease has not run out); null for the others, which changed nothing and
+ * go to the settlement transaction to be judged (not found, or their lease lost). Null for a batch it does not take.
+ */
+export async function ackPassed(storage: PostgresStorage, queue: string, acks: readonly TimedAck[]): Promise<Array<AckResult | null> | null> {
+  const ids = acks.map((a) => a.id);
+  if (!acks.every((a) => a.passed) || new Set(ids).size !== ids.length) return null;
+  const params = [queue, textArray(ids), scalarArray(acks.map((a) => a.attempt)), scalarArray(acks.map((a) => a.now))];
+  const rows = await storage.query<ItemRow>(SQL.ACK_ITEMS, params, 'willow_ack_items');
+  const settled = new Map(rows.map((row) => [row.id, toItem(row)]));
+  await storage.channel(QUEUE_CHANGES).send(ALREADY_COMMITTED, ...channelsChanged(queue, [...settled.values()].map((item) => item.key), true));
+  return acks.map((a) => {
+    const item = settled.get(a.id);
+    return item ? { item, outcome: 'acked' } : null;
+  });
+}
 
 /**
  * Settles a batch of deliveries of `queue` in one transaction that holds the queue's shared lock: the items are locked

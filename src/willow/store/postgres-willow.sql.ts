@@ -142,6 +142,9 @@ export const APPEND_ITEMS = `SELECT status, items, max_items FROM willow_append_
  * statement whose result gained a column (a later migration's) would fail on the connections that hold it.
  */
 export const CLAIM_HEADS = `SELECT ${ITEM} FROM willow_claim_heads($1, $2::text[], $3::bigint, $4::int[])`;
+/** $1 queue, $2 ids (text[]), $3 attempts (bigint[], null: any), $4 nows (bigint[]), pairwise. The items of the
+ * current deliveries among them whose lease has not run out, deleted (migration 013). */
+export const ACK_ITEMS = `SELECT ${ITEM} FROM willow_ack_items($1, $2::text[], $3::bigint[], $4::bigint[])`;
 /** $1 id. */
 export const ITEM_BY_ID = `SELECT ${ITEM} FROM willow_items WHERE id = $1`;
 /** $1 queue, $2 id, $3 attempt or null (bigint: any safe integer compares), $4 now. No row unless that delivery is

@@ -14,7 +14,7 @@ import { AppendsRefused, enqueueItems } from './postgres-willow.enqueue';
 import { WILLOW_PG_MIGRATIONS } from './postgres-willow.migrations';
 import * as Row from './postgres-willow.rows';
 import { cancelTx, countDead, countScheduled, deleteChannelTx, requeueDeadTx, requireQueue, scheduledOf } from './postgres-willow.items';
-import { settleLocked } from './postgres-willow.settle';
+import { ackPassed, settleLocked } from './postgres-willow.settle';
 import * as SQL from './postgres-willow.sql';
 import { AnalyzeOnGrowth } from '../../platform/storage/postgres/analyze-on-growth';
 
@@ -201,13 +201,23 @@ export class PostgresWillowStore implements WillowStore {
     return this.settles.submit(queue, { acks, now }, acks.length);
   }
 
-  /** Several requests' acks judged in arrival order in one transaction, each at its own request's time. */
+  /**
+   * Several requests' acks judged in arrival order, each at its own request's time: in one call when they all passed
+   * and their deliveries are current (ackPassed), else (those it did not settle) in one transaction.
+   */
   private async settleBatch(queue: string, requests: readonly SettleRequest[]): Promise<AckResult[][]> {
     const acks = requests.flatMap((r) => r.acks.map((ack) => ({ ...ack, now: r.now })));
-    const results = await this.storage.tx(async (sql) => {
-      await sql.query(prepared('willow_lock_queue_shared', SQL.LOCK_QUEUE_SHARED, [queue]));
-      return settleLocked(this.storage, sql, queue, acks, 'ack');
-    });
+    const fast = await ackPassed(this.storage, queue, acks);
+    const rest = fast ? acks.filter((_, i) => fast[i] === null) : acks;
+    const judged =
+      rest.length === 0
+        ? []
+        : await this.storage.tx(async (sql) => {
+            await sql.query(prepared('willow_lock_queue_shared', SQL.LOCK_QUEUE_SHARED, [queue]));
+            return settleLocked(this.storage, sql, queue, rest, 'ack');
+          });
+    let next = 0;
+    const results = fast ? fast.map((result) => result ?? judged[next++]) : judged;
     let at = 0;
     return requests.map((r) => results.slice(at, (at += r.acks.length)));
   }
