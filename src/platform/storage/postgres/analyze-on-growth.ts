@@ -4,7 +4,7 @@ import { Logger } from '@nestjs/common';
 const MIN_GROWTH = 1_000;
 /** Share of the rows counted at the last refresh that a table must gain before the next one. */
 const GROWTH_SHARE = 0.2;
-/** Shortest time between two refreshes of one table. */
+/** Shortest time between two refreshes of one table by one instance. */
 const MIN_INTERVAL_MS = 1_000;
 
 /**
