@@ -10,7 +10,7 @@ import { ChannelReads } from './channel-reads';
 
 /** Catch-up ticks a queue stays followed after this instance last served it (12 x 5 s by default: a minute). */
 const FOLLOW_TICKS = 12;
-/** The longest a changed channel's counts wait to be read again (its head is read at once). */
+/** The longest a changed channel's counts wait to be read again (its head is read at once, or TAKEN_PACE_MS later). */
 export const COUNT_PACE_MS = 1_000;
 /**
  * The longest the head of a channel that another instance only took from (claimed or settled items of, adding none)
@@ -25,8 +25,8 @@ export const TAKEN_PACE_MS = 50;
  * Shared store (several instances on one database): the index holds what the store last said. Every write of any
  * instance is reported by `watch`, and the channels it names are read again (this instance's writes are read again
  * as it makes them). A changed channel's head is read at once (an index probe; it decides what can be handed out,
- * and whether anything waits), or within TAKEN_PACE_MS when another instance only took from it; its counts, which take a pass over the channel's items, are read again at most
- * COUNT_PACE_MS later, together with those of the queue's other channels that changed meanwhile, or at once when a
+ * and whether anything waits), or within TAKEN_PACE_MS when another instance only took from it; its counts, which
+ * take a pass over the channel's items, are read again at most COUNT_PACE_MS later, together with those of the queue's other channels that changed meanwhile, or at once when a
  * listing or the queue's counts ask for them (`countsDone`). Whatever changes while a read of a queue is in flight
  * joins its next one. Queues with waiting consumers are also read again every `catchUpMs`, whatever was heard:
  * announcements are sent just after their write commits, so an instance killed in between takes that announcement

@@ -7,8 +7,9 @@ export type QueueChange = Exclude<WillowChange, { readonly kind: 'resync' }>;
 /**
  * Compact JSON: `{"q":..,"k":[..]}` for channels (with `"t":1` when they were only `taken` from), `{"q":..}` for the
  * whole queue, `{"q":..,"d":1}` for a deleted queue. An instance of an earlier version ignores `t` (it reads the
- * channels at once, as it always did), and reads a change without `t` as one that may have added items. A change naming more channels than fit in a notification becomes a change of the whole queue (channelsChanged
- * splits its changes so that they fit).
+ * channels at once, as it always did), and reads a change without `t` as one that may have added items. A change
+ * naming more channels than fit in a notification becomes a change of the whole queue (channelsChanged splits its
+ * changes so that they fit).
  */
 const codec: PayloadCodec<QueueChange> = {
   encode: (change) => {
@@ -26,7 +27,7 @@ const codec: PayloadCodec<QueueChange> = {
     if (typeof value.q !== 'string') throw new Error('not a queue change');
     if (value.d === 1) return { kind: 'queue_deleted', queue: value.q };
     if (Array.isArray(value.k) && value.k.every((k) => typeof k === 'string')) {
-      return value.t === 1 ? { kind: 'channels', queue: value.q, keys: value.k as string[], taken: true } : { kind: 'channels', queue: value.q, keys: value.k as string[] };
+      return { kind: 'channels', queue: value.q, keys: value.k as string[], ...(value.t === 1 ? { taken: true } : {}) };
     }
     return { kind: 'queue', queue: value.q };
   },

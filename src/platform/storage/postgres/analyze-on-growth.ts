@@ -20,7 +20,7 @@ export function analyzeDue(grown: number, counted: number, sinceLastMs: number):
  * The statement telling how long ago `table` (as the search path finds it) was last analyzed by anyone, autovacuum
  * included (`sinceAnalyzeMs`, null: never). The database records an ANALYZE as it ends, for every session to see.
  */
-export function lastAnalyzeQuery(table: string): string {
+function lastAnalyzeQuery(table: string): string {
   return `SELECT (extract(epoch FROM clock_timestamp() - greatest(last_analyze, last_autoanalyze)) * 1000)::float8 AS "sinceAnalyzeMs"
     FROM pg_stat_user_tables WHERE relid = to_regclass('${table}')`;
 }
