@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { StoreUnavailableError } from '../../src/common/errors';
 import { afterCommit, ALREADY_COMMITTED, inTransaction, MAX_PAYLOAD_BYTES, type ChannelDef } from '../../src/platform/storage/postgres/pg-channel';
 import { inlineParams } from '../../src/platform/storage/postgres/inline-params';
@@ -165,6 +166,28 @@ describePostgres(PostgresStorage.name, (url) => {
     await a.channel(PROBE).send(ALREADY_COMMITTED, ...odd);
     await until(() => heard.length >= plain.length + odd.length);
     expect(heard).toEqual([...plain, ...odd]);
+  });
+
+  it('publishes what one turn of the event loop sent, across its promise callbacks, in one statement', async () => {
+    const [a, b] = await fresh(2);
+    const heard = await hear(b);
+    await a.channel(PROBE).send(ALREADY_COMMITTED, 'warm-up');
+    await until(() => heard.length >= 1);
+    const query = jest.spyOn(Client.prototype, 'query');
+    try {
+      // A write's announcement, then what its callers send once it resolves (events, say): one turn, several callbacks.
+      void a.channel(PROBE).send(ALREADY_COMMITTED, 'change');
+      await Promise.resolve();
+      void a.channel(PROBE).send(ALREADY_COMMITTED, 'event 1');
+      await Promise.resolve().then(() => undefined);
+      void a.channel(PROBE).send(ALREADY_COMMITTED, 'event 2');
+      await until(() => heard.length >= 4);
+      const notifies = query.mock.calls.filter(([config]) => /pg_notify/.test(typeof config === 'string' ? config : (config as { text: string }).text));
+      expect(notifies).toHaveLength(1);
+      expect(heard).toEqual(['warm-up', 'change', 'event 1', 'event 2']);
+    } finally {
+      query.mockRestore();
+    }
   });
 
   it('sends after commit only what committed, and what was already committed, in order', async () => {

@@ -358,6 +358,20 @@ describePostgres('willow postgres', (url) => {
       expect(await a.claimHead(Q, key, T0)).toBeNull();
     });
 
+    it('claims for requests made while a claim of the queue is written together, in one call, each request answered in turn', async () => {
+      const channels = Array.from({ length: 6 }, (_, i) => ({ ch: i }));
+      await a.enqueue(Q, channels.flatMap((tags) => [item(tags, `${tags.ch}a`, { updateable: false }), item(tags, `${tags.ch}b`, { updateable: false })]));
+      const query = jest.spyOn(storages[0], 'query');
+      const claimCalls = () => query.mock.calls.filter(([text]) => text === SQL.CLAIM_HEADS).length;
+      // Twelve dequeues at once, each naming one channel: the first goes out alone, the rest wait for it and go together.
+      const got = await Promise.all(Array.from({ length: 12 }, (_, i) => a.claimHead(Q, canonicalTags(channels[i % 6]), T0 + i)));
+      expect(got.map((g) => g && JSON.parse(g.data))).toEqual([...channels.map((c) => `${c.ch}a`), ...channels.map((c) => `${c.ch}b`)]);
+      expect(claimCalls()).toBeLessThanOrEqual(2);
+      // Claimed at the latest time of their batch, so no lease starts before the dequeue that asked for it.
+      got.forEach((g, i) => expect(g!.expiresAt).toBeGreaterThanOrEqual(T0 + i + 60_000));
+      expect(await Promise.all(channels.map((tags) => a.claimHead(Q, canonicalTags(tags), T0)))).toEqual(channels.map(() => null));
+    });
+
     it("reads channels' heads by a probe per channel, never by a pass over the queue's items", async () => {
       const channel = (n: number) => ({ ch: `c${n}` });
       for (let batch = 0; batch < 20; batch++) {

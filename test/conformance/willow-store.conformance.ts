@@ -350,6 +350,18 @@ export function describeWillowStore(
         expect(new Set(got.map((g) => g!.id)).size).toBe(16);
       });
 
+      it('answers concurrent claimHeads of one queue in the order they were made, as if one after the other', async () => {
+        await enqueue(...[1, 2, 3, 4, 5].map((n) => fixed(main, n)), fixed(dev, 'x'));
+        const got = await Promise.all([
+          sut.claimHeads(Q, [key(main)], T0),
+          sut.claimHeads(Q, [key(dev), key(main), key(main)], T0 + 1),
+          sut.claimHeads(Q, [key(dev), key(main)], T0 + 2),
+        ]);
+        expect(got.map((line) => line.map((g) => g && JSON.parse(g.data)))).toEqual([[1], ['x', 2, 3], [null, 4]]);
+        expect(got.flat().every((g) => g === null || g.expiresAt! >= T0 + LEASE_MS)).toBe(true);
+        expect((await sut.claimHeads(Q, [key(main), key(main)], T0)).map((g) => g && JSON.parse(g.data))).toEqual([5, null]);
+      });
+
       it('keeps data of any JSON type', async () => {
         const data = [null, 0, 'text', { nested: [1, { x: true }] }, [1, 2], 'ünïcødé 🚀'];
         await enqueue(...data.map((d) => fixed(main, d)));

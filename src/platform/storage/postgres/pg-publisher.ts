@@ -27,8 +27,10 @@ export class PgPublisher {
   publish(channel: string, payload: string): void {
     if (this.closed) return;
     this.pending.push({ channel, payload });
-    // Started after the current turn, so what else is published in it joins the first batch.
-    this.flushing ??= Promise.resolve().then(() => this.flush());
+    // Started once the current turn is over (setImmediate: after its promise callbacks and the rest of its I/O
+    // callbacks), so what else is published in it joins the first batch: a write's announcement and the events its
+    // callers emit once it resolves go in one statement, not two (a microtask started the batch before the events).
+    this.flushing ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.flush());
   }
 
   async close(): Promise<void> {
