@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { PostgresLimiterStore } from '../../src/limiter/store/postgres-limiter.store';
 import type { PostgresStorage } from '../../src/platform/storage/postgres/postgres-storage';
 import { openLimiter, type LimiterUnderTest } from '../support/limiter-harness';
@@ -18,6 +19,39 @@ describePostgres('limiter on PostgreSQL', (url) => {
     };
   };
   describeLimiterStore('postgres', fixture, { propertyRuns: 12, durable: true, orderedWrites: false });
+
+  it('writes a batch of counter writes in two round trips: locks, reads and opIds with the BEGIN, writes and notes with the COMMIT', async () => {
+    const schema = freshSchemaName();
+    const storage = await openPostgresStorage(url, schema, 10);
+    try {
+      const { port, admin } = await openLimiter(await PostgresLimiterStore.open(storage));
+      await admin.createRule({ name: 'two', groupBy: ['g'], limit: 2 });
+      await port.tryIncrementMany([{ tags: { g: 'a', w: 1 }, counters: 1 }, { tags: { g: 'a', w: 2 }, counters: 1 }]);
+      const query = jest.spyOn(Client.prototype, 'query');
+      let texts: string[];
+      try {
+        // One batch: an increment refused by the limit, two decrements of one opId (the second changes nothing).
+        const [refused, first, again] = await Promise.all([
+          port.tryIncrement({ tags: { g: 'a', w: 3 }, counters: 1 }),
+          port.decrement({ tags: { g: 'a', w: 1 }, counters: 1, opId: 'op-1' }),
+          port.decrement({ tags: { g: 'a', w: 1 }, counters: 1, opId: 'op-1' }),
+        ]);
+        expect([refused.allowed, first.counters, again.counters]).toEqual([false, 0, 0]);
+        texts = query.mock.calls.map(([config]) => (typeof config === 'string' ? config : (config as { text: string }).text));
+      } finally {
+        query.mockRestore();
+      }
+      expect(texts).toHaveLength(2);
+      expect(texts[0]).toMatch(/^BEGIN;.*pg_advisory_xact_lock.*limiter_meta.*INSERT INTO limiter_decrement_ops/s);
+      expect(texts[1]).toMatch(/INSERT INTO limiter_counts.*DELETE FROM limiter_counts.*pg_notify.*;\nCOMMIT$/s);
+      expect((await port.explain({ tags: { g: 'a' }, counters: 1 })).limits[0].count).toBe(1);
+      expect((await port.decrement({ tags: { g: 'a', w: 1 }, counters: 1, opId: 'op-1' })).counters).toBe(0);
+      expect((await port.explain({ tags: { g: 'a' }, counters: 1 })).limits[0].count).toBe(1);
+    } finally {
+      await storage.close();
+      await dropSchema(url, schema);
+    }
+  });
 
   describe('three stores, each on its own pool, over one schema', () => {
     let schema: string;

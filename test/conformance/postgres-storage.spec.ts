@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import { StoreUnavailableError } from '../../src/common/errors';
-import { afterCommit, ALREADY_COMMITTED, inTransaction, MAX_PAYLOAD_BYTES, type ChannelDef } from '../../src/platform/storage/postgres/pg-channel';
+import { afterCommit, ALREADY_COMMITTED, inTransaction, MAX_PAYLOAD_BYTES, withCommit, type ChannelDef } from '../../src/platform/storage/postgres/pg-channel';
 import { inlineParams } from '../../src/platform/storage/postgres/inline-params';
 import type { PgFence } from '../../src/platform/storage/postgres/pg-fence';
 import { scalarArray, textArray } from '../../src/platform/storage/postgres/pg-arrays';
@@ -201,6 +201,41 @@ describePostgres(PostgresStorage.name, (url) => {
     await a.channel(PROBE).send(ALREADY_COMMITTED, 'third');
     await until(() => heard.length >= 3);
     expect(heard).toEqual(['first', 'second', 'third']);
+  });
+
+  it('sends statements left for the COMMIT with it, in one round trip; one that fails rolls the whole transaction back', async () => {
+    const [a, b] = await fresh(2);
+    const heard = await hear(b);
+    await a.query('CREATE TABLE closing_probe (n int PRIMARY KEY)');
+    const query = jest.spyOn(Client.prototype, 'query');
+    try {
+      await a.tx(async (sql) => {
+        await sql.query('INSERT INTO closing_probe VALUES (1)');
+        a.sendWithCommit(sql, inlineParams('INSERT INTO closing_probe VALUES ($1)', [2]));
+        await a.channel(PROBE).send(withCommit(sql), 'with the commit');
+      });
+      // BEGIN, the INSERT, then the second INSERT, the NOTIFY and the COMMIT together.
+      expect(query.mock.calls.map(([config]) => String(config))).toEqual(['BEGIN', 'INSERT INTO closing_probe VALUES (1)', expect.stringMatching(/VALUES \(2\);\n.*pg_notify.*;\nCOMMIT$/s)]);
+    } finally {
+      query.mockRestore();
+    }
+    await until(() => heard.length >= 1);
+    const failed = a.tx(async (sql) => {
+      await sql.query('INSERT INTO closing_probe VALUES (3)');
+      await a.channel(PROBE).send(withCommit(sql), 'rolled back');
+      a.sendWithCommit(sql, 'INSERT INTO closing_probe VALUES (1)');
+    });
+    await expect(failed).rejects.toThrow(/duplicate key/);
+    expect((await a.query<{ n: number }>('SELECT n FROM closing_probe ORDER BY n')).map((r) => r.n)).toEqual([1, 2]);
+    await a.channel(PROBE).send(ALREADY_COMMITTED, 'after');
+    await until(() => heard.length >= 2);
+    expect(heard).toEqual(['with the commit', 'after']);
+    const client = await a.pool.connect();
+    try {
+      expect(() => a.sendWithCommit(client, 'SELECT 1')).toThrow(/needs a transaction/);
+    } finally {
+      client.release();
+    }
   });
 
   it('refuses to send after commit outside a transaction opened by tx()', async () => {

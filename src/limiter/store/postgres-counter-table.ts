@@ -1,4 +1,4 @@
-import { prepared, type Tx } from '../../platform/storage/postgres/postgres-storage';
+import { inlineParams } from '../../platform/storage/postgres/inline-params';
 import { lowerByReadAndWrite, raiseByReadAndWrite, type CounterMove, type CounterTable } from '../domain/counter-ops';
 import type { AggregateKey } from '../domain/limit-plan';
 import * as q from './postgres-limiter.sql';
@@ -14,7 +14,7 @@ export function distinctAggregates(aggregates: readonly AggregateKey[]): Aggrega
  * The domain's CounterTable over the counters of one batch of writes inside a PostgreSQL transaction: reads answer
  * from the state read once under the batch's locks (its counters and the aggregates it locked) as the earlier writes
  * of the batch left it; writes are collected and sent together by `flush`. So the arithmetic is exactly the embedded
- * store's (`counter-ops.ts`), write after write, with two statements for the whole batch instead of two per write.
+ * store's (`counter-ops.ts`), write after write, with two statements for the whole batch instead of two per write (`writes`, sent with the COMMIT).
  */
 export class PendingCounterTable implements CounterTable {
   private readonly counters: Map<string, number>;
@@ -61,15 +61,15 @@ export class PendingCounterTable implements CounterTable {
     if (count !== undefined) this.counts.set(id, count + delta);
   }
 
-  /** Sends every collected write in one statement (counters in key order, aggregates in lock order); aggregates that
-   * went down are removed once at 0. */
-  async flush(sql: Tx): Promise<void> {
+  /** Every collected write as statements without parameters (`inlineParams`), to send in order: one writing them all
+   * (counters in key order, aggregates in lock order), then one removing the aggregates that went down to 0. */
+  writes(): string[] {
     const keys = [...this.written].sort();
     const moves = [...this.deltas.values()].filter((m) => m.delta !== 0);
-    if (keys.length === 0 && moves.length === 0) return;
+    if (keys.length === 0 && moves.length === 0) return [];
     const ids = moves.map((m) => m.aggregate.limitId);
     const groups = moves.map((m) => m.aggregate.groupKey);
-    await sql.query(prepared('limiter_write_counters', q.WRITE_COUNTERS, [keys, keys.map((k) => this.counters.get(k)), ids, groups, moves.map((m) => m.delta)]));
-    if (moves.some((m) => m.delta < 0)) await sql.query(q.DELETE_EMPTY_COUNTS, [ids, groups]);
+    const write = inlineParams(q.WRITE_COUNTERS, [keys, keys.map((k) => this.counters.get(k)), ids, groups, moves.map((m) => m.delta)]);
+    return moves.some((m) => m.delta < 0) ? [write, inlineParams(q.DELETE_EMPTY_COUNTS, [ids, groups])] : [write];
   }
 }

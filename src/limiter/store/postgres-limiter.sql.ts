@@ -56,12 +56,15 @@ export const DELETE_EMPTY_COUNTS = `DELETE FROM limiter_counts c USING unnest($1
   WHERE c.limit_id = a.limit_id AND c.group_hash = md5(a.group_key) AND c.count <= 0`;
 
 /**
- * $1 opIds (text[], distinct, sorted), $2 applied at (epoch ms). Records decrements' opIds; answers those that were
- * not recorded yet. Run under the counters' locks, so two decrements of one counter with the same opId run one after
- * the other and the second finds the first's row (a same opId on another counter, a caller's mistake, waits on the
- * row instead); rows are written in opId order.
+ * $1 opIds (text[]), $2 the rules version each was planned under (bigint[], pairwise), $3 applied at (epoch ms).
+ * Records the opIds of the decrements planned under the current rules version (the others are not applied), each once;
+ * answers those that were not recorded yet. Run under the counters' locks, so two decrements of one counter with the
+ * same opId run one after the other and the second finds the first's row (a same opId on another counter, a caller's
+ * mistake, waits on the row instead); rows are written in opId order.
  */
-export const RECORD_DECREMENT_OPS = `INSERT INTO limiter_decrement_ops (op_id, applied_at) SELECT op_id, $2 FROM unnest($1::text[]) AS o (op_id)
+export const RECORD_DECREMENT_OPS = `INSERT INTO limiter_decrement_ops (op_id, applied_at)
+  SELECT DISTINCT o.op_id, $3::bigint FROM unnest($1::text[], $2::bigint[]) AS o (op_id, version)
+  WHERE o.version = (SELECT rules_version FROM limiter_meta) ORDER BY o.op_id
   ON CONFLICT (op_id) DO NOTHING RETURNING op_id`;
 
 /** $1 cut-off (epoch ms). Forgets the opIds applied before it. */

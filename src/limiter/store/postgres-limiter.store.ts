@@ -1,8 +1,8 @@
 import type { QueryResultRow } from 'pg';
 import { decodeTags } from '../../common/tags';
 import { inlineParams } from '../../platform/storage/postgres/inline-params';
-import { inTransaction, type PgChannel } from '../../platform/storage/postgres/pg-channel';
-import { prepared, type PostgresStorage, type Tx } from '../../platform/storage/postgres/postgres-storage';
+import { inTransaction, withCommit, type PgChannel } from '../../platform/storage/postgres/pg-channel';
+import type { PostgresStorage, Tx } from '../../platform/storage/postgres/postgres-storage';
 import { unlessStoreDown, WriteBatcher } from '../../platform/storage/postgres/write-batcher';
 import { checkAndIncrement, decrementCounter, setCounter, type CounterMove, type IncrementOutcome } from '../domain/counter-ops';
 import type { AggregateKey } from '../domain/limit-plan';
@@ -164,27 +164,31 @@ export class PostgresLimiterStore implements LimiterStore {
   }
 
   /**
-   * Several writes in one transaction: every lock they need, taken together in hash order, and one read of their
-   * counters and locked aggregates after the locks, both sent with the BEGIN (one round trip; the read has its own
-   * snapshot, so it sees every write that held the locks first); then `applyWrites`.
+   * Several writes in one transaction of two round trips. The first, with the BEGIN: every lock they need, taken
+   * together in hash order; one read of their counters and locked aggregates after the locks (its own snapshot, so it
+   * sees every write that held the locks first); the decrements' opIds recorded (`recordOps`). Then `applyWrites`,
+   * whose writes and notes go with the COMMIT. Five round trips before: the server's and the database's wake-ups
+   * per statement cost more than the statements (README, PostgreSQL).
    */
   private writeBatch(batch: readonly CounterWrite[]): Promise<unknown[]> {
     const names = batch.flatMap(({ change, locked }) => [`c${change.key}`, ...locked.map((a) => `a${a.limitId}:${a.groupKey}`)]);
     const keys = [...new Set(batch.map((w) => w.change.key))];
     const aggregates = distinctAggregates(batch.flatMap((w) => w.locked));
     const params = [keys, aggregates.map((a) => a.limitId), aggregates.map((a) => a.groupKey)];
-    const opening = [inlineParams(q.LOCK_FOR_COUNTER, [names]), inlineParams(q.COUNTERS_STATE, params)];
-    return this.storage.tx((sql, [, state]) => this.applyWrites(sql, batch, keys, aggregates, state[0] as StateRow), opening);
+    const opening = [inlineParams(q.LOCK_FOR_COUNTER, [names]), inlineParams(q.COUNTERS_STATE, params), ...this.recordOps(batch)];
+    return this.storage.tx((sql, [, state, ...recorded]) => {
+      const applied = new Set((recorded.at(-1) ?? []).map((row) => (row as { op_id: string }).op_id));
+      return this.applyWrites(sql, batch, keys, aggregates, state[0] as StateRow, applied);
+    }, opening);
   }
 
   /**
    * Each write in arrival order on the state as the earlier ones left it (in memory: nobody else can change what is
-   * locked); every change sent in one statement; counters that went down announced.
+   * locked), a decrement whose opId was recorded before (not in `applied`) changing nothing; every change written in
+   * one statement, and the counters that went down announced, both sent with the COMMIT.
    */
-  private async applyWrites(sql: Tx, batch: readonly CounterWrite[], keys: string[], aggregates: AggregateKey[], state: StateRow): Promise<unknown[]> {
+  private async applyWrites(sql: Tx, batch: readonly CounterWrite[], keys: string[], aggregates: AggregateKey[], state: StateRow, applied: Set<string>): Promise<unknown[]> {
     const version = Number(state.version);
-    const current = batch.filter((w) => w.change.version === version);
-    const applied = await this.recordOps(sql, current.flatMap((w) => (w.once ? [w.once] : [])));
     const table = new PendingCounterTable(keys, state.counters.map(Number), aggregates, state.counts.map(Number));
     const freed = new Set<string>();
     const results = batch.map(({ change, op, once }) => {
@@ -196,19 +200,22 @@ export class PostgresLimiterStore implements LimiterStore {
       if (table.counter(change.key) < before) freed.add(change.key);
       return result;
     });
-    await table.flush(sql);
-    await this.notes.send(inTransaction(sql), ...[...freed].map((key) => ({ freed: key })));
+    for (const statement of table.writes()) this.storage.sendWithCommit(sql, statement);
+    await this.notes.send(withCommit(sql), ...[...freed].map((key) => ({ freed: key })));
     return results;
   }
 
-  /** Records the decrements' opIds (pruning aged ones when due); answers those that were not recorded before. */
-  private async recordOps(sql: Tx, ops: ReadonlyArray<{ readonly opId: string; readonly now: number; readonly retentionMs: number }>): Promise<Set<string>> {
-    if (ops.length === 0) return new Set();
+  /**
+   * The opening statements that record the decrements' opIds of `batch` (pruning aged ones when due), the last of
+   * them answering those not recorded before; none when it has no decrement with an opId. Only the writes planned
+   * under the current rules version are recorded (the others answer STALE_PLAN and are planned again).
+   */
+  private recordOps(batch: readonly CounterWrite[]): string[] {
+    const ops = batch.flatMap((w) => (w.once ? [w.once] : []));
+    if (ops.length === 0) return [];
     const before = this.pruning.due(ops[0].now, ops[0].retentionMs);
-    if (before !== null) await sql.query(q.PRUNE_DECREMENT_OPS, [before]);
-    const ids = [...new Set(ops.map((o) => o.opId))].sort();
-    const { rows } = await sql.query<{ op_id: string }>(prepared('limiter_record_decrement_ops', q.RECORD_DECREMENT_OPS, [ids, ops[0].now]));
-    return new Set(rows.map((r) => r.op_id));
+    const record = inlineParams(q.RECORD_DECREMENT_OPS, [ops.map((o) => o.opId), ops.map((o) => o.version), ops[0].now]);
+    return before === null ? [record] : [inlineParams(q.PRUNE_DECREMENT_OPS, [before]), record];
   }
 
   /** A definition change: the rules lock exclusively, a new rules version, the change, its note sent on commit. */

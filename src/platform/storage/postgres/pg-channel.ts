@@ -14,11 +14,15 @@ export const MAX_PAYLOAD_BYTES = 7_900;
  * - `afterCommit(sql)`: sent on a connection of its own just after `sql` commits (nothing if it rolls back), batched
  *   with other such messages, so writes commit together. A process that dies in between loses the message:
  *   listeners must catch up on their own.
- * - `ALREADY_COMMITTED`: the same, for a write that committed already (a single statement outside a transaction).
+ * - `withCommit(sql)`: as `inTransaction`, the NOTIFY sent with the COMMIT of a transaction opened by `tx()`, in one
+ *   round trip (`PostgresStorage.sendWithCommit`), for a transaction that sends nothing after its message.
+ * - `ALREADY_COMMITTED`: the same as `afterCommit`, for a write that committed already (a single statement outside a
+ *   transaction).
  */
-export type Sending = { readonly kind: 'in-transaction' | 'after-commit'; readonly sql: Tx } | { readonly kind: 'committed' };
+export type Sending = { readonly kind: 'in-transaction' | 'with-commit' | 'after-commit'; readonly sql: Tx } | { readonly kind: 'committed' };
 
 export const inTransaction = (sql: Tx): Sending => ({ kind: 'in-transaction', sql });
+export const withCommit = (sql: Tx): Sending => ({ kind: 'with-commit', sql });
 export const afterCommit = (sql: Tx): Sending => ({ kind: 'after-commit', sql });
 export const ALREADY_COMMITTED: Sending = { kind: 'committed' };
 

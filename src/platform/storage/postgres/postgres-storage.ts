@@ -5,6 +5,7 @@ import { Backoff, systemScheduler, type Scheduler } from '../../../common/schedu
 import { DEFAULT_TIMING, type Timing } from '../../../config';
 import type { Migration } from '../sqlite/embedded-storage';
 import { Admission } from './admission';
+import { inlineParams } from './inline-params';
 import { PgChannel, type ChannelBus, type ChannelDef, type Sending, type Tx } from './pg-channel';
 import { PgFence } from './pg-fence';
 import { PgListener } from './pg-listener';
@@ -36,6 +37,9 @@ export function prepared(name: string, text: string, values: readonly unknown[])
   return { name, text, values: values as unknown[] };
 }
 
+/** $1 channel, $2 payloads (text[]): a transaction's notifications, delivered when it commits. */
+const NOTIFY_IN_TX = 'SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p';
+
 /** How often a transaction that lost a serialization or deadlock race is run again before the error is answered. */
 const MAX_ATTEMPTS = 8;
 /** Between those runs: a few milliseconds, at random (full jitter), so the racing transactions spread out. */
@@ -63,6 +67,8 @@ export class PostgresStorage {
   private readonly scheduler: Scheduler;
   /** Per open transaction (by its connection): what channels asked to send once it commits. */
   private readonly onCommit = new WeakMap<object, Array<readonly [string, string]>>();
+  /** Per open transaction (by its connection): statements sent with its COMMIT (`sendWithCommit`). */
+  private readonly closing = new WeakMap<object, string[]>();
   private readonly bus: ChannelBus = {
     instanceId: this.instanceId,
     send: (when, name, payloads) => this.send(when, name, payloads),
@@ -139,10 +145,14 @@ export class PostgresStorage {
       let broken = false;
       const pending: Array<readonly [string, string]> = [];
       this.onCommit.set(client, pending);
+      const closing: string[] = [];
+      this.closing.set(client, closing);
       try {
         const started = process.hrtime.bigint();
         const result = await fn(client, await begin(client, opening));
-        await client.query('COMMIT');
+        // With the statements `fn` left for it, in one simple query: should one fail, the rest and the COMMIT are
+        // skipped, and the ROLLBACK below ends the transaction.
+        await client.query([...closing, 'COMMIT'].join(';\n'));
         this.observeCommit?.(secondsSince(started));
         for (const [channel, payload] of pending) this.publisher.publish(channel, payload);
         return result;
@@ -159,10 +169,23 @@ export class PostgresStorage {
         throw mapPgError(error);
       } finally {
         this.onCommit.delete(client);
+        this.closing.delete(client);
         client.release(broken);
         this.admission.leave();
       }
     }
+  }
+
+  /**
+   * Sends `statement` (without parameters: see `inlineParams`) with the COMMIT of `sql`'s transaction, opened by `tx()`,
+   * in the same round trip: for its last writes, whose answers it does not read. A round trip is a socket write and a
+   * wait on each side, more than a short statement costs; the price is that the statement is planned at every call
+   * (a prepared one is not sent this way).
+   */
+  sendWithCommit(sql: Tx, statement: string): void {
+    const closing = this.closing.get(sql);
+    if (!closing) throw new Error('sendWithCommit() needs a transaction opened by tx()');
+    closing.push(statement);
   }
 
   /** Tells `observe` how long each committed transaction took, BEGIN to COMMIT (seconds). */
@@ -209,7 +232,10 @@ export class PostgresStorage {
     const channel = this.scoped(name);
     switch (when.kind) {
       case 'in-transaction':
-        await when.sql.query('SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p', [channel, payloads]);
+        await when.sql.query(NOTIFY_IN_TX, [channel, payloads]);
+        return;
+      case 'with-commit':
+        this.sendWithCommit(when.sql, inlineParams(NOTIFY_IN_TX, [channel, payloads]));
         return;
       case 'after-commit': {
         const pending = this.onCommit.get(when.sql);
