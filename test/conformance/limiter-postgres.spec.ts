@@ -1,11 +1,37 @@
 import { Client } from 'pg';
+import { canonicalTags } from '../../src/common/tags';
+import { STALE_PLAN } from '../../src/limiter/limiter.store';
 import { PostgresLimiterStore } from '../../src/limiter/store/postgres-limiter.store';
+import { mapPgError } from '../../src/platform/storage/postgres/pg-errors';
 import type { PostgresStorage } from '../../src/platform/storage/postgres/postgres-storage';
 import { openLimiter, type LimiterUnderTest } from '../support/limiter-harness';
 import { describeLimiterStore, type LimiterStoreFixture } from './limiter-store.conformance';
 import { describePostgres, dropSchema, freshSchemaName, openPostgresStorage, postgresFixture } from './support/postgres-fixture';
 
 jest.setTimeout(60_000);
+
+/** In place of a COMMIT: the error of a server shutting down (57P01), which the store answers STORE_UNAVAILABLE. */
+const FAILED_COMMIT = "DO $f$ BEGIN RAISE EXCEPTION 'the commit failed' USING ERRCODE = '57P01'; END $f$";
+
+/**
+ * Makes the next COMMIT sent by this process fail, with whatever statements go with it (they run, then the failure
+ * in its place: the transaction is rolled back, as when a commit fails). Rejects with the store's error once it has.
+ */
+function failNextCommit(): Promise<unknown> {
+  const original = Client.prototype.query;
+  return new Promise((resolve, reject) => {
+    const spy = jest.spyOn(Client.prototype, 'query').mockImplementation(function (this: Client, ...args: unknown[]) {
+      const [config] = args;
+      if (typeof config === 'string' && /(^|\n)COMMIT$/.test(config)) {
+        spy.mockRestore();
+        const failing = (original as (...a: unknown[]) => Promise<unknown>).call(this, config.replace(/COMMIT$/, FAILED_COMMIT));
+        failing.then(resolve, (error: unknown) => reject(mapPgError(error)));
+        return failing;
+      }
+      return (original as (...a: unknown[]) => unknown).apply(this, args);
+    } as typeof original);
+  });
+}
 
 describePostgres('limiter on PostgreSQL', (url) => {
   const fixture = async (): Promise<LimiterStoreFixture> => {
@@ -15,10 +41,29 @@ describePostgres('limiter on PostgreSQL', (url) => {
         return fx.sut;
       },
       reopen: () => fx.reopen!(),
+      failNextCommit,
       dispose: () => fx.dispose(),
     };
   };
-  describeLimiterStore('postgres', fixture, { propertyRuns: 12, durable: true, orderedWrites: false });
+  describeLimiterStore('postgres', fixture, { propertyRuns: 12, durable: true, orderedWrites: false, failableCommits: true });
+
+  it('records no opId for a decrement planned under rules that changed: planned again, it is applied, once', async () => {
+    const fx = await postgresFixture(url, (storage) => PostgresLimiterStore.open(storage));
+    try {
+      const { port, admin } = await openLimiter(fx.sut);
+      const tags = { g: 'a' };
+      await port.set({ tags, counters: 3 });
+      await admin.createRule({ name: 'r', groupBy: ['g'], limit: 5 });
+      const { version } = await fx.sut.loadRules();
+      const change = { key: canonicalTags(tags), plan: { touched: [], enforced: [] }, counters: 1, opId: 'settle:1', now: Date.now(), retentionMs: 60_000 };
+      // Planned before the rule was made: STALE_PLAN, nothing changed, the opId not taken.
+      expect(await fx.sut.decrement({ ...change, version: version - 1 })).toBe(STALE_PLAN);
+      expect(await port.decrement({ tags, counters: 1, opId: 'settle:1' })).toEqual({ tags, counters: 2 });
+      expect(await port.decrement({ tags, counters: 1, opId: 'settle:1' })).toEqual({ tags, counters: 2 });
+    } finally {
+      await fx.dispose();
+    }
+  });
 
   it('writes a batch of counter writes in two round trips: locks, reads and opIds with the BEGIN, writes and notes with the COMMIT', async () => {
     const schema = freshSchemaName();

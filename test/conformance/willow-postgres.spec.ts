@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { canonicalTags, type Tags } from '../../src/common/tags';
 import type { PostgresStorage } from '../../src/platform/storage/postgres/postgres-storage';
 import * as SQL from '../../src/willow/store/postgres-willow.sql';
@@ -214,6 +215,25 @@ describePostgres('willow postgres', (url) => {
       expect((await a.loadChannels(Q)).map((c) => c.waiting).sort()).toEqual([1, 1]);
     });
 
+    it('collapses and appends in an enqueue transaction of two round trips, the writes sent with the COMMIT', async () => {
+      await a.enqueue(Q, [item(main, 1)]);
+      await a.enqueue(Q, [item(main, 2)]); // collapses into the stored item: the queue's next ones go to the transaction
+      const query = jest.spyOn(Client.prototype, 'query');
+      let texts: string[];
+      try {
+        const outcomes = await a.enqueue(Q, [item(main, 3), item({ c: 'new' }, 'n', { updateable: false })]);
+        expect(outcomes.map((o) => o.collapsed)).toEqual([true, false]);
+        texts = query.mock.calls.map(([config]) => (typeof config === 'string' ? config : (config as { text: string }).text)).filter((t) => !/pg_notify/.test(t));
+      } finally {
+        query.mockRestore();
+      }
+      expect(texts).toHaveLength(2);
+      expect(texts[0]).toMatch(/^BEGIN;/);
+      expect(texts[1]).toMatch(/^UPDATE willow_items.*;\nINSERT INTO willow_items.*;\nCOMMIT$/s);
+      const claimed = [await a.claimHead(Q, canonicalTags(main), T0), await a.claimHead(Q, canonicalTags({ c: 'new' }), T0)];
+      expect(claimed.map((c) => c && JSON.parse(c.data))).toEqual([3, 'n']);
+    });
+
     it('lets a queue go once a batch of it collapses only into its own items, not into a stored one', async () => {
       const appendCalls = jest.spyOn(storages[0], 'query');
       const attempts = () => appendCalls.mock.calls.filter(([text]) => text === SQL.APPEND_ITEMS).length;
@@ -363,10 +383,17 @@ describePostgres('willow postgres', (url) => {
       await a.enqueue(Q, channels.flatMap((tags) => [item(tags, `${tags.ch}a`, { updateable: false }), item(tags, `${tags.ch}b`, { updateable: false })]));
       const query = jest.spyOn(storages[0], 'query');
       const claimCalls = () => query.mock.calls.filter(([text]) => text === SQL.CLAIM_HEADS).length;
-      // Twelve dequeues at once, each naming one channel: the first goes out alone, the rest wait for it and go together.
+      // Twelve dequeues made in one turn, each naming one channel: one call, the earlier request first in each channel.
       const got = await Promise.all(Array.from({ length: 12 }, (_, i) => a.claimHead(Q, canonicalTags(channels[i % 6]), T0 + i)));
       expect(got.map((g) => g && JSON.parse(g.data))).toEqual([...channels.map((c) => `${c.ch}a`), ...channels.map((c) => `${c.ch}b`)]);
-      expect(claimCalls()).toBeLessThanOrEqual(2);
+      expect(claimCalls()).toBe(1);
+      // Made while that call is written, the next ones wait for it and go together in a second.
+      await a.enqueue(Q, channels.map((tags) => item(tags, `${tags.ch}c`, { updateable: false })));
+      const first = a.claimHead(Q, canonicalTags(channels[0]), T0);
+      await Promise.resolve();
+      const rest = await Promise.all(channels.map((tags) => a.claimHead(Q, canonicalTags(tags), T0)));
+      expect([await first, ...rest].map((g) => g && JSON.parse(g.data))).toEqual(['0c', null, ...channels.slice(1).map((c) => `${c.ch}c`)]);
+      expect(claimCalls()).toBe(3);
       // Claimed at the latest time of their batch, so no lease starts before the dequeue that asked for it.
       got.forEach((g, i) => expect(g!.expiresAt).toBeGreaterThanOrEqual(T0 + i + 60_000));
       expect(await Promise.all(channels.map((tags) => a.claimHead(Q, canonicalTags(tags), T0)))).toEqual(channels.map(() => null));

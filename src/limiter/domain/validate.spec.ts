@@ -72,5 +72,6 @@ describe('limiter input validation', () => {
     expect(fault(() => parseOpId('', 'OpId')).path).toBe('OpId');
     expect(fault(() => parseOpId('x'.repeat(201), 'OpId')).message).toMatch(/1 to 200 characters/);
     expect(fault(() => parseOpId(7, 'OpId')).path).toBe('OpId');
+    expect(fault(() => parseOpId('settle:\u0000a', '[2].OpId'))).toMatchObject({ code: 'INVALID_INPUT', path: '[2].OpId', message: expect.stringMatching(/NUL/) });
   });
 });

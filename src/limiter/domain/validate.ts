@@ -40,6 +40,7 @@ export function parseOpId(raw: unknown, path: string): string | null {
   if (typeof raw !== 'string' || raw.length < 1 || raw.length > OP_ID_MAX_LENGTH) {
     throw new InvalidInputError(path, `must be a string of 1 to ${OP_ID_MAX_LENGTH} characters when given; got ${describeJsonType(raw)}`);
   }
+  if (raw.includes('\u0000')) throw new InvalidInputError(path, `must not hold a NUL character (PostgreSQL's text cannot, and every store answers alike); use printable text such as "settle:<item id>"`);
   return raw;
 }
 

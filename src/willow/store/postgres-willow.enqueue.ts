@@ -96,7 +96,8 @@ async function appendOnly(storage: PostgresStorage, queue: string, items: Enqueu
  * One enqueue transaction: queue and channel locks, then the queue's bound with the channels' last waiting items
  * (locked), both sent with the BEGIN (`tx`'s opening: one round trip for the three, each statement with its own
  * snapshot, so the read sees every enqueue that held the locks before); the MaxItems check on a bounded queue; one
- * UPDATE for all collapses, one INSERT for all new items; the changed channels announced once it has committed.
+ * UPDATE for all collapses, one INSERT for all new items, both sent with the COMMIT; the changed channels announced
+ * once it has committed. Two round trips on an unbounded queue (four before: the UPDATE and the INSERT alone).
  */
 function enqueueTx(storage: PostgresStorage, queue: string, items: EnqueueInput): Promise<EnqueueOutcome[]> {
   const keys = channelsOf(items);
@@ -111,8 +112,9 @@ async function planAndWrite(storage: PostgresStorage, sql: Tx, queue: string, it
   const plan = planEnqueue(items, new Map(last));
   // assertRoom's rule (only new items count), reserved in one statement: concurrent enqueues share the queue's lock.
   if (maxItems >= 0 && plan.inserts.length > 0) await reserve(sql, queue, maxItems, plan.inserts.length);
-  if (plan.collapses.size > 0) await sql.query(SQL.COLLAPSE, collapseParams(plan.collapses));
-  if (plan.inserts.length > 0) await sql.query(SQL.INSERT_ITEMS, insertParams(queue, plan.inserts));
+  // Their answers are not read: the writes go with the COMMIT, one round trip for the three.
+  if (plan.collapses.size > 0) storage.sendWithCommit(sql, inlineParams(SQL.COLLAPSE, collapseParams(plan.collapses)));
+  if (plan.inserts.length > 0) storage.sendWithCommit(sql, inlineParams(SQL.INSERT_ITEMS, insertParams(queue, plan.inserts)));
   // A collapse changes no channel's counts, and its head only with the priority: those and the channels that gained
   // an item are announced.
   const changed = [...plan.inserts.map((w) => w.key), ...plan.outcomes.filter((o) => o.reordered).map((o) => o.key)];

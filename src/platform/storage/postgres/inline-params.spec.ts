@@ -17,4 +17,9 @@ describe(inlineParams.name, () => {
     expect(() => inlineParams('$1', [Number.NaN])).toThrow(TypeError);
     expect(() => inlineParams('$1', [{ a: 1 }])).toThrow(TypeError);
   });
+
+  it('refuses a text holding a NUL character as invalid input, which a statement would otherwise cut short', () => {
+    expect(() => inlineParams('$1::text[]', [['fine', 'a\u0000b']])).toThrow(expect.objectContaining({ code: 'INVALID_INPUT', message: expect.stringMatching(/NUL/) }));
+    expect(inlineParams('$1', ['\\u0000 spelled out'])).toBe(" E'\\\\u0000 spelled out'");
+  });
 });
