@@ -6,7 +6,7 @@ import { mapPgError } from '../../src/platform/storage/postgres/pg-errors';
 import type { PostgresStorage } from '../../src/platform/storage/postgres/postgres-storage';
 import { openLimiter, type LimiterUnderTest } from '../support/limiter-harness';
 import { describeLimiterStore, type LimiterStoreFixture } from './limiter-store.conformance';
-import { describePostgres, dropSchema, freshSchemaName, openPostgresStorage, postgresFixture } from './support/postgres-fixture';
+import { describePostgres, dropSchema, freshSchemaName, openPostgresStorage, postgresFixture, statementsSentBy } from './support/postgres-fixture';
 
 jest.setTimeout(60_000);
 
@@ -72,20 +72,16 @@ describePostgres('limiter on PostgreSQL', (url) => {
       const { port, admin } = await openLimiter(await PostgresLimiterStore.open(storage));
       await admin.createRule({ name: 'two', groupBy: ['g'], limit: 2 });
       await port.tryIncrementMany([{ tags: { g: 'a', w: 1 }, counters: 1 }, { tags: { g: 'a', w: 2 }, counters: 1 }]);
-      const query = jest.spyOn(Client.prototype, 'query');
-      let texts: string[];
-      try {
-        // One batch: an increment refused by the limit, two decrements of one opId (the second changes nothing).
-        const [refused, first, again] = await Promise.all([
+      // One batch: an increment refused by the limit, two decrements of one opId (the second changes nothing).
+      const { result, texts } = await statementsSentBy(() =>
+        Promise.all([
           port.tryIncrement({ tags: { g: 'a', w: 3 }, counters: 1 }),
           port.decrement({ tags: { g: 'a', w: 1 }, counters: 1, opId: 'op-1' }),
           port.decrement({ tags: { g: 'a', w: 1 }, counters: 1, opId: 'op-1' }),
-        ]);
-        expect([refused.allowed, first.counters, again.counters]).toEqual([false, 0, 0]);
-        texts = query.mock.calls.map(([config]) => (typeof config === 'string' ? config : (config as { text: string }).text));
-      } finally {
-        query.mockRestore();
-      }
+        ]),
+      );
+      const [refused, first, again] = result;
+      expect([refused.allowed, first.counters, again.counters]).toEqual([false, 0, 0]);
       expect(texts).toHaveLength(2);
       expect(texts[0]).toMatch(/^BEGIN;.*pg_advisory_xact_lock.*limiter_meta.*INSERT INTO limiter_decrement_ops/s);
       expect(texts[1]).toMatch(/INSERT INTO limiter_counts.*DELETE FROM limiter_counts.*pg_notify.*;\nCOMMIT$/s);

@@ -1,11 +1,10 @@
-import { Client } from 'pg';
 import { StoreUnavailableError } from '../../src/common/errors';
 import { afterCommit, ALREADY_COMMITTED, inTransaction, MAX_PAYLOAD_BYTES, withCommit, type ChannelDef } from '../../src/platform/storage/postgres/pg-channel';
 import { inlineParams } from '../../src/platform/storage/postgres/inline-params';
 import type { PgFence } from '../../src/platform/storage/postgres/pg-fence';
 import { scalarArray, textArray } from '../../src/platform/storage/postgres/pg-arrays';
 import { PostgresStorage, prepared } from '../../src/platform/storage/postgres/postgres-storage';
-import { describePostgres, dropSchema, freshSchemaName, openPostgresStorage } from './support/postgres-fixture';
+import { describePostgres, dropSchema, freshSchemaName, openPostgresStorage, statementsSentBy } from './support/postgres-fixture';
 
 describePostgres(PostgresStorage.name, (url) => {
   const schemas: string[] = [];
@@ -173,8 +172,7 @@ describePostgres(PostgresStorage.name, (url) => {
     const heard = await hear(b);
     await a.channel(PROBE).send(ALREADY_COMMITTED, 'warm-up');
     await until(() => heard.length >= 1);
-    const query = jest.spyOn(Client.prototype, 'query');
-    try {
+    const { texts } = await statementsSentBy(async () => {
       // A write's announcement, then what its callers send once it resolves (events, say): one turn, several callbacks.
       void a.channel(PROBE).send(ALREADY_COMMITTED, 'change');
       await Promise.resolve();
@@ -182,12 +180,9 @@ describePostgres(PostgresStorage.name, (url) => {
       await Promise.resolve().then(() => undefined);
       void a.channel(PROBE).send(ALREADY_COMMITTED, 'event 2');
       await until(() => heard.length >= 4);
-      const notifies = query.mock.calls.filter(([config]) => /pg_notify/.test(typeof config === 'string' ? config : (config as { text: string }).text));
-      expect(notifies).toHaveLength(1);
-      expect(heard).toEqual(['warm-up', 'change', 'event 1', 'event 2']);
-    } finally {
-      query.mockRestore();
-    }
+    });
+    expect(texts.filter((text) => /pg_notify/.test(text))).toHaveLength(1);
+    expect(heard).toEqual(['warm-up', 'change', 'event 1', 'event 2']);
   });
 
   it('sends after commit only what committed, and what was already committed, in order', async () => {
@@ -207,18 +202,15 @@ describePostgres(PostgresStorage.name, (url) => {
     const [a, b] = await fresh(2);
     const heard = await hear(b);
     await a.query('CREATE TABLE closing_probe (n int PRIMARY KEY)');
-    const query = jest.spyOn(Client.prototype, 'query');
-    try {
-      await a.tx(async (sql) => {
+    const { texts } = await statementsSentBy(() =>
+      a.tx(async (sql) => {
         await sql.query('INSERT INTO closing_probe VALUES (1)');
         a.sendWithCommit(sql, inlineParams('INSERT INTO closing_probe VALUES ($1)', [2]));
         await a.channel(PROBE).send(withCommit(sql), 'with the commit');
-      });
-      // BEGIN, the INSERT, then the second INSERT, the NOTIFY and the COMMIT together.
-      expect(query.mock.calls.map(([config]) => String(config))).toEqual(['BEGIN', 'INSERT INTO closing_probe VALUES (1)', expect.stringMatching(/VALUES \(2\);\n.*pg_notify.*;\nCOMMIT$/s)]);
-    } finally {
-      query.mockRestore();
-    }
+      }),
+    );
+    // BEGIN, the INSERT, then the second INSERT, the NOTIFY and the COMMIT together.
+    expect(texts).toEqual(['BEGIN', 'INSERT INTO closing_probe VALUES (1)', expect.stringMatching(/VALUES \(2\);\n.*pg_notify.*;\nCOMMIT$/s)]);
     await until(() => heard.length >= 1);
     const failed = a.tx(async (sql) => {
       await sql.query('INSERT INTO closing_probe VALUES (3)');

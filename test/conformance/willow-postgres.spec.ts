@@ -1,4 +1,3 @@
-import { Client } from 'pg';
 import { canonicalTags, type Tags } from '../../src/common/tags';
 import type { PostgresStorage } from '../../src/platform/storage/postgres/postgres-storage';
 import * as SQL from '../../src/willow/store/postgres-willow.sql';
@@ -7,7 +6,7 @@ import { textArray } from '../../src/platform/storage/postgres/pg-arrays';
 import type { NewItem } from '../../src/willow/willow.port';
 import type { WillowChange } from '../../src/willow/willow.store';
 import { sleep, waitUntil } from '../support/wait';
-import { describePostgres, dropSchema, freshSchemaName, openPostgresStorage, postgresFixture } from './support/postgres-fixture';
+import { describePostgres, dropSchema, freshSchemaName, openPostgresStorage, postgresFixture, statementsSentBy } from './support/postgres-fixture';
 import { describeWillowStore } from './willow-store.conformance';
 
 const T0 = Date.parse('2030-01-01T00:00:00Z');
@@ -218,15 +217,9 @@ describePostgres('willow postgres', (url) => {
     it('collapses and appends in an enqueue transaction of two round trips, the writes sent with the COMMIT', async () => {
       await a.enqueue(Q, [item(main, 1)]);
       await a.enqueue(Q, [item(main, 2)]); // collapses into the stored item: the queue's next ones go to the transaction
-      const query = jest.spyOn(Client.prototype, 'query');
-      let texts: string[];
-      try {
-        const outcomes = await a.enqueue(Q, [item(main, 3), item({ c: 'new' }, 'n', { updateable: false })]);
-        expect(outcomes.map((o) => o.collapsed)).toEqual([true, false]);
-        texts = query.mock.calls.map(([config]) => (typeof config === 'string' ? config : (config as { text: string }).text)).filter((t) => !/pg_notify/.test(t));
-      } finally {
-        query.mockRestore();
-      }
+      const { result: outcomes, texts: sent } = await statementsSentBy(() => a.enqueue(Q, [item(main, 3), item({ c: 'new' }, 'n', { updateable: false })]));
+      expect(outcomes.map((o) => o.collapsed)).toEqual([true, false]);
+      const texts = sent.filter((t) => !/pg_notify/.test(t));
       expect(texts).toHaveLength(2);
       expect(texts[0]).toMatch(/^BEGIN;/);
       expect(texts[1]).toMatch(/^UPDATE willow_items.*;\nINSERT INTO willow_items.*;\nCOMMIT$/s);

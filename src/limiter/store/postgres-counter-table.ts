@@ -13,8 +13,9 @@ export function distinctAggregates(aggregates: readonly AggregateKey[]): Aggrega
 /**
  * The domain's CounterTable over the counters of one batch of writes inside a PostgreSQL transaction: reads answer
  * from the state read once under the batch's locks (its counters and the aggregates it locked) as the earlier writes
- * of the batch left it; writes are collected and sent together by `flush`. So the arithmetic is exactly the embedded
- * store's (`counter-ops.ts`), write after write, with two statements for the whole batch instead of two per write (`writes`, sent with the COMMIT).
+ * of the batch left it; writes are collected and given back together by `writes`, to send with the COMMIT. So the
+ * arithmetic is exactly the embedded store's (`counter-ops.ts`), write after write, with two statements for the whole
+ * batch instead of two per write.
  */
 export class PendingCounterTable implements CounterTable {
   private readonly counters: Map<string, number>;

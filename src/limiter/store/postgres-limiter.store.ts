@@ -167,7 +167,7 @@ export class PostgresLimiterStore implements LimiterStore {
    * Several writes in one transaction of two round trips. The first, with the BEGIN: every lock they need, taken
    * together in hash order; one read of their counters and locked aggregates after the locks (its own snapshot, so it
    * sees every write that held the locks first); the decrements' opIds recorded (`recordOps`). Then `applyWrites`,
-   * whose writes and notes go with the COMMIT. Five round trips before: the server's and the database's wake-ups
+   * whose writes and notes go with the COMMIT. Up to five round trips before: the server's and the database's wake-ups
    * per statement cost more than the statements (README, PostgreSQL).
    */
   private writeBatch(batch: readonly CounterWrite[]): Promise<unknown[]> {

@@ -18,12 +18,6 @@ import { ackPassed, settleLocked } from './postgres-willow.settle';
 import * as SQL from './postgres-willow.sql';
 import { AnalyzeOnGrowth } from '../../platform/storage/postgres/analyze-on-growth';
 
-/** One request's claim: its channel keys (a key named n times asks for n items of the channel) and its time. */
-interface ClaimRequest {
-  readonly keys: readonly string[];
-  readonly now: number;
-}
-
 /** The most items (or acks) one batched transaction writes; a larger request is written alone. */
 const BATCH_ITEMS = 1_000;
 /** Items waiting for a queue's enqueue line before a second batch of it goes out while one is written. */
@@ -31,6 +25,12 @@ const OVERLAP_ITEMS = 100;
 
 interface SettleRequest {
   readonly acks: readonly Ack[];
+  readonly now: number;
+}
+
+/** One request's claim: its channel keys (a key named n times asks for n items of the channel) and its time. */
+interface ClaimRequest {
+  readonly keys: readonly string[];
   readonly now: number;
 }
 

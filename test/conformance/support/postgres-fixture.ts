@@ -74,3 +74,17 @@ export async function postgresFixture<T>(url: string, open: (storage: PostgresSt
     },
   };
 }
+
+/**
+ * Runs `run` and answers it with the text of every statement this process sent through node-postgres meanwhile, in
+ * order (a simple query of several statements is one text): for tests that count round trips.
+ */
+export async function statementsSentBy<T>(run: () => Promise<T>): Promise<{ readonly result: T; readonly texts: string[] }> {
+  const query = jest.spyOn(Client.prototype, 'query');
+  try {
+    const result = await run();
+    return { result, texts: query.mock.calls.map(([config]) => (typeof config === 'string' ? config : (config as { text: string }).text)) };
+  } finally {
+    query.mockRestore();
+  }
+}
