@@ -54,9 +54,10 @@ export type WillowChange =
    * These channels of `queue` changed (items added, claimed, settled, deleted). `taken`: no item became waiting in
    * them (items were only claimed, settled or removed), so their heads only moved back: a listener may read them a
    * little later, together (a claim of what it still holds as a head takes the next item, or finds nothing and reads
-   * the channel again).
+   * the channel again). `settled` (always with `taken`): only processing items changed (settled, none put back in
+   * line), so every waiting line, and each head, is as it was: a listener reads only their counts again.
    */
-  | { readonly kind: 'channels'; readonly queue: string; readonly keys: readonly string[]; readonly taken?: boolean }
+  | { readonly kind: 'channels'; readonly queue: string; readonly keys: readonly string[]; readonly taken?: boolean; readonly settled?: boolean }
   /** Too many channels of `queue` changed to name: reload all of them. */
   | { readonly kind: 'queue'; readonly queue: string }
   /** `queue` was deleted: its waiters end with QUEUE_DELETED. */

@@ -339,10 +339,15 @@ describePostgres('willow postgres', (url) => {
       heard.length = 0;
       // Its own channel changes are applied by its service as it makes them: hearing them again would read twice.
       await a.claimHead(Q, key, T0);
-      await b.claimHead(Q, key, T0);
+      const held = (await b.claimHead(Q, key, T0))!;
       // A claim adds nothing to any line: announced as channels only taken from.
       await hears({ kind: 'channels', queue: Q, keys: [key], taken: true });
       expect(heard).toEqual([{ kind: 'channels', queue: Q, keys: [key], taken: true }]);
+      // An ack changes only processing items: announced as settled (every waiting line, each head, as it was).
+      heard.length = 0;
+      expect(await b.settle(Q, [{ id: held.id, passed: true, attempt: held.attempt }], T0)).toMatchObject([{ outcome: 'acked' }]);
+      await hears({ kind: 'channels', queue: Q, keys: [key], taken: true, settled: true });
+      expect(heard).toEqual([{ kind: 'channels', queue: Q, keys: [key], taken: true, settled: true }]);
       // More channels than one notification holds: several channel changes that name them all, never the whole
       // queue (which would make every instance read every channel again).
       heard.length = 0;

@@ -314,6 +314,36 @@ describe(IndexSync.name, () => {
     expect(heads).toHaveBeenCalledTimes(3);
   });
 
+  it("reads only the counts of a channel whose processing items alone changed (an ack here, or one another instance announces), never its head", async () => {
+    const heads = jest.spyOn(store, 'channelHeads');
+    const counts = jest.spyOn(store, 'channelStates');
+    sut.follow('q');
+    store.waiting.set(`q\n${key(1)}`, 3);
+    store.listener({ kind: 'channels', queue: 'q', keys: [key(1)] });
+    await settle();
+    expect(heads).toHaveBeenCalledTimes(1);
+    await time.advance(COUNT_PACE_MS);
+    await settle();
+    expect(counts).toHaveBeenCalledTimes(1);
+    const channel = dispatcher.peekIndex('q')!.get(key(1))!;
+    dispatcher.peekIndex('q')!.apply(channel, { processing: 2 });
+    sut.changed('q', key(1), { n: 1 }, { processing: -1 }); // an ack here: applied at once
+    expect(channel.processing).toBe(1);
+    store.listener({ kind: 'channels', queue: 'q', keys: [key(1)], taken: true, settled: true }); // acks elsewhere
+    await settle();
+    await time.advance(TAKEN_PACE_MS * 2);
+    await settle();
+    await expect(sut.readsDone('q')).resolves.toBe(false); // nothing for a dequeue to wait for
+    expect(heads).toHaveBeenCalledTimes(1);
+    expect(counts).toHaveBeenCalledTimes(1);
+    await time.advance(COUNT_PACE_MS);
+    await settle();
+    expect(counts).toHaveBeenCalledTimes(2);
+    expect(counts).toHaveBeenLastCalledWith('q', [key(1)]);
+    expect(channel).toMatchObject({ processing: 0, waiting: 3 });
+    expect(heads).toHaveBeenCalledTimes(1);
+  });
+
   it("counts this instance's enqueued items at once on a queue it follows, and only notes them on one it does not", async () => {
     store.waiting.set(`p\n${key(1)}`, 3);
     sut.changed('p', key(1), { n: 1 }, { waiting: 3, head: 'first' }, true); // producers only: not followed

@@ -25,7 +25,8 @@ export const TAKEN_PACE_MS = 50;
  * Shared store (several instances on one database): the index holds what the store last said. Every write of any
  * instance is reported by `watch`, and the channels it names are read again (this instance's writes are read again
  * as it makes them). A changed channel's head is read at once (an index probe; it decides what can be handed out,
- * and whether anything waits), or within TAKEN_PACE_MS when another instance only took from it; its counts, which
+ * and whether anything waits), or within TAKEN_PACE_MS when another instance only took from it, and not at all when
+ * only its processing items changed (an ack, here or elsewhere: its head stayed where it was); its counts, which
  * take a pass over the channel's items, are read again at most COUNT_PACE_MS later, together with those of the queue's other channels that changed meanwhile, or at once when a
  * listing or the queue's counts ask for them (`countsDone`). Whatever changes while a read of a queue is in flight
  * joins its next one. Queues with waiting consumers are also read again every `catchUpMs`, whatever was heard:
@@ -122,13 +123,14 @@ export class SharedIndexSync {
       const processing = Math.min(0, Math.max(delta.processing ?? 0, -channel.processing));
       if (waiting !== 0 || processing !== 0) index.apply(channel, { waiting, processing });
     }
-    this.reread(queue, key);
+    // A change of processing items alone (an ack) leaves the channel's head where it was: only its counts are read.
+    this.reread(queue, key, delta.head === undefined ? 'counts' : 'now');
   }
 
   private onChange(change: WillowChange): void {
     switch (change.kind) {
       case 'channels':
-        for (const key of change.keys) this.reread(change.queue, key, change.taken === true);
+        for (const key of change.keys) this.reread(change.queue, key, change.settled ? 'counts' : change.taken ? 'paced' : 'now');
         return;
       case 'queue':
         return void this.loader.reload(change.queue).catch((error: unknown) => this.lost(error));
@@ -176,12 +178,15 @@ export class SharedIndexSync {
     return heads || counts;
   }
 
-  /** Notes the channel for both reads; on a queue this instance follows, its head is read at once unless `paced`. */
-  private reread(queue: string, key: string, paced = false): void {
-    this.heads.note(queue, key);
+  /**
+   * Notes the channel for both reads, or (`counts`: its head did not move) for the counts' read only; on a queue this
+   * instance follows, its head is read at once (`now`) or within TAKEN_PACE_MS (`paced`), its counts paced.
+   */
+  private reread(queue: string, key: string, head: 'now' | 'paced' | 'counts'): void {
+    if (head !== 'counts') this.heads.note(queue, key);
     this.counts.note(queue, key);
     if (!this.following(queue)) return;
-    this.heads.start(queue, !paced);
+    if (head !== 'counts') this.heads.start(queue, head === 'now');
     this.counts.start(queue);
   }
 

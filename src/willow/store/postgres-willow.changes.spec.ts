@@ -7,6 +7,7 @@ describe('QUEUE_CHANGES', () => {
   it.each<QueueChange>([
     { kind: 'channels', queue: 'orders', keys: ['{"a":1}', '{"b":"x y"}'] },
     { kind: 'channels', queue: 'orders', keys: ['{"a":1}'], taken: true },
+    { kind: 'channels', queue: 'orders', keys: ['{"a":1}'], taken: true, settled: true },
     { kind: 'queue', queue: 'orders' },
     { kind: 'queue_deleted', queue: 'orders' },
   ])('reads back a $kind change', (change) => {
@@ -52,7 +53,7 @@ describe('QUEUE_CHANGES', () => {
 
   it('marks every part of a change of channels only taken from, and reads an earlier version\'s change as one that may add', () => {
     const keys = Array.from({ length: 400 }, (_, n) => JSON.stringify({ repo: `r${n}`, pad: 'x'.repeat(40) }));
-    const changes = channelsChanged('orders', keys, true);
+    const changes = channelsChanged('orders', keys, 'taken');
     expect(changes.length).toBeGreaterThan(1);
     expect(changes.every((change) => change.kind === 'channels' && change.taken === true)).toBe(true);
     for (const change of changes) expect(Buffer.byteLength(encodePayload(QUEUE_CHANGES.codec, 'me', change), 'utf8')).toBeLessThanOrEqual(MAX_PAYLOAD_BYTES);
@@ -64,5 +65,18 @@ describe('QUEUE_CHANGES', () => {
   it('names each changed channel once, and makes no change of no channel', () => {
     expect(channelsChanged('q', ['a', 'b', 'a'])).toEqual([{ kind: 'channels', queue: 'q', keys: ['a', 'b'] }]);
     expect(channelsChanged('q', [])).toEqual([]);
+  });
+
+  it('marks every part of a change of settled channels as settled and taken, so an earlier version reads it as taken', () => {
+    const keys = Array.from({ length: 400 }, (_, n) => JSON.stringify({ repo: `r${n}`, pad: 'x'.repeat(40) }));
+    const changes = channelsChanged('orders', keys, 'settled');
+    expect(changes.length).toBeGreaterThan(1);
+    expect(changes.every((change) => change.kind === 'channels' && change.taken === true && change.settled === true)).toBe(true);
+    const payload = encodePayload(QUEUE_CHANGES.codec, 'me', changes[0]);
+    expect(Buffer.byteLength(payload, 'utf8')).toBeLessThanOrEqual(MAX_PAYLOAD_BYTES);
+    // What an earlier version decodes: `t` only (it never looked at `s`).
+    expect(JSON.parse(payload.slice(payload.indexOf('{')))).toMatchObject({ t: 1, s: 1 });
+    // `s` without `t` is no change this version sends: read as one that may add, the safe side.
+    expect(decodePayload(QUEUE_CHANGES.codec, 'them {"q":"orders","k":["a"],"s":1}')?.message).toEqual({ kind: 'channels', queue: 'orders', keys: ['a'] });
   });
 });

@@ -5,9 +5,11 @@ import type { WillowChange } from '../willow.store';
 export type QueueChange = Exclude<WillowChange, { readonly kind: 'resync' }>;
 
 /**
- * Compact JSON: `{"q":..,"k":[..]}` for channels (with `"t":1` when they were only `taken` from), `{"q":..}` for the
- * whole queue, `{"q":..,"d":1}` for a deleted queue. An instance of an earlier version ignores `t` (it reads the
- * channels at once, as it always did), and reads a change without `t` as one that may have added items. A change
+ * Compact JSON: `{"q":..,"k":[..]}` for channels (with `"t":1` when they were only `taken` from, and `"s":1` as well
+ * when only processing items were `settled`), `{"q":..}` for the whole queue, `{"q":..,"d":1}` for a deleted queue. An
+ * instance of an earlier version ignores `t` (it reads the channels at once, as it always did) and `s` (it reads a
+ * settled channel's head a little later, as one taken from), and reads a change without `t` as one that may have
+ * added items. A change
  * naming more channels than fit in a notification becomes a change of the whole queue (channelsChanged splits its
  * changes so that they fit).
  */
@@ -15,6 +17,7 @@ const codec: PayloadCodec<QueueChange> = {
   encode: (change) => {
     switch (change.kind) {
       case 'channels':
+        if (change.settled) return JSON.stringify({ q: change.queue, k: change.keys, t: 1, s: 1 });
         return JSON.stringify(change.taken ? { q: change.queue, k: change.keys, t: 1 } : { q: change.queue, k: change.keys });
       case 'queue':
         return JSON.stringify({ q: change.queue });
@@ -23,11 +26,13 @@ const codec: PayloadCodec<QueueChange> = {
     }
   },
   decode: (text) => {
-    const value = JSON.parse(text) as { q?: unknown; k?: unknown; d?: unknown; t?: unknown };
+    const value = JSON.parse(text) as { q?: unknown; k?: unknown; d?: unknown; t?: unknown; s?: unknown };
     if (typeof value.q !== 'string') throw new Error('not a queue change');
     if (value.d === 1) return { kind: 'queue_deleted', queue: value.q };
     if (Array.isArray(value.k) && value.k.every((k) => typeof k === 'string')) {
-      return { kind: 'channels', queue: value.q, keys: value.k as string[], ...(value.t === 1 ? { taken: true } : {}) };
+      const keys = value.k as string[];
+      if (value.t === 1 && value.s === 1) return { kind: 'channels', queue: value.q, keys, taken: true, settled: true };
+      return { kind: 'channels', queue: value.q, keys, ...(value.t === 1 ? { taken: true } : {}) };
     }
     return { kind: 'queue', queue: value.q };
   },
@@ -48,13 +53,14 @@ const SENDER_ROOM = 64;
  * notification; none when there are none. (One change naming them all would be shrunk to a change of the whole
  * queue once it passed the payload cap, at about 300 channels: a batch enqueue over many channels then made every
  * instance re-read every channel of the queue, which took most of the database's time under load.) A channel whose
- * key alone exceeds the cap goes in a change of its own, which the codec shrinks to the whole queue. `taken`: no item
- * became waiting in them (see WillowChange).
+ * key alone exceeds the cap goes in a change of its own, which the codec shrinks to the whole queue. `how`: `added`
+ * (items may have become waiting), `taken` (none did) or `settled` (only processing items changed), see WillowChange.
  */
-export function channelsChanged(queue: string, keys: Iterable<string>, taken = false): QueueChange[] {
+export function channelsChanged(queue: string, keys: Iterable<string>, how: 'added' | 'taken' | 'settled' = 'added'): QueueChange[] {
   const unique = [...new Set(keys)];
   if (unique.length === 0) return [];
-  const change = (chunk: string[]): QueueChange => (taken ? { kind: 'channels', queue, keys: chunk, taken } : { kind: 'channels', queue, keys: chunk });
+  const marks = how === 'settled' ? { taken: true, settled: true } : how === 'taken' ? { taken: true } : {};
+  const change = (chunk: string[]): QueueChange => ({ kind: 'channels', queue, keys: chunk, ...marks });
   const room = MAX_PAYLOAD_BYTES - SENDER_ROOM - Buffer.byteLength(codec.encode(change([])), 'utf8');
   const changes: QueueChange[] = [];
   let chunk: string[] = [];

@@ -19,7 +19,7 @@ export async function ackPassed(storage: PostgresStorage, queue: string, acks: r
   const params = [queue, textArray(ids), scalarArray(acks.map((a) => a.attempt)), scalarArray(acks.map((a) => a.now))];
   const rows = await storage.query<ItemRow>(SQL.ACK_ITEMS, params, 'willow_ack_items');
   const settled = new Map(rows.map((row) => [row.id, toItem(row)]));
-  await storage.channel(QUEUE_CHANGES).send(ALREADY_COMMITTED, ...channelsChanged(queue, [...settled.values()].map((item) => item.key), true));
+  await storage.channel(QUEUE_CHANGES).send(ALREADY_COMMITTED, ...channelsChanged(queue, [...settled.values()].map((item) => item.key), 'settled'));
   return acks.map((a) => {
     const item = settled.get(a.id);
     return item ? { item, outcome: 'acked' } : null;
@@ -42,9 +42,9 @@ export async function settleLocked(storage: PostgresStorage, sql: Tx, queue: str
   const results = await applyWrites(sql, settlement, now, DEAD_REASON[mode]);
   const released = settlement.removed.length + settlement.dead.length;
   if (released > 0 && (rows[0]?.max_items ?? -1) >= 0) await sql.query(SQL.RELEASE_ITEMS, [queue, released]);
-  // Acks that only removed items (none back in line) leave every waiting line as it was, but for heads that went.
-  const taken = settlement.front.length === 0 && settlement.back.length === 0;
-  await storage.channel(QUEUE_CHANGES).send(afterCommit(sql), ...channelsChanged(queue, settlement.keys, taken));
+  // A settlement touches only processing items: unless it put some back in line, every waiting line is as it was.
+  const settledOnly = settlement.front.length === 0 && settlement.back.length === 0;
+  await storage.channel(QUEUE_CHANGES).send(afterCommit(sql), ...channelsChanged(queue, settlement.keys, settledOnly ? 'settled' : 'added'));
   return results;
 }
 

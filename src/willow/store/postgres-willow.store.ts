@@ -205,7 +205,7 @@ export class PostgresWillowStore implements WillowStore {
       if (line) line.push(item);
       else claimed.set(item.key, [item]);
     }
-    if (claimed.size > 0) void this.changes.send(ALREADY_COMMITTED, ...channelsChanged(queue, [...claimed.keys()], true));
+    if (claimed.size > 0) void this.changes.send(ALREADY_COMMITTED, ...channelsChanged(queue, [...claimed.keys()], 'taken'));
     return requests.map((request) => request.keys.map((key) => claimed.get(key)?.shift() ?? null));
   }
 
