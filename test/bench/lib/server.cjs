@@ -11,6 +11,7 @@ const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 const report = require('./report.cjs');
+const { cpuBudget } = require('./cpu-budget.cjs');
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 /** run.cjs points this at a private copy of dist/ so a concurrent `nest build` (which empties dist/) cannot break a run. */
@@ -134,6 +135,8 @@ const PRELOAD = path.join(__dirname, 'cpu-prof-preload.cjs');
  * @param {string[]} [opts.nodeArgs] extra node arguments (before dist/main.js); BENCH_NODE_ARGS (space-separated)
  *   adds more
  * @param {boolean} [opts.cpuProfile] profile windows (see profileStart/profileStop); default: BENCH_CPU_PROF=1
+ * @param {number} [opts.cpuBudget] cores the server may use at most (a cgroup CPU quota, lib/cpu-budget.cjs): it
+ *   stands for a server on a host of its own; throws where no quota can be set
  * @returns {Promise<{url:string, port:number, pid:number, dataDir:string, sync:string, rssBytes:()=>number|null,
  *   rssMb:()=>number|null, peakRssMb:()=>number|null, cpuSeconds:()=>number|null, output:()=>string,
  *   cpuProfDir:string|null, profileStart:()=>void, profileStop:(label:string)=>Promise<string|null>,
@@ -167,6 +170,15 @@ async function startServer(opts = {}) {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   live.add(child);
+  let budget = null;
+  if (opts.cpuBudget !== undefined) {
+    try {
+      budget = cpuBudget(child.pid, opts.cpuBudget, `server-${port}`);
+    } catch (error) {
+      child.kill('SIGKILL');
+      throw error;
+    }
+  }
 
   let out = '';
   let head = '';
@@ -183,6 +195,7 @@ async function startServer(opts = {}) {
   const exited = new Promise((resolve) =>
     child.once('exit', (code, signal) => {
       live.delete(child);
+      budget?.release();
       resolve({ code, signal });
     }),
   );
@@ -250,6 +263,8 @@ async function startServer(opts = {}) {
       return b === null ? null : b / (1024 * 1024);
     },
     cpuSeconds: () => readCpuSeconds(child.pid),
+    /** The CPU budget it runs under (opts.cpuBudget), or null. */
+    budget,
     output: () => out,
     cpuProfDir,
     /** Start a CPU profile window (no-op unless profiling). */
