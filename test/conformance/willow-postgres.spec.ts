@@ -348,6 +348,21 @@ describePostgres('willow postgres', (url) => {
       expect(await b.settle(Q, [{ id: held.id, passed: true, attempt: held.attempt }], T0)).toMatchObject([{ outcome: 'acked' }]);
       await hears({ kind: 'channels', queue: Q, keys: [key], taken: true, settled: true });
       expect(heard).toEqual([{ kind: 'channels', queue: Q, keys: [key], taken: true, settled: true }]);
+      // A failed ack judged in the settlement transaction: a dead letter is settled too, a retry put back in line is
+      // announced as a change that may add.
+      const [dead, retried] = await b.enqueue(Q, [item(main, 3, { updateable: false }), item(main, 4, { updateable: false, retryAttempts: 1, retryPosition: 'back' })]);
+      await hears({ kind: 'channels', queue: Q, keys: [key] });
+      const [firstOut, secondOut] = await b.claimHeads(Q, [key, key], T0);
+      expect([firstOut?.id, secondOut?.id]).toEqual([dead.id, retried.id]);
+      await hears({ kind: 'channels', queue: Q, keys: [key], taken: true });
+      heard.length = 0;
+      expect(await b.settle(Q, [{ id: dead.id, passed: false, attempt: firstOut!.attempt }], T0)).toMatchObject([{ outcome: 'dead' }]);
+      await hears({ kind: 'channels', queue: Q, keys: [key], taken: true, settled: true });
+      expect(heard).toEqual([{ kind: 'channels', queue: Q, keys: [key], taken: true, settled: true }]);
+      heard.length = 0;
+      expect(await b.settle(Q, [{ id: retried.id, passed: false, attempt: secondOut!.attempt }], T0)).toMatchObject([{ outcome: 'back' }]);
+      await hears({ kind: 'channels', queue: Q, keys: [key] });
+      expect(heard).toEqual([{ kind: 'channels', queue: Q, keys: [key] }]);
       // More channels than one notification holds: several channel changes that name them all, never the whole
       // queue (which would make every instance read every channel again).
       heard.length = 0;

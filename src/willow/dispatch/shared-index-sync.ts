@@ -13,7 +13,8 @@ const FOLLOW_TICKS = 12;
 /** The longest a changed channel's counts wait to be read again (its head is read at once, or TAKEN_PACE_MS later). */
 export const COUNT_PACE_MS = 1_000;
 /**
- * The longest the head of a channel that another instance only took from (claimed or settled items of, adding none)
+ * The longest the head of a channel that another instance only claimed items of (an instance of an earlier version
+ * also announces its acks so)
  * waits to be read again, with the others taken from meanwhile. Read at once, each claim elsewhere cost a read here:
  * on two instances sharing 50 consumers' dequeue+ack, 0.67 head reads per item against 0.24 on one instance. A head
  * that stayed in the index meanwhile costs nothing wrong: a claim of its channel takes the next item in line, or finds
