@@ -77,4 +77,12 @@ export const WILLOW_MIGRATIONS: readonly Migration[] = [
       DROP INDEX willow_items_line;
       CREATE INDEX willow_items_waiting ON willow_items (queue, channel, seq) WHERE state = 0;`,
   },
+  {
+    // A queue's waiting updateable items: an enqueue into a queue that has none (nothing can collapse) reads no
+    // channel's last waiting item, one probe of this index instead of one per channel of the batch (those probes were
+    // about a third of the server's busy time in batch enqueue over 10,000 channels). Empty while a queue's items are
+    // not updateable; an updateable item has its entry while it waits.
+    id: '008-updateable-waiting',
+    sql: `CREATE INDEX willow_items_updateable ON willow_items (queue, channel) WHERE state = 0 AND updateable = 1;`,
+  },
 ];

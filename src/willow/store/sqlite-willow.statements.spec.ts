@@ -98,4 +98,38 @@ describe('SQLite Willow schema and plans', () => {
       expect(storage.db.prepare('SELECT count(*) FROM willow_items').pluck().get()).toBe(0);
     })();
   });
+
+  it("looks a queue's waiting updateable items up on their own index, and upgrades a database holding some (migration 008)", () => {
+    storage.migrate('willow', WILLOW_MIGRATIONS.filter((m) => m.id < '008'));
+    const [a, b] = [canonicalTags({ ch: 'a' }), canonicalTags({ ch: 'b' })];
+    const insert = storage.db.prepare(`INSERT INTO willow_items (seq, id, queue, channel, state, data, updateable, retry_attempts,
+      retry_front, timeout_ms, attempt) VALUES (?, ?, 'q', ?, 0, '1', ?, 0, 1, 60000, 0)`);
+    storage.db.prepare("INSERT INTO willow_queues (name, max_items, items, created_at) VALUES ('q', -1, 2, 0)").run();
+    insert.run(1, 'a1', a, 1); // updateable, waiting
+    insert.run(2, 'b1', b, 0);
+    storage.migrate('willow', WILLOW_MIGRATIONS);
+    const sql = prepareWillowStatements(storage.db);
+    expect(plan('SELECT 1 AS one FROM willow_items WHERE queue = ? AND state = 0 AND updateable = 1 LIMIT 1')).toEqual([
+      expect.stringMatching(/^SEARCH willow_items USING COVERING INDEX willow_items_updateable \(queue=\?\)$/),
+    ]);
+    expect(sql.hasUpdateableWaiting.get('q')).toEqual({ one: 1 });
+    const store = new SqliteWillowStore(storage);
+    const entry = (key: string, data: string) => ({ key, item: { tags: {}, data, updateable: false, retryAttempts: 0, retryPosition: 'front' as const, timeoutMs: 60_000 }, data });
+    return (async () => {
+      // The item that waited updateable before the upgrade still takes the new data; the other channel appends.
+      const [collapsed, appended] = await store.enqueue('q', [entry(a, '"new a"'), entry(b, '"new b"')]);
+      expect(collapsed).toMatchObject({ id: 'a1', collapsed: true });
+      expect(appended).toMatchObject({ collapsed: false });
+      // Collapsed with Updateable false: nothing waits updateable any more, and the next enqueue reads no channel.
+      expect(sql.hasUpdateableWaiting.get('q')).toBeUndefined();
+      const lastWaiting = jest.spyOn((store as unknown as { sql: ReturnType<typeof prepareWillowStatements> }).sql.lastWaiting, 'get');
+      const [next] = await store.enqueue('q', [entry(a, '"newer a"')]);
+      expect(next).toMatchObject({ collapsed: false });
+      expect(lastWaiting).not.toHaveBeenCalled();
+      expect(storage.db.prepare("SELECT id, data FROM willow_items WHERE channel = ? ORDER BY seq").all(a)).toEqual([
+        { id: 'a1', data: '"new a"' },
+        { id: next.id, data: '"newer a"' },
+      ]);
+    })();
+  });
 });

@@ -126,6 +126,8 @@ export function prepareWillowStatements(db: Database) {
     lastWaiting: db.prepare<[string, string], { seq: number; id: string; updateable: number; priority: number }>(
       'SELECT seq, id, updateable, priority FROM willow_items WHERE queue = ? AND channel = ? AND state = 0 ORDER BY seq DESC LIMIT 1',
     ),
+    /** Whether any item of the queue waits updateable (willow_items_updateable): if none, nothing can collapse. */
+    hasUpdateableWaiting: db.prepare<[string], { one: number }>('SELECT 1 AS one FROM willow_items WHERE queue = ? AND state = 0 AND updateable = 1 LIMIT 1'),
     // The first in line: by priority (higher first), then place (HEAD_SEQ).
     firstWaiting: itemQuery<[{ queue: string; channel: string }]>(db, `SELECT ${itemColumns()} FROM willow_items WHERE seq = ${HEAD_SEQ}`),
     firstWaitingHead: db.prepare<{ queue: string; channel: string }, HeadRow>(

@@ -68,11 +68,12 @@ export class SqliteWillowStore implements WillowStore {
     return this.storage.read(() => this.sql.listQueues.all(afterName ?? '', limit).map(toQueue));
   }
 
-  /** Reads each channel's last waiting item, lets the domain plan the batch, and writes the plan. */
+  /** Reads each channel's last waiting item, lets the domain plan the batch, and writes the plan. Only an updateable
+   * one changes the plan (a new item collapses into it): where no item of the queue waits updateable, none is read. */
   enqueue(queue: string, items: EnqueueInput): Promise<EnqueueOutcome[]> {
     return this.storage.write(() => {
       const q = this.requireQueue(queue);
-      const last = channelsOf(items).flatMap((key) => {
+      const last = (this.sql.hasUpdateableWaiting.get(queue) === undefined ? [] : channelsOf(items)).flatMap((key) => {
         const row = this.sql.lastWaiting.get(queue, key);
         return row ? [[key, { seq: row.seq, id: row.id, updateable: row.updateable === 1, priority: row.priority }] as const] : [];
       });
