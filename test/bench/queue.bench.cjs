@@ -479,8 +479,8 @@ async function main() {
         clients: LATENCY_CLIENTS,
         wait: '30s',
         // Depending on how consumers race for the one channel a request gets 1 or up to 100 items, so the warm-up's
-        // rate can be 4x off; keep a backlog that outlasts the faster case.
-        floor: 60_000,
+        // rate can be 4x off; keep a backlog that outlasts the faster case (60,000 ran dry at 6,000 items/s).
+        floor: 150_000,
       });
       add('dequeueBatchOne', await measure(settings, one));
     });

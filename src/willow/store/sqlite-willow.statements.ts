@@ -139,6 +139,10 @@ export function prepareWillowStatements(db: Database) {
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, NULL, NULL, NULL, ?, ?, ?, ?, ?)`),
     collapse: db.prepare(`UPDATE willow_items SET data = ?, updateable = ?, retry_attempts = ?, retry_front = ?,
       timeout_ms = ?, attempt = 0, last_error = NULL, priority = ?, retry_delay_ms = ?, retry_exponential = ? WHERE seq = ?`),
+    /** A collapse into an updateable item by an updateable one: `updateable` not set, so willow_items_updateable is not
+     * rewritten (SQLite skips an index whose columns and condition the update does not name). */
+    collapseStillUpdateable: db.prepare(`UPDATE willow_items SET data = ?, retry_attempts = ?, retry_front = ?,
+      timeout_ms = ?, attempt = 0, last_error = NULL, priority = ?, retry_delay_ms = ?, retry_exponential = ? WHERE seq = ?`),
     claim: db.prepare('UPDATE willow_items SET state = 1, attempt = attempt + 1, expires_at = ? WHERE seq = ?'),
     renew: db.prepare('UPDATE willow_items SET expires_at = ? WHERE seq = ?'),
     giveBack: db.prepare('UPDATE willow_items SET state = 0, attempt = attempt - 1, expires_at = NULL WHERE seq = ?'),

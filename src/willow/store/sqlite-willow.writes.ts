@@ -8,8 +8,10 @@ type Statements = ReturnType<typeof prepareWillowStatements>;
 /** Writes an enqueue plan: collapses in place; new items at the back of their lines (`nextSeq`), in the plan's order. */
 export function writePlan(sql: Statements, queue: string, plan: EnqueuePlan, nextSeq: () => number): void {
   for (const [seq, { item, data }] of plan.collapses) {
-    sql.collapse.run(data, flag(item.updateable), item.retryAttempts, flag(item.retryPosition === 'front'), item.timeoutMs,
-      item.priority ?? 0, item.retryDelayMs ?? 0, flag(item.retryBackoff === 'exponential'), seq);
+    const rest = [item.retryAttempts, flag(item.retryPosition === 'front'), item.timeoutMs, item.priority ?? 0, item.retryDelayMs ?? 0, flag(item.retryBackoff === 'exponential'), seq];
+    // A collapse target is updateable: it stays so when the new item is.
+    if (item.updateable) sql.collapseStillUpdateable.run(data, ...rest);
+    else sql.collapse.run(data, flag(false), ...rest);
   }
   for (const { id, key, item, data, at, dueAt } of plan.inserts) {
     sql.insertItem.run(nextSeq(), id, queue, key, WAITING, data, flag(item.updateable), item.retryAttempts,
