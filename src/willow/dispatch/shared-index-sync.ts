@@ -13,12 +13,12 @@ const FOLLOW_TICKS = 12;
 /** The longest a changed channel's counts wait to be read again (its head is read at once, or TAKEN_PACE_MS later). */
 export const COUNT_PACE_MS = 1_000;
 /**
- * The longest the head of a channel that another instance only claimed items of (an instance of an earlier version
- * also announces its acks so)
- * waits to be read again, with the others taken from meanwhile. Read at once, each claim elsewhere cost a read here:
- * on two instances sharing 50 consumers' dequeue+ack, 0.67 head reads per item against 0.24 on one instance. A head
- * that stayed in the index meanwhile costs nothing wrong: a claim of its channel takes the next item in line, or finds
- * none and reads the channel again; a dequeue that finds nothing reads every noted channel first (`readsDone`).
+ * The longest the head of a channel that another instance only claimed items of (as an earlier version also
+ * announces its acks) waits to be read again, with the others taken from meanwhile. Read at once, each claim
+ * elsewhere cost a read here: on two instances sharing 50 consumers' dequeue+ack, 0.67 head reads per item against
+ * 0.24 on one instance. A head that stayed in the index meanwhile costs nothing wrong: a claim of its channel takes
+ * the next item in line, or finds none and reads the channel again; a dequeue that finds nothing reads every noted
+ * channel first (`readsDone`).
  */
 export const TAKEN_PACE_MS = 50;
 
@@ -26,7 +26,7 @@ export const TAKEN_PACE_MS = 50;
  * Shared store (several instances on one database): the index holds what the store last said. Every write of any
  * instance is reported by `watch`, and the channels it names are read again (this instance's writes are read again
  * as it makes them). A changed channel's head is read at once (an index probe; it decides what can be handed out,
- * and whether anything waits), or within TAKEN_PACE_MS when another instance only took from it, and not at all when
+ * and whether anything waits), or within TAKEN_PACE_MS when another instance only claimed items of it, and not at all when
  * only its processing items changed (an ack, here or elsewhere: its head stayed where it was); its counts, which
  * take a pass over the channel's items, are read again at most COUNT_PACE_MS later, together with those of the queue's other channels that changed meanwhile, or at once when a
  * listing or the queue's counts ask for them (`countsDone`). Whatever changes while a read of a queue is in flight
