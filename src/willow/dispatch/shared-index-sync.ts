@@ -26,10 +26,11 @@ export const TAKEN_PACE_MS = 50;
  * Shared store (several instances on one database): the index holds what the store last said. Every write of any
  * instance is reported by `watch`, and the channels it names are read again (this instance's writes are read again
  * as it makes them). A changed channel's head is read at once (an index probe; it decides what can be handed out,
- * and whether anything waits), or within TAKEN_PACE_MS when another instance only claimed items of it, and not at all when
- * only its processing items changed (an ack, here or elsewhere: its head stayed where it was); its counts, which
- * take a pass over the channel's items, are read again at most COUNT_PACE_MS later, together with those of the queue's other channels that changed meanwhile, or at once when a
- * listing or the queue's counts ask for them (`countsDone`). Whatever changes while a read of a queue is in flight
+ * and whether anything waits), or within TAKEN_PACE_MS when another instance only claimed items of it, and not at
+ * all when only its processing items changed (an ack, here or elsewhere: its head stayed where it was); its counts,
+ * which take a pass over the channel's items, are read again at most COUNT_PACE_MS later, together with those of the
+ * queue's other channels that changed meanwhile, or at once when a listing or the queue's counts ask for them
+ * (`countsDone`). Whatever changes while a read of a queue is in flight
  * joins its next one. Queues with waiting consumers are also read again every `catchUpMs`, whatever was heard:
  * announcements are sent just after their write commits, so an instance killed in between takes that announcement
  * with it; this bounds how long a consumer elsewhere can miss the item it would have announced.

@@ -9,9 +9,8 @@ export type QueueChange = Exclude<WillowChange, { readonly kind: 'resync' }>;
  * when only processing items were `settled`), `{"q":..}` for the whole queue, `{"q":..,"d":1}` for a deleted queue. An
  * instance of an earlier version ignores `t` (it reads the channels at once, as it always did) and `s` (it reads a
  * settled channel's head a little later, as one taken from), and reads a change without `t` as one that may have
- * added items. A change
- * naming more channels than fit in a notification becomes a change of the whole queue (channelsChanged splits its
- * changes so that they fit).
+ * added items. A change naming more channels than fit in a notification becomes a change of the whole queue
+ * (channelsChanged splits its changes so that they fit).
  */
 const codec: PayloadCodec<QueueChange> = {
   encode: (change) => {

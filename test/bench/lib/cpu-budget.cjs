@@ -28,11 +28,8 @@ function cgroupRoot() {
   return { error: `no cgroup file system with a CPU quota (neither ${v2} nor ${V1_CPU}/cpu.cfs_quota_us)` };
 }
 
-/**
- * Moves process `pid` (all its threads) into a new cgroup limited to `cores` of a core. Resolves a `release()`
- * that removes the cgroup once the process has ended, and `cpuSeconds()`, the CPU the cgroup has used (throttled
- * time is not CPU time).
- */
+/** Moves process `pid` (all its threads) into a new cgroup limited to `cores` of a core; `release()` removes the
+ * cgroup once the process has ended. */
 function cpuBudget(pid, cores, label) {
   if (!(cores > 0)) throw new Error(`a CPU budget must be a positive number of cores (got ${cores})`);
   const root = cgroupRoot();
@@ -52,23 +49,7 @@ function cpuBudget(pid, cores, label) {
     removeDir(dir);
     throw new Error(`cannot give pid ${pid} a CPU budget in ${dir}: ${error.message} (run as root, on Linux)`);
   }
-  return {
-    dir,
-    cores,
-    /** Periods in which the quota ran out, and for how long the process was held back (seconds). */
-    throttled: () => {
-      const stat = Object.fromEntries(
-        fs
-          .readFileSync(path.join(dir, 'cpu.stat'), 'utf8')
-          .trim()
-          .split('\n')
-          .map((line) => line.split(' ')),
-      );
-      const seconds = stat.throttled_usec !== undefined ? Number(stat.throttled_usec) / 1e6 : Number(stat.throttled_time ?? 0) / 1e9;
-      return { periods: Number(stat.nr_throttled ?? 0), seconds };
-    },
-    release: () => removeDir(dir),
-  };
+  return { release: () => removeDir(dir) };
 }
 
 function removeDir(dir) {
@@ -79,4 +60,4 @@ function removeDir(dir) {
   }
 }
 
-module.exports = { cpuBudget, cgroupRoot };
+module.exports = { cpuBudget };

@@ -176,6 +176,7 @@ async function startServer(opts = {}) {
       budget = cpuBudget(child.pid, opts.cpuBudget, `server-${port}`);
     } catch (error) {
       child.kill('SIGKILL');
+      fs.rmSync(dataDir, { recursive: true, force: true });
       throw error;
     }
   }
@@ -263,8 +264,6 @@ async function startServer(opts = {}) {
       return b === null ? null : b / (1024 * 1024);
     },
     cpuSeconds: () => readCpuSeconds(child.pid),
-    /** The CPU budget it runs under (opts.cpuBudget), or null. */
-    budget,
     output: () => out,
     cpuProfDir,
     /** Start a CPU profile window (no-op unless profiling). */
